@@ -1,0 +1,1 @@
+//! PromQL evaluator (Prometheus 3.x semantics) used by `mlalert test`.

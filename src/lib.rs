@@ -1,0 +1,8 @@
+//! mlalert: static analysis and unit tests for Prometheus alerting setups.
+//!
+//! The data flow is `source` (bytes, positions) → `yaml` (spanned node tree,
+//! document classification) → `model` (typed rule files and Alertmanager
+//! configs) → `lint` (diagnostics) → `render`. See ARCHITECTURE.md.
+
+pub mod engine;
+pub mod routing;

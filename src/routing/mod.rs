@@ -1,0 +1,1 @@
+//! Alertmanager matchers, route tree matching and inhibition.
