@@ -4,5 +4,13 @@
 //! document classification) → `model` (typed rule files and Alertmanager
 //! configs) → `lint` (diagnostics) → `render`. See ARCHITECTURE.md.
 
+pub mod cli;
+pub mod config;
 pub mod engine;
+pub mod lint;
+pub mod model;
+pub mod promql;
+pub mod render;
 pub mod routing;
+pub mod source;
+pub mod yaml;

@@ -1,1 +1,4 @@
 //! Alertmanager matchers, route tree matching and inhibition.
+
+pub mod matcher;
+pub mod overlap;

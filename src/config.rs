@@ -1,0 +1,227 @@
+//! `.mlalert.yaml`: which lints run, their severities, and the policy
+//! settings lints read. Found in the current directory or a parent, or given
+//! with `--config`. Unknown keys are errors.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::lint::{Category, LintMeta, Severity};
+use crate::model::rules::ExtraFields;
+use crate::source::{SourceFile, TextMap};
+use crate::yaml::{self, Node};
+
+/// The config file's name.
+pub const FILE_NAME: &str = ".mlalert.yaml";
+
+/// Effective settings of a run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Lints (codes, names or categories) turned off.
+    pub disable: Vec<String>,
+    /// Lints turned on that are off by default (pedantic).
+    pub enable: Vec<String>,
+    /// Severity per lint code or name.
+    pub severity: HashMap<String, Severity>,
+    /// Annotation keys that count as a runbook link (`missing-runbook`).
+    pub runbook_annotations: Vec<String>,
+    /// Label names unbounded by nature (`unbounded-label-cardinality`);
+    /// compared ignoring case and underscores.
+    pub unbounded_labels: Vec<String>,
+    /// Extra rule and group fields to accept (Thanos, Mimir, Cortex).
+    pub extra_fields: ExtraFields,
+    /// Where the config was read from, if a file.
+    pub path: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            disable: Vec::new(),
+            enable: Vec::new(),
+            severity: HashMap::new(),
+            runbook_annotations: vec!["runbook_url".into(), "runbook".into()],
+            unbounded_labels: [
+                "request_id",
+                "trace_id",
+                "span_id",
+                "session_id",
+                "user_id",
+                "uuid",
+                "correlation_id",
+                "transaction_id",
+                "client_ip",
+                "email",
+                "prediction_id",
+                "inference_id",
+            ]
+            .map(String::from)
+            .to_vec(),
+            extra_fields: ExtraFields::default(),
+            path: None,
+        }
+    }
+}
+
+/// A config file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    /// The config file.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Config {
+    /// Whether `lint` runs: pedantic lints only when enabled; anything named
+    /// (code, name or category) in `disable` is off.
+    pub fn is_enabled(&self, lint: &LintMeta) -> bool {
+        let named = |list: &[String]| {
+            list.iter().any(|x| {
+                x.eq_ignore_ascii_case(lint.code)
+                    || x.eq_ignore_ascii_case(lint.name)
+                    || x == lint.category.as_str()
+            })
+        };
+        if named(&self.disable) {
+            return false;
+        }
+        lint.category != Category::Pedantic || named(&self.enable)
+    }
+
+    /// The severity `lint` reports at.
+    pub fn severity_of(&self, lint: &LintMeta) -> Severity {
+        self.severity
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(lint.code) || k.eq_ignore_ascii_case(lint.name))
+            .map(|(_, s)| *s)
+            .unwrap_or(lint.severity)
+    }
+
+    /// True when `label` is in the unbounded list (ignoring case and `_`).
+    pub fn is_unbounded_label(&self, label: &str) -> bool {
+        let norm = |s: &str| {
+            s.chars()
+                .filter(|c| *c != '_' && *c != '-')
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        };
+        let l = norm(label);
+        self.unbounded_labels.iter().any(|u| norm(u) == l)
+    }
+
+    /// `.mlalert.yaml` in `dir` or its nearest parent that has one.
+    pub fn discover(dir: &Path) -> Option<PathBuf> {
+        dir.ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
+    }
+
+    /// Reads a config file.
+    ///
+    /// # Errors
+    /// Unreadable file, invalid YAML, unknown keys, bad values: with positions.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let display = path.display().to_string();
+        let err0 = |message: String| ConfigError {
+            path: display.clone(),
+            line: 1,
+            column: 1,
+            message,
+        };
+        let bytes = std::fs::read(path).map_err(|e| err0(e.to_string()))?;
+        let source = SourceFile::new(display.clone(), bytes).map_err(|e| err0(e.to_string()))?;
+        let at = |node: &Node, message: String| {
+            let lc = source.line_col(node.span.start);
+            ConfigError {
+                path: display.clone(),
+                line: lc.line,
+                column: lc.column,
+                message,
+            }
+        };
+        let (docs, yerr) = yaml::parse_stream(&source.text, &TextMap::Shift(0));
+        if let Some(e) = yerr {
+            let lc = source.line_col(e.span.start);
+            return Err(ConfigError {
+                path: display.clone(),
+                line: lc.line,
+                column: lc.column,
+                message: e.message,
+            });
+        }
+        let mut cfg = Config {
+            path: Some(path.to_path_buf()),
+            ..Config::default()
+        };
+        let Some(root) = docs.first().map(|d| &d.root).filter(|r| !r.is_null()) else {
+            return Ok(cfg);
+        };
+        let entries = root
+            .as_map()
+            .ok_or_else(|| at(root, "the config must be a mapping".into()))?;
+        for (k, v) in entries {
+            let key = k.as_str().unwrap_or("");
+            let list = |v: &Node| -> Result<Vec<String>, ConfigError> {
+                let items = v
+                    .as_seq()
+                    .ok_or_else(|| at(v, format!("{key} must be a list of strings")))?;
+                items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .map(String::from)
+                            .ok_or_else(|| at(i, "expected a string".into()))
+                    })
+                    .collect()
+            };
+            match key {
+                "disable" => cfg.disable = list(v)?,
+                "enable" => cfg.enable = list(v)?,
+                "runbook_annotations" => cfg.runbook_annotations = list(v)?,
+                "unbounded_labels" => cfg.unbounded_labels = list(v)?,
+                "extra_group_fields" => cfg.extra_fields.group = list(v)?,
+                "extra_rule_fields" => cfg.extra_fields.rule = list(v)?,
+                "severity" => {
+                    let m = v.as_map().ok_or_else(|| {
+                        at(
+                            v,
+                            "severity must map lint codes or names to error|warning|info".into(),
+                        )
+                    })?;
+                    for (lk, lv) in m {
+                        let sev = match lv.as_str() {
+                            Some("error") => Severity::Error,
+                            Some("warning") => Severity::Warning,
+                            Some("info") => Severity::Info,
+                            _ => {
+                                return Err(at(
+                                    lv,
+                                    "severity must be error, warning or info".into(),
+                                ));
+                            }
+                        };
+                        let name = lk.as_str().unwrap_or("");
+                        if crate::lint::registry::find(name).is_none() {
+                            return Err(at(lk, format!("unknown lint {name:?}")));
+                        }
+                        cfg.severity.insert(name.to_string(), sev);
+                    }
+                }
+                _ => {
+                    return Err(at(
+                        k,
+                        format!(
+                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields)"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(cfg)
+    }
+}

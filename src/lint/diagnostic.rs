@@ -1,0 +1,152 @@
+//! The one diagnostic struct every output format renders from.
+
+use serde::Serialize;
+
+use crate::source::Span;
+
+/// Where lint pages are published; a diagnostic's URL is `{DOCS_BASE}/{code}-{name}.md`.
+pub const DOCS_BASE: &str = "https://github.com/mlalert/mlalert/blob/main/lints";
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Very likely a problem.
+    Warning,
+    /// Prometheus/Alertmanager refuse it, or the alert cannot work.
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// What kind of mistake a lint finds (see ARCHITECTURE.md "A lint").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// Prometheus or Alertmanager would refuse to load the input.
+    Invalid,
+    /// The alert cannot work as written.
+    Correctness,
+    /// Very likely a mistake.
+    Suspicious,
+    /// Conventions teams rely on.
+    Style,
+    /// Off by default.
+    Pedantic,
+}
+
+impl Category {
+    /// The lowercase name used in pages and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Invalid => "invalid",
+            Category::Correctness => "correctness",
+            Category::Suspicious => "suspicious",
+            Category::Style => "style",
+            Category::Pedantic => "pedantic",
+        }
+    }
+}
+
+/// A lint's identity and defaults. Codes never change meaning.
+#[derive(Debug)]
+pub struct LintMeta {
+    /// `ML101`.
+    pub code: &'static str,
+    /// `missing-for`: kebab-case, says what is wrong.
+    pub name: &'static str,
+    /// Its category.
+    pub category: Category,
+    /// Default severity.
+    pub severity: Severity,
+    /// One-line summary for `mlalert lints`.
+    pub summary: &'static str,
+}
+
+impl LintMeta {
+    /// The URL of the lint's page.
+    pub fn url(&self) -> String {
+        format!("{DOCS_BASE}/{}-{}.md", self.code, self.name)
+    }
+}
+
+/// Index of a file in the run's file list.
+pub type FileId = usize;
+
+/// A secondary span with its own message (e.g. the earlier route that
+/// shadows this one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// File of the span (may differ from the diagnostic's file).
+    pub file: FileId,
+    /// The span.
+    pub span: Span,
+    /// What this place has to do with the finding.
+    pub message: String,
+}
+
+/// One finding.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// The lint that found it.
+    pub lint: &'static LintMeta,
+    /// Effective severity (the default unless configured).
+    pub severity: Severity,
+    /// Lowercase, no trailing period, says what is wrong.
+    pub message: String,
+    /// The file.
+    pub file: FileId,
+    /// The primary span in the file on disk.
+    pub span: Span,
+    /// Secondary labelled spans.
+    pub labels: Vec<Label>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic of `lint` at `span` of `file`, at the lint's default severity.
+    pub fn new(
+        lint: &'static LintMeta,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            lint,
+            severity: lint.severity,
+            message: message.into(),
+            file,
+            span,
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Adds help text.
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a labelled secondary span in the same file.
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            file: self.file,
+            span,
+            message: message.into(),
+        });
+        self
+    }
+}

@@ -1,0 +1,10 @@
+//! Lints about the input itself (ML9xx). They are reported by the loader
+//! (`model::load`) and the CLI, not run as passes; each file holds the lint's
+//! metadata and says where it is reported.
+
+pub mod alertmanager_invalid;
+pub mod file_unreadable;
+pub mod promql_syntax;
+pub mod rule_invalid;
+pub mod templated_skipped;
+pub mod yaml_syntax;

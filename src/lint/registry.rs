@@ -1,0 +1,77 @@
+//! The catalogue: every lint mlalert runs, and every lint it can report.
+
+use super::input;
+use super::{Lint, LintMeta};
+
+/// Lints run as passes, in code order.
+pub static LINTS: &[&dyn Lint] = &[
+    &super::rules::missing_for::MissingFor,
+    &super::rules::missing_runbook::MissingRunbook,
+    &super::rules::unbounded_label_cardinality::UnboundedLabelCardinality,
+    &super::rules::inverted_gpu_memory_ratio::InvertedGpuMemoryRatio,
+    &super::alertmanager::route_shadowed::RouteShadowed,
+    &super::alertmanager::group_wait_zero::GroupWaitZero,
+];
+
+/// Lints reported by the loader and the CLI (ML9xx).
+pub static INPUT: &[&LintMeta] = &[
+    &input::yaml_syntax::META,
+    &input::promql_syntax::META,
+    &input::rule_invalid::META,
+    &input::alertmanager_invalid::META,
+    &input::templated_skipped::META,
+    &input::file_unreadable::META,
+];
+
+/// Every lint's metadata, sorted by code.
+pub fn all() -> Vec<&'static LintMeta> {
+    let mut v: Vec<&'static LintMeta> = LINTS
+        .iter()
+        .map(|l| l.meta())
+        .chain(INPUT.iter().copied())
+        .collect();
+    v.sort_by_key(|m| m.code);
+    v
+}
+
+/// The lint with this code or name (case-insensitive).
+pub fn find(code_or_name: &str) -> Option<&'static LintMeta> {
+    all().into_iter().find(|m| {
+        m.code.eq_ignore_ascii_case(code_or_name) || m.name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let all = all();
+        for (i, m) in all.iter().enumerate() {
+            assert!(m.code.len() == 5 && m.code.starts_with("ML"), "{}", m.code);
+            assert!(
+                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                m.name
+            );
+            assert!(
+                all[i + 1..]
+                    .iter()
+                    .all(|o| o.code != m.code && o.name != m.name),
+                "{} repeated",
+                m.code
+            );
+            if m.category == super::super::Category::Invalid {
+                assert_eq!(
+                    m.severity == super::super::Severity::Error,
+                    m.code != "ML905",
+                    "{}",
+                    m.code
+                );
+            }
+        }
+        assert_eq!(find("missing-for").map(|m| m.code), Some("ML101"));
+        assert_eq!(find("ml301").map(|m| m.name), Some("route-shadowed"));
+    }
+}

@@ -1,0 +1,79 @@
+//! `missing-for` (ML101): an alerting rule without `for` fires on a single
+//! evaluation, so one slow or failed scrape pages someone.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::promql::analysis::is_constant;
+
+/// Metadata of `missing-for`.
+pub static META: LintMeta = LintMeta {
+    code: "ML101",
+    name: "missing-for",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    summary: "an alerting rule without `for` fires on a single evaluation",
+};
+
+/// The `missing-for` lint.
+pub struct MissingFor;
+
+impl Lint for MissingFor {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// Flags alerting rules with no `for` key. An explicit `for: 0s` is a
+    /// decision and is not flagged; neither are rules whose expression reads
+    /// no series (a `vector(1)` heartbeat is meant to fire always).
+    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+        let rule = cx.rule;
+        if !rule.is_alert() || rule.for_.is_some() {
+            return;
+        }
+        let Some(ast) = rule.expr.as_ref().and_then(|e| e.ast.as_ref()) else {
+            return;
+        };
+        if is_constant(ast) {
+            return;
+        }
+        out.push(
+            Diagnostic::new(
+                &META,
+                cx.file,
+                rule.name.span,
+                format!("alert {:?} has no `for`: it fires on the first evaluation that matches", rule.name.value),
+            )
+            .with_help("add `for: 5m` (or longer) so that one bad scrape or a brief spike does not page; write `for: 0s` if firing at once is intended"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    #[test]
+    fn flags_alert_without_for() {
+        let d = run_on(
+            "ML101",
+            "groups:\n- name: g\n  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 85\n",
+        );
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].span.start,
+            "groups:\n- name: g\n  rules:\n  - alert: ".len()
+        );
+    }
+
+    #[test]
+    fn passes_with_for_explicit_zero_heartbeat_and_recording_rules() {
+        let ok = [
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 5m\n",
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 0s\n",
+            "groups:\n- name: g\n  rules:\n  - alert: Watchdog\n    expr: vector(1)\n",
+            "groups:\n- name: g\n  rules:\n  - record: job:up:sum\n    expr: sum by (job) (up)\n",
+        ];
+        for y in ok {
+            assert!(run_on("ML101", y).is_empty(), "{y}");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! `missing-runbook` (ML102): an alerting rule without a runbook link
+//! annotation leaves the person paged at 3am without a next step.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+
+/// Metadata of `missing-runbook`.
+pub static META: LintMeta = LintMeta {
+    code: "ML102",
+    name: "missing-runbook",
+    category: Category::Style,
+    severity: Severity::Warning,
+    summary: "an alerting rule has no runbook link annotation",
+};
+
+/// The `missing-runbook` lint.
+pub struct MissingRunbook;
+
+impl Lint for MissingRunbook {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// Flags alerting rules without a non-empty annotation named in
+    /// `runbook_annotations` (default `runbook_url`, `runbook`).
+    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+        let rule = cx.rule;
+        if !rule.is_alert() {
+            return;
+        }
+        let keys = &cx.config.runbook_annotations;
+        let has = rule
+            .annotations
+            .iter()
+            .any(|a| keys.contains(&a.key.value) && !a.value.value.trim().is_empty());
+        if has {
+            return;
+        }
+        let first = keys.first().map(String::as_str).unwrap_or("runbook_url");
+        out.push(
+            Diagnostic::new(
+                &META,
+                cx.file,
+                rule.name.span,
+                format!(
+                    "alert {:?} has no runbook annotation ({})",
+                    rule.name.value,
+                    keys.join(" or ")
+                ),
+            )
+            .with_help(format!(
+                "add an annotation `{first}: https://…` that says what to check and how to fix it"
+            )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    #[test]
+    fn flags_missing_or_empty_runbook() {
+        assert_eq!(
+            run_on(
+                "ML102",
+                "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n"
+            )
+            .len(),
+            1
+        );
+        let empty = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      runbook_url: ''\n";
+        assert_eq!(run_on("ML102", empty).len(), 1);
+    }
+
+    #[test]
+    fn accepts_runbook_url_and_runbook_and_ignores_recording_rules() {
+        for key in ["runbook_url", "runbook"] {
+            let y = format!(
+                "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      {key}: https://x/y\n"
+            );
+            assert!(run_on("ML102", &y).is_empty());
+        }
+        assert!(
+            run_on(
+                "ML102",
+                "groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: up\n"
+            )
+            .is_empty()
+        );
+    }
+}

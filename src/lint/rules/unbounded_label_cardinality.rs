@@ -1,0 +1,128 @@
+//! `unbounded-label-cardinality` (ML103): labels whose values change on
+//! every evaluation or are unbounded by nature. A rule label templated from
+//! `$value` makes a new alert each time the value changes (and resets `for`);
+//! keeping or creating request, trace, session or user ids makes one series
+//! or alert per id.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::promql::analysis::{LabelSource, labels_kept_or_created};
+
+/// Metadata of `unbounded-label-cardinality`.
+pub static META: LintMeta = LintMeta {
+    code: "ML103",
+    name: "unbounded-label-cardinality",
+    category: Category::Suspicious,
+    severity: Severity::Warning,
+    summary: "a label takes a new value on every evaluation or per request, session or user",
+};
+
+/// The `unbounded-label-cardinality` lint.
+pub struct UnboundedLabelCardinality;
+
+/// Template parts that change between evaluations: the sample value and query results.
+const VOLATILE: &[&str] = &["$value", ".Value", "query "];
+
+impl Lint for UnboundedLabelCardinality {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// Flags (1) alerting-rule labels whose template reads `$value`,
+    /// `.Value` or `query`, and (2) `by (…)` labels and `label_replace`/
+    /// `label_join` destinations named in `unbounded_labels`. Copying a
+    /// series label (`{{ $labels.pod }}`) is not flagged.
+    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+        let rule = cx.rule;
+        if rule.is_alert() {
+            for kv in &rule.labels {
+                let v = &kv.value.value;
+                let Some((at, what)) = template_volatile(v) else {
+                    continue;
+                };
+                out.push(
+                    Diagnostic::new(
+                        &META,
+                        cx.file,
+                        kv.value.sub_span(at, at + what.len()),
+                        format!("label {:?} is templated from `{}`: every new value makes a new alert and resets `for`", kv.key.value, what.trim()),
+                    )
+                    .with_help("move the value into an annotation (e.g. `description: \"… {{ $value }}\"`); labels identify an alert and must be stable"),
+                );
+            }
+        }
+        let Some(expr) = &rule.expr else { return };
+        let Some(ast) = &expr.ast else { return };
+        let text = &expr.text.value;
+        for (label, source) in labels_kept_or_created(ast) {
+            if !cx.config.is_unbounded_label(&label) {
+                continue;
+            }
+            let (range, how) = match &source {
+                LabelSource::AggregationBy(op) => (
+                    expr.tokens.find_word(text, &label, 0),
+                    format!("`{op} by ({label})` keeps"),
+                ),
+                LabelSource::LabelFunction(f) => {
+                    let quoted = [format!("\"{label}\""), format!("'{label}'")];
+                    let at = quoted
+                        .iter()
+                        .find_map(|q| text.find(q.as_str()).map(|i| i..i + q.len()));
+                    (at, format!("`{f}` creates"))
+                }
+            };
+            let span = range.map(|r| expr.span_of(r)).unwrap_or(expr.text.span);
+            out.push(
+                Diagnostic::new(&META, cx.file, span, format!("{how} label {label:?}, which is unbounded: one series per value"))
+                    .with_help(format!("aggregate {label:?} away; keep bounded labels such as model, version, pod or gpu")),
+            );
+        }
+    }
+}
+
+/// The byte offset and text of the first volatile reference inside a `{{ … }}` action.
+fn template_volatile(v: &str) -> Option<(usize, &'static str)> {
+    let mut pos = 0;
+    while let Some(open) = v[pos..].find("{{").map(|i| i + pos) {
+        let close = v[open..].find("}}").map(|i| i + open).unwrap_or(v.len());
+        let action = &v[open..close];
+        let hit = VOLATILE
+            .iter()
+            .filter_map(|w| action.find(w).map(|i| (open + i, *w)))
+            .min_by_key(|(i, _)| *i);
+        if hit.is_some() {
+            return hit;
+        }
+        pos = close;
+        if pos >= v.len() {
+            break;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    #[test]
+    fn flags_value_templated_label_at_the_variable() {
+        let y = "groups:\n- name: g\n  rules:\n  - alert: Drift\n    expr: drift_score > 0.3\n    for: 10m\n    labels:\n      score: \"{{ $value }}\"\n";
+        let d = run_on("ML103", y);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span.start, y.find("$value").unwrap());
+    }
+
+    #[test]
+    fn flags_unbounded_by_and_label_replace() {
+        let y = "groups:\n- name: g\n  rules:\n  - record: x:errors:rate5m\n    expr: sum by (model, request_id) (rate(errors_total[5m]))\n  - record: y\n    expr: label_replace(up, \"traceId\", \"$1\", \"instance\", \"(.*)\")\n";
+        let d = run_on("ML103", y);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].span.start, y.find("request_id").unwrap());
+    }
+
+    #[test]
+    fn passes_copied_labels_and_bounded_labels() {
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: sum by (model, gpu) (x) > 1\n    for: 5m\n    labels:\n      pod: \"{{ $labels.pod }}\"\n      severity: warning\n    annotations:\n      description: \"value {{ $value }}\"\n";
+        assert!(run_on("ML103", y).is_empty());
+    }
+}

@@ -1,0 +1,454 @@
+//! Alertmanager configuration (`alertmanager.yml`), as Alertmanager 0.34's
+//! config package reads it, with the position of every value.
+//!
+//! Integration configs (`slack_configs`, …) are kept as YAML nodes for the
+//! lints that read them; their fields are not validated here.
+
+use crate::routing::matcher::{MatchType, Matcher, ParserMode, parse_matcher};
+use crate::source::Span;
+use crate::yaml::Node;
+
+use super::Spanned;
+use super::duration::Duration;
+use super::reader::{self, Errors};
+
+/// An Alertmanager configuration.
+#[derive(Debug, Clone)]
+pub struct AmConfig {
+    /// The root route.
+    pub route: Option<Route>,
+    /// Receivers in order.
+    pub receivers: Vec<Receiver>,
+    /// Inhibit rules in order.
+    pub inhibit_rules: Vec<InhibitRule>,
+    /// Names of `time_intervals` and `mute_time_intervals`.
+    pub time_intervals: Vec<Spanned<String>>,
+    /// `templates` globs.
+    pub templates: Vec<Spanned<String>>,
+    /// The `global` section, as YAML.
+    pub global: Option<Node>,
+    /// The document's span.
+    pub span: Span,
+}
+
+/// Which field a route matcher came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatcherSource {
+    /// `match:` (deprecated, equality).
+    Match,
+    /// `match_re:` (deprecated, regex).
+    MatchRe,
+    /// `matchers:`.
+    Matchers,
+}
+
+/// A matcher with where it is written.
+#[derive(Debug, Clone)]
+pub struct SpannedMatcher {
+    /// The matcher.
+    pub matcher: Matcher,
+    /// Where it is written.
+    pub span: Span,
+    /// Which field.
+    pub source: MatcherSource,
+}
+
+/// A node of the routing tree. Unset fields inherit from the parent.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// `receiver`.
+    pub receiver: Option<Spanned<String>>,
+    /// `group_by` (`...` means all labels).
+    pub group_by: Option<Vec<Spanned<String>>>,
+    /// `continue` (YAML 1.1 booleans as Alertmanager's go-yaml v2 reads them).
+    pub continue_: Option<Spanned<bool>>,
+    /// Matchers from `match`, `match_re` and `matchers`, all ANDed.
+    pub matchers: Vec<SpannedMatcher>,
+    /// `group_wait`.
+    pub group_wait: Option<Spanned<Duration>>,
+    /// `group_interval`.
+    pub group_interval: Option<Spanned<Duration>>,
+    /// `repeat_interval`.
+    pub repeat_interval: Option<Spanned<Duration>>,
+    /// `mute_time_intervals`.
+    pub mute_time_intervals: Vec<Spanned<String>>,
+    /// `active_time_intervals`.
+    pub active_time_intervals: Vec<Spanned<String>>,
+    /// Child routes.
+    pub routes: Vec<Route>,
+    /// The route mapping's span.
+    pub span: Span,
+}
+
+impl Route {
+    /// True when `continue: true`.
+    pub fn continues(&self) -> bool {
+        self.continue_.as_ref().is_some_and(|c| c.value)
+    }
+}
+
+/// A receiver.
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    /// `name`.
+    pub name: Spanned<String>,
+    /// Integration kinds present (`slack_configs`, …) with their nodes.
+    pub integrations: Vec<(String, Node)>,
+    /// The receiver mapping's span.
+    pub span: Span,
+}
+
+/// An inhibit rule.
+#[derive(Debug, Clone)]
+pub struct InhibitRule {
+    /// `source_match`, `source_match_re`, `source_matchers`.
+    pub source: Vec<SpannedMatcher>,
+    /// `target_match`, `target_match_re`, `target_matchers`.
+    pub target: Vec<SpannedMatcher>,
+    /// `equal`.
+    pub equal: Vec<Spanned<String>>,
+    /// The rule's span.
+    pub span: Span,
+}
+
+const TOP_FIELDS: &[&str] = &[
+    "global",
+    "route",
+    "receivers",
+    "inhibit_rules",
+    "time_intervals",
+    "mute_time_intervals",
+    "templates",
+    "tracing",
+];
+const ROUTE_FIELDS: &[&str] = &[
+    "receiver",
+    "group_by",
+    "continue",
+    "match",
+    "match_re",
+    "matchers",
+    "group_wait",
+    "group_interval",
+    "repeat_interval",
+    "mute_time_intervals",
+    "active_time_intervals",
+    "routes",
+];
+/// Integration config lists a receiver may hold (Alertmanager 0.34).
+pub const INTEGRATIONS: &[&str] = &[
+    "discord_configs",
+    "email_configs",
+    "incidentio_configs",
+    "jira_configs",
+    "mattermost_configs",
+    "msteams_configs",
+    "msteamsv2_configs",
+    "opsgenie_configs",
+    "pagerduty_configs",
+    "pushover_configs",
+    "rocketchat_configs",
+    "slack_configs",
+    "sns_configs",
+    "telegram_configs",
+    "victorops_configs",
+    "webex_configs",
+    "webhook_configs",
+    "wechat_configs",
+];
+const INHIBIT_FIELDS: &[&str] = &[
+    "source_match",
+    "source_match_re",
+    "source_matchers",
+    "target_match",
+    "target_match_re",
+    "target_matchers",
+    "equal",
+];
+
+/// Reads an Alertmanager config and checks what Alertmanager refuses to load
+/// at this level (unknown keys, durations, root route, undefined receivers).
+pub(crate) fn read_config(root: &Node, errs: &mut Errors) -> AmConfig {
+    let mut cfg = AmConfig {
+        route: None,
+        receivers: Vec::new(),
+        inhibit_rules: Vec::new(),
+        time_intervals: Vec::new(),
+        templates: Vec::new(),
+        global: None,
+        span: root.span,
+    };
+    let Some(fields) = reader::fields(root, "config.Config", TOP_FIELDS, &[], errs) else {
+        return cfg;
+    };
+    for (key, _, v) in &fields {
+        match *key {
+            "global" => cfg.global = Some((*v).clone()),
+            "route" => cfg.route = read_route(v, errs),
+            "receivers" => cfg.receivers = read_list(v, "receivers", errs, read_receiver),
+            "inhibit_rules" => {
+                cfg.inhibit_rules = read_list(v, "inhibit_rules", errs, read_inhibit)
+            }
+            "time_intervals" | "mute_time_intervals" => {
+                cfg.time_intervals.extend(read_list(v, key, errs, |n, e| {
+                    n.get("name").and_then(|x| reader::string(x, "name", e))
+                }))
+            }
+            "templates" => cfg.templates = reader::strings(v, "templates", errs),
+            _ => {}
+        }
+    }
+    for (i, r) in cfg.receivers.iter().enumerate() {
+        if let Some(first) = cfg.receivers[..i]
+            .iter()
+            .find(|x| x.name.value == r.name.value)
+        {
+            let line = errs.line(first.name.span);
+            errs.report(
+                r.name.span,
+                format!(
+                    "notification config name {:?} is not unique (first at line {line})",
+                    r.name.value
+                ),
+            );
+        }
+    }
+    match &cfg.route {
+        None if root.get("route").is_none() && !cfg.receivers.is_empty() => {
+            errs.report(root.span, "no route provided in config");
+        }
+        None => {}
+        Some(route) => {
+            if route.receiver.is_none() {
+                errs.report(route.span, "root route must specify a default receiver");
+            }
+            if let Some(m) = route.matchers.first() {
+                errs.report(m.span, "root route must not have any matchers");
+            }
+            if let Some(c) = route.continue_.as_ref().filter(|c| c.value) {
+                errs.report(c.span, "cannot have continue in root route");
+            }
+            if let Some(t) = route.mute_time_intervals.first() {
+                errs.report(t.span, "root route must not have any mute time intervals");
+            }
+            if let Some(t) = route.active_time_intervals.first() {
+                errs.report(t.span, "root route must not have any active time intervals");
+            }
+            let names: Vec<&str> = cfg
+                .receivers
+                .iter()
+                .map(|r| r.name.value.as_str())
+                .collect();
+            check_route_refs(route, &names, &cfg.time_intervals, errs);
+        }
+    }
+    cfg
+}
+
+fn check_route_refs(
+    route: &Route,
+    receivers: &[&str],
+    intervals: &[Spanned<String>],
+    errs: &mut Errors,
+) {
+    if let Some(r) = &route.receiver {
+        if !receivers.contains(&r.value.as_str()) {
+            errs.report(
+                r.span,
+                format!("undefined receiver {:?} used in route", r.value),
+            );
+        }
+    }
+    for t in route
+        .mute_time_intervals
+        .iter()
+        .chain(&route.active_time_intervals)
+    {
+        if !intervals.iter().any(|i| i.value == t.value) {
+            errs.report(
+                t.span,
+                format!("undefined time interval {:?} used in route", t.value),
+            );
+        }
+    }
+    for child in &route.routes {
+        check_route_refs(child, receivers, intervals, errs);
+    }
+}
+
+fn read_list<T>(
+    node: &Node,
+    what: &str,
+    errs: &mut Errors,
+    f: impl Fn(&Node, &mut Errors) -> Option<T>,
+) -> Vec<T> {
+    if node.is_null() {
+        return Vec::new();
+    }
+    match node.as_seq() {
+        Some(items) => items.iter().filter_map(|n| f(n, errs)).collect(),
+        None => {
+            errs.report(
+                node.span,
+                format!("{what} must be a list, got a {}", node.type_name()),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn read_route(node: &Node, errs: &mut Errors) -> Option<Route> {
+    let fields = reader::fields(node, "config.Route", ROUTE_FIELDS, &[], errs)?;
+    let mut route = Route {
+        receiver: None,
+        group_by: None,
+        continue_: None,
+        matchers: Vec::new(),
+        group_wait: None,
+        group_interval: None,
+        repeat_interval: None,
+        mute_time_intervals: Vec::new(),
+        active_time_intervals: Vec::new(),
+        routes: Vec::new(),
+        span: node.span,
+    };
+    for (key, _, v) in &fields {
+        match *key {
+            "receiver" => {
+                route.receiver = reader::string(v, "receiver", errs).filter(|s| !s.value.is_empty())
+            }
+            "group_by" => {
+                let g = reader::strings(v, "group_by", errs);
+                if g.len() > 1 && g.iter().any(|x| x.value == "...") {
+                    errs.report(
+                        v.span,
+                        "cannot have wildcard group_by (`...`) and other labels at the same time",
+                    );
+                }
+                route.group_by = Some(g);
+            }
+            "continue" => route.continue_ = reader::bool_yaml11(v, "continue", errs),
+            "match" => route.matchers.extend(read_match_map(v, false, errs)),
+            "match_re" => route.matchers.extend(read_match_map(v, true, errs)),
+            "matchers" => route.matchers.extend(read_matchers(v, errs)),
+            "group_wait" => route.group_wait = reader::duration(v, "group_wait", errs),
+            "group_interval" => {
+                route.group_interval = reader::duration(v, "group_interval", errs);
+                if let Some(d) = route.group_interval.as_ref().filter(|d| d.value.ms == 0) {
+                    errs.report(d.span, "group_interval cannot be zero");
+                }
+            }
+            "repeat_interval" => {
+                route.repeat_interval = reader::duration(v, "repeat_interval", errs);
+                if let Some(d) = route.repeat_interval.as_ref().filter(|d| d.value.ms == 0) {
+                    errs.report(d.span, "repeat_interval cannot be zero");
+                }
+            }
+            "mute_time_intervals" => {
+                route.mute_time_intervals = reader::strings(v, "mute_time_intervals", errs)
+            }
+            "active_time_intervals" => {
+                route.active_time_intervals = reader::strings(v, "active_time_intervals", errs)
+            }
+            "routes" => route.routes = read_list(v, "routes", errs, read_route),
+            _ => {}
+        }
+    }
+    Some(route)
+}
+
+/// `match:` / `match_re:` maps (`label: value`).
+fn read_match_map(node: &Node, regex: bool, errs: &mut Errors) -> Vec<SpannedMatcher> {
+    let what = if regex { "match_re" } else { "match" };
+    let op = if regex {
+        MatchType::Regexp
+    } else {
+        MatchType::Equal
+    };
+    let source = if regex {
+        MatcherSource::MatchRe
+    } else {
+        MatcherSource::Match
+    };
+    let mut out = Vec::new();
+    for kv in reader::key_values(node, what, errs) {
+        let span = Span::new(kv.key.span.start, kv.value.span.end.max(kv.key.span.end));
+        match Matcher::new(&kv.key.value, op, &kv.value.value) {
+            Ok(matcher) => out.push(SpannedMatcher {
+                matcher,
+                span,
+                source,
+            }),
+            Err(e) => errs.report(
+                kv.value.span,
+                format!("invalid {what} {:?}: {e}", kv.key.value),
+            ),
+        }
+    }
+    out
+}
+
+/// `matchers:` lists of matcher strings, read in Alertmanager's default fallback mode.
+fn read_matchers(node: &Node, errs: &mut Errors) -> Vec<SpannedMatcher> {
+    let mut out = Vec::new();
+    for s in reader::strings(node, "matchers", errs) {
+        match parse_matcher(&s.value, ParserMode::Fallback) {
+            Ok(matcher) => out.push(SpannedMatcher {
+                matcher,
+                span: s.span,
+                source: MatcherSource::Matchers,
+            }),
+            Err(e) => errs.report(s.span, format!("invalid matcher {:?}: {e}", s.value)),
+        }
+    }
+    out
+}
+
+fn read_receiver(node: &Node, errs: &mut Errors) -> Option<Receiver> {
+    let mut known = vec!["name"];
+    known.extend_from_slice(INTEGRATIONS);
+    let fields = reader::fields(node, "config.Receiver", &known, &[], errs)?;
+    let mut name = None;
+    let mut integrations = Vec::new();
+    for (key, _, v) in &fields {
+        if *key == "name" {
+            name = reader::string(v, "name", errs);
+        } else if !v.is_null() {
+            integrations.push((key.to_string(), (*v).clone()));
+        }
+    }
+    match name.filter(|n| !n.value.is_empty()) {
+        Some(name) => Some(Receiver {
+            name,
+            integrations,
+            span: node.span,
+        }),
+        None => {
+            errs.report(node.span, "missing name in receiver");
+            None
+        }
+    }
+}
+
+fn read_inhibit(node: &Node, errs: &mut Errors) -> Option<InhibitRule> {
+    let fields = reader::fields(node, "config.InhibitRule", INHIBIT_FIELDS, &[], errs)?;
+    let mut rule = InhibitRule {
+        source: Vec::new(),
+        target: Vec::new(),
+        equal: Vec::new(),
+        span: node.span,
+    };
+    for (key, _, v) in &fields {
+        match *key {
+            "source_match" => rule.source.extend(read_match_map(v, false, errs)),
+            "source_match_re" => rule.source.extend(read_match_map(v, true, errs)),
+            "source_matchers" => rule.source.extend(read_matchers(v, errs)),
+            "target_match" => rule.target.extend(read_match_map(v, false, errs)),
+            "target_match_re" => rule.target.extend(read_match_map(v, true, errs)),
+            "target_matchers" => rule.target.extend(read_matchers(v, errs)),
+            "equal" => rule.equal = reader::strings(v, "equal", errs),
+            _ => {}
+        }
+    }
+    Some(rule)
+}

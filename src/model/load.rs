@@ -1,0 +1,151 @@
+//! One file → its documents → typed models, following ARCHITECTURE.md's
+//! "What it reads": rule files, rule CRDs, Alertmanager configs, ConfigMaps
+//! and Secrets embedding either, `kind: List`, multi-document streams.
+
+use base64::Engine as _;
+
+use crate::lint::input::{alertmanager_invalid, rule_invalid, templated_skipped, yaml_syntax};
+use crate::lint::{Diagnostic, FileId};
+use crate::source::{SourceFile, Span, TextMap};
+use crate::yaml::{self, DocKind, Node};
+
+use super::alertmanager::{AmConfig, read_config};
+use super::reader::Errors;
+use super::rules::{ExtraFields, RuleFile, read_rule_file};
+
+/// Deepest `kind: List` nesting followed.
+const MAX_LIST_DEPTH: usize = 16;
+
+/// What one file holds.
+#[derive(Debug, Default)]
+pub struct LoadedFile {
+    /// Rule files and rule CRDs (also embedded ones), in document order.
+    pub rule_files: Vec<RuleFile>,
+    /// Alertmanager configs (also embedded ones).
+    pub am_configs: Vec<AmConfig>,
+    /// Root nodes of rule unit-test documents.
+    pub unit_tests: Vec<Node>,
+    /// Input diagnostics: yaml-syntax, rule-invalid, promql-syntax, …
+    pub diagnostics: Vec<Diagnostic>,
+    /// True when the file (or an embedded document) is not valid YAML.
+    pub yaml_error: bool,
+}
+
+/// Loads `source` (file `file` of the run).
+pub fn load_file(file: FileId, source: &SourceFile, extra: &ExtraFields) -> LoadedFile {
+    let mut out = LoadedFile::default();
+    if yaml::looks_templated(&source.text) {
+        out.diagnostics.push(
+            Diagnostic::new(&templated_skipped::META, file, Span::point(0), "file is a Helm or Go template: skipped")
+                .with_help("render it first (e.g. `helm template … | mlalert lint /dev/stdin`) and lint the output"),
+        );
+        return out;
+    }
+    let mut loader = Loader {
+        file,
+        source,
+        extra,
+        out: &mut out,
+    };
+    loader.stream(&source.text, &TextMap::Shift(0), None);
+    out
+}
+
+struct Loader<'a> {
+    file: FileId,
+    source: &'a SourceFile,
+    extra: &'a ExtraFields,
+    out: &'a mut LoadedFile,
+}
+
+impl Loader<'_> {
+    /// Parses a stream; `embedded_key` is the ConfigMap/Secret key for embedded text.
+    fn stream(&mut self, text: &str, map: &TextMap, embedded_key: Option<&str>) {
+        let (docs, err) = yaml::parse_stream(text, map);
+        if let Some(e) = err {
+            // Embedded values that are not meant as YAML (scripts, templates) are skipped quietly.
+            let report = embedded_key.is_none_or(|k| {
+                k.ends_with(".yaml") || k.ends_with(".yml") || k.ends_with(".rules")
+            });
+            if report {
+                self.out.yaml_error = true;
+                let where_ = embedded_key
+                    .map(|k| format!(" in embedded {k:?}"))
+                    .unwrap_or_default();
+                self.out.diagnostics.push(
+                    Diagnostic::new(
+                        &yaml_syntax::META,
+                        self.file,
+                        e.span,
+                        format!("invalid YAML{where_}: {}", e.message),
+                    )
+                    .with_help(
+                        "fix the YAML syntax; nothing after this point of the file was checked",
+                    ),
+                );
+            }
+        }
+        for doc in &docs {
+            self.document(&doc.root, embedded_key.is_some(), 0);
+        }
+    }
+
+    fn document(&mut self, root: &Node, embedded: bool, depth: usize) {
+        match yaml::classify(root) {
+            DocKind::RuleFile(node) => self.rules(node),
+            DocKind::RuleCrd {
+                spec: Some(spec), ..
+            } if !embedded => self.rules(spec),
+            DocKind::Alertmanager(node) => {
+                let mut errs = Errors {
+                    file: self.file,
+                    source: self.source,
+                    meta: &alertmanager_invalid::META,
+                    out: &mut self.out.diagnostics,
+                };
+                let cfg = read_config(node, &mut errs);
+                self.out.am_configs.push(cfg);
+            }
+            DocKind::UnitTest(node) if !embedded => self.out.unit_tests.push(node.clone()),
+            DocKind::Embedding(entries) if !embedded => {
+                for e in entries {
+                    let Some(key) = e.key.as_str() else { continue };
+                    let Some(value) = e.value.as_scalar() else {
+                        continue;
+                    };
+                    if e.base64 {
+                        let compact: String = value.value.split_whitespace().collect();
+                        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact)
+                        else {
+                            continue;
+                        };
+                        let Ok(text) = String::from_utf8(bytes) else {
+                            continue;
+                        };
+                        // Decoded bytes have no place on disk: point at the key.
+                        self.stream(&text, &TextMap::Point(e.key.span.start), Some(key));
+                    } else {
+                        self.stream(&value.value.clone(), &value.map.clone(), Some(key));
+                    }
+                }
+            }
+            DocKind::List(items) if depth < MAX_LIST_DEPTH => {
+                for item in items {
+                    self.document(item, embedded, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn rules(&mut self, node: &Node) {
+        let mut errs = Errors {
+            file: self.file,
+            source: self.source,
+            meta: &rule_invalid::META,
+            out: &mut self.out.diagnostics,
+        };
+        let rf = read_rule_file(node, self.extra, &mut errs);
+        self.out.rule_files.push(rf);
+    }
+}

@@ -1,0 +1,55 @@
+//! Typed, spanned structs built from YAML nodes. Building never panics: a bad
+//! field becomes a diagnostic (`rule-invalid`, `alertmanager-invalid`,
+//! `promql-syntax`) and the rest of the document is still read.
+
+pub mod alertmanager;
+pub mod duration;
+pub mod load;
+mod reader;
+pub mod rules;
+
+pub use load::{LoadedFile, load_file};
+
+use crate::source::{Span, TextMap};
+
+/// A value with the span it was written at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it is written in the file on disk.
+    pub span: Span,
+}
+
+/// A string value from YAML with the map from its bytes to the file's.
+#[derive(Debug, Clone)]
+pub struct Text {
+    /// The decoded string.
+    pub value: String,
+    /// The scalar's span.
+    pub span: Span,
+    /// Byte offsets of `value` → byte offsets of the file.
+    pub map: TextMap,
+}
+
+impl Text {
+    /// The span of `value[start..end]` in the file (the scalar's start when
+    /// the scalar's layout is not exact, see [`TextMap`]).
+    pub fn sub_span(&self, start: usize, end: usize) -> Span {
+        self.map.map_span(start, end)
+    }
+}
+
+/// A `key: value` pair of a labels or annotations mapping.
+#[derive(Debug, Clone)]
+pub struct KeyValue {
+    /// The label or annotation name.
+    pub key: Spanned<String>,
+    /// The value (may be a template).
+    pub value: Text,
+}
+
+/// Looks up `key` in a list of pairs.
+pub fn find<'a>(pairs: &'a [KeyValue], key: &str) -> Option<&'a KeyValue> {
+    pairs.iter().find(|kv| kv.key.value == key)
+}

@@ -1,0 +1,372 @@
+//! Prometheus rule files (`groups:`), as Prometheus' model/rulefmt reads and
+//! validates them, with the position of every value.
+
+use std::sync::Arc;
+
+use crate::lint::input::promql_syntax;
+use crate::promql::{self, ast::Expr};
+use crate::source::Span;
+use crate::yaml::Node;
+
+use super::duration::Duration;
+use super::reader::{self, Errors};
+use super::{KeyValue, Spanned, Text};
+
+/// Extra keys some setups allow (Thanos, Mimir, Cortex), from the config.
+#[derive(Debug, Clone, Default)]
+pub struct ExtraFields {
+    /// Keys allowed in a rule group besides Prometheus' own.
+    pub group: Vec<String>,
+    /// Keys allowed in a rule besides Prometheus' own.
+    pub rule: Vec<String>,
+}
+
+/// A rule file or the `spec` of a rule CRD.
+#[derive(Debug, Clone)]
+pub struct RuleFile {
+    /// Its groups, in order.
+    pub groups: Vec<RuleGroup>,
+    /// The document's span.
+    pub span: Span,
+}
+
+/// A rule group.
+#[derive(Debug, Clone)]
+pub struct RuleGroup {
+    /// `name`.
+    pub name: Spanned<String>,
+    /// `interval` (defaults to the global evaluation interval).
+    pub interval: Option<Spanned<Duration>>,
+    /// `query_offset`.
+    pub query_offset: Option<Spanned<Duration>>,
+    /// `limit` (0 = none).
+    pub limit: Option<Spanned<i64>>,
+    /// Group `labels`, added to every rule's output.
+    pub labels: Vec<KeyValue>,
+    /// The rules, in order.
+    pub rules: Vec<Rule>,
+    /// The group mapping's span.
+    pub span: Span,
+}
+
+/// Alerting or recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleKind {
+    /// `alert:`
+    Alerting,
+    /// `record:`
+    Recording,
+}
+
+/// An alerting or recording rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Which kind.
+    pub kind: RuleKind,
+    /// The `alert` or `record` name.
+    pub name: Spanned<String>,
+    /// `expr`, when present.
+    pub expr: Option<PromqlExpr>,
+    /// `for` (alerting rules).
+    pub for_: Option<Spanned<Duration>>,
+    /// `keep_firing_for` (alerting rules).
+    pub keep_firing_for: Option<Spanned<Duration>>,
+    /// `labels`.
+    pub labels: Vec<KeyValue>,
+    /// `annotations` (alerting rules).
+    pub annotations: Vec<KeyValue>,
+    /// The rule mapping's span.
+    pub span: Span,
+    /// 1-based index in the group (as Prometheus' messages count).
+    pub index: usize,
+}
+
+impl Rule {
+    /// True for alerting rules.
+    pub fn is_alert(&self) -> bool {
+        self.kind == RuleKind::Alerting
+    }
+}
+
+/// A PromQL expression with its text, positions and parsed AST.
+#[derive(Debug, Clone)]
+pub struct PromqlExpr {
+    /// The text as decoded from YAML.
+    pub text: Text,
+    /// The AST, when the expression parses.
+    pub ast: Option<Arc<Expr>>,
+    /// The lexer's tokens, for positions.
+    pub tokens: promql::Tokens,
+}
+
+impl PromqlExpr {
+    /// The span in the file of bytes `range` of the expression text.
+    pub fn span_of(&self, range: std::ops::Range<usize>) -> Span {
+        self.text.sub_span(range.start, range.end)
+    }
+
+    /// The span of the `nth` occurrence of identifier `word`, or the whole expression.
+    pub fn word_span(&self, word: &str, nth: usize) -> Span {
+        match self.tokens.find_word(&self.text.value, word, nth) {
+            Some(r) => self.span_of(r),
+            None => self.text.span,
+        }
+    }
+}
+
+const GROUP_FIELDS: &[&str] = &[
+    "name",
+    "interval",
+    "query_offset",
+    "limit",
+    "rules",
+    "labels",
+];
+const RULE_FIELDS: &[&str] = &[
+    "record",
+    "alert",
+    "expr",
+    "for",
+    "keep_firing_for",
+    "labels",
+    "annotations",
+];
+
+/// Reads a rule file's root (or a CRD's `spec`): its `groups`.
+pub(crate) fn read_rule_file(root: &Node, extra: &ExtraFields, errs: &mut Errors) -> RuleFile {
+    let mut file = RuleFile {
+        groups: Vec::new(),
+        span: root.span,
+    };
+    let Some(fields) = reader::fields(root, "rulefmt.RuleGroups", &["groups"], &[], errs) else {
+        return file;
+    };
+    let Some((_, _, groups)) = fields.iter().find(|(k, _, _)| *k == "groups") else {
+        return file;
+    };
+    if groups.is_null() {
+        return file;
+    }
+    let Some(items) = groups.as_seq() else {
+        errs.report(
+            groups.span,
+            format!("groups must be a list, got a {}", groups.type_name()),
+        );
+        return file;
+    };
+    for g in items {
+        if let Some(group) = read_group(g, extra, errs) {
+            if let Some(first) = file
+                .groups
+                .iter()
+                .find(|x| x.name.value == group.name.value)
+            {
+                let line = errs.line(first.name.span);
+                errs.report(
+                    group.name.span,
+                    format!(
+                        "groupname: {:?} is repeated in the same file (first at line {line})",
+                        group.name.value
+                    ),
+                );
+            }
+            file.groups.push(group);
+        }
+    }
+    file
+}
+
+fn read_group(node: &Node, extra: &ExtraFields, errs: &mut Errors) -> Option<RuleGroup> {
+    let fields = reader::fields(node, "rulefmt.RuleGroup", GROUP_FIELDS, &extra.group, errs)?;
+    let mut group = RuleGroup {
+        name: Spanned {
+            value: String::new(),
+            span: node.span,
+        },
+        interval: None,
+        query_offset: None,
+        limit: None,
+        labels: Vec::new(),
+        rules: Vec::new(),
+        span: node.span,
+    };
+    let mut rules_node = None;
+    for (key, _, v) in &fields {
+        match *key {
+            "name" => {
+                if let Some(s) = reader::string(v, "name", errs) {
+                    group.name = s;
+                }
+            }
+            "interval" => group.interval = reader::duration(v, "interval", errs),
+            "query_offset" => group.query_offset = reader::duration(v, "query_offset", errs),
+            "limit" => group.limit = reader::int(v, "limit", errs),
+            "labels" => group.labels = reader::key_values(v, "labels", errs),
+            "rules" => rules_node = Some(*v),
+            _ => {}
+        }
+    }
+    if group.name.value.is_empty() {
+        errs.report(group.name.span, "Groupname must not be empty");
+    }
+    if let Some(rules) = rules_node.filter(|r| !r.is_null()) {
+        match rules.as_seq() {
+            Some(items) => {
+                for (i, r) in items.iter().enumerate() {
+                    if let Some(rule) = read_rule(r, i + 1, &group.name.value, extra, errs) {
+                        group.rules.push(rule);
+                    }
+                }
+            }
+            None => errs.report(
+                rules.span,
+                format!("rules must be a list, got a {}", rules.type_name()),
+            ),
+        }
+    }
+    Some(group)
+}
+
+fn read_rule(
+    node: &Node,
+    index: usize,
+    group: &str,
+    extra: &ExtraFields,
+    errs: &mut Errors,
+) -> Option<Rule> {
+    let fields = reader::fields(node, "rulefmt.RuleNode", RULE_FIELDS, &extra.rule, errs)?;
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(key, _, _)| *key == k)
+            .map(|(_, kn, v)| (*kn, *v))
+    };
+    let alert = get("alert")
+        .and_then(|(_, v)| reader::string(v, "alert", errs))
+        .filter(|s| !s.value.is_empty());
+    let record = get("record")
+        .and_then(|(_, v)| reader::string(v, "record", errs))
+        .filter(|s| !s.value.is_empty());
+    let display = alert
+        .as_ref()
+        .or(record.as_ref())
+        .map(|s| s.value.clone())
+        .unwrap_or_default();
+    let prefix = format!("group {group:?}, rule {index}, {display:?}");
+    let (kind, name) = match (alert, record) {
+        (Some(a), Some(r)) => {
+            errs.report(
+                r.span,
+                format!("{prefix}: only one of 'record' and 'alert' must be set"),
+            );
+            (RuleKind::Alerting, a)
+        }
+        (Some(a), None) => (RuleKind::Alerting, a),
+        (None, Some(r)) => (RuleKind::Recording, r),
+        (None, None) => {
+            errs.report(
+                node.span,
+                format!("{prefix}: one of 'record' or 'alert' must be set"),
+            );
+            return None;
+        }
+    };
+    let mut rule = Rule {
+        kind,
+        name,
+        expr: None,
+        for_: None,
+        keep_firing_for: None,
+        labels: Vec::new(),
+        annotations: Vec::new(),
+        span: node.span,
+        index,
+    };
+    match get("expr")
+        .and_then(|(_, v)| reader::text(v, "expr", errs))
+        .filter(|t| !t.value.trim().is_empty())
+    {
+        Some(text) => rule.expr = Some(parse_expr(text, &prefix, errs)),
+        None => errs.report(
+            rule.name.span,
+            format!("{prefix}: field 'expr' must be set in rule"),
+        ),
+    }
+    if let Some((k, v)) = get("for") {
+        rule.for_ = reader::duration(v, "for", errs);
+        if kind == RuleKind::Recording {
+            errs.report(
+                k.span,
+                format!("{prefix}: invalid field 'for' in recording rule"),
+            );
+        }
+    }
+    if let Some((k, v)) = get("keep_firing_for") {
+        rule.keep_firing_for = reader::duration(v, "keep_firing_for", errs);
+        if kind == RuleKind::Recording {
+            errs.report(
+                k.span,
+                format!("{prefix}: invalid field 'keep_firing_for' in recording rule"),
+            );
+        }
+    }
+    if let Some((_, v)) = get("labels") {
+        rule.labels = reader::key_values(v, "labels", errs);
+    }
+    if let Some((k, v)) = get("annotations") {
+        rule.annotations = reader::key_values(v, "annotations", errs);
+        if kind == RuleKind::Recording {
+            errs.report(
+                k.span,
+                format!("{prefix}: invalid field 'annotations' in recording rule"),
+            );
+        }
+    }
+    if kind == RuleKind::Recording && rule.name.value.contains('{') {
+        errs.report(
+            rule.name.span,
+            format!("{prefix}: braces present in the recording rule name; should it be in expr?"),
+        );
+    }
+    for kv in &rule.labels {
+        if kv.key.value == "__name__" || kv.key.value.is_empty() {
+            errs.report(
+                kv.key.span,
+                format!("{prefix}: invalid label name: {}", kv.key.value),
+            );
+        }
+    }
+    Some(rule)
+}
+
+/// Parses a rule's expression; a syntax error is reported as `promql-syntax`.
+fn parse_expr(text: Text, prefix: &str, errs: &mut Errors) -> PromqlExpr {
+    let tokens = promql::Tokens::new(&text.value);
+    match promql::parse(&text.value) {
+        Ok(ast) => PromqlExpr {
+            text,
+            ast: Some(ast),
+            tokens,
+        },
+        Err(e) => {
+            let span = match &e.range {
+                Some(r) => text.sub_span(r.start, r.end),
+                None => text.span,
+            };
+            errs.out.push(
+                crate::lint::Diagnostic::new(
+                    &promql_syntax::META,
+                    errs.file,
+                    span,
+                    format!("{prefix}: could not parse expression: {}", e.message),
+                )
+                .with_help("check the expression with the Prometheus expression browser or `promtool check rules`"),
+            );
+            PromqlExpr {
+                text,
+                ast: None,
+                tokens,
+            }
+        }
+    }
+}

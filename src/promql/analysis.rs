@@ -1,0 +1,168 @@
+//! Analysis helpers shared by lints: walking the AST, operator names,
+//! selectors and the labels an expression keeps or creates.
+
+use super::ast::{Expr, LabelModifier, TokenType};
+
+/// Calls `f` on `expr` and every sub-expression, parents first.
+pub fn walk<'a>(expr: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
+    f(expr);
+    match expr {
+        Expr::Aggregate(a) => {
+            if let Some(p) = &a.param {
+                walk(p, f);
+            }
+            walk(&a.expr, f);
+        }
+        Expr::Unary(u) => walk(&u.expr, f),
+        Expr::Binary(b) => {
+            walk(&b.lhs, f);
+            walk(&b.rhs, f);
+        }
+        Expr::Paren(p) => walk(&p.expr, f),
+        Expr::Subquery(s) => walk(&s.expr, f),
+        Expr::Call(c) => {
+            for a in &c.args.args {
+                walk(a, f);
+            }
+        }
+        Expr::MatrixSelector(_)
+        | Expr::VectorSelector(_)
+        | Expr::NumberLiteral(_)
+        | Expr::StringLiteral(_)
+        | Expr::Extension(_) => {}
+    }
+}
+
+/// The text of an operator or aggregation token: `"/"`, `"+"`, `"sum"`, `">"`.
+pub fn op_str(op: &TokenType) -> String {
+    op.to_string()
+}
+
+/// True when the expression reads no series (`vector(1)`, `time() > 0`):
+/// its result does not depend on any scraped data.
+pub fn is_constant(expr: &Expr) -> bool {
+    let mut found = false;
+    walk(expr, &mut |e| {
+        if matches!(e, Expr::VectorSelector(_) | Expr::MatrixSelector(_)) {
+            found = true;
+        }
+    });
+    !found
+}
+
+/// The metric name a selector reads (from `name{…}` or `{__name__="name"}`).
+pub fn selector_name(expr: &Expr) -> Option<&str> {
+    let vs = match expr {
+        Expr::VectorSelector(vs) => vs,
+        Expr::MatrixSelector(ms) => &ms.vs,
+        _ => return None,
+    };
+    if let Some(n) = &vs.name {
+        return Some(n);
+    }
+    vs.matchers
+        .matchers
+        .iter()
+        .find(|m| m.name == "__name__" && matches!(m.op, super::ast::MatchOp::Equal))
+        .map(|m| m.value.as_str())
+}
+
+/// Labels an expression sets by name: `by (…)` of aggregations and the
+/// destination labels of `label_replace`/`label_join`, each with what set it.
+pub fn labels_kept_or_created(expr: &Expr) -> Vec<(String, LabelSource)> {
+    let mut out = Vec::new();
+    walk(expr, &mut |e| match e {
+        Expr::Aggregate(a) => {
+            if let Some(LabelModifier::Include(labels)) = &a.modifier {
+                for l in &labels.labels {
+                    out.push((l.clone(), LabelSource::AggregationBy(op_str(&a.op))));
+                }
+            }
+        }
+        Expr::Call(c) if matches!(c.func.name, "label_replace" | "label_join") => {
+            if let Some(Expr::StringLiteral(s)) = c.args.args.get(1).map(|b| b.as_ref()) {
+                out.push((s.val.clone(), LabelSource::LabelFunction(c.func.name)));
+            }
+        }
+        _ => {}
+    });
+    out
+}
+
+/// Where a label set by an expression comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelSource {
+    /// `sum by (label)`; the aggregation's name.
+    AggregationBy(String),
+    /// `label_replace`/`label_join` destination; the function's name.
+    LabelFunction(&'static str),
+}
+
+/// Functions whose result has the same meaning and unit as their input
+/// (the value of a gauge over time, clamping, rounding).
+pub fn preserves_quantity(func: &str) -> bool {
+    matches!(
+        func,
+        "avg_over_time"
+            | "max_over_time"
+            | "min_over_time"
+            | "last_over_time"
+            | "quantile_over_time"
+            | "abs"
+            | "clamp"
+            | "clamp_max"
+            | "clamp_min"
+            | "round"
+            | "ceil"
+            | "floor"
+            | "sort"
+            | "sort_desc"
+            | "label_replace"
+            | "label_join"
+    )
+}
+
+/// Aggregations whose result has the same meaning as their input.
+pub fn aggregation_preserves_quantity(op: &str) -> bool {
+    matches!(
+        op,
+        "sum" | "avg" | "max" | "min" | "topk" | "bottomk" | "quantile" | "limitk" | "limit_ratio"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::promql::parse;
+
+    #[test]
+    fn constant_expressions() {
+        assert!(is_constant(&parse("vector(1)").unwrap()));
+        assert!(is_constant(&parse("vector(time()) > 0").unwrap()));
+        assert!(!is_constant(&parse("up == 0").unwrap()));
+        assert!(!is_constant(&parse("absent(up{job=\"x\"})").unwrap()));
+    }
+
+    #[test]
+    fn labels_from_by_and_label_functions() {
+        let e = parse("sum by (model, request_id) (rate(x[5m])) or label_replace(y, \"trace_id\", \"$1\", \"a\", \"(.*)\")").unwrap();
+        let names: Vec<String> = labels_kept_or_created(&e)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["model", "request_id", "trace_id"]);
+        assert_eq!(
+            op_str(&match parse("a / b").unwrap().as_ref() {
+                Expr::Binary(b) => b.op,
+                _ => unreachable!(),
+            }),
+            "/"
+        );
+    }
+
+    #[test]
+    fn selector_names() {
+        let e = parse("{__name__=\"up\", job=\"x\"}").unwrap();
+        assert_eq!(selector_name(&e), Some("up"));
+    }
+}

@@ -1,0 +1,151 @@
+//! Reasoning over sets of matchers: does every alert matched by one route
+//! also match another? Used by `route-shadowed`.
+//!
+//! Semantics as Alertmanager 0.34: matchers of a route are ANDed; an absent
+//! label has the value ""; regexes are anchored. The check is sound (it never
+//! claims coverage that does not hold) and complete for equality matchers,
+//! literal alternations (`a|b`), identical regexes and `.*`.
+
+use super::matcher::{MatchType, Matcher};
+
+/// True when every label set matching all of `narrow` also matches all of `broad`.
+pub fn covers(broad: &[&Matcher], narrow: &[&Matcher]) -> bool {
+    broad.iter().all(|m| {
+        let on_label: Vec<&Matcher> = narrow
+            .iter()
+            .copied()
+            .filter(|n| n.name == m.name)
+            .collect();
+        if on_label.is_empty() {
+            // The label may be absent ("") or take any value.
+            return is_universal(m);
+        }
+        on_label.iter().any(|n| implies(n, m))
+    })
+}
+
+/// True when a matcher matches every string.
+pub fn is_universal(m: &Matcher) -> bool {
+    match m.op {
+        MatchType::Regexp => matches!(
+            m.value.as_str(),
+            ".*" | "(.*)" | "^.*$" | ".*?" | "(?s).*" | "(?s:.*)"
+        ),
+        _ => false,
+    }
+}
+
+/// True when every value `n` accepts is accepted by `m` (same label).
+fn implies(n: &Matcher, m: &Matcher) -> bool {
+    if is_universal(m) {
+        return true;
+    }
+    match n.op {
+        MatchType::Equal => m.matches(&n.value),
+        MatchType::Regexp => match literal_alternatives(&n.value) {
+            Some(lits) => lits.iter().all(|l| m.matches(l)),
+            None => m.op == MatchType::Regexp && m.value == n.value,
+        },
+        MatchType::NotEqual => match m.op {
+            MatchType::NotEqual => m.value == n.value,
+            MatchType::NotRegexp => {
+                literal_alternatives(&m.value).is_some_and(|l| l == [n.value.clone()])
+            }
+            _ => false,
+        },
+        MatchType::NotRegexp => match m.op {
+            MatchType::NotRegexp => m.value == n.value,
+            // `l !~ R` excludes every value R matches: it implies `l != x` when R matches x.
+            MatchType::NotEqual => !n.matches(&m.value),
+            _ => false,
+        },
+    }
+}
+
+/// The strings an anchored regex matches when it is a plain literal or an
+/// alternation of literals (`critical|page`); `None` otherwise.
+pub fn literal_alternatives(re: &str) -> Option<Vec<String>> {
+    let inner = re
+        .strip_prefix("(")
+        .and_then(|r| r.strip_suffix(")"))
+        .filter(|r| !r.contains(['(', ')']))
+        .unwrap_or(re);
+    let mut out = Vec::new();
+    for alt in inner.split('|') {
+        let mut lit = String::new();
+        let mut chars = alt.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some(e) if e.is_ascii_punctuation() => lit.push(e),
+                    _ => return None,
+                },
+                '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' => {
+                    return None;
+                }
+                c => lit.push(c),
+            }
+        }
+        out.push(lit);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::matcher::{ParserMode, parse_matcher};
+
+    fn ms(list: &[&str]) -> Vec<Matcher> {
+        list.iter()
+            .map(|s| parse_matcher(s, ParserMode::Fallback).unwrap())
+            .collect()
+    }
+
+    fn cov(broad: &[&str], narrow: &[&str]) -> bool {
+        let (b, n) = (ms(broad), ms(narrow));
+        covers(&b.iter().collect::<Vec<_>>(), &n.iter().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn coverage_cases() {
+        assert!(cov(&[], &["team=ml"]));
+        assert!(cov(
+            &["severity=critical"],
+            &["severity=critical", "team=ml"]
+        ));
+        assert!(cov(
+            &["severity=~\"critical|warning\""],
+            &["severity=critical"]
+        ));
+        assert!(cov(
+            &["severity=~\"crit.*\""],
+            &["severity=~\"critical|crit\""]
+        ));
+        assert!(cov(&["team!=infra"], &["team=ml"]));
+        assert!(cov(&["team=~\".*\""], &[]));
+        assert!(cov(&["team=~\"ml.*\""], &["team=~\"ml.*\"", "x=y"]));
+        assert!(!cov(&["severity=critical"], &["team=ml"]));
+        assert!(!cov(
+            &["severity=critical"],
+            &["severity=~\"critical|warning\""]
+        ));
+        assert!(!cov(&["team!=infra"], &[]));
+        assert!(!cov(&["team=~\"ml.*\""], &["team=~\"m.*\""]));
+        assert!(!cov(&["team!=infra"], &["team!=ml"]));
+        assert!(cov(&["team!=infra"], &["team!~\"infra|ops\""]));
+    }
+
+    #[test]
+    fn literal_alternatives_of_regexes() {
+        assert_eq!(
+            literal_alternatives("a|b"),
+            Some(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(
+            literal_alternatives("(a|b\\.c)"),
+            Some(vec!["a".into(), "b.c".into()])
+        );
+        assert_eq!(literal_alternatives("a.*"), None);
+    }
+}

@@ -1,0 +1,318 @@
+//! Bytes and positions: the only module that computes line numbers.
+//!
+//! A [`SourceFile`] holds a file's text as read from disk. Every position in
+//! mlalert is a [`Span`] of byte offsets into that text, also for text inside
+//! embedded documents (a rule file in a ConfigMap) and inside PromQL: those
+//! carry a [`TextMap`] from their own byte offsets to the outer file's.
+
+mod walk;
+
+pub use walk::{WalkError, walk_paths};
+
+use std::sync::Arc;
+
+/// A half-open byte range `[start, end)` into a [`SourceFile`]'s text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte (`end >= start`).
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end` (swapped if given in the wrong order).
+    pub fn new(start: usize, end: usize) -> Span {
+        if end < start {
+            Span {
+                start: end,
+                end: start,
+            }
+        } else {
+            Span { start, end }
+        }
+    }
+
+    /// An empty span at `offset`.
+    pub fn point(offset: usize) -> Span {
+        Span {
+            start: offset,
+            end: offset,
+        }
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// True when the span covers no byte.
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// A 1-based line and column; columns count characters, not bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// Byte offsets of line starts, for turning offsets into [`LineCol`].
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Index `text`; lines end at `\n` (a preceding `\r` belongs to the line).
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// Number of lines (a trailing newline opens one more, empty line).
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte offset where 0-based line `line0` starts (clamped to the last line).
+    pub fn line_start(&self, line0: usize) -> usize {
+        self.starts[line0.min(self.starts.len() - 1)]
+    }
+
+    /// 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// The 1-based line and character column of byte `offset` in `text`.
+    /// Offsets past the end or inside a UTF-8 sequence are clamped.
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let offset = offset.min(text.len());
+        let line0 = self.line_of(offset);
+        let start = self.starts[line0];
+        let mut end = offset;
+        while end > start && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = text[start..end].chars().count() + 1;
+        LineCol {
+            line: line0 + 1,
+            column,
+        }
+    }
+
+    /// Byte offset of 1-based `line` and 0-based character column `col0` in `text`.
+    pub fn offset_of(&self, text: &str, line: usize, col0: usize) -> usize {
+        let start = self.line_start(line.saturating_sub(1));
+        let rest = &text[start..];
+        let line_text = rest.split('\n').next().unwrap_or("");
+        match line_text.char_indices().nth(col0) {
+            Some((i, _)) => start + i,
+            None => start + line_text.len().min(col0.max(line_text.len())),
+        }
+    }
+}
+
+/// One input file: its path as given on the command line and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as given (relative stays relative), used in every message.
+    pub path: String,
+    /// The decoded text (a UTF-8 BOM is kept out; see [`SourceFile::new`]).
+    pub text: String,
+    /// Byte offset of the BOM-stripped text in the bytes on disk (0 or 3).
+    pub bom_len: usize,
+    lines: LineIndex,
+}
+
+impl SourceFile {
+    /// A source file from its path and bytes. A UTF-8 BOM is stripped.
+    ///
+    /// # Errors
+    /// The bytes are not UTF-8: the message names the first invalid byte's line.
+    pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Result<SourceFile, SourceError> {
+        let path = path.into();
+        let (bytes, bom_len) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (rest.to_vec(), 3),
+            None => (bytes, 0),
+        };
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::from_text(path, text, bom_len)),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let line = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+                Err(SourceError::NotUtf8 {
+                    path,
+                    line,
+                    byte: valid + bom_len,
+                })
+            }
+        }
+    }
+
+    /// A source file from text already in memory (tests, stdin).
+    pub fn from_text(path: impl Into<String>, text: String, bom_len: usize) -> SourceFile {
+        let lines = LineIndex::new(&text);
+        SourceFile {
+            path: path.into(),
+            text,
+            bom_len,
+            lines,
+        }
+    }
+
+    /// The file's line index.
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
+    }
+
+    /// 1-based line and column of byte `offset`.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        self.lines.line_col(&self.text, offset)
+    }
+}
+
+/// Errors reading a file's bytes as text.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The file is not valid UTF-8 (Prometheus and Alertmanager need UTF-8 YAML).
+    #[error("{path}:{line}: file is not valid UTF-8 (invalid byte at offset {byte})")]
+    NotUtf8 {
+        /// The path as given.
+        path: String,
+        /// 1-based line of the first invalid byte.
+        line: usize,
+        /// Byte offset of the first invalid byte.
+        byte: usize,
+    },
+}
+
+/// Maps byte offsets of an inner text (a scalar's value, an embedded
+/// document, a PromQL expression) to byte offsets of the outer file.
+///
+/// Exact for single-line plain and quoted scalars without escapes and for
+/// literal block scalars (`|`): there each line of the value is found at the
+/// block's indentation on its own line. Otherwise (folded scalars, escapes,
+/// multi-line flow scalars) every offset maps to the scalar's start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextMap {
+    /// `outer = base + inner`.
+    Shift(usize),
+    /// Sorted `(inner line start, outer offset)` pairs, one per inner line:
+    /// `outer = pair.1 + (inner - pair.0)` for the last pair with `pair.0 <= inner`.
+    Lines(Arc<[(usize, usize)]>),
+    /// Every inner offset maps to this outer offset.
+    Point(usize),
+}
+
+impl TextMap {
+    /// The outer offset of inner offset `inner`.
+    pub fn map(&self, inner: usize) -> usize {
+        match self {
+            TextMap::Shift(base) => base + inner,
+            TextMap::Point(p) => *p,
+            TextMap::Lines(pairs) => {
+                let i = match pairs.binary_search_by(|p| p.0.cmp(&inner)) {
+                    Ok(i) => i,
+                    Err(0) => return pairs.first().map(|p| p.1).unwrap_or(0),
+                    Err(i) => i - 1,
+                };
+                let (inner_start, outer_start) = pairs[i];
+                outer_start + (inner - inner_start)
+            }
+        }
+    }
+
+    /// The outer span of inner range `[start, end)`; for [`TextMap::Point`]
+    /// an empty span at the point.
+    pub fn map_span(&self, start: usize, end: usize) -> Span {
+        match self {
+            TextMap::Point(p) => Span::point(*p),
+            _ => {
+                let s = self.map(start);
+                let e = if end > start {
+                    self.map(end - 1) + 1
+                } else {
+                    s
+                };
+                Span::new(s, e.max(s))
+            }
+        }
+    }
+
+    /// `outer.compose(inner)`: a map applying `inner` first, then `self`.
+    /// Exact when `inner`'s lines each fall on one line of `self`.
+    pub fn compose(&self, inner: &TextMap) -> TextMap {
+        match (self, inner) {
+            (TextMap::Point(p), _) => TextMap::Point(*p),
+            (_, TextMap::Point(p)) => TextMap::Point(self.map(*p)),
+            (TextMap::Shift(a), TextMap::Shift(b)) => TextMap::Shift(a + b),
+            (_, TextMap::Shift(b)) => match self {
+                // A shifted text may span several outer lines: keep per-line pairs.
+                TextMap::Lines(pairs) => {
+                    let mut out: Vec<(usize, usize)> = vec![(0, self.map(*b))];
+                    for &(inner_start, outer_start) in pairs.iter() {
+                        if inner_start > *b {
+                            out.push((inner_start - b, outer_start));
+                        }
+                    }
+                    TextMap::Lines(out.into())
+                }
+                _ => TextMap::Shift(self.map(*b)),
+            },
+            (_, TextMap::Lines(pairs)) => {
+                TextMap::Lines(pairs.iter().map(|&(i, o)| (i, self.map(o))).collect())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let f = SourceFile::from_text("x", "ab\nçd: e\n".to_string(), 0);
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 1 });
+        // 'd' is after a two-byte character: byte 5, column 2.
+        assert_eq!(f.line_col(5), LineCol { line: 2, column: 2 });
+        assert_eq!(f.line_col(999), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn bom_is_stripped_and_bad_utf8_is_an_error() {
+        let f = SourceFile::new("x", b"\xEF\xBB\xBFgroups: []".to_vec()).unwrap();
+        assert_eq!(f.text, "groups: []");
+        assert_eq!(f.bom_len, 3);
+        let e = SourceFile::new("bad.yaml", b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
+        assert!(e.to_string().starts_with("bad.yaml:2:"), "{e}");
+    }
+
+    #[test]
+    fn text_maps_compose() {
+        let lines = TextMap::Lines(vec![(0, 100), (5, 200)].into());
+        assert_eq!(lines.map(3), 103);
+        assert_eq!(lines.map(6), 201);
+        let inner = TextMap::Shift(6);
+        assert_eq!(lines.compose(&inner).map(0), 201);
+        assert_eq!(TextMap::Point(7).compose(&inner).map(3), 7);
+        assert_eq!(lines.map_span(1, 3), Span::new(101, 103));
+    }
+}

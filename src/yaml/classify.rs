@@ -1,0 +1,240 @@
+//! Classification of YAML documents by content (never by file name), as the
+//! table in ARCHITECTURE.md "What it reads" lays out.
+
+use super::tree::Node;
+
+/// What a document is, with the nodes the model reads from it.
+#[derive(Debug)]
+pub enum DocKind<'a> {
+    /// A Prometheus rule file: the root mapping, with `groups:`.
+    RuleFile(&'a Node),
+    /// A rule CRD (PrometheusRule, GMP Rules/ClusterRules/GlobalRules,
+    /// OpenShift AlertingRule): its `spec` mapping, holding `groups:`.
+    RuleCrd {
+        /// `apiVersion/kind`, for messages.
+        kind: String,
+        /// The `spec` node (may lack `groups`).
+        spec: Option<&'a Node>,
+    },
+    /// An Alertmanager config: the root mapping (`route:` and/or `receivers:`).
+    Alertmanager(&'a Node),
+    /// A promtool rule unit-test file (`tests:` and `rule_files:`).
+    UnitTest(&'a Node),
+    /// A ConfigMap or Secret: values that may embed a rule file or an
+    /// Alertmanager config.
+    Embedding(Vec<Embedded<'a>>),
+    /// `kind: List`: each item is classified in turn.
+    List(&'a [Node]),
+    /// `null`, `{}` or an empty stream: nothing to check.
+    Empty,
+    /// Anything else (Deployment, Service, …): skipped silently.
+    Other,
+}
+
+/// One value of a ConfigMap's `data` or a Secret's `stringData`/`data`.
+#[derive(Debug)]
+pub struct Embedded<'a> {
+    /// The key (e.g. `alertmanager.yaml`).
+    pub key: &'a Node,
+    /// The value node.
+    pub value: &'a Node,
+    /// True for a Secret's `data`: the value is base64.
+    pub base64: bool,
+}
+
+/// Classify a document's root node.
+pub fn classify(root: &Node) -> DocKind<'_> {
+    if root.is_null() {
+        return DocKind::Empty;
+    }
+    let Some(map) = root.as_map() else {
+        return DocKind::Other;
+    };
+    if map.is_empty() {
+        return DocKind::Empty;
+    }
+    let api = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+    let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
+    let group = api.split('/').next().unwrap_or("");
+    match (group, kind) {
+        ("monitoring.coreos.com", "PrometheusRule")
+        | ("monitoring.googleapis.com", "Rules" | "ClusterRules" | "GlobalRules")
+        | ("monitoring.openshift.io", "AlertingRule") => {
+            return DocKind::RuleCrd {
+                kind: format!("{api}/{kind}"),
+                spec: root.get("spec"),
+            };
+        }
+        (_, "List") if api == "v1" || root.get("items").is_some() => {
+            return match root.get("items").and_then(Node::as_seq) {
+                Some(items) => DocKind::List(items),
+                None => DocKind::Empty,
+            };
+        }
+        ("" | "v1", "ConfigMap") => {
+            return DocKind::Embedding(embedded(root, &[("data", false), ("binaryData", true)]));
+        }
+        ("" | "v1", "Secret") => {
+            return DocKind::Embedding(embedded(root, &[("stringData", false), ("data", true)]));
+        }
+        _ => {}
+    }
+    if !kind.is_empty() && !api.is_empty() {
+        return DocKind::Other;
+    }
+    if root.get("groups").is_some() {
+        return DocKind::RuleFile(root);
+    }
+    if root.get("tests").is_some() && root.get("rule_files").is_some() {
+        return DocKind::UnitTest(root);
+    }
+    if root.get("route").is_some() || root.get("receivers").is_some() {
+        return DocKind::Alertmanager(root);
+    }
+    DocKind::Other
+}
+
+fn embedded<'a>(root: &'a Node, fields: &[(&str, bool)]) -> Vec<Embedded<'a>> {
+    let mut out = Vec::new();
+    for (field, base64) in fields {
+        if let Some(entries) = root.get(field).and_then(Node::as_map) {
+            for (key, value) in entries {
+                if value.as_scalar().is_some() && !value.is_null() {
+                    out.push(Embedded {
+                        key,
+                        value,
+                        base64: *base64,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// True when `text` is a Helm or Go template (`{{ ... }}` actions outside
+/// YAML strings, such as `{{- if .Values.x }}` or `{{ include "x" . }}`).
+/// Prometheus templates inside quoted or block annotation values do not count.
+pub fn looks_templated(text: &str) -> bool {
+    // Indentation of the line that opened the block scalar we are in, if any.
+    let mut block: Option<usize> = None;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let t = line.trim();
+        if let Some(open) = block {
+            if t.is_empty() || indent > open {
+                continue;
+            }
+            block = None;
+        }
+        let item = t.strip_prefix("- ").unwrap_or(t);
+        if item.starts_with("{{") {
+            return true;
+        }
+        if let Some((_, rest)) = item.split_once(": ") {
+            let rest = rest.trim_start();
+            if rest.starts_with("{{") && is_template_action(rest) {
+                return true;
+            }
+            if is_block_header(rest) {
+                block = Some(indent);
+            }
+        } else if let Some(rest) = item
+            .strip_suffix(':')
+            .map(|_| "")
+            .or_else(|| t.strip_prefix("- "))
+        {
+            if is_block_header(rest) {
+                block = Some(indent);
+            }
+        }
+    }
+    false
+}
+
+/// `|`, `>-`, `|+2`, … optionally followed by a comment.
+fn is_block_header(s: &str) -> bool {
+    let s = s.split(" #").next().unwrap_or("").trim_end();
+    let mut chars = s.chars();
+    matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '-' | '+' | '1'..='9'))
+}
+
+fn is_template_action(s: &str) -> bool {
+    let inner = s
+        .trim_start_matches("{{")
+        .trim_start_matches('-')
+        .trim_start();
+    inner.starts_with('.')
+        || [
+            "include", "template", "toYaml", "tpl", "if", "with", "range", "default", "quote",
+            "printf", "required",
+        ]
+        .iter()
+        .any(|w| inner.starts_with(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::TextMap;
+    use crate::yaml::parse_stream;
+
+    fn kind_of(text: &str) -> String {
+        let (docs, err) = parse_stream(text, &TextMap::Shift(0));
+        assert!(err.is_none());
+        let d = classify(&docs[0].root);
+        format!("{d:?}")
+            .split(['(', ' ', '{'])
+            .next()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    #[test]
+    fn classifies_by_content() {
+        assert_eq!(kind_of("groups: []"), "RuleFile");
+        assert_eq!(
+            kind_of(
+                "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nspec: {groups: []}"
+            ),
+            "RuleCrd"
+        );
+        assert_eq!(
+            kind_of("apiVersion: monitoring.googleapis.com/v1\nkind: ClusterRules\nspec: {}"),
+            "RuleCrd"
+        );
+        assert_eq!(
+            kind_of("route: {receiver: a}\nreceivers: [{name: a}]"),
+            "Alertmanager"
+        );
+        assert_eq!(kind_of("rule_files: [a.yml]\ntests: []"), "UnitTest");
+        assert_eq!(
+            kind_of("apiVersion: v1\nkind: ConfigMap\ndata: {a: b}"),
+            "Embedding"
+        );
+        assert_eq!(kind_of("apiVersion: v1\nkind: List\nitems: []"), "List");
+        assert_eq!(
+            kind_of("apiVersion: apps/v1\nkind: Deployment\nspec: {}"),
+            "Other"
+        );
+        assert_eq!(kind_of("{}"), "Empty");
+        assert_eq!(kind_of("null"), "Empty");
+    }
+
+    #[test]
+    fn templated_detection() {
+        assert!(looks_templated(
+            "{{- if .Values.enabled }}\ngroups: []\n{{- end }}"
+        ));
+        assert!(looks_templated(
+            "metadata:\n  labels: {{ include \"x\" . }}\n"
+        ));
+        assert!(!looks_templated(
+            "annotations:\n  summary: \"{{ $labels.pod }} is down\"\n"
+        ));
+        assert!(!looks_templated(
+            "description: |\n  {{ $value }} errors\n  {{ range query \"x\" }}{{ end }}\nb: 1\n"
+        ));
+        assert!(looks_templated("description: |\n  text\n{{- end }}\n"));
+    }
+}

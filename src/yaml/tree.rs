@@ -1,0 +1,532 @@
+//! Event stream → spanned node tree.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
+
+use crate::source::{LineIndex, Span, TextMap};
+
+/// Deepest nesting of sequences and mappings accepted in one document.
+pub const MAX_DEPTH: usize = 512;
+/// Most nodes one stream may hold once aliases are expanded.
+pub const MAX_NODES: usize = 2_000_000;
+
+/// How a scalar was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Unquoted.
+    Plain,
+    /// `'...'`
+    SingleQuoted,
+    /// `"..."`
+    DoubleQuoted,
+    /// `|` block.
+    Literal,
+    /// `>` block.
+    Folded,
+}
+
+/// A scalar: its decoded value, how it was written, and where each byte of
+/// the value is in the outer file.
+#[derive(Debug, Clone)]
+pub struct Scalar {
+    /// The decoded value (escapes resolved, block indentation removed).
+    pub value: String,
+    /// How it was written.
+    pub style: Style,
+    /// Value byte offset → outer file byte offset.
+    pub map: TextMap,
+}
+
+impl Scalar {
+    /// True for a plain `~`, `null` (any case YAML allows) or empty scalar.
+    pub fn is_null(&self) -> bool {
+        self.style == Style::Plain
+            && matches!(self.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }
+}
+
+/// What a node holds.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// A scalar (also null).
+    Scalar(Scalar),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in source order; duplicate keys are kept (the model reports them).
+    Map(Vec<(Node, Node)>),
+}
+
+/// A YAML node with its span in the outer file.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The content.
+    pub kind: Kind,
+    /// Where the node is written (for block scalars: from the indicator to the end).
+    pub span: Span,
+    /// An explicit tag such as `!!str`, as written (handle + suffix).
+    pub tag: Option<String>,
+}
+
+impl Node {
+    /// The scalar, if this node is one.
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.kind {
+            Kind::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The scalar's value, if this node is a non-null scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        self.as_scalar()
+            .filter(|s| !s.is_null())
+            .map(|s| s.value.as_str())
+    }
+
+    /// The mapping's entries, if this node is a mapping.
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.kind {
+            Kind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The sequence's items, if this node is a sequence.
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            Kind::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True for a null scalar.
+    pub fn is_null(&self) -> bool {
+        self.as_scalar().is_some_and(Scalar::is_null)
+    }
+
+    /// The first value under plain key `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.value == key))
+            .map(|(_, v)| v)
+    }
+
+    /// The YAML type name used in error messages ("mapping", "sequence", "string", "null").
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Scalar(s) if s.is_null() => "null",
+            Kind::Scalar(_) => "scalar",
+            Kind::Seq(_) => "sequence",
+            Kind::Map(_) => "mapping",
+        }
+    }
+}
+
+/// One document of a stream.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// 0-based index of the document in its stream.
+    pub index: usize,
+    /// The document's root node.
+    pub root: Node,
+}
+
+/// A YAML syntax error, with its position in the outer file.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct YamlError {
+    /// The parser's message.
+    pub message: String,
+    /// Where the parser stopped.
+    pub span: Span,
+}
+
+/// Parse every document of `text`. `map` takes byte offsets of `text` to the
+/// outer file (use `TextMap::Shift(0)` for a file on disk).
+///
+/// Returns the documents that parsed completely and, if the stream is not
+/// valid YAML or exceeds a budget, the error; documents before the error are
+/// still returned.
+pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlError>) {
+    let mut b = Builder {
+        text,
+        lines: LineIndex::new(text),
+        map,
+        anchors: HashMap::new(),
+        nodes: 0,
+        stack: Vec::new(),
+    };
+    let mut docs = Vec::new();
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.next_event()));
+        let (event, span) = match next {
+            Ok(None) => break,
+            Ok(Some(Ok(ev))) => ev,
+            Ok(Some(Err(e))) => {
+                let at = b.offset(e.marker());
+                return (
+                    docs,
+                    Some(YamlError {
+                        message: e.info().to_string(),
+                        span: b.map.map_span(at, at),
+                    }),
+                );
+            }
+            Err(_) => {
+                return (
+                    docs,
+                    Some(YamlError {
+                        message: "the YAML parser failed on this input".into(),
+                        span: Span::point(map.map(0)),
+                    }),
+                );
+            }
+        };
+        let start = b.offset(&span.start);
+        let end = b.offset(&span.end).max(start);
+        let result = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(None),
+            Event::DocumentStart(_) => {
+                b.anchors.clear();
+                Ok(None)
+            }
+            Event::DocumentEnd => Ok(None),
+            Event::Alias(id) => match b.anchors.get(&id) {
+                Some((node, size)) => {
+                    let (node, size) = (node.clone(), *size);
+                    b.charge(size, start).map(|_| Some((node, 0)))
+                }
+                None => Err(YamlError {
+                    message: "unknown anchor".into(),
+                    span: b.map.map_span(start, end),
+                }),
+            },
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = b.scalar(
+                    value.into_owned(),
+                    style,
+                    start,
+                    end,
+                    tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                );
+                b.charge(1, start).map(|_| Some((node, anchor)))
+            }
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
+                if b.stack.len() >= MAX_DEPTH {
+                    Err(YamlError {
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                        span: b.map.map_span(start, start),
+                    })
+                } else {
+                    b.stack.push(Open {
+                        start,
+                        anchor,
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                        items: Vec::new(),
+                    });
+                    Ok(None)
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let is_map = matches!(event, Event::MappingEnd);
+                match b.stack.pop() {
+                    Some(open) => {
+                        let span = b.map.map_span(open.start, end.max(open.start));
+                        let kind = if is_map {
+                            let mut entries = Vec::with_capacity(open.items.len() / 2);
+                            let mut it = open.items.into_iter();
+                            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                                entries.push((k, v));
+                            }
+                            Kind::Map(merge_keys(entries))
+                        } else {
+                            Kind::Seq(open.items)
+                        };
+                        b.charge(1, start).map(|_| {
+                            Some((
+                                Node {
+                                    kind,
+                                    span,
+                                    tag: open.tag,
+                                },
+                                open.anchor,
+                            ))
+                        })
+                    }
+                    None => Ok(None),
+                }
+            }
+        };
+        match result {
+            Err(e) => return (docs, Some(e)),
+            Ok(None) => {}
+            Ok(Some((node, anchor))) => {
+                if anchor != 0 {
+                    let size = count_nodes(&node);
+                    b.anchors.insert(anchor, (node.clone(), size));
+                }
+                match b.stack.last_mut() {
+                    Some(open) => open.items.push(node),
+                    None => docs.push(Document {
+                        index: docs.len(),
+                        root: node,
+                    }),
+                }
+            }
+        }
+    }
+    (docs, None)
+}
+
+struct Open {
+    start: usize,
+    anchor: usize,
+    tag: Option<String>,
+    items: Vec<Node>,
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    lines: LineIndex,
+    map: &'a TextMap,
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    stack: Vec<Open>,
+}
+
+impl Builder<'_> {
+    fn offset(&self, m: &Marker) -> usize {
+        self.lines.offset_of(self.text, m.line(), m.col())
+    }
+
+    fn charge(&mut self, n: usize, at: usize) -> Result<(), YamlError> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            Err(YamlError {
+                message: format!(
+                    "document expands to more than {MAX_NODES} nodes (aliases expanding exponentially?)"
+                ),
+                span: self.map.map_span(at, at),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn scalar(
+        &self,
+        value: String,
+        style: ScalarStyle,
+        start: usize,
+        end: usize,
+        tag: Option<String>,
+    ) -> Node {
+        let style = match style {
+            ScalarStyle::Plain => Style::Plain,
+            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+            ScalarStyle::Literal => Style::Literal,
+            ScalarStyle::Folded => Style::Folded,
+        };
+        let local = self.value_map(&value, style, start, end);
+        let map = self.map.compose(&local);
+        Node {
+            kind: Kind::Scalar(Scalar { value, style, map }),
+            span: self.map.map_span(start, end),
+            tag,
+        }
+    }
+
+    /// Value offsets → offsets in `self.text`.
+    fn value_map(&self, value: &str, style: Style, start: usize, end: usize) -> TextMap {
+        let raw = self.text.get(start..end.min(self.text.len())).unwrap_or("");
+        match style {
+            Style::Plain if raw.starts_with(value) && !value.contains('\n') => {
+                TextMap::Shift(start)
+            }
+            Style::SingleQuoted | Style::DoubleQuoted
+                if !value.contains('\n') && raw.get(1..1 + value.len()) == Some(value) =>
+            {
+                TextMap::Shift(start + 1)
+            }
+            Style::Literal | Style::Folded => self.block_map(value, style, start),
+            _ => TextMap::Point(start),
+        }
+    }
+
+    /// Block scalars: the value's lines are found on the lines after the header.
+    fn block_map(&self, value: &str, style: Style, start: usize) -> TextMap {
+        // saphyr's span starts at the content; when the header (`|`) is on the
+        // same line as `start`, the content begins on the next line.
+        let line = self.lines.line_of(start);
+        let before = &self.text[self.lines.line_start(line)..start.min(self.text.len())];
+        let first = if before.trim().is_empty() {
+            line
+        } else {
+            line + 1
+        };
+        let mut pairs = Vec::new();
+        let mut inner = 0usize;
+        let body = value.strip_suffix('\n').unwrap_or(value);
+        let value_lines: Vec<&str> = body.split('\n').collect();
+        if style == Style::Folded && value_lines.len() > 1 {
+            // Folding joins source lines: only the first content line is exact.
+            return TextMap::Point(self.content_start(first));
+        }
+        for (k, vline) in value_lines.iter().enumerate() {
+            let line0 = first + k;
+            if line0 >= self.lines.line_count() {
+                break;
+            }
+            let ls = self.lines.line_start(line0);
+            let src = self.text[ls..].split('\n').next().unwrap_or("");
+            let src = src.strip_suffix('\r').unwrap_or(src);
+            let outer = if !vline.is_empty() && src.ends_with(vline) {
+                ls + (src.len() - vline.len())
+            } else if vline.is_empty() {
+                ls
+            } else {
+                return TextMap::Point(self.content_start(first));
+            };
+            pairs.push((inner, outer));
+            inner += vline.len() + 1;
+        }
+        if pairs.is_empty() {
+            return TextMap::Point(start);
+        }
+        TextMap::Lines(pairs.into())
+    }
+
+    fn content_start(&self, line0: usize) -> usize {
+        let ls = self.lines.line_start(line0);
+        let src = self.text.get(ls..).unwrap_or("");
+        ls + src.len() - src.trim_start_matches(' ').len()
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    match &node.kind {
+        Kind::Scalar(_) => 1,
+        Kind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        Kind::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| count_nodes(k) + count_nodes(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+/// YAML merge keys (`<<: *base`), as go-yaml resolves them: the merged
+/// mapping's entries are added unless the key is already set explicitly.
+fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+        return entries;
+    }
+    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    let mut merged: Vec<(Node, Node)> = Vec::new();
+    for (k, v) in entries {
+        if is_merge_key(&k) {
+            match &v.kind {
+                Kind::Map(m) => merged.extend(m.iter().cloned()),
+                Kind::Seq(items) => {
+                    for item in items {
+                        if let Kind::Map(m) = &item.kind {
+                            merged.extend(m.iter().cloned());
+                        }
+                    }
+                }
+                Kind::Scalar(_) => out.push((k, v)),
+            }
+        } else {
+            out.push((k, v));
+        }
+    }
+    for (k, v) in merged {
+        let key = k.as_scalar().map(|s| s.value.clone());
+        let present = out
+            .iter()
+            .any(|(ok, _)| ok.as_scalar().map(|s| &s.value) == key.as_ref());
+        if !present {
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+fn is_merge_key(k: &Node) -> bool {
+    k.as_scalar()
+        .is_some_and(|s| s.style == Style::Plain && s.value == "<<")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Vec<Document> {
+        let (docs, err) = parse_stream(text, &TextMap::Shift(0));
+        assert!(err.is_none(), "{err:?}");
+        docs
+    }
+
+    #[test]
+    fn spans_and_maps_of_scalars() {
+        let text = "a: hello\nb: 'x y'\nc: |\n  line1\n    line2\nd: \"q\\n\"\n";
+        let docs = parse(text);
+        let root = &docs[0].root;
+        let a = root.get("a").unwrap().as_scalar().unwrap();
+        assert_eq!(a.map.map(0), text.find("hello").unwrap());
+        let b = root.get("b").unwrap().as_scalar().unwrap();
+        assert_eq!(b.map.map(2), text.find("y'").unwrap());
+        let c = root.get("c").unwrap().as_scalar().unwrap();
+        assert_eq!(c.value, "line1\n  line2\n");
+        assert_eq!(c.map.map(0), text.find("line1").unwrap());
+        assert_eq!(c.map.map(8), text.find("line2").unwrap());
+        let d = root.get("d").unwrap().as_scalar().unwrap();
+        assert!(matches!(d.map, TextMap::Point(_)));
+    }
+
+    #[test]
+    fn multi_document_and_empty() {
+        let docs = parse("a: 1\n---\n---\nb: 2\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[1].root.is_null());
+        assert_eq!(parse("").len(), 0);
+    }
+
+    #[test]
+    fn duplicate_keys_are_kept_and_merge_keys_resolved() {
+        let docs = parse("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n  y: 4\n");
+        let m = docs[0].root.get("m").unwrap().as_map().unwrap();
+        let keys: Vec<_> = m.iter().map(|(k, _)| k.as_str().unwrap()).collect();
+        assert_eq!(keys, ["y", "y", "x"]);
+    }
+
+    #[test]
+    fn alias_bomb_is_an_error() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let (_, err) = parse_stream(&text, &TextMap::Shift(0));
+        assert!(err.unwrap().message.contains("more than"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let (_, err) = parse_stream(&text, &TextMap::Shift(0));
+        assert!(err.is_some());
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let (_, err) = parse_stream("a: 1\nb: [\n", &TextMap::Shift(0));
+        let e = err.unwrap();
+        assert!(e.span.start >= 5, "{e:?}");
+    }
+}
