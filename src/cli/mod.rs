@@ -1,1 +1,119 @@
-//! CLI.
+//! Command-line interface: clap definitions and one file per subcommand.
+//! `cli` alone does I/O and picks exit codes (0 clean, 1 findings at or
+//! above `--fail-on`, 2 mlalert could not do its job).
+
+mod explain;
+mod lint;
+mod lints;
+pub mod pages;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::lint::Severity;
+
+/// Exit code: nothing at or above `--fail-on`.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: bad usage, unreadable input, YAML that does not parse.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Catches mistakes in Prometheus alerting rules and Alertmanager configs.
+#[derive(Debug, Parser)]
+#[command(name = "mlalert", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint rule files, PrometheusRule CRDs, ConfigMaps/Secrets and Alertmanager configs.
+    Lint(LintArgs),
+    /// List every lint.
+    Lints {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Print a lint's documentation page.
+    Explain {
+        /// A lint code (ML101) or name (missing-for).
+        lint: String,
+    },
+}
+
+/// Arguments of `mlalert lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Files and directories to check (directories: *.yaml and *.yml, .gitignore respected).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Config file (default: .mlalert.yaml in the current directory or a parent).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Warning)]
+    pub fail_on: Severity,
+    /// Color in human output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// Output formats of `lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source snippets with labelled spans and help.
+    Human,
+    /// One JSON object (see ARCHITECTURE.md).
+    Json,
+}
+
+/// Output formats of `lints`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table.
+    Human,
+    /// A JSON array.
+    Json,
+}
+
+/// When to color human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// When stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Runs the CLI with `args` (program name first); returns the exit code.
+/// Output goes to stdout, errors about the invocation to stderr.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+        }
+    };
+    match cli.command {
+        Command::Lint(a) => lint::run(&a),
+        Command::Lints { format } => lints::run(format),
+        Command::Explain { lint } => explain::run(&lint),
+    }
+}

@@ -251,13 +251,13 @@ fn check_route_refs(
     intervals: &[Spanned<String>],
     errs: &mut Errors,
 ) {
-    if let Some(r) = &route.receiver {
-        if !receivers.contains(&r.value.as_str()) {
-            errs.report(
-                r.span,
-                format!("undefined receiver {:?} used in route", r.value),
-            );
-        }
+    if let Some(r) = &route.receiver
+        && !receivers.contains(&r.value.as_str())
+    {
+        errs.report(
+            r.span,
+            format!("undefined receiver {:?} used in route", r.value),
+        );
     }
     for t in route
         .mute_time_intervals

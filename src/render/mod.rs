@@ -1,1 +1,44 @@
-//! Output formats.
+//! Output formats, one file each. Renderers only format: which diagnostics
+//! exist and what they mean is decided in `lint`.
+
+pub mod human;
+pub mod json;
+
+use crate::lint::{Diagnostic, Severity};
+use crate::source::{LineCol, SourceFile};
+
+/// A diagnostic with its positions resolved (1-based lines, character columns;
+/// the end is exclusive).
+#[derive(Debug, Clone)]
+pub struct Resolved<'a> {
+    /// The diagnostic.
+    pub diag: &'a Diagnostic,
+    /// The file's path as given.
+    pub path: &'a str,
+    /// Start position.
+    pub start: LineCol,
+    /// End position (exclusive).
+    pub end: LineCol,
+}
+
+/// Resolves positions of `diags` against `files` (indexed by `Diagnostic::file`).
+pub fn resolve<'a>(diags: &'a [Diagnostic], files: &'a [SourceFile]) -> Vec<Resolved<'a>> {
+    diags
+        .iter()
+        .filter_map(|d| {
+            let f = files.get(d.file)?;
+            Some(Resolved {
+                diag: d,
+                path: &f.path,
+                start: f.line_col(d.span.start),
+                end: f.line_col(d.span.end),
+            })
+        })
+        .collect()
+}
+
+/// Counts by severity: `(errors, warnings, infos)`.
+pub fn counts(diags: &[Diagnostic]) -> (usize, usize, usize) {
+    let n = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+    (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
+}

@@ -16,13 +16,14 @@ pub struct WalkError {
 
 /// The files to check under `paths`, sorted and without duplicates.
 /// A named file is taken whatever its extension; a named directory is walked
-/// for `*.yaml`/`*.yml`. Missing paths and walk failures are returned as
+/// for `*.yaml`/`*.yml` (a named directory that is itself called `*.yaml` is
+/// returned as a path, so that reading it reports the mistake). Missing paths and walk failures are returned as
 /// errors next to the files that were found.
 pub fn walk_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
-        if p.is_dir() {
+        if p.is_dir() && !is_yaml(p) {
             let walker = ignore::WalkBuilder::new(p)
                 .hidden(false)
                 .git_ignore(true)

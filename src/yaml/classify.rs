@@ -139,14 +139,9 @@ pub fn looks_templated(text: &str) -> bool {
             if is_block_header(rest) {
                 block = Some(indent);
             }
-        } else if let Some(rest) = item
-            .strip_suffix(':')
-            .map(|_| "")
-            .or_else(|| t.strip_prefix("- "))
-        {
-            if is_block_header(rest) {
-                block = Some(indent);
-            }
+        } else if is_block_header(item) {
+            // `- |`: a sequence item that is a block scalar.
+            block = Some(indent);
         }
     }
     false

@@ -170,7 +170,10 @@ pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlErr
                 return (
                     docs,
                     Some(YamlError {
-                        message: e.info().to_string(),
+                        message: match e.info() {
+                            m if m.contains("recursion limit") => format!("nesting too deep ({m})"),
+                            m => m.to_string(),
+                        },
                         span: b.map.map_span(at, at),
                     }),
                 );

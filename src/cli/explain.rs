@@ -1,0 +1,29 @@
+//! `mlalert explain CODE|NAME`: prints a lint's page.
+
+use super::{EXIT_ERROR, EXIT_OK, pages};
+use crate::lint::registry;
+
+/// Prints the page of `lint` (a code or a name); exit 2 when unknown.
+pub fn run(lint: &str) -> u8 {
+    let Some(meta) = registry::find(lint) else {
+        eprintln!("mlalert: unknown lint {lint:?}; `mlalert lints` lists them");
+        return EXIT_ERROR;
+    };
+    match pages::page(meta.code) {
+        Some(text) => {
+            print!("{text}");
+            EXIT_OK
+        }
+        None => {
+            println!(
+                "{} {} ({}, {}): {}",
+                meta.code,
+                meta.name,
+                meta.category.as_str(),
+                meta.severity.as_str(),
+                meta.summary
+            );
+            EXIT_OK
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! `--format json`: one object, stable for scripts (ARCHITECTURE.md "Command line").
+
+use serde::Serialize;
+
+use super::{Resolved, counts};
+use crate::lint::Diagnostic;
+
+#[derive(Serialize)]
+struct Out<'a> {
+    diagnostics: Vec<Item<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    code: &'static str,
+    name: &'static str,
+    category: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    help: Option<&'a str>,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+/// Renders the JSON report: `{"diagnostics": [...], "summary": {...}}`.
+/// Lines and columns are 1-based, columns count characters, the end is exclusive.
+pub fn render(resolved: &[Resolved], diags: &[Diagnostic], files: usize) -> String {
+    let (errors, warnings, infos) = counts(diags);
+    let out = Out {
+        diagnostics: resolved
+            .iter()
+            .map(|r| Item {
+                code: r.diag.lint.code,
+                name: r.diag.lint.name,
+                category: r.diag.lint.category.as_str(),
+                severity: r.diag.severity.as_str(),
+                message: &r.diag.message,
+                path: r.path,
+                line: r.start.line,
+                column: r.start.column,
+                end_line: r.end.line,
+                end_column: r.end.column,
+                help: r.diag.help.as_deref(),
+                url: r.diag.lint.url(),
+            })
+            .collect(),
+        summary: Summary {
+            files,
+            errors,
+            warnings,
+            infos,
+        },
+    };
+    serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

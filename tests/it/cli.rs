@@ -1,0 +1,269 @@
+//! The binary as a user runs it: output shape, positions, exit codes.
+
+use std::fs;
+
+use predicates::prelude::*;
+
+use crate::{diags, lint_json, mlalert};
+
+const CONFIGMAP: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: rules
+data:
+  gpu.yaml: |
+    groups:
+      - name: gpu
+        rules:
+          - alert: GPUMemoryFull
+            expr: |
+              max by (gpu) (
+                DCGM_FI_DEV_FB_USED / DCGM_FI_DEV_FB_FREE
+              ) > 0.95
+            for: 5m
+            annotations:
+              runbook_url: https://runbooks/gpu
+"#;
+
+#[test]
+fn positions_inside_embedded_rule_file_and_promql() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("cm.yaml");
+    fs::write(&f, CONFIGMAP).unwrap();
+    let (code, json) = lint_json(&[f.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let d = diags(&json);
+    assert_eq!(d.len(), 1, "{json}");
+    assert_eq!(d[0]["code"], "ML201");
+    // Line 13 of the file, column of `DCGM_FI_DEV_FB_USED` (17), ending after `..._FREE`.
+    assert_eq!(
+        (d[0]["line"].as_u64(), d[0]["column"].as_u64()),
+        (Some(13), Some(17))
+    );
+    assert_eq!(
+        (d[0]["end_line"].as_u64(), d[0]["end_column"].as_u64()),
+        (Some(13), Some(58))
+    );
+}
+
+#[test]
+fn base64_secret_points_at_key() {
+    use base64::Engine;
+    let am = "route:\n  receiver: a\n  group_wait: 0s\nreceivers:\n- name: a\n";
+    let b64 = base64::engine::general_purpose::STANDARD.encode(am);
+    let doc = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: am\ndata:\n  alertmanager.yaml: {b64}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("secret.yaml");
+    fs::write(&f, doc).unwrap();
+    let (_, json) = lint_json(&[f.to_str().unwrap()]);
+    let d = diags(&json);
+    assert_eq!(d.len(), 1, "{json}");
+    assert_eq!(d[0]["code"], "ML302");
+    assert_eq!(
+        (d[0]["line"].as_u64(), d[0]["column"].as_u64()),
+        (Some(6), Some(3))
+    );
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    fs::write(
+        &f,
+        "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n",
+    )
+    .unwrap();
+    let (code, json) = lint_json(&[f.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let keys: Vec<&str> = diags(&json)[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = vec![
+        "code",
+        "name",
+        "category",
+        "severity",
+        "message",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "help",
+        "url",
+    ];
+    expected.sort();
+    let mut keys = keys;
+    keys.sort();
+    assert_eq!(keys, expected);
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({"files": 1, "errors": 0, "warnings": 2, "infos": 0})
+    );
+    assert_eq!(diags(&json)[0]["path"], f.to_str().unwrap());
+}
+
+#[test]
+fn output_is_sorted_and_identical_run_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..8 {
+        fs::write(dir.path().join(format!("r{i}.yaml")), "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n  - alert: B\n    expr: up == 0\n").unwrap();
+    }
+    let p = dir.path().to_str().unwrap();
+    let a = mlalert()
+        .args(["lint", "--format", "json", p])
+        .output()
+        .unwrap()
+        .stdout;
+    let b = mlalert()
+        .args(["lint", "--format", "json", p])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(a, b);
+    let json: serde_json::Value = serde_json::from_slice(&a).unwrap();
+    let order: Vec<(String, u64, String)> = diags(&json)
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted);
+    assert_eq!(order.len(), 32);
+}
+
+#[test]
+fn fail_on_decides_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    fs::write(
+        &f,
+        "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n",
+    )
+    .unwrap();
+    let p = f.to_str().unwrap();
+    mlalert().args(["lint", p]).assert().code(1);
+    mlalert()
+        .args(["lint", "--fail-on", "error", p])
+        .assert()
+        .code(0);
+    mlalert()
+        .args(["lint", "--fail-on", "info", p])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn human_output_is_plain_when_piped_and_names_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    fs::write(
+        &f,
+        "groups:\n- name: g\n  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 85\n",
+    )
+    .unwrap();
+    let out = mlalert()
+        .args(["lint", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains('\u{1b}'),
+        "ANSI escape in piped output: {text}"
+    );
+    assert!(
+        text.contains(&format!("{}:4:12: warning ML101[missing-for]", f.display())),
+        "{text}"
+    );
+    assert!(text.contains("help: add `for: 5m`"), "{text}");
+    assert!(
+        text.ends_with("1 file: 0 errors, 2 warnings, 0 infos\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn config_file_disables_and_reconfigures() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    fs::write(&f, "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      playbook: https://x\n").unwrap();
+    let cfg = dir.path().join("c.yaml");
+    fs::write(
+        &cfg,
+        "disable: [missing-for]\nrunbook_annotations: [playbook]\n",
+    )
+    .unwrap();
+    let (code, json) = lint_json(&["--config", cfg.to_str().unwrap(), f.to_str().unwrap()]);
+    assert_eq!((code, diags(&json).len()), (0, 0), "{json}");
+    fs::write(&cfg, "disabel: [x]\n").unwrap();
+    mlalert()
+        .args([
+            "lint",
+            "--config",
+            cfg.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "c.yaml:1:1: unknown key \"disabel\"",
+        ));
+}
+
+#[test]
+fn thanos_fields_are_invalid_unless_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    fs::write(&f, "groups:\n- name: g\n  partial_response_strategy: warn\n  rules:\n  - record: a:b\n    expr: up\n").unwrap();
+    let (_, json) = lint_json(&[f.to_str().unwrap()]);
+    assert_eq!(diags(&json)[0]["code"], "ML903");
+    assert_eq!(
+        diags(&json)[0]["message"],
+        "field partial_response_strategy not found in type rulefmt.RuleGroup"
+    );
+    let cfg = dir.path().join("c.yaml");
+    fs::write(&cfg, "extra_group_fields: [partial_response_strategy]\n").unwrap();
+    let (code, json) = lint_json(&["--config", cfg.to_str().unwrap(), f.to_str().unwrap()]);
+    assert_eq!((code, diags(&json).len()), (0, 0), "{json}");
+}
+
+#[test]
+fn lints_and_explain() {
+    let out = mlalert()
+        .args(["lints", "--format", "json"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    for c in [
+        "ML101", "ML102", "ML103", "ML201", "ML301", "ML302", "ML901", "ML902", "ML903",
+    ] {
+        assert!(codes.contains(&c), "{c} missing");
+    }
+    mlalert()
+        .args(["explain", "nonexistent-lint"])
+        .assert()
+        .code(2);
+    mlalert()
+        .args(["explain", "ML101"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("missing-for"));
+}

@@ -1,0 +1,54 @@
+//! Integration tests: one binary (ARCHITECTURE.md "Layout").
+
+mod bad_input;
+mod cli;
+
+use std::path::PathBuf;
+
+/// The built `mlalert` binary, run as a user runs it.
+pub fn mlalert() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("mlalert").expect("binary built");
+    c.env_remove("NO_COLOR");
+    c
+}
+
+/// `$MLALERT_CORPUS`, or `None` (and a "skipped" line) when unset.
+/// Panics when it is set but `sub` is missing: conformance must not pass on no data.
+pub fn corpus(sub: &str) -> Option<PathBuf> {
+    match std::env::var_os("MLALERT_CORPUS") {
+        None => {
+            println!("skipped: MLALERT_CORPUS not set");
+            None
+        }
+        Some(root) => {
+            let p = PathBuf::from(root).join(sub);
+            assert!(
+                p.exists(),
+                "MLALERT_CORPUS is set but {} is missing",
+                p.display()
+            );
+            Some(p)
+        }
+    }
+}
+
+/// Runs `mlalert lint --format json ARGS` and returns (exit code, parsed JSON).
+pub fn lint_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let out = mlalert()
+        .arg("lint")
+        .arg("--format")
+        .arg("json")
+        .args(args)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap_or(-1), json)
+}
+
+/// The diagnostics array of a JSON report.
+pub fn diags(json: &serde_json::Value) -> &Vec<serde_json::Value> {
+    json["diagnostics"].as_array().expect("diagnostics array")
+}
