@@ -84,6 +84,7 @@ fn group_labels(labels: &Labels, modifier: &Option<LabelModifier>) -> Labels {
 #[derive(Default)]
 struct Group {
     labels: Labels,
+    drop_name: bool,
     count: usize,
     sum: f64,
     c: f64,
@@ -220,6 +221,7 @@ pub(crate) fn eval_aggregate(
             }
         });
         g.count += 1;
+        g.drop_name |= s.drop_name;
         let v = s.v;
         match op {
             T_SUM => {
@@ -262,13 +264,12 @@ pub(crate) fn eval_aggregate(
             }
             T_STDDEV | T_STDVAR => {
                 if g.count == 1 {
-                    g.mean = v;
+                    g.mean = 0.0;
                     g.m2 = 0.0;
-                } else {
-                    let delta = v - g.mean;
-                    g.mean += delta / g.count as f64;
-                    g.m2 += delta * (v - g.mean);
                 }
+                let delta = v - g.mean;
+                g.mean += delta / g.count as f64;
+                g.m2 += delta * (v - g.mean);
             }
             T_QUANTILE => g.values.push(v),
             T_COUNT | T_GROUP => {}
@@ -310,11 +311,12 @@ pub(crate) fn eval_aggregate(
             T_QUANTILE => quantile(param_f.unwrap_or(f64::NAN), &mut g.values),
             _ => f64::NAN,
         };
+        let drop_name = g.drop_name && g.labels.get(super::labels::METRIC_NAME).is_some();
         out.push(Sample {
             labels: g.labels,
             t,
             v,
-            drop_name: false,
+            drop_name,
         });
     }
     Ok(Value::Vector(out))

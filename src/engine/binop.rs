@@ -225,11 +225,8 @@ fn vector_binop(
     let (lhs, rhs) = if one_to_many { (rhs, lhs) } else { (lhs, rhs) };
     let fill_l = m.fill_values.lhs;
     let fill_r = m.fill_values.rhs;
-    let (fill_many, fill_one) = if one_to_many {
-        (fill_r, fill_l)
-    } else {
-        (fill_l, fill_r)
-    };
+    // Fill values apply to the sides after the one-to-many swap.
+    let (fill_many, fill_one) = (fill_l, fill_r);
 
     // The "one" side, hashed by signature.
     let mut right_sigs: HashMap<Labels, usize> = HashMap::with_capacity(rhs.len());
@@ -266,10 +263,8 @@ fn vector_binop(
             v = if keep { 1.0 } else { 0.0 };
             keep = true;
         }
-        if !keep {
-            return Ok(());
-        }
         let (labels, drop) = result_labels(ev, ls, rs_labels, op, m, one_to_one, return_bool);
+        // Matching errors are detected before comparisons filter samples.
         let entry = matched.entry(sig);
         match entry {
             std::collections::hash_map::Entry::Occupied(mut e) => {
@@ -294,6 +289,9 @@ fn vector_binop(
                     e.insert(Some(set));
                 }
             }
+        }
+        if !keep {
+            return Ok(());
         }
         out.push(Sample {
             labels,
@@ -326,10 +324,8 @@ fn vector_binop(
             }
             // Synthesize the missing "many" side from the "one" side's labels.
             let sig = signature(&rs.labels, m);
-            let mut labels = rs.labels.clone();
-            labels.remove(METRIC_NAME);
             let fake = Sample {
-                labels,
+                labels: match_group(&rs.labels, m),
                 t: rs.t,
                 v: fv,
                 drop_name: false,

@@ -89,7 +89,7 @@ impl Engine {
             Value::Matrix(mut m) => {
                 for s in m.iter_mut() {
                     if s.drop_name {
-                        s.labels.remove(METRIC_NAME);
+                        s.labels.drop_metric_name();
                         s.drop_name = false;
                     }
                 }
@@ -299,7 +299,7 @@ impl<'a> Evaluator<'a> {
         if self.engine.delayed_name_removal {
             *flag = true;
         } else {
-            labels.remove(METRIC_NAME);
+            labels.drop_metric_name();
         }
     }
 
@@ -317,7 +317,7 @@ impl<'a> Evaluator<'a> {
     pub fn finish_vector(&self, v: &mut InstantVector) -> Result<(), EvalError> {
         for s in v.iter_mut() {
             if s.drop_name {
-                s.labels.remove(METRIC_NAME);
+                s.labels.drop_metric_name();
                 s.drop_name = false;
             }
         }
@@ -581,5 +581,153 @@ pub(crate) fn unwrap_parens(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => unwrap_parens(&p.expr),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(lines: &[(&str, &[(i64, f64)])]) -> Storage {
+        let mut s = Storage::new();
+        for (series, pts) in lines {
+            let (labels, _) =
+                crate::engine::series_desc::parse_metric(series).unwrap_or((Labels::empty(), ""));
+            for &(t, v) in pts.iter() {
+                s.append(&labels, t, v);
+            }
+        }
+        s
+    }
+
+    fn scalar_of(v: &Value) -> Vec<f64> {
+        match v {
+            Value::Vector(v) => v.iter().map(|s| s.v).collect(),
+            Value::Scalar(f) => vec![*f],
+            _ => vec![],
+        }
+    }
+
+    #[test]
+    fn lookback_is_five_minutes_left_open() {
+        let s = store(&[("m", &[(0, 1.0)])]);
+        let e = Engine::default();
+        let at = |t| e.instant_query(&s, "m", t).map(|v| scalar_of(&v));
+        assert_eq!(at(0), Ok(vec![1.0]));
+        assert_eq!(at(299_999), Ok(vec![1.0]));
+        assert_eq!(at(300_000), Ok(vec![]));
+        assert_eq!(at(-1), Ok(vec![]));
+    }
+
+    #[test]
+    fn staleness_marker_ends_lookback() {
+        let mut s = store(&[("m", &[(0, 1.0)])]);
+        s.append_stale(&Labels::from_pairs([("__name__", "m")]), 60_000);
+        let e = Engine::default();
+        assert_eq!(
+            e.instant_query(&s, "m", 30_000).map(|v| scalar_of(&v)),
+            Ok(vec![1.0])
+        );
+        assert_eq!(
+            e.instant_query(&s, "m", 60_000).map(|v| scalar_of(&v)),
+            Ok(vec![])
+        );
+        // Stale markers are not part of range selections.
+        assert_eq!(
+            e.instant_query(&s, "count_over_time(m[5m])", 120_000)
+                .map(|v| scalar_of(&v)),
+            Ok(vec![1.0])
+        );
+    }
+
+    #[test]
+    fn offset_and_at_modifiers() {
+        let s = store(&[("m", &[(0, 1.0), (60_000, 2.0), (120_000, 3.0)])]);
+        let e = Engine::default();
+        let q = |x: &str, t| e.instant_query(&s, x, t).map(|v| scalar_of(&v));
+        assert_eq!(q("m offset 1m", 120_000), Ok(vec![2.0]));
+        assert_eq!(q("m offset -1m", 60_000), Ok(vec![3.0]));
+        assert_eq!(q("m @ 0", 120_000), Ok(vec![1.0]));
+        let r = e.range_query(&s, "m @ end()", 0, 120_000, 60_000);
+        match r {
+            Ok(Value::Matrix(m)) => {
+                assert_eq!(m.len(), 1);
+                assert!(m[0].points.iter().all(|p| p.v == 3.0));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rate_over_selector_extrapolates() {
+        let pts: Vec<(i64, f64)> = (0..=10).map(|i| (i * 60_000, i as f64 * 60.0)).collect();
+        let s = store(&[("c_total", &pts)]);
+        let e = Engine::default();
+        let v = e
+            .instant_query(&s, "rate(c_total[5m])", 600_000)
+            .map(|v| scalar_of(&v));
+        assert_eq!(v, Ok(vec![1.0]));
+    }
+
+    #[test]
+    fn vector_matching_errors_use_prometheus_wording() {
+        let s = store(&[
+            (r#"a{x="1", y="1"}"#, &[(0, 1.0)]),
+            (r#"a{x="1", y="2"}"#, &[(0, 1.0)]),
+            (r#"b{x="1"}"#, &[(0, 1.0)]),
+        ]);
+        let e = Engine::default();
+        let err = e
+            .instant_query(&s, "b + on(x) a", 0)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                r#"found duplicate series for the match group {x="1"} on the right hand-side of the operation: [{__name__="a", x="1", y="1"}, {__name__="a", x="1", y="2"}];many-to-many matching not allowed: matching labels must be unique on one side"#
+            )
+        );
+        let err = e
+            .instant_query(&s, "a + on(x) b", 0)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)"
+            )
+        );
+        let ok = e
+            .instant_query(&s, "a + on(x) group_left b", 0)
+            .map(|v| scalar_of(&v));
+        assert_eq!(ok, Ok(vec![2.0, 2.0]));
+    }
+
+    #[test]
+    fn sample_limit_is_enforced() {
+        let pts: Vec<(i64, f64)> = (0..100).map(|i| (i * 1000, 1.0)).collect();
+        let s = store(&[("m", &pts)]);
+        let e = Engine {
+            max_samples: 50,
+            ..Engine::default()
+        };
+        let err = e
+            .instant_query(&s, "m[100s]", 99_000)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("query processing would load too many samples into memory in query execution")
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let s = Storage::new();
+        let e = Engine::default();
+        assert!(e.instant_query(&s, "sum(", 0).is_err());
+        assert!(e.instant_query(&s, "1 / 0", 0).is_ok());
+        assert!(e.range_query(&s, "foo[5m]", 0, 10, 1).is_err());
+        assert!(e.range_query(&s, "1", 0, 10, 0).is_err());
     }
 }

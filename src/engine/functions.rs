@@ -249,6 +249,17 @@ pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Valu
             Ok(Value::Vector(out))
         }
         "step" => Ok(Value::Scalar(ev.step as f64 / 1000.0)),
+        "min_of" | "max_of" => {
+            let a = ev.eval_scalar(arg(c, 0)?, t)?;
+            let b = ev.eval_scalar(arg(c, 1)?, t)?;
+            Ok(Value::Scalar(if name == "min_of" {
+                go_min(a, b)
+            } else {
+                go_max(a, b)
+            }))
+        }
+        "histogram_quantiles" => histogram_quantiles(ev, c, t),
+        "info" => info_fn(ev, c, t),
         _ => Err(EvalError::eval(format!(
             "function \"{name}\" is not supported"
         ))),
@@ -716,6 +727,160 @@ fn histogram_fraction(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value,
             v: bucket_fraction(lower, upper, buckets),
             drop_name: drop,
         });
+    }
+    ev.check_dups_now(&out)?;
+    Ok(Value::Vector(out))
+}
+
+fn histogram_quantiles(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
+    let vec = ev.eval_vector(arg(c, 0)?, t)?;
+    let label = string_arg(c, 1)?;
+    let mut qs = Vec::new();
+    for i in 2..c.args.args.len() {
+        let q = ev.eval_scalar(arg(c, i)?, t)?;
+        if q.is_nan() || !(0.0..=1.0).contains(&q) {
+            ev.annotate(Annotation::warning(format!(
+                "quantile value should be between 0 and 1, got {}",
+                super::aggregate::go_g(q)
+            )));
+        }
+        qs.push(q);
+    }
+    let groups = classic_groups(ev, vec);
+    let mut out = Vec::new();
+    for q in qs {
+        for (labels, drop, buckets) in &groups {
+            let (v, fix) = bucket_quantile(q, buckets.clone());
+            if fix.forced_monotonic {
+                let name = if ev.engine.delayed_name_removal {
+                    labels.metric_name().to_string()
+                } else {
+                    String::new()
+                };
+                ev.annotate(Annotation::info(format!(
+                    "input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name \"{name}\""
+                )));
+            }
+            let mut l = labels.clone();
+            l.set(label.clone(), format_openmetrics_float(q));
+            out.push(Sample {
+                labels: l,
+                t,
+                v,
+                drop_name: *drop,
+            });
+        }
+    }
+    ev.check_dups_now(&out)?;
+    Ok(Value::Vector(out))
+}
+
+/// Prometheus' `labels.FormatOpenMetricsFloat`: like `%g` but integers keep a
+/// `.0` suffix.
+pub fn format_openmetrics_float(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    let s = super::aggregate::go_g(v);
+    if s.contains(['.', 'e']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+/// `info(v, [selector])`: adds data labels of info series (default
+/// `target_info`) that share `instance` and `job` with each sample.
+fn info_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
+    use promql_parser::label::{MatchOp, Matcher};
+    let base = ev.eval_vector(arg(c, 0)?, t)?;
+    let mut name_m: Vec<Matcher> = Vec::new();
+    let mut data_m: Vec<Matcher> = Vec::new();
+    if let Some(sel) = c.args.args.get(1)
+        && let Expr::VectorSelector(vs) = unwrap_parens(sel)
+    {
+        {
+            if let Some(n) = &vs.name {
+                name_m.push(Matcher::new(MatchOp::Equal, METRIC_NAME, n));
+            }
+            for m in &vs.matchers.matchers {
+                if m.name == METRIC_NAME {
+                    name_m.push(m.clone());
+                } else {
+                    data_m.push(m.clone());
+                }
+            }
+        }
+    }
+    if name_m.is_empty() {
+        name_m.push(Matcher::new(MatchOp::Equal, METRIC_NAME, "target_info"));
+    }
+    let matches =
+        |l: &Labels, ms: &[Matcher]| ms.iter().all(|m| super::storage::matcher_matches(l, m));
+    // Info series with a current sample, newest first.
+    let lookback = ev.engine.lookback_delta_ms;
+    let mut infos: Vec<(Labels, i64)> = Vec::new();
+    for s in ev.storage.all() {
+        if !matches(&s.labels, &name_m) || !matches(&s.labels, &data_m) {
+            continue;
+        }
+        let idx = s.first_after(t);
+        if idx == 0 {
+            continue;
+        }
+        let p = s.points[idx - 1];
+        if p.t <= t - lookback || super::storage::is_stale_nan(p.v) {
+            continue;
+        }
+        infos.push((s.labels.clone(), p.t));
+    }
+    infos.sort_by_key(|x| std::cmp::Reverse(x.1));
+    let empty_ok = data_m
+        .iter()
+        .all(|m| super::storage::matcher_matches(&Labels::empty(), m));
+    let mut out = Vec::with_capacity(base.len());
+    for mut s in base {
+        if matches(&s.labels, &name_m) {
+            out.push(s);
+            continue;
+        }
+        let found: Vec<&Labels> = infos
+            .iter()
+            .filter(|(l, _)| {
+                l.get_or_empty("instance") == s.labels.get_or_empty("instance")
+                    && l.get_or_empty("job") == s.labels.get_or_empty("job")
+            })
+            .map(|(l, _)| l)
+            .collect();
+        if found.is_empty() {
+            if empty_ok {
+                out.push(s);
+            }
+            continue;
+        }
+        let original = s.labels.clone();
+        for l in found {
+            for (k, v) in l.iter() {
+                if k == METRIC_NAME || k == "instance" || k == "job" {
+                    continue;
+                }
+                if !data_m.is_empty() && !data_m.iter().any(|m| m.name == k) {
+                    continue;
+                }
+                if original.get(k).is_some() || s.labels.get(k).is_some() {
+                    continue;
+                }
+                s.labels.set(k, v);
+            }
+        }
+        out.push(s);
     }
     ev.check_dups_now(&out)?;
     Ok(Value::Vector(out))

@@ -131,7 +131,10 @@ pub fn bucket_fraction(lower: f64, upper: f64, mut buckets: Vec<Bucket>) -> f64 
         let b_upper = buckets[i].upper;
         let b_count = buckets[i].count - if i == 0 { 0.0 } else { buckets[i - 1].count };
         let interp = |v: f64| -> f64 {
-            if b_upper.is_infinite() || b_lower.is_infinite() {
+            if b_lower.is_infinite() {
+                // No interpolation in an infinitely wide bucket.
+                rank + b_count
+            } else if b_upper.is_infinite() {
                 rank
             } else {
                 rank + b_count * (v - b_lower) / (b_upper - b_lower)

@@ -75,6 +75,14 @@ impl Labels {
         }
     }
 
+    /// Removes the metric name and the metadata labels `__type__` and
+    /// `__unit__` that travel with it (Prometheus' `DropReserved`).
+    pub fn drop_metric_name(&mut self) {
+        self.remove(METRIC_NAME);
+        self.remove("__type__");
+        self.remove("__unit__");
+    }
+
     /// A copy without the metric name.
     pub fn without_name(&self) -> Labels {
         let mut l = self.clone();

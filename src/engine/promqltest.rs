@@ -257,7 +257,7 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
 
     let mut report = ScriptReport::default();
     let mut storage = Storage::new();
-    let mut hist_metrics: HashSet<String> = HashSet::new();
+    let mut hist_series: Vec<Labels> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let l = &lines[i];
@@ -272,7 +272,7 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
             .to_ascii_lowercase();
         if cmd == "clear" {
             storage.clear();
-            hist_metrics.clear();
+            hist_series.clear();
             i += 1;
             continue;
         }
@@ -310,40 +310,33 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
                 if nhcb {
                     for suf in ["_bucket", "_count", "_sum"] {
                         if let Some(base) = name.strip_suffix(suf) {
-                            hist_metrics.insert(base.to_string());
+                            let mut l = labels.clone();
+                            l.remove("le");
+                            l.set(super::labels::METRIC_NAME, base);
+                            hist_series.push(l);
                         }
                     }
                 }
                 if rest.contains("{{") {
-                    hist_metrics.insert(name.clone());
+                    // Native histogram samples are out of scope: the series is
+                    // not loaded and evals selecting it are skipped.
+                    hist_series.push(labels.clone());
+                    continue;
                 }
                 // Load the float part of the sequence; histogram items count as gaps.
                 let mut t = 0i64;
-                for tok in split_values(rest) {
-                    if tok.starts_with("{{") {
-                        let reps = tok
-                            .rsplit_once("}}x")
-                            .and_then(|(_, n)| n.parse::<i64>().ok())
-                            .map_or(1, |n| n + 1);
-                        t += step * reps;
-                        continue;
-                    }
-                    match parse_values(&tok) {
-                        Ok(vals) => {
-                            for v in vals {
-                                match v {
-                                    SeqValue::Value(f) => storage.append(&labels, t, f),
-                                    SeqValue::Stale => storage.append_stale(&labels, t),
-                                    SeqValue::Omitted => {}
-                                }
-                                t += step;
+                match parse_values(rest) {
+                    Ok(vals) => {
+                        for v in vals {
+                            match v {
+                                SeqValue::Value(f) => storage.append(&labels, t, f),
+                                SeqValue::Stale => storage.append_stale(&labels, t),
+                                SeqValue::Omitted => {}
                             }
-                        }
-                        Err(e) => {
-                            report.errors.push(format!("line {i}: {e}"));
-                            break;
+                            t += step;
                         }
                     }
+                    Err(e) => report.errors.push(format!("line {i}: {e}")),
                 }
             }
             continue;
@@ -358,7 +351,7 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
                 &pat_expect_range,
             );
             i = next;
-            let outcome = run_eval(&cmd, &storage, engine, &hist_metrics);
+            let outcome = run_eval(&cmd, &storage, engine, &hist_series);
             report.cases.push(CaseResult {
                 line: cmd.line,
                 expr: cmd.expr.clone(),
@@ -372,31 +365,6 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
         i += 1;
     }
     report
-}
-
-/// Splits a values string into tokens, keeping `{{ ... }}` items whole.
-fn split_values(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s.trim();
-    while !rest.is_empty() {
-        if rest.starts_with("{{") {
-            let end = rest.find("}}").map_or(rest.len(), |e| e + 2);
-            let mut tokend = end;
-            // Include an `xN` suffix.
-            let tail = &rest[end..];
-            let suffix = tail.split_whitespace().next().unwrap_or("");
-            if tail.starts_with('x') {
-                tokend += suffix.len();
-            }
-            out.push(rest[..tokend].to_string());
-            rest = rest[tokend..].trim_start();
-        } else {
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            out.push(rest[..end].to_string());
-            rest = rest[end..].trim_start();
-        }
-    }
-    out
 }
 
 fn parse_eval(
@@ -557,7 +525,7 @@ fn parse_int_or_float(s: &str) -> Option<f64> {
     parse_number(s)
 }
 
-fn run_eval(cmd: &EvalCmd, storage: &Storage, engine: &Engine, hist: &HashSet<String>) -> Outcome {
+fn run_eval(cmd: &EvalCmd, storage: &Storage, engine: &Engine, hist: &[Labels]) -> Outcome {
     if let Some(b) = &cmd.bad {
         return fail("bad test definition", b.clone());
     }
@@ -565,9 +533,6 @@ fn run_eval(cmd: &EvalCmd, storage: &Storage, engine: &Engine, hist: &HashSet<St
         return Outcome::Skipped("native histograms".into());
     }
     let ids = identifiers(&cmd.expr);
-    if ids.iter().any(|i| hist.contains(i)) {
-        return Outcome::Skipped("native histograms".into());
-    }
     if ids.iter().any(|i| {
         matches!(
             i.as_str(),
@@ -589,6 +554,9 @@ fn run_eval(cmd: &EvalCmd, storage: &Storage, engine: &Engine, hist: &HashSet<St
             ));
         }
     };
+    if selects_any(&expr, hist) {
+        return Outcome::Skipped("native histograms".into());
+    }
     let res = if cmd.is_range {
         engine.range_query_expr(storage, &expr, cmd.start, cmd.end, cmd.step)
     } else {
@@ -962,6 +930,52 @@ fn compare(cmd: &EvalCmd, v: &Value, as_matrix: bool) -> Option<Outcome> {
             }
             None
         }
+    }
+}
+
+/// True when a selector in `e` matches one of `series`.
+fn selects_any(e: &Expr, series: &[Labels]) -> bool {
+    if series.is_empty() {
+        return false;
+    }
+    let mut found = false;
+    visit_selectors(e, &mut |vs| {
+        if series.iter().any(|l| {
+            vs.name
+                .as_ref()
+                .is_none_or(|n| l.get_or_empty(super::labels::METRIC_NAME) == n)
+                && super::storage::matches_all(l, &vs.matchers)
+        }) {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Calls `f` on every vector selector in `e`.
+pub fn visit_selectors(e: &Expr, f: &mut dyn FnMut(&promql_parser::parser::VectorSelector)) {
+    match e {
+        Expr::VectorSelector(vs) => f(vs),
+        Expr::MatrixSelector(ms) => f(&ms.vs),
+        Expr::Aggregate(a) => {
+            visit_selectors(&a.expr, f);
+            if let Some(p) = &a.param {
+                visit_selectors(p, f);
+            }
+        }
+        Expr::Unary(u) => visit_selectors(&u.expr, f),
+        Expr::Binary(b) => {
+            visit_selectors(&b.lhs, f);
+            visit_selectors(&b.rhs, f);
+        }
+        Expr::Paren(p) => visit_selectors(&p.expr, f),
+        Expr::Subquery(s) => visit_selectors(&s.expr, f),
+        Expr::Call(c) => {
+            for a in &c.args.args {
+                visit_selectors(a, f);
+            }
+        }
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
     }
 }
 

@@ -184,6 +184,9 @@ pub fn quantile_over_time(q: f64, points: &[Point]) -> f64 {
 
 /// `mad_over_time`: median absolute deviation from the median.
 pub fn mad_over_time(points: &[Point]) -> f64 {
+    if points.iter().any(|p| p.v.is_nan()) {
+        return f64::NAN;
+    }
     let mut vals: Vec<f64> = points.iter().map(|p| p.v).collect();
     let median = quantile(0.5, &mut vals);
     let mut dev: Vec<f64> = points.iter().map(|p| (p.v - median).abs()).collect();
