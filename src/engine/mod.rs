@@ -1,1 +1,33 @@
-//! PromQL evaluator (Prometheus 3.x semantics) used by `mlalert test`.
+//! PromQL evaluator (Prometheus 3.x semantics over float samples) used by
+//! `mlalert test`, plus a runner for Prometheus' promqltest scripts.
+//!
+//! Layout: [`storage`] holds series, [`value`] the result types, [`eval`] the
+//! evaluator (selectors, subqueries, `@`/`offset`), [`binop`] binary
+//! operators, [`aggregate`] aggregations, [`functions`] and [`rangefns`] the
+//! function library, [`histogram`] classic-bucket quantiles, [`series_desc`]
+//! the series notation shared with rule unit tests, [`promqltest`] the
+//! conformance script runner.
+//!
+//! Timestamps are `i64` milliseconds since the Unix epoch; durations are `i64`
+//! milliseconds.
+
+pub mod aggregate;
+pub mod binop;
+pub mod error;
+pub mod eval;
+pub mod functions;
+pub mod histogram;
+pub mod labels;
+pub mod parse;
+pub mod promqltest;
+pub mod rangefns;
+pub mod series_desc;
+pub mod storage;
+pub mod value;
+
+pub use error::{Annotation, AnnotationKind, EvalError};
+pub use eval::{Engine, QueryOutput};
+pub use labels::Labels;
+pub use parse::parse_expr;
+pub use storage::{Storage, is_stale_nan, stale_nan};
+pub use value::{InstantVector, Matrix, Point, Sample, Series, Value};

@@ -1,0 +1,433 @@
+//! Aggregation operators: sum avg min max count group stddev stdvar topk
+//! bottomk quantile count_values limitk limit_ratio, with `by`/`without`.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use promql_parser::parser::token::{
+    T_AVG, T_BOTTOMK, T_COUNT, T_COUNT_VALUES, T_GROUP, T_LIMIT_RATIO, T_LIMITK, T_MAX, T_MIN,
+    T_QUANTILE, T_STDDEV, T_STDVAR, T_SUM, T_TOPK,
+};
+use promql_parser::parser::{AggregateExpr, LabelModifier};
+
+use super::error::{Annotation, EvalError};
+use super::eval::Evaluator;
+use super::labels::Labels;
+use super::value::{Sample, Value};
+
+/// Kahan-Babuska summation step (Prometheus' `kahansum.Inc`).
+pub fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
+    let t = sum + inc;
+    let c = if t.is_infinite() {
+        0.0
+    } else if sum.abs() >= inc.abs() {
+        c + ((sum - t) + inc)
+    } else {
+        c + ((inc - t) + sum)
+    };
+    (t, c)
+}
+
+/// Formats a float as Go's `strconv.FormatFloat(f, 'f', -1, 64)`.
+pub fn format_float_f(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".to_string()
+    } else if v == f64::INFINITY {
+        "+Inf".to_string()
+    } else if v == f64::NEG_INFINITY {
+        "-Inf".to_string()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Prometheus' `quantile` over unsorted values: linear interpolation between
+/// closest ranks; NaN sorts first.
+pub fn quantile(q: f64, values: &mut [f64]) -> f64 {
+    if values.is_empty() || q.is_nan() {
+        return f64::NAN;
+    }
+    if q < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if q > 1.0 {
+        return f64::INFINITY;
+    }
+    values.sort_by(nan_first_cmp);
+    let n = values.len() as f64;
+    let rank = q * (n - 1.0);
+    let lower = rank.floor().max(0.0);
+    let upper = (lower + 1.0).min(n - 1.0);
+    let weight = rank - rank.floor();
+    values[lower as usize] * (1.0 - weight) + values[upper as usize] * weight
+}
+
+/// Ascending order with NaN before everything.
+pub fn nan_first_cmp(a: &f64, b: &f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        _ => a.partial_cmp(b).unwrap_or(Ordering::Equal),
+    }
+}
+
+/// The group key of a sample.
+fn group_labels(labels: &Labels, modifier: &Option<LabelModifier>) -> Labels {
+    match modifier {
+        None => Labels::empty(),
+        Some(LabelModifier::Include(l)) => labels.keep_only(&l.labels),
+        Some(LabelModifier::Exclude(l)) => labels.drop_all(&l.labels).without_name(),
+    }
+}
+
+#[derive(Default)]
+struct Group {
+    labels: Labels,
+    drop_name: bool,
+    count: usize,
+    sum: f64,
+    c: f64,
+    mean: f64,
+    incremental: bool,
+    value: f64,
+    m2: f64,
+    values: Vec<f64>,
+    members: Vec<Sample>,
+}
+
+/// Evaluates an aggregation at `t`.
+pub(crate) fn eval_aggregate(
+    ev: &mut Evaluator<'_>,
+    a: &AggregateExpr,
+    t: i64,
+) -> Result<Value, EvalError> {
+    let op = a.op.id();
+    let mut param_f = None;
+    let mut param_s = None;
+    if let Some(p) = &a.param {
+        match ev.eval(p, t)? {
+            Value::Scalar(v) => param_f = Some(v),
+            Value::String(s) => param_s = Some(s),
+            other => {
+                return Err(EvalError::eval(format!(
+                    "expected scalar or string parameter, got {}",
+                    other.type_name()
+                )));
+            }
+        }
+    }
+    let input = ev.eval_vector(&a.expr, t)?;
+
+    if op == T_COUNT_VALUES {
+        return count_values(a, param_s.unwrap_or_default(), input, t);
+    }
+
+    let mut order: Vec<Labels> = Vec::new();
+    let mut groups: HashMap<Labels, Group> = HashMap::new();
+
+    match op {
+        T_TOPK | T_BOTTOMK | T_LIMITK => {
+            let f = param_f.unwrap_or(f64::NAN);
+            if f.is_nan() {
+                return Err(EvalError::eval("Parameter value is NaN"));
+            }
+            let k = if f >= i64::MAX as f64 {
+                i64::MAX
+            } else if f <= i64::MIN as f64 {
+                i64::MIN
+            } else {
+                f as i64
+            };
+            if k < 1 {
+                return Ok(Value::Vector(Vec::new()));
+            }
+            let k = k.min(input.len() as i64) as usize;
+            for s in input {
+                let key = group_labels(&s.labels, &a.modifier);
+                let g = groups.entry(key.clone()).or_insert_with(|| {
+                    order.push(key);
+                    Group::default()
+                });
+                g.members.push(s);
+            }
+            let mut out = Vec::new();
+            for key in &order {
+                let Some(g) = groups.remove(key) else {
+                    continue;
+                };
+                let mut members = g.members;
+                match op {
+                    T_TOPK => {
+                        members.sort_by(|x, y| topk_cmp(x.v, y.v));
+                        members.truncate(k);
+                    }
+                    T_BOTTOMK => {
+                        members.sort_by(|x, y| bottomk_cmp(x.v, y.v));
+                        members.truncate(k);
+                    }
+                    _ => members.truncate(k),
+                }
+                out.extend(members);
+            }
+            return Ok(Value::Vector(out));
+        }
+        T_LIMIT_RATIO => {
+            let mut r = param_f.unwrap_or(f64::NAN);
+            if r.is_nan() {
+                return Err(EvalError::eval("Ratio value is NaN"));
+            }
+            if !(-1.0..=1.0).contains(&r) {
+                let capped = r.clamp(-1.0, 1.0);
+                ev.annotate(Annotation::warning(format!(
+                    "ratio value should be between -1 and 1, got {}, capping to {}",
+                    go_g(r),
+                    go_g(capped)
+                )));
+                r = capped;
+            }
+            let out = input
+                .into_iter()
+                .filter(|s| {
+                    let off = s.labels.prom_hash() as f64 / u64::MAX as f64;
+                    (r >= 0.0 && off < r) || (r < 0.0 && off >= 1.0 + r)
+                })
+                .collect();
+            return Ok(Value::Vector(out));
+        }
+        _ => {}
+    }
+
+    if op == T_QUANTILE {
+        let q = param_f.unwrap_or(f64::NAN);
+        if q.is_nan() || !(0.0..=1.0).contains(&q) {
+            ev.annotate(Annotation::warning(format!(
+                "quantile value should be between 0 and 1, got {}",
+                go_g(q)
+            )));
+        }
+    }
+
+    for s in input {
+        let key = group_labels(&s.labels, &a.modifier);
+        let g = groups.entry(key.clone()).or_insert_with(|| {
+            order.push(key.clone());
+            Group {
+                labels: key,
+                sum: 0.0,
+                value: s.v,
+                mean: 0.0,
+                ..Group::default()
+            }
+        });
+        g.count += 1;
+        g.drop_name |= s.drop_name;
+        let v = s.v;
+        match op {
+            T_SUM => {
+                let (ns, nc) = kahan_inc(v, g.sum, g.c);
+                g.sum = ns;
+                g.c = nc;
+            }
+            T_AVG => {
+                let count = g.count as f64;
+                if g.count == 1 {
+                    g.sum = v;
+                    g.c = 0.0;
+                    continue;
+                }
+                if !g.incremental {
+                    let (ns, nc) = kahan_inc(v, g.sum, g.c);
+                    if !ns.is_infinite() {
+                        g.sum = ns;
+                        g.c = nc;
+                        continue;
+                    }
+                    g.incremental = true;
+                    g.mean = g.sum / (count - 1.0);
+                    g.c /= count - 1.0;
+                }
+                let q = (count - 1.0) / count;
+                let (m, c) = kahan_inc(v / count, q * g.mean, q * g.c);
+                g.mean = m;
+                g.c = c;
+            }
+            T_MAX => {
+                if g.count > 1 && (g.value < v || g.value.is_nan()) {
+                    g.value = v;
+                }
+            }
+            T_MIN => {
+                if g.count > 1 && (g.value > v || g.value.is_nan()) {
+                    g.value = v;
+                }
+            }
+            T_STDDEV | T_STDVAR => {
+                if g.count == 1 {
+                    g.mean = 0.0;
+                    g.m2 = 0.0;
+                }
+                let delta = v - g.mean;
+                g.mean += delta / g.count as f64;
+                g.m2 += delta * (v - g.mean);
+            }
+            T_QUANTILE => g.values.push(v),
+            T_COUNT | T_GROUP => {}
+            _ => {
+                return Err(EvalError::eval(format!(
+                    "unsupported aggregation operator {}",
+                    a.op
+                )));
+            }
+        }
+    }
+
+    let mut out = Vec::with_capacity(order.len());
+    for key in order {
+        let Some(mut g) = groups.remove(&key) else {
+            continue;
+        };
+        let v = match op {
+            T_SUM => {
+                if g.sum.is_infinite() {
+                    g.sum
+                } else {
+                    g.sum + g.c
+                }
+            }
+            T_AVG => {
+                if g.incremental {
+                    g.mean + g.c
+                } else {
+                    let n = g.count as f64;
+                    g.sum / n + g.c / n
+                }
+            }
+            T_MAX | T_MIN => g.value,
+            T_COUNT => g.count as f64,
+            T_GROUP => 1.0,
+            T_STDVAR => g.m2 / g.count as f64,
+            T_STDDEV => (g.m2 / g.count as f64).sqrt(),
+            T_QUANTILE => quantile(param_f.unwrap_or(f64::NAN), &mut g.values),
+            _ => f64::NAN,
+        };
+        let drop_name = g.drop_name && g.labels.get(super::labels::METRIC_NAME).is_some();
+        out.push(Sample {
+            labels: g.labels,
+            t,
+            v,
+            drop_name,
+        });
+    }
+    Ok(Value::Vector(out))
+}
+
+/// Descending with NaN last (topk order).
+fn topk_cmp(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => b.partial_cmp(&a).unwrap_or(Ordering::Equal),
+    }
+}
+
+/// Ascending with NaN last (bottomk order).
+fn bottomk_cmp(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+    }
+}
+
+fn count_values(
+    a: &AggregateExpr,
+    label: String,
+    input: Vec<Sample>,
+    t: i64,
+) -> Result<Value, EvalError> {
+    if !is_valid_label_name(&label) {
+        return Err(EvalError::eval(format!(
+            "invalid label name {}",
+            super::labels::go_quote(&label)
+        )));
+    }
+    let mut order: Vec<Labels> = Vec::new();
+    let mut counts: HashMap<Labels, usize> = HashMap::new();
+    for s in input {
+        let mut l = s.labels.clone();
+        l.set(label.clone(), format_float_f(s.v));
+        let key = match &a.modifier {
+            None => Labels::from_pairs([(label.clone(), format_float_f(s.v))]),
+            Some(LabelModifier::Include(by)) => {
+                let mut names = by.labels.clone();
+                names.push(label.clone());
+                l.keep_only(&names)
+            }
+            Some(LabelModifier::Exclude(w)) => l.drop_all(&w.labels).without_name(),
+        };
+        let c = counts.entry(key.clone()).or_insert_with(|| {
+            order.push(key);
+            0
+        });
+        *c += 1;
+    }
+    Ok(Value::Vector(
+        order
+            .into_iter()
+            .map(|k| {
+                let v = counts.get(&k).copied().unwrap_or(0) as f64;
+                Sample {
+                    labels: k,
+                    t,
+                    v,
+                    drop_name: false,
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// Label names Prometheus 3 accepts: any non-empty UTF-8 string.
+pub fn is_valid_label_name(s: &str) -> bool {
+    !s.is_empty()
+}
+
+/// Formats a float like Go's `%g`.
+pub fn go_g(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let exp = v.abs().log10().floor() as i32;
+    if !(-4..21).contains(&exp) {
+        let s = format!("{v:e}");
+        // Rust: 1e21, 1.5e-5 ; Go: 1e+21, 1.5e-05
+        if let Some((m, e)) = s.split_once('e') {
+            let (sign, digits) = match e.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', e),
+            };
+            let digits = if digits.len() < 2 {
+                format!("0{digits}")
+            } else {
+                digits.to_string()
+            };
+            return format!("{m}e{sign}{digits}");
+        }
+        s
+    } else {
+        format!("{v}")
+    }
+}

@@ -1,0 +1,733 @@
+//! The evaluator: instant and range queries, selectors, `offset`/`@`,
+//! subqueries, unary minus. Binary operators, aggregations and functions live
+//! in their own modules and are dispatched from here.
+//!
+//! Range queries are evaluated step by step: the expression is evaluated as an
+//! instant query at every step and the results are merged into series. This
+//! gives Prometheus' results because every PromQL construct only depends on
+//! the evaluation timestamp and the query's start/end (for `@ start()` /
+//! `@ end()`).
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, SystemTime};
+
+use promql_parser::label::{MatchOp, Matcher, Matchers};
+use promql_parser::parser::{AtModifier, Expr, Offset, SubqueryExpr, VectorSelector};
+
+use super::error::{Annotation, EvalError};
+use super::labels::{Labels, METRIC_NAME};
+use super::parse::parse_expr;
+use super::storage::{Storage, StoredSeries, is_stale_nan};
+use super::value::{InstantVector, Matrix, Point, Sample, Series, Value};
+
+/// Default lookback delta: 5 minutes, in ms.
+pub const DEFAULT_LOOKBACK_DELTA_MS: i64 = 5 * 60 * 1000;
+/// promtool's sample limit for rule unit tests.
+pub const DEFAULT_MAX_SAMPLES: usize = 10_000;
+
+/// Query engine settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Engine {
+    /// How far back an instant selector looks for a sample, in ms (default 5m).
+    pub lookback_delta_ms: i64,
+    /// Maximum number of samples a query may hold at once (promtool: 10,000).
+    pub max_samples: usize,
+    /// Prometheus' delayed `__name__` removal (promqltest enables it; promtool
+    /// does not by default).
+    pub delayed_name_removal: bool,
+    /// Step of subqueries written without one (`[5m:]`), in ms. Prometheus
+    /// uses the rule group's evaluation interval; the default is 1m.
+    pub default_subquery_step_ms: i64,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine {
+            lookback_delta_ms: DEFAULT_LOOKBACK_DELTA_MS,
+            max_samples: DEFAULT_MAX_SAMPLES,
+            delayed_name_removal: false,
+            default_subquery_step_ms: 60_000,
+        }
+    }
+}
+
+/// A query result with the annotations (warnings/infos) it produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryOutput {
+    /// The result value. Range queries always return [`Value::Matrix`].
+    pub value: Value,
+    /// Warnings and infos, deduplicated, in the order first produced.
+    pub annotations: Vec<Annotation>,
+}
+
+impl Engine {
+    /// Parses `query` and evaluates it at `t_ms`.
+    pub fn instant_query(
+        &self,
+        storage: &Storage,
+        query: &str,
+        t_ms: i64,
+    ) -> Result<Value, EvalError> {
+        let expr = parse_expr(query)?;
+        Ok(self.instant_query_expr(storage, &expr, t_ms)?.value)
+    }
+
+    /// Evaluates a parsed expression at `t_ms`.
+    pub fn instant_query_expr(
+        &self,
+        storage: &Storage,
+        expr: &Expr,
+        t_ms: i64,
+    ) -> Result<QueryOutput, EvalError> {
+        let mut ev = Evaluator::new(self, storage, t_ms, t_ms, false);
+        let v = ev.eval(expr, t_ms)?;
+        let value = match v {
+            Value::Vector(mut vec) => {
+                ev.finish_vector(&mut vec)?;
+                Value::Vector(vec)
+            }
+            Value::Matrix(mut m) => {
+                for s in m.iter_mut() {
+                    if s.drop_name {
+                        s.labels.drop_metric_name();
+                        s.drop_name = false;
+                    }
+                }
+                let mut seen = HashSet::new();
+                for s in &m {
+                    if !seen.insert(&s.labels) {
+                        return Err(dup_labelset());
+                    }
+                }
+                Value::Matrix(m)
+            }
+            other => other,
+        };
+        Ok(QueryOutput {
+            value,
+            annotations: ev.annotations,
+        })
+    }
+
+    /// Parses `query` and evaluates it from `start_ms` to `end_ms` (inclusive)
+    /// every `step_ms`.
+    pub fn range_query(
+        &self,
+        storage: &Storage,
+        query: &str,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+    ) -> Result<Value, EvalError> {
+        let expr = parse_expr(query)?;
+        Ok(self
+            .range_query_expr(storage, &expr, start_ms, end_ms, step_ms)?
+            .value)
+    }
+
+    /// Evaluates a parsed expression as a range query. The result is a matrix
+    /// sorted by labels.
+    pub fn range_query_expr(
+        &self,
+        storage: &Storage,
+        expr: &Expr,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+    ) -> Result<QueryOutput, EvalError> {
+        use promql_parser::parser::value::ValueType;
+        match expr.value_type() {
+            ValueType::Scalar | ValueType::Vector => {}
+            ValueType::Matrix => {
+                return Err(EvalError::eval(
+                    "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector",
+                ));
+            }
+            ValueType::String => {
+                return Err(EvalError::eval(
+                    "invalid expression type \"string\" for range query, must be Scalar or instant Vector",
+                ));
+            }
+        }
+        if step_ms <= 0 {
+            return Err(EvalError::eval(
+                "zero or negative query resolution step widths are not accepted. Try a positive integer",
+            ));
+        }
+        if end_ms < start_ms {
+            return Err(EvalError::eval(
+                "end timestamp must not be before start time",
+            ));
+        }
+        let mut ev = Evaluator::new(self, storage, start_ms, end_ms, true);
+        ev.step = step_ms;
+        let mut out: BTreeMap<Labels, Series> = BTreeMap::new();
+        let mut t = start_ms;
+        while t <= end_ms {
+            ev.samples = 0;
+            match ev.eval(expr, t)? {
+                Value::Scalar(v) => {
+                    out.entry(Labels::empty())
+                        .or_insert_with(|| Series {
+                            labels: Labels::empty(),
+                            points: Vec::new(),
+                            drop_name: false,
+                        })
+                        .points
+                        .push(Point { t, v });
+                }
+                Value::Vector(mut vec) => {
+                    ev.finish_vector(&mut vec)?;
+                    for s in vec {
+                        let entry = out.entry(s.labels.clone()).or_insert_with(|| Series {
+                            labels: s.labels.clone(),
+                            points: Vec::new(),
+                            drop_name: false,
+                        });
+                        entry.points.push(Point { t, v: s.v });
+                    }
+                }
+                other => {
+                    return Err(EvalError::eval(format!(
+                        "invalid expression type \"{}\" for range query, must be Scalar or instant Vector",
+                        other.type_name()
+                    )));
+                }
+            }
+            t = match t.checked_add(step_ms) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+        Ok(QueryOutput {
+            value: Value::Matrix(out.into_values().collect()),
+            annotations: ev.annotations,
+        })
+    }
+}
+
+pub(crate) fn dup_labelset() -> EvalError {
+    EvalError::eval("vector cannot contain metrics with the same labelset")
+}
+
+/// Converts a `SystemTime` to ms since the epoch (negative before it).
+pub(crate) fn system_time_ms(st: &SystemTime) -> i64 {
+    match st.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i64,
+        Err(e) => -(e.duration().as_millis() as i64),
+    }
+}
+
+/// A duration in ms.
+pub(crate) fn duration_ms(d: &Duration) -> i64 {
+    d.as_millis() as i64
+}
+
+/// An offset in ms (negative offsets look into the future).
+pub(crate) fn offset_ms(o: &Option<Offset>) -> i64 {
+    match o {
+        None => 0,
+        Some(Offset::Pos(d)) => duration_ms(d),
+        Some(Offset::Neg(d)) => -duration_ms(d),
+    }
+}
+
+/// Per-query evaluation state.
+pub(crate) struct Evaluator<'a> {
+    pub engine: &'a Engine,
+    pub storage: &'a Storage,
+    /// Query start (for `@ start()`), ms.
+    pub start: i64,
+    /// Query end (for `@ end()`), ms.
+    pub end: i64,
+    /// True for range queries.
+    pub is_range: bool,
+    /// Range query step in ms (0 for instant queries), for `step()`.
+    pub step: i64,
+    pub annotations: Vec<Annotation>,
+    /// Samples loaded during the current step.
+    pub samples: usize,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(
+        engine: &'a Engine,
+        storage: &'a Storage,
+        start: i64,
+        end: i64,
+        is_range: bool,
+    ) -> Self {
+        Evaluator {
+            engine,
+            storage,
+            start,
+            end,
+            is_range,
+            step: 0,
+            annotations: Vec::new(),
+            samples: 0,
+        }
+    }
+
+    /// Records an annotation once.
+    pub fn annotate(&mut self, a: Annotation) {
+        if !self.annotations.contains(&a) {
+            self.annotations.push(a);
+        }
+    }
+
+    /// Accounts for `n` samples loaded at once; fails over the limit.
+    pub fn load_samples(&mut self, n: usize) -> Result<(), EvalError> {
+        self.samples = self.samples.saturating_add(n);
+        if self.samples > self.engine.max_samples {
+            return Err(EvalError::TooManySamples("query execution"));
+        }
+        Ok(())
+    }
+
+    /// Checks a peak of `n` samples held together with what is already loaded.
+    pub fn check_peak(&self, n: usize) -> Result<(), EvalError> {
+        if self.samples.saturating_add(n) > self.engine.max_samples {
+            return Err(EvalError::TooManySamples("query execution"));
+        }
+        Ok(())
+    }
+
+    /// Removes the metric name now, or marks it for removal at the end of the
+    /// query under delayed name removal.
+    pub fn drop_name(&self, labels: &mut Labels, flag: &mut bool) {
+        if self.engine.delayed_name_removal {
+            *flag = true;
+        } else {
+            labels.drop_metric_name();
+        }
+    }
+
+    /// Errors when a vector holds the same label set twice (checked where
+    /// Prometheus checks it without delayed name removal).
+    pub fn check_dups_now(&self, v: &InstantVector) -> Result<(), EvalError> {
+        if self.engine.delayed_name_removal {
+            return Ok(());
+        }
+        check_dups(v)
+    }
+
+    /// End-of-step cleanup: applies delayed name removal and checks for
+    /// duplicate label sets.
+    pub fn finish_vector(&self, v: &mut InstantVector) -> Result<(), EvalError> {
+        for s in v.iter_mut() {
+            if s.drop_name {
+                s.labels.drop_metric_name();
+                s.drop_name = false;
+            }
+        }
+        check_dups(v)
+    }
+
+    /// The reference time of a selector or subquery: `@` (or `t`) minus offset.
+    pub fn ref_time(&self, at: &Option<AtModifier>, offset: &Option<Offset>, t: i64) -> i64 {
+        let base = match at {
+            None => t,
+            Some(AtModifier::Start) => self.start,
+            Some(AtModifier::End) => self.end,
+            Some(AtModifier::At(st)) => system_time_ms(st),
+        };
+        base.saturating_sub(offset_ms(offset))
+    }
+
+    /// Evaluates `expr` at `t` (ms).
+    pub fn eval(&mut self, expr: &Expr, t: i64) -> Result<Value, EvalError> {
+        match expr {
+            Expr::NumberLiteral(n) => Ok(Value::Scalar(n.val)),
+            Expr::StringLiteral(s) => Ok(Value::String(s.val.clone())),
+            Expr::Paren(p) => self.eval(&p.expr, t),
+            Expr::Unary(u) => match self.eval(&u.expr, t)? {
+                Value::Scalar(v) => Ok(Value::Scalar(-v)),
+                Value::Vector(mut vec) => {
+                    for s in vec.iter_mut() {
+                        s.v = -s.v;
+                        let mut f = s.drop_name;
+                        self.drop_name(&mut s.labels, &mut f);
+                        s.drop_name = f;
+                    }
+                    self.check_dups_now(&vec)?;
+                    Ok(Value::Vector(vec))
+                }
+                other => Err(EvalError::eval(format!(
+                    "unary expression only allowed on expressions of type scalar or vector, got {}",
+                    other.type_name()
+                ))),
+            },
+            Expr::VectorSelector(vs) => {
+                let v = self.select_instant(vs, t, false)?;
+                Ok(Value::Vector(v))
+            }
+            Expr::MatrixSelector(ms) => {
+                let ref_t = self.ref_time(&ms.vs.at, &ms.vs.offset, t);
+                let m = self.select_range(&ms.vs, ref_t, duration_ms(&ms.range))?;
+                let total: usize = m.iter().map(|s| s.points.len()).sum();
+                self.load_samples(total)?;
+                Ok(Value::Matrix(m))
+            }
+            Expr::Subquery(sq) => {
+                let (m, _, _) = self.eval_subquery(sq, t)?;
+                let total: usize = m.iter().map(|s| s.points.len()).sum();
+                self.load_samples(total)?;
+                Ok(Value::Matrix(m))
+            }
+            Expr::Binary(b) => super::binop::eval_binary(self, b, t),
+            Expr::Aggregate(a) => super::aggregate::eval_aggregate(self, a, t),
+            Expr::Call(c) => super::functions::eval_call(self, c, t),
+            Expr::Extension(_) => Err(EvalError::eval("unsupported expression extension")),
+        }
+    }
+
+    /// Evaluates `expr` and requires an instant vector.
+    pub fn eval_vector(&mut self, expr: &Expr, t: i64) -> Result<InstantVector, EvalError> {
+        match self.eval(expr, t)? {
+            Value::Vector(v) => Ok(v),
+            other => Err(EvalError::eval(format!(
+                "expected instant vector, got {}",
+                other.type_name()
+            ))),
+        }
+    }
+
+    /// Evaluates `expr` and requires a scalar.
+    pub fn eval_scalar(&mut self, expr: &Expr, t: i64) -> Result<f64, EvalError> {
+        match self.eval(expr, t)? {
+            Value::Scalar(v) => Ok(v),
+            other => Err(EvalError::eval(format!(
+                "expected scalar, got {}",
+                other.type_name()
+            ))),
+        }
+    }
+
+    /// Series a selector matches (metric name plus matchers).
+    pub fn select_series(&self, vs: &VectorSelector) -> Vec<&'a StoredSeries> {
+        let name_matcher = vs
+            .name
+            .as_ref()
+            .map(|n| Matcher::new(MatchOp::Equal, METRIC_NAME, n));
+        self.storage
+            .select(&vs.matchers)
+            .into_iter()
+            .filter(|s| {
+                name_matcher
+                    .as_ref()
+                    .is_none_or(|m| s.labels.get_or_empty(METRIC_NAME) == m.value)
+            })
+            .collect()
+    }
+
+    /// Instant selection at `t`: the latest sample in the lookback window
+    /// `(ref - lookback, ref]`, unless it is a staleness marker. Output samples
+    /// carry `t`, or the sample's own timestamp when `keep_ts` is set.
+    pub fn select_instant(
+        &mut self,
+        vs: &VectorSelector,
+        t: i64,
+        keep_ts: bool,
+    ) -> Result<InstantVector, EvalError> {
+        let ref_t = self.ref_time(&vs.at, &vs.offset, t);
+        let lookback = self.engine.lookback_delta_ms;
+        let mut out = Vec::new();
+        for s in self.select_series(vs) {
+            let idx = s.first_after(ref_t);
+            if idx == 0 {
+                continue;
+            }
+            let p = s.points[idx - 1];
+            if p.t <= ref_t.saturating_sub(lookback) || is_stale_nan(p.v) {
+                continue;
+            }
+            out.push(Sample {
+                labels: s.labels.clone(),
+                t: if keep_ts { p.t } else { t },
+                v: p.v,
+                drop_name: false,
+            });
+        }
+        self.load_samples(out.len())?;
+        Ok(out)
+    }
+
+    /// Range selection: points in `(ref_t - range_ms, ref_t]`, staleness
+    /// markers removed; series without points are left out.
+    pub fn select_range(
+        &self,
+        vs: &VectorSelector,
+        ref_t: i64,
+        range_ms: i64,
+    ) -> Result<Matrix, EvalError> {
+        let lo = ref_t.saturating_sub(range_ms);
+        let mut out = Vec::new();
+        for s in self.select_series(vs) {
+            let a = s.first_after(lo);
+            let b = s.first_after(ref_t);
+            if a >= b {
+                continue;
+            }
+            let points: Vec<Point> = s.points[a..b]
+                .iter()
+                .filter(|p| !is_stale_nan(p.v))
+                .copied()
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            out.push(Series {
+                labels: s.labels.clone(),
+                points,
+                drop_name: false,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Evaluates a subquery at `t`. Returns the matrix and the window
+    /// `(start, end]` it covers, in ms.
+    pub fn eval_subquery(
+        &mut self,
+        sq: &SubqueryExpr,
+        t: i64,
+    ) -> Result<(Matrix, i64, i64), EvalError> {
+        let ref_t = self.ref_time(&sq.at, &sq.offset, t);
+        let range = duration_ms(&sq.range);
+        let step = match &sq.step {
+            Some(d) if duration_ms(d) > 0 => duration_ms(d),
+            _ => self.engine.default_subquery_step_ms.max(1),
+        };
+        let lo = ref_t.saturating_sub(range);
+        let mut ts = (lo.div_euclid(step) + 1).saturating_mul(step);
+        let mut series: BTreeMap<(Labels, bool), Vec<Point>> = BTreeMap::new();
+        let saved = self.samples;
+        while ts <= ref_t {
+            self.samples = saved;
+            let vec = self.eval_vector(&sq.expr, ts)?;
+            for s in vec {
+                series
+                    .entry((s.labels, s.drop_name))
+                    .or_default()
+                    .push(Point { t: ts, v: s.v });
+            }
+            ts = match ts.checked_add(step) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+        self.samples = saved;
+        let m = series
+            .into_iter()
+            .map(|((labels, drop_name), points)| Series {
+                labels,
+                points,
+                drop_name,
+            })
+            .collect();
+        Ok((m, lo, ref_t))
+    }
+}
+
+/// Errors when two samples share a label set.
+pub(crate) fn check_dups(v: &InstantVector) -> Result<(), EvalError> {
+    if v.len() < 2 {
+        return Ok(());
+    }
+    let mut seen = HashSet::with_capacity(v.len());
+    for s in v {
+        if !seen.insert(&s.labels) {
+            return Err(dup_labelset());
+        }
+    }
+    Ok(())
+}
+
+/// Used by `absent`: labels from the equality matchers of a selector.
+pub(crate) fn absent_labels(expr: &Expr) -> Labels {
+    let vs = match unwrap_parens(expr) {
+        Expr::VectorSelector(vs) => vs,
+        Expr::MatrixSelector(ms) => &ms.vs,
+        _ => return Labels::empty(),
+    };
+    absent_labels_from_matchers(&vs.matchers)
+}
+
+fn absent_labels_from_matchers(m: &Matchers) -> Labels {
+    let mut l = Labels::empty();
+    let mut has: HashSet<&str> = HashSet::new();
+    let all: Vec<&Matcher> = m
+        .matchers
+        .iter()
+        .chain(m.or_matchers.iter().flatten())
+        .collect();
+    for ma in all {
+        if ma.name == METRIC_NAME {
+            continue;
+        }
+        if matches!(ma.op, MatchOp::Equal) && !has.contains(ma.name.as_str()) {
+            l.set(ma.name.clone(), ma.value.clone());
+            has.insert(ma.name.as_str());
+        } else {
+            l.remove(&ma.name);
+        }
+    }
+    l
+}
+
+/// Strips parentheses.
+pub(crate) fn unwrap_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unwrap_parens(&p.expr),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(lines: &[(&str, &[(i64, f64)])]) -> Storage {
+        let mut s = Storage::new();
+        for (series, pts) in lines {
+            let (labels, _) =
+                crate::engine::series_desc::parse_metric(series).unwrap_or((Labels::empty(), ""));
+            for &(t, v) in pts.iter() {
+                s.append(&labels, t, v);
+            }
+        }
+        s
+    }
+
+    fn scalar_of(v: &Value) -> Vec<f64> {
+        match v {
+            Value::Vector(v) => v.iter().map(|s| s.v).collect(),
+            Value::Scalar(f) => vec![*f],
+            _ => vec![],
+        }
+    }
+
+    #[test]
+    fn lookback_is_five_minutes_left_open() {
+        let s = store(&[("m", &[(0, 1.0)])]);
+        let e = Engine::default();
+        let at = |t| e.instant_query(&s, "m", t).map(|v| scalar_of(&v));
+        assert_eq!(at(0), Ok(vec![1.0]));
+        assert_eq!(at(299_999), Ok(vec![1.0]));
+        assert_eq!(at(300_000), Ok(vec![]));
+        assert_eq!(at(-1), Ok(vec![]));
+    }
+
+    #[test]
+    fn staleness_marker_ends_lookback() {
+        let mut s = store(&[("m", &[(0, 1.0)])]);
+        s.append_stale(&Labels::from_pairs([("__name__", "m")]), 60_000);
+        let e = Engine::default();
+        assert_eq!(
+            e.instant_query(&s, "m", 30_000).map(|v| scalar_of(&v)),
+            Ok(vec![1.0])
+        );
+        assert_eq!(
+            e.instant_query(&s, "m", 60_000).map(|v| scalar_of(&v)),
+            Ok(vec![])
+        );
+        // Stale markers are not part of range selections.
+        assert_eq!(
+            e.instant_query(&s, "count_over_time(m[5m])", 120_000)
+                .map(|v| scalar_of(&v)),
+            Ok(vec![1.0])
+        );
+    }
+
+    #[test]
+    fn offset_and_at_modifiers() {
+        let s = store(&[("m", &[(0, 1.0), (60_000, 2.0), (120_000, 3.0)])]);
+        let e = Engine::default();
+        let q = |x: &str, t| e.instant_query(&s, x, t).map(|v| scalar_of(&v));
+        assert_eq!(q("m offset 1m", 120_000), Ok(vec![2.0]));
+        assert_eq!(q("m offset -1m", 60_000), Ok(vec![3.0]));
+        assert_eq!(q("m @ 0", 120_000), Ok(vec![1.0]));
+        let r = e.range_query(&s, "m @ end()", 0, 120_000, 60_000);
+        match r {
+            Ok(Value::Matrix(m)) => {
+                assert_eq!(m.len(), 1);
+                assert!(m[0].points.iter().all(|p| p.v == 3.0));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rate_over_selector_extrapolates() {
+        let pts: Vec<(i64, f64)> = (0..=10).map(|i| (i * 60_000, i as f64 * 60.0)).collect();
+        let s = store(&[("c_total", &pts)]);
+        let e = Engine::default();
+        let v = e
+            .instant_query(&s, "rate(c_total[5m])", 600_000)
+            .map(|v| scalar_of(&v));
+        assert_eq!(v, Ok(vec![1.0]));
+    }
+
+    #[test]
+    fn vector_matching_errors_use_prometheus_wording() {
+        let s = store(&[
+            (r#"a{x="1", y="1"}"#, &[(0, 1.0)]),
+            (r#"a{x="1", y="2"}"#, &[(0, 1.0)]),
+            (r#"b{x="1"}"#, &[(0, 1.0)]),
+        ]);
+        let e = Engine::default();
+        let err = e
+            .instant_query(&s, "b + on(x) a", 0)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                r#"found duplicate series for the match group {x="1"} on the right hand-side of the operation: [{__name__="a", x="1", y="1"}, {__name__="a", x="1", y="2"}];many-to-many matching not allowed: matching labels must be unique on one side"#
+            )
+        );
+        let err = e
+            .instant_query(&s, "a + on(x) b", 0)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)"
+            )
+        );
+        let ok = e
+            .instant_query(&s, "a + on(x) group_left b", 0)
+            .map(|v| scalar_of(&v));
+        assert_eq!(ok, Ok(vec![2.0, 2.0]));
+    }
+
+    #[test]
+    fn sample_limit_is_enforced() {
+        let pts: Vec<(i64, f64)> = (0..100).map(|i| (i * 1000, 1.0)).collect();
+        let s = store(&[("m", &pts)]);
+        let e = Engine {
+            max_samples: 50,
+            ..Engine::default()
+        };
+        let err = e
+            .instant_query(&s, "m[100s]", 99_000)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("query processing would load too many samples into memory in query execution")
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let s = Storage::new();
+        let e = Engine::default();
+        assert!(e.instant_query(&s, "sum(", 0).is_err());
+        assert!(e.instant_query(&s, "1 / 0", 0).is_ok());
+        assert!(e.range_query(&s, "foo[5m]", 0, 10, 1).is_err());
+        assert!(e.range_query(&s, "1", 0, 10, 0).is_err());
+    }
+}

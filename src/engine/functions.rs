@@ -1,0 +1,887 @@
+//! Function calls: dispatch, argument evaluation and the instant-vector
+//! functions. Range-vector functions compute their values in [`super::rangefns`].
+
+use chrono::{DateTime, Datelike, Timelike};
+use promql_parser::parser::{Call, Expr};
+
+use super::error::{Annotation, EvalError};
+use super::eval::{Evaluator, absent_labels, duration_ms, unwrap_parens};
+use super::histogram::{Bucket, bucket_fraction, bucket_quantile};
+use super::labels::{Labels, METRIC_NAME};
+use super::rangefns as rf;
+use super::value::{InstantVector, Matrix, Sample, Value};
+
+/// A matrix argument with the window `(start, end]` (ms) it was selected over.
+struct RangeArg {
+    matrix: Matrix,
+    start: i64,
+    end: i64,
+    range_ms: i64,
+}
+
+fn eval_range_arg(ev: &mut Evaluator<'_>, e: &Expr, t: i64) -> Result<RangeArg, EvalError> {
+    match unwrap_parens(e) {
+        Expr::MatrixSelector(ms) => {
+            let end = ev.ref_time(&ms.vs.at, &ms.vs.offset, t);
+            let range_ms = duration_ms(&ms.range);
+            // SAFETY of lifetimes: the selector lives in the expression tree.
+            let matrix = ev.select_range(&ms.vs, end, range_ms)?;
+            let peak = matrix.iter().map(|s| s.points.len()).max().unwrap_or(0);
+            ev.check_peak(peak)?;
+            Ok(RangeArg {
+                matrix,
+                start: end - range_ms,
+                end,
+                range_ms,
+            })
+        }
+        Expr::Subquery(sq) => {
+            let (matrix, start, end) = ev.eval_subquery(sq, t)?;
+            let total: usize = matrix.iter().map(|s| s.points.len()).sum();
+            ev.check_peak(total)?;
+            Ok(RangeArg {
+                matrix,
+                start,
+                end,
+                range_ms: duration_ms(&sq.range),
+            })
+        }
+        _ => Err(EvalError::eval("expected a range vector argument")),
+    }
+}
+
+fn arg(c: &Call, i: usize) -> Result<&Expr, EvalError> {
+    c.args
+        .args
+        .get(i)
+        .map(|b| b.as_ref())
+        .ok_or_else(|| EvalError::eval(format!("missing argument {} to {}", i + 1, c.func.name)))
+}
+
+fn string_arg(c: &Call, i: usize) -> Result<String, EvalError> {
+    match unwrap_parens(arg(c, i)?) {
+        Expr::StringLiteral(s) => Ok(s.val.clone()),
+        _ => Err(EvalError::eval(format!(
+            "expected string argument {} to {}",
+            i + 1,
+            c.func.name
+        ))),
+    }
+}
+
+/// Evaluates a function call at `t`.
+pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
+    let name = c.func.name;
+    match name {
+        "time" => return Ok(Value::Scalar(t as f64 / 1000.0)),
+        "pi" => return Ok(Value::Scalar(std::f64::consts::PI)),
+        "start" => return Ok(Value::Scalar(ev.start as f64 / 1000.0)),
+        "end" => return Ok(Value::Scalar(ev.end as f64 / 1000.0)),
+        "range" => return Ok(Value::Scalar((ev.end - ev.start) as f64 / 1000.0)),
+        "scalar" => {
+            let v = ev.eval_vector(arg(c, 0)?, t)?;
+            return Ok(Value::Scalar(if v.len() == 1 { v[0].v } else { f64::NAN }));
+        }
+        "vector" => {
+            let v = ev.eval_scalar(arg(c, 0)?, t)?;
+            return Ok(Value::Vector(vec![Sample {
+                labels: Labels::empty(),
+                t,
+                v,
+                drop_name: false,
+            }]));
+        }
+        "timestamp" => {
+            let a = arg(c, 0)?;
+            let vec = match unwrap_parens(a) {
+                Expr::VectorSelector(vs) => ev.select_instant(vs, t, true)?,
+                other => ev.eval_vector(other, t)?,
+            };
+            let out = map_vector(ev, vec, t, |s| s.t as f64 / 1000.0);
+            ev.check_dups_now(&out)?;
+            return Ok(Value::Vector(out));
+        }
+        "absent" => {
+            let a = arg(c, 0)?;
+            let vec = ev.eval_vector(a, t)?;
+            if !vec.is_empty() {
+                return Ok(Value::Vector(Vec::new()));
+            }
+            return Ok(Value::Vector(vec![Sample {
+                labels: absent_labels(a),
+                t,
+                v: 1.0,
+                drop_name: false,
+            }]));
+        }
+        "absent_over_time" => {
+            let a = arg(c, 0)?;
+            let r = eval_range_arg(ev, a, t)?;
+            if r.matrix.iter().any(|s| !s.points.is_empty()) {
+                return Ok(Value::Vector(Vec::new()));
+            }
+            let labels = match unwrap_parens(a) {
+                Expr::MatrixSelector(_) => absent_labels(a),
+                _ => Labels::empty(),
+            };
+            return Ok(Value::Vector(vec![Sample {
+                labels,
+                t,
+                v: 1.0,
+                drop_name: false,
+            }]));
+        }
+        "label_replace" => return label_replace(ev, c, t),
+        "label_join" => return label_join(ev, c, t),
+        "histogram_quantile" => return histogram_quantile(ev, c, t),
+        "histogram_fraction" => return histogram_fraction(ev, c, t),
+        "histogram_count" | "histogram_sum" | "histogram_avg" | "histogram_stddev"
+        | "histogram_stdvar" => {
+            // Only native histograms carry these; float samples are ignored.
+            let _ = ev.eval_vector(arg(c, 0)?, t)?;
+            return Ok(Value::Vector(Vec::new()));
+        }
+        "sort" | "sort_desc" | "sort_by_label" | "sort_by_label_desc" => {
+            return sort_fn(ev, c, t);
+        }
+        _ => {}
+    }
+
+    if let Some(v) = range_function(ev, c, t)? {
+        return Ok(v);
+    }
+
+    // Date functions: optional vector argument, default vector(time()).
+    if matches!(
+        name,
+        "day_of_month"
+            | "day_of_week"
+            | "day_of_year"
+            | "days_in_month"
+            | "hour"
+            | "minute"
+            | "month"
+            | "year"
+    ) {
+        let f = date_fn(name);
+        if c.args.args.is_empty() {
+            return Ok(Value::Vector(vec![Sample {
+                labels: Labels::empty(),
+                t,
+                v: f(t.div_euclid(1000) as f64),
+                drop_name: false,
+            }]));
+        }
+        let vec = ev.eval_vector(arg(c, 0)?, t)?;
+        let out = map_vector(ev, vec, t, |s| f(s.v));
+        ev.check_dups_now(&out)?;
+        return Ok(Value::Vector(out));
+    }
+
+    let simple: Option<fn(f64) -> f64> = match name {
+        "abs" => Some(f64::abs),
+        "ceil" => Some(f64::ceil),
+        "floor" => Some(f64::floor),
+        "exp" => Some(f64::exp),
+        "sqrt" => Some(f64::sqrt),
+        "ln" => Some(f64::ln),
+        "log2" => Some(f64::log2),
+        "log10" => Some(f64::log10),
+        "sin" => Some(f64::sin),
+        "cos" => Some(f64::cos),
+        "tan" => Some(f64::tan),
+        "asin" => Some(f64::asin),
+        "acos" => Some(f64::acos),
+        "atan" => Some(f64::atan),
+        "sinh" => Some(f64::sinh),
+        "cosh" => Some(f64::cosh),
+        "tanh" => Some(f64::tanh),
+        "asinh" => Some(f64::asinh),
+        "acosh" => Some(f64::acosh),
+        "atanh" => Some(f64::atanh),
+        "rad" => Some(|v| v * std::f64::consts::PI / 180.0),
+        "deg" => Some(|v| v * 180.0 / std::f64::consts::PI),
+        "sgn" => Some(|v: f64| {
+            if v < 0.0 {
+                -1.0
+            } else if v > 0.0 {
+                1.0
+            } else {
+                v
+            }
+        }),
+        _ => None,
+    };
+    if let Some(f) = simple {
+        let vec = ev.eval_vector(arg(c, 0)?, t)?;
+        let out = map_vector(ev, vec, t, |s| f(s.v));
+        ev.check_dups_now(&out)?;
+        return Ok(Value::Vector(out));
+    }
+
+    match name {
+        "round" => {
+            let vec = ev.eval_vector(arg(c, 0)?, t)?;
+            let to_nearest = match c.args.args.get(1) {
+                Some(e) => ev.eval_scalar(e, t)?,
+                None => 1.0,
+            };
+            let inv = 1.0 / to_nearest;
+            let out = map_vector(ev, vec, t, |s| (s.v * inv + 0.5).floor() / inv);
+            ev.check_dups_now(&out)?;
+            Ok(Value::Vector(out))
+        }
+        "clamp" | "clamp_min" | "clamp_max" => {
+            let vec = ev.eval_vector(arg(c, 0)?, t)?;
+            let (lo, hi) = match name {
+                "clamp" => (
+                    ev.eval_scalar(arg(c, 1)?, t)?,
+                    ev.eval_scalar(arg(c, 2)?, t)?,
+                ),
+                "clamp_min" => (ev.eval_scalar(arg(c, 1)?, t)?, f64::INFINITY),
+                _ => (f64::NEG_INFINITY, ev.eval_scalar(arg(c, 1)?, t)?),
+            };
+            if hi < lo {
+                return Ok(Value::Vector(Vec::new()));
+            }
+            let out = map_vector(ev, vec, t, |s| go_max(lo, go_min(hi, s.v)));
+            ev.check_dups_now(&out)?;
+            Ok(Value::Vector(out))
+        }
+        "step" => Ok(Value::Scalar(ev.step as f64 / 1000.0)),
+        "min_of" | "max_of" => {
+            let a = ev.eval_scalar(arg(c, 0)?, t)?;
+            let b = ev.eval_scalar(arg(c, 1)?, t)?;
+            Ok(Value::Scalar(if name == "min_of" {
+                go_min(a, b)
+            } else {
+                go_max(a, b)
+            }))
+        }
+        "histogram_quantiles" => histogram_quantiles(ev, c, t),
+        "info" => info_fn(ev, c, t),
+        _ => Err(EvalError::eval(format!(
+            "function \"{name}\" is not supported"
+        ))),
+    }
+}
+
+/// Go's `math.Max` (NaN wins).
+fn go_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+/// Go's `math.Min` (NaN wins).
+fn go_min(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
+}
+
+/// Applies `f` to each sample, dropping the metric name.
+fn map_vector(
+    ev: &Evaluator<'_>,
+    vec: InstantVector,
+    t: i64,
+    f: impl Fn(&Sample) -> f64,
+) -> InstantVector {
+    vec.into_iter()
+        .map(|mut s| {
+            let v = f(&s);
+            let mut drop = s.drop_name;
+            ev.drop_name(&mut s.labels, &mut drop);
+            Sample {
+                labels: s.labels,
+                t,
+                v,
+                drop_name: drop,
+            }
+        })
+        .collect()
+}
+
+fn date_fn(name: &str) -> fn(f64) -> f64 {
+    fn dt(v: f64) -> Option<DateTime<chrono::Utc>> {
+        if !v.is_finite() {
+            return None;
+        }
+        let secs = v.trunc();
+        if secs.abs() > 8.0e15 {
+            return None;
+        }
+        DateTime::from_timestamp(secs as i64, 0)
+    }
+    match name {
+        "day_of_month" => |v| dt(v).map_or(f64::NAN, |d| d.day() as f64),
+        "day_of_week" => |v| dt(v).map_or(f64::NAN, |d| d.weekday().num_days_from_sunday() as f64),
+        "day_of_year" => |v| dt(v).map_or(f64::NAN, |d| d.ordinal() as f64),
+        "days_in_month" => |v| {
+            dt(v).map_or(f64::NAN, |d| {
+                let (y, m) = (d.year(), d.month());
+                let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+                match (
+                    chrono::NaiveDate::from_ymd_opt(y, m, 1),
+                    chrono::NaiveDate::from_ymd_opt(ny, nm, 1),
+                ) {
+                    (Some(a), Some(b)) => (b - a).num_days() as f64,
+                    _ => f64::NAN,
+                }
+            })
+        },
+        "hour" => |v| dt(v).map_or(f64::NAN, |d| d.hour() as f64),
+        "minute" => |v| dt(v).map_or(f64::NAN, |d| d.minute() as f64),
+        "month" => |v| dt(v).map_or(f64::NAN, |d| d.month() as f64),
+        _ => |v| dt(v).map_or(f64::NAN, |d| d.year() as f64),
+    }
+}
+
+/// Range-vector functions. Returns `None` if `c` is not one.
+fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Value>, EvalError> {
+    let name = c.func.name;
+    let matrix_idx = match name {
+        "rate"
+        | "irate"
+        | "increase"
+        | "delta"
+        | "idelta"
+        | "deriv"
+        | "predict_linear"
+        | "avg_over_time"
+        | "sum_over_time"
+        | "min_over_time"
+        | "max_over_time"
+        | "count_over_time"
+        | "last_over_time"
+        | "first_over_time"
+        | "present_over_time"
+        | "stddev_over_time"
+        | "stdvar_over_time"
+        | "mad_over_time"
+        | "changes"
+        | "resets"
+        | "ts_of_max_over_time"
+        | "ts_of_min_over_time"
+        | "ts_of_first_over_time"
+        | "ts_of_last_over_time"
+        | "double_exponential_smoothing" => 0,
+        "quantile_over_time" => 1,
+        _ => return Ok(None),
+    };
+    // Scalar arguments first, as Prometheus evaluates them.
+    let mut scalars = Vec::new();
+    for (i, a) in c.args.args.iter().enumerate() {
+        if i != matrix_idx {
+            scalars.push(ev.eval_scalar(a, t)?);
+        }
+    }
+    let r = eval_range_arg(ev, arg(c, matrix_idx)?, t)?;
+    let keep_name = matches!(name, "last_over_time" | "first_over_time");
+    if matches!(name, "rate" | "increase" | "irate") {
+        for s in &r.matrix {
+            let n = s.labels.metric_name();
+            let counter_like = ["_total", "_sum", "_count", "_bucket"]
+                .iter()
+                .any(|suf| n.ends_with(suf));
+            if !n.is_empty() && !counter_like && s.points.len() > 1 {
+                ev.annotate(Annotation::info(format!(
+                    "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"{n}\""
+                )));
+            }
+        }
+    }
+    if name == "quantile_over_time" {
+        let q = scalars.first().copied().unwrap_or(f64::NAN);
+        if (q.is_nan() || !(0.0..=1.0).contains(&q))
+            && r.matrix.iter().any(|s| !s.points.is_empty())
+        {
+            ev.annotate(Annotation::warning(format!(
+                "quantile value should be between 0 and 1, got {}",
+                super::aggregate::go_g(q)
+            )));
+        }
+    }
+    if name == "double_exponential_smoothing" {
+        let sf = scalars.first().copied().unwrap_or(f64::NAN);
+        let tf = scalars.get(1).copied().unwrap_or(f64::NAN);
+        if !(sf > 0.0 && sf < 1.0) {
+            return Err(EvalError::eval(format!(
+                "invalid smoothing factor. Expected: 0 < sf < 1, got: {sf:.6}"
+            )));
+        }
+        if !(tf > 0.0 && tf < 1.0) {
+            return Err(EvalError::eval(format!(
+                "invalid trend factor. Expected: 0 < tf < 1, got: {tf:.6}"
+            )));
+        }
+    }
+    let mut out = Vec::with_capacity(r.matrix.len());
+    for s in r.matrix {
+        let p = &s.points;
+        if p.is_empty() {
+            continue;
+        }
+        let v = match name {
+            "rate" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, true, true),
+            "increase" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, true, false),
+            "delta" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, false, false),
+            "irate" => rf::instant_value(p, true),
+            "idelta" => rf::instant_value(p, false),
+            "deriv" => (p.len() >= 2).then(|| rf::linear_regression(p, p[0].t).0),
+            "predict_linear" => (p.len() >= 2).then(|| {
+                let (slope, intercept) = rf::linear_regression(p, t);
+                slope * scalars.first().copied().unwrap_or(f64::NAN) + intercept
+            }),
+            "avg_over_time" => Some(rf::avg_over_time(p)),
+            "sum_over_time" => Some(rf::sum_over_time(p)),
+            "min_over_time" => Some(rf::extreme_over_time(p, false, false)),
+            "max_over_time" => Some(rf::extreme_over_time(p, true, false)),
+            "ts_of_min_over_time" => Some(rf::extreme_over_time(p, false, true)),
+            "ts_of_max_over_time" => Some(rf::extreme_over_time(p, true, true)),
+            "ts_of_first_over_time" => Some(p[0].t as f64 / 1000.0),
+            "ts_of_last_over_time" => Some(p[p.len() - 1].t as f64 / 1000.0),
+            "count_over_time" => Some(p.len() as f64),
+            "last_over_time" => Some(p[p.len() - 1].v),
+            "first_over_time" => Some(p[0].v),
+            "present_over_time" => Some(1.0),
+            "stddev_over_time" => Some(rf::variance_over_time(p).sqrt()),
+            "stdvar_over_time" => Some(rf::variance_over_time(p)),
+            "mad_over_time" => Some(rf::mad_over_time(p)),
+            "changes" => Some(rf::changes(p)),
+            "resets" => Some(rf::resets(p)),
+            "quantile_over_time" => Some(rf::quantile_over_time(
+                scalars.first().copied().unwrap_or(f64::NAN),
+                p,
+            )),
+            "double_exponential_smoothing" => rf::double_exponential_smoothing(
+                p,
+                scalars.first().copied().unwrap_or(f64::NAN),
+                scalars.get(1).copied().unwrap_or(f64::NAN),
+            ),
+            _ => None,
+        };
+        let Some(v) = v else { continue };
+        let mut labels = s.labels;
+        let mut drop = s.drop_name;
+        if !keep_name {
+            ev.drop_name(&mut labels, &mut drop);
+        }
+        out.push(Sample {
+            labels,
+            t,
+            v,
+            drop_name: drop,
+        });
+    }
+    ev.load_samples(out.len())?;
+    ev.check_dups_now(&out)?;
+    Ok(Some(Value::Vector(out)))
+}
+
+fn sort_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
+    let name = c.func.name;
+    let mut vec = ev.eval_vector(arg(c, 0)?, t)?;
+    if ev.is_range {
+        ev.annotate(Annotation::warning(
+            "sort is ineffective for range queries since results are always ordered by labels",
+        ));
+    }
+    match name {
+        "sort" => vec.sort_by(|a, b| {
+            // Ascending, NaN last.
+            match (a.v.is_nan(), b.v.is_nan()) {
+                (true, true) => std::cmp::Ordering::Equal,
+                (true, false) => std::cmp::Ordering::Greater,
+                (false, true) => std::cmp::Ordering::Less,
+                _ => a.v.partial_cmp(&b.v).unwrap_or(std::cmp::Ordering::Equal),
+            }
+        }),
+        "sort_desc" => vec.sort_by(|a, b| match (a.v.is_nan(), b.v.is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            _ => b.v.partial_cmp(&a.v).unwrap_or(std::cmp::Ordering::Equal),
+        }),
+        _ => {
+            let mut names = Vec::new();
+            for i in 1..c.args.args.len() {
+                names.push(string_arg(c, i)?);
+            }
+            let desc = name == "sort_by_label_desc";
+            vec.sort_by(|a, b| {
+                for n in &names {
+                    let (x, y) = (a.labels.get_or_empty(n), b.labels.get_or_empty(n));
+                    if x == y {
+                        continue;
+                    }
+                    let o = natural_cmp(x, y);
+                    return if desc { o.reverse() } else { o };
+                }
+                let o = a.labels.cmp(&b.labels);
+                if desc { o.reverse() } else { o }
+            });
+        }
+    }
+    Ok(Value::Vector(vec))
+}
+
+/// Natural ("human") string order: digit runs compare numerically.
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (ab, bb) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < ab.len() && j < bb.len() {
+        if ab[i].is_ascii_digit() && bb[j].is_ascii_digit() {
+            let si = i;
+            while i < ab.len() && ab[i].is_ascii_digit() {
+                i += 1;
+            }
+            let sj = j;
+            while j < bb.len() && bb[j].is_ascii_digit() {
+                j += 1;
+            }
+            let na = a[si..i].trim_start_matches('0');
+            let nb = b[sj..j].trim_start_matches('0');
+            let o = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+            if o != Ordering::Equal {
+                return o;
+            }
+        } else {
+            if ab[i] != bb[j] {
+                return ab[i].cmp(&bb[j]);
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    (ab.len() - i).cmp(&(bb.len() - j))
+}
+
+fn label_replace(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
+    let dst = string_arg(c, 1)?;
+    let repl = string_arg(c, 2)?;
+    let src = string_arg(c, 3)?;
+    let re_src = string_arg(c, 4)?;
+    let re = regex::Regex::new(&format!("^(?s:{re_src})$")).map_err(|_| {
+        EvalError::eval(format!(
+            "invalid regular expression in label_replace(): {re_src}"
+        ))
+    })?;
+    if dst.is_empty() {
+        return Err(EvalError::eval(format!(
+            "invalid destination label name in label_replace(): {dst}"
+        )));
+    }
+    let mut vec = ev.eval_vector(arg(c, 0)?, t)?;
+    for s in vec.iter_mut() {
+        let val = s.labels.get_or_empty(&src).to_string();
+        if let Some(caps) = re.captures(&val) {
+            let mut res = String::new();
+            caps.expand(&repl, &mut res);
+            s.labels.set(dst.clone(), res);
+            if dst == METRIC_NAME {
+                s.drop_name = false;
+            }
+        }
+    }
+    ev.check_dups_now(&vec)?;
+    Ok(Value::Vector(vec))
+}
+
+fn label_join(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
+    let dst = string_arg(c, 1)?;
+    let sep = string_arg(c, 2)?;
+    let mut srcs = Vec::new();
+    for i in 3..c.args.args.len() {
+        srcs.push(string_arg(c, i)?);
+    }
+    if dst.is_empty() {
+        return Err(EvalError::eval(format!(
+            "invalid destination label name in label_join(): {dst}"
+        )));
+    }
+    let mut vec = ev.eval_vector(arg(c, 0)?, t)?;
+    for s in vec.iter_mut() {
+        let joined = srcs
+            .iter()
+            .map(|n| s.labels.get_or_empty(n).to_string())
+            .collect::<Vec<_>>()
+            .join(&sep);
+        s.labels.set(dst.clone(), joined);
+        if dst == METRIC_NAME {
+            s.drop_name = false;
+        }
+    }
+    ev.check_dups_now(&vec)?;
+    Ok(Value::Vector(vec))
+}
+
+/// Parses a bucket bound like Go's `strconv.ParseFloat`.
+pub fn parse_go_float(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if t.is_empty() || t != s {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    match lower.trim_start_matches(['+', '-']) {
+        "inf" | "infinity" => {
+            return Some(if t.starts_with('-') {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            });
+        }
+        "nan" => return Some(f64::NAN),
+        _ => {}
+    }
+    if lower.contains("0x") {
+        return None;
+    }
+    t.replace('_', "").parse::<f64>().ok()
+}
+
+/// Groups classic buckets by series without `le` (and without the name
+/// unless it is kept for delayed removal).
+fn classic_groups(ev: &mut Evaluator<'_>, vec: InstantVector) -> Vec<(Labels, bool, Vec<Bucket>)> {
+    let mut order: Vec<Labels> = Vec::new();
+    let mut map: std::collections::HashMap<Labels, (Labels, Vec<Bucket>)> =
+        std::collections::HashMap::new();
+    for s in vec {
+        let le = s.labels.get_or_empty("le").to_string();
+        let Some(upper) = parse_go_float(&le) else {
+            ev.annotate(Annotation::warning(format!(
+                "bucket label \"le\" is missing or has a malformed value of \"{}\" for metric name \"{}\"",
+                le,
+                s.labels.metric_name()
+            )));
+            continue;
+        };
+        let mut key = s.labels.clone();
+        key.remove("le");
+        let mut out_labels = key.clone();
+        if !ev.engine.delayed_name_removal {
+            key.remove(METRIC_NAME);
+            out_labels.remove(METRIC_NAME);
+        }
+        let e = map.entry(key.clone()).or_insert_with(|| {
+            order.push(key);
+            (out_labels, Vec::new())
+        });
+        e.1.push(Bucket { upper, count: s.v });
+    }
+    let delayed = ev.engine.delayed_name_removal;
+    order
+        .into_iter()
+        .filter_map(|k| map.remove(&k))
+        .map(|(l, b)| (l, delayed, b))
+        .collect()
+}
+
+fn histogram_quantile(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
+    let q = ev.eval_scalar(arg(c, 0)?, t)?;
+    let vec = ev.eval_vector(arg(c, 1)?, t)?;
+    if q.is_nan() || !(0.0..=1.0).contains(&q) {
+        ev.annotate(Annotation::warning(format!(
+            "quantile value should be between 0 and 1, got {}",
+            super::aggregate::go_g(q)
+        )));
+    }
+    let mut out = Vec::new();
+    for (labels, drop, buckets) in classic_groups(ev, vec) {
+        let (v, fix) = bucket_quantile(q, buckets);
+        if fix.forced_monotonic {
+            let name = if ev.engine.delayed_name_removal {
+                labels.metric_name().to_string()
+            } else {
+                String::new()
+            };
+            ev.annotate(Annotation::info(format!(
+                "input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name \"{name}\""
+            )));
+        }
+        out.push(Sample {
+            labels,
+            t,
+            v,
+            drop_name: drop,
+        });
+    }
+    ev.check_dups_now(&out)?;
+    Ok(Value::Vector(out))
+}
+
+fn histogram_fraction(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
+    let lower = ev.eval_scalar(arg(c, 0)?, t)?;
+    let upper = ev.eval_scalar(arg(c, 1)?, t)?;
+    let vec = ev.eval_vector(arg(c, 2)?, t)?;
+    let mut out = Vec::new();
+    for (labels, drop, buckets) in classic_groups(ev, vec) {
+        out.push(Sample {
+            labels,
+            t,
+            v: bucket_fraction(lower, upper, buckets),
+            drop_name: drop,
+        });
+    }
+    ev.check_dups_now(&out)?;
+    Ok(Value::Vector(out))
+}
+
+fn histogram_quantiles(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
+    let vec = ev.eval_vector(arg(c, 0)?, t)?;
+    let label = string_arg(c, 1)?;
+    let mut qs = Vec::new();
+    for i in 2..c.args.args.len() {
+        let q = ev.eval_scalar(arg(c, i)?, t)?;
+        if q.is_nan() || !(0.0..=1.0).contains(&q) {
+            ev.annotate(Annotation::warning(format!(
+                "quantile value should be between 0 and 1, got {}",
+                super::aggregate::go_g(q)
+            )));
+        }
+        qs.push(q);
+    }
+    let groups = classic_groups(ev, vec);
+    let mut out = Vec::new();
+    for q in qs {
+        for (labels, drop, buckets) in &groups {
+            let (v, fix) = bucket_quantile(q, buckets.clone());
+            if fix.forced_monotonic {
+                let name = if ev.engine.delayed_name_removal {
+                    labels.metric_name().to_string()
+                } else {
+                    String::new()
+                };
+                ev.annotate(Annotation::info(format!(
+                    "input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name \"{name}\""
+                )));
+            }
+            let mut l = labels.clone();
+            l.set(label.clone(), format_openmetrics_float(q));
+            out.push(Sample {
+                labels: l,
+                t,
+                v,
+                drop_name: *drop,
+            });
+        }
+    }
+    ev.check_dups_now(&out)?;
+    Ok(Value::Vector(out))
+}
+
+/// Prometheus' `labels.FormatOpenMetricsFloat`: like `%g` but integers keep a
+/// `.0` suffix.
+pub fn format_openmetrics_float(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    let s = super::aggregate::go_g(v);
+    if s.contains(['.', 'e']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+/// `info(v, [selector])`: adds data labels of info series (default
+/// `target_info`) that share `instance` and `job` with each sample.
+fn info_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
+    use promql_parser::label::{MatchOp, Matcher};
+    let base = ev.eval_vector(arg(c, 0)?, t)?;
+    let mut name_m: Vec<Matcher> = Vec::new();
+    let mut data_m: Vec<Matcher> = Vec::new();
+    if let Some(sel) = c.args.args.get(1)
+        && let Expr::VectorSelector(vs) = unwrap_parens(sel)
+    {
+        {
+            if let Some(n) = &vs.name {
+                name_m.push(Matcher::new(MatchOp::Equal, METRIC_NAME, n));
+            }
+            for m in &vs.matchers.matchers {
+                if m.name == METRIC_NAME {
+                    name_m.push(m.clone());
+                } else {
+                    data_m.push(m.clone());
+                }
+            }
+        }
+    }
+    if name_m.is_empty() {
+        name_m.push(Matcher::new(MatchOp::Equal, METRIC_NAME, "target_info"));
+    }
+    let matches =
+        |l: &Labels, ms: &[Matcher]| ms.iter().all(|m| super::storage::matcher_matches(l, m));
+    // Info series with a current sample, newest first.
+    let lookback = ev.engine.lookback_delta_ms;
+    let mut infos: Vec<(Labels, i64)> = Vec::new();
+    for s in ev.storage.all() {
+        if !matches(&s.labels, &name_m) || !matches(&s.labels, &data_m) {
+            continue;
+        }
+        let idx = s.first_after(t);
+        if idx == 0 {
+            continue;
+        }
+        let p = s.points[idx - 1];
+        if p.t <= t - lookback || super::storage::is_stale_nan(p.v) {
+            continue;
+        }
+        infos.push((s.labels.clone(), p.t));
+    }
+    infos.sort_by_key(|x| std::cmp::Reverse(x.1));
+    let empty_ok = data_m
+        .iter()
+        .all(|m| super::storage::matcher_matches(&Labels::empty(), m));
+    let mut out = Vec::with_capacity(base.len());
+    for mut s in base {
+        if matches(&s.labels, &name_m) {
+            out.push(s);
+            continue;
+        }
+        let found: Vec<&Labels> = infos
+            .iter()
+            .filter(|(l, _)| {
+                l.get_or_empty("instance") == s.labels.get_or_empty("instance")
+                    && l.get_or_empty("job") == s.labels.get_or_empty("job")
+            })
+            .map(|(l, _)| l)
+            .collect();
+        if found.is_empty() {
+            if empty_ok {
+                out.push(s);
+            }
+            continue;
+        }
+        let original = s.labels.clone();
+        for l in found {
+            for (k, v) in l.iter() {
+                if k == METRIC_NAME || k == "instance" || k == "job" {
+                    continue;
+                }
+                if !data_m.is_empty() && !data_m.iter().any(|m| m.name == k) {
+                    continue;
+                }
+                if original.get(k).is_some() || s.labels.get(k).is_some() {
+                    continue;
+                }
+                s.labels.set(k, v);
+            }
+        }
+        out.push(s);
+    }
+    ev.check_dups_now(&out)?;
+    Ok(Value::Vector(out))
+}

@@ -1,0 +1,296 @@
+//! Label sets: sorted `(name, value)` pairs, `__name__` included.
+
+use std::fmt;
+
+/// The label holding the metric name.
+pub const METRIC_NAME: &str = "__name__";
+
+/// A label set, sorted by label name, without empty values. Ordering
+/// (`Ord`) matches Prometheus' `labels.Compare`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Labels(Vec<(String, String)>);
+
+impl Labels {
+    /// The empty label set.
+    pub fn empty() -> Self {
+        Labels(Vec::new())
+    }
+
+    /// Builds a label set from pairs; later duplicates win, empty values are dropped.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let mut l = Labels::empty();
+        for (k, v) in pairs {
+            l.set(k.into(), v.into());
+        }
+        l
+    }
+
+    /// The value of `name`, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()
+            .map(|i| self.0[i].1.as_str())
+    }
+
+    /// The value of `name`, or `""` when absent (Prometheus' `Get`).
+    pub fn get_or_empty(&self, name: &str) -> &str {
+        self.get(name).unwrap_or("")
+    }
+
+    /// The metric name, or `""`.
+    pub fn metric_name(&self) -> &str {
+        self.get_or_empty(METRIC_NAME)
+    }
+
+    /// Sets `name` to `value`; an empty value deletes the label.
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let name = name.into();
+        let value = value.into();
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&name)) {
+            Ok(i) => {
+                if value.is_empty() {
+                    self.0.remove(i);
+                } else {
+                    self.0[i].1 = value;
+                }
+            }
+            Err(i) => {
+                if !value.is_empty() {
+                    self.0.insert(i, (name, value));
+                }
+            }
+        }
+    }
+
+    /// Removes `name` if present.
+    pub fn remove(&mut self, name: &str) {
+        if let Ok(i) = self.0.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
+            self.0.remove(i);
+        }
+    }
+
+    /// Removes the metric name and the metadata labels `__type__` and
+    /// `__unit__` that travel with it (Prometheus' `DropReserved`).
+    pub fn drop_metric_name(&mut self) {
+        self.remove(METRIC_NAME);
+        self.remove("__type__");
+        self.remove("__unit__");
+    }
+
+    /// A copy without the metric name.
+    pub fn without_name(&self) -> Labels {
+        let mut l = self.clone();
+        l.remove(METRIC_NAME);
+        l
+    }
+
+    /// Keeps only the labels listed in `names`.
+    pub fn keep_only(&self, names: &[String]) -> Labels {
+        Labels(
+            self.0
+                .iter()
+                .filter(|(k, _)| names.iter().any(|n| n == k))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// Drops the labels listed in `names`.
+    pub fn drop_all(&self, names: &[String]) -> Labels {
+        Labels(
+            self.0
+                .iter()
+                .filter(|(k, _)| !names.iter().any(|n| n == k))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// Iterates `(name, value)` pairs in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Number of labels.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are no labels.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Prometheus' `labels.Hash()`: xxhash64 over `name 0xff value 0xff ...`.
+    pub fn prom_hash(&self) -> u64 {
+        let mut buf = Vec::with_capacity(64);
+        for (k, v) in &self.0 {
+            buf.extend_from_slice(k.as_bytes());
+            buf.push(0xff);
+            buf.extend_from_slice(v.as_bytes());
+            buf.push(0xff);
+        }
+        xxhash64(&buf)
+    }
+}
+
+impl fmt::Display for Labels {
+    /// Prometheus' `labels.String()`: `{a="b", c="d"}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            if is_legacy_name(k) {
+                write!(f, "{k}=")?;
+            } else {
+                write!(f, "{}=", go_quote(k))?;
+            }
+            f.write_str(&go_quote(v))?;
+        }
+        f.write_str("}")
+    }
+}
+
+/// True for names matching `[a-zA-Z_][a-zA-Z0-9_]*`.
+pub fn is_legacy_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Quotes like Go's `strconv.Quote` for printable text.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+const P1: u64 = 0x9E3779B185EBCA87;
+const P2: u64 = 0xC2B2AE3D27D4EB4F;
+const P3: u64 = 0x165667B19E3779F9;
+const P4: u64 = 0x85EBCA77C2B2AE63;
+const P5: u64 = 0x27D4EB2F165667C5;
+
+fn read_u64(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(a)
+}
+
+fn read_u32(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[i..i + 4]);
+    u32::from_le_bytes(a) as u64
+}
+
+fn round(acc: u64, input: u64) -> u64 {
+    acc.wrapping_add(input.wrapping_mul(P2))
+        .rotate_left(31)
+        .wrapping_mul(P1)
+}
+
+fn merge_round(acc: u64, val: u64) -> u64 {
+    (acc ^ round(0, val)).wrapping_mul(P1).wrapping_add(P4)
+}
+
+/// xxHash64 with seed 0 (as `github.com/cespare/xxhash/v2`).
+pub fn xxhash64(b: &[u8]) -> u64 {
+    let n = b.len();
+    let mut i = 0;
+    let mut h: u64;
+    if n >= 32 {
+        let mut v1 = P1.wrapping_add(P2);
+        let mut v2 = P2;
+        let mut v3 = 0u64;
+        let mut v4 = 0u64.wrapping_sub(P1);
+        while i + 32 <= n {
+            v1 = round(v1, read_u64(b, i));
+            v2 = round(v2, read_u64(b, i + 8));
+            v3 = round(v3, read_u64(b, i + 16));
+            v4 = round(v4, read_u64(b, i + 24));
+            i += 32;
+        }
+        h = v1
+            .rotate_left(1)
+            .wrapping_add(v2.rotate_left(7))
+            .wrapping_add(v3.rotate_left(12))
+            .wrapping_add(v4.rotate_left(18));
+        h = merge_round(h, v1);
+        h = merge_round(h, v2);
+        h = merge_round(h, v3);
+        h = merge_round(h, v4);
+    } else {
+        h = P5;
+    }
+    h = h.wrapping_add(n as u64);
+    while i + 8 <= n {
+        let k1 = round(0, read_u64(b, i));
+        h ^= k1;
+        h = h.rotate_left(27).wrapping_mul(P1).wrapping_add(P4);
+        i += 8;
+    }
+    if i + 4 <= n {
+        h ^= read_u32(b, i).wrapping_mul(P1);
+        h = h.rotate_left(23).wrapping_mul(P2).wrapping_add(P3);
+        i += 4;
+    }
+    while i < n {
+        h ^= (b[i] as u64).wrapping_mul(P5);
+        h = h.rotate_left(11).wrapping_mul(P1);
+        i += 1;
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(P2);
+    h ^= h >> 29;
+    h = h.wrapping_mul(P3);
+    h ^= h >> 32;
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xxhash_known_values() {
+        assert_eq!(xxhash64(b""), 0xef46db3751d8e999);
+        assert_eq!(xxhash64(b"a"), 0xd24ec4f1a98c6e5b);
+        assert_eq!(
+            xxhash64(b"Nobody inspects the spammish repetition"),
+            0xfbcea83c8a378bf1
+        );
+    }
+
+    #[test]
+    fn set_keeps_sorted_and_drops_empty() {
+        let mut l = Labels::from_pairs([("b", "2"), ("a", "1")]);
+        assert_eq!(l.to_string(), r#"{a="1", b="2"}"#);
+        l.set("a", "");
+        assert_eq!(l.to_string(), r#"{b="2"}"#);
+    }
+}

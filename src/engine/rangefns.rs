@@ -1,0 +1,270 @@
+//! Functions over a range of points (one series' window): rate family,
+//! regression, `*_over_time`, `changes`, `resets`.
+
+use super::aggregate::{kahan_inc, quantile};
+use super::value::Point;
+
+/// `rate`/`increase`/`delta` with Prometheus' extrapolation. The window is
+/// `(range_start, range_end]` in ms; `range_ms` is the selector range.
+/// Returns `None` when fewer than two points are present.
+pub fn extrapolated_rate(
+    points: &[Point],
+    range_start: i64,
+    range_end: i64,
+    range_ms: i64,
+    is_counter: bool,
+    is_rate: bool,
+) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let first = points[0];
+    let last = points[points.len() - 1];
+    let mut result = last.v - first.v;
+    if is_counter {
+        for w in points.windows(2) {
+            if w[1].v < w[0].v {
+                result += w[0].v;
+            }
+        }
+    }
+    let mut to_start = (first.t - range_start) as f64 / 1000.0;
+    let mut to_end = (range_end - last.t) as f64 / 1000.0;
+    let sampled = (last.t - first.t) as f64 / 1000.0;
+    let avg = sampled / (points.len() - 1) as f64;
+    let threshold = avg * 1.1;
+    if to_start >= threshold {
+        to_start = avg / 2.0;
+    }
+    if is_counter && result > 0.0 && first.v >= 0.0 {
+        let to_zero = sampled * (first.v / result);
+        if to_zero < to_start {
+            to_start = to_zero;
+        }
+    }
+    if to_end >= threshold {
+        to_end = avg / 2.0;
+    }
+    let mut factor = (sampled + to_start + to_end) / sampled;
+    if is_rate {
+        factor /= range_ms as f64 / 1000.0;
+    }
+    Some(result * factor)
+}
+
+/// `irate` (`is_rate`) and `idelta` from the last two points.
+pub fn instant_value(points: &[Point], is_rate: bool) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let a = points[points.len() - 2];
+    let b = points[points.len() - 1];
+    let interval = b.t - a.t;
+    if interval == 0 {
+        return None;
+    }
+    let mut v = if is_rate && b.v < a.v { b.v } else { b.v - a.v };
+    if is_rate {
+        v /= interval as f64 / 1000.0;
+    }
+    Some(v)
+}
+
+/// Least-squares regression of the points with x in seconds relative to
+/// `intercept_t` (ms). Returns `(slope, intercept)`.
+pub fn linear_regression(points: &[Point], intercept_t: i64) -> (f64, f64) {
+    let (mut n, mut sx, mut cx, mut sy, mut cy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut sxy, mut cxy, mut sx2, mut cx2) = (0.0, 0.0, 0.0, 0.0);
+    let init_y = points[0].v;
+    let mut const_y = true;
+    for (i, p) in points.iter().enumerate() {
+        if const_y && i > 0 && p.v != init_y {
+            const_y = false;
+        }
+        n += 1.0;
+        let x = (p.t - intercept_t) as f64 / 1e3;
+        (sx, cx) = kahan_inc(x, sx, cx);
+        (sy, cy) = kahan_inc(p.v, sy, cy);
+        (sxy, cxy) = kahan_inc(x * p.v, sxy, cxy);
+        (sx2, cx2) = kahan_inc(x * x, sx2, cx2);
+    }
+    if const_y {
+        if init_y.is_infinite() {
+            return (f64::NAN, f64::NAN);
+        }
+        return (0.0, init_y);
+    }
+    sx += cx;
+    sy += cy;
+    sxy += cxy;
+    sx2 += cx2;
+    let cov = sxy - sx * sy / n;
+    let var = sx2 - sx * sx / n;
+    let slope = cov / var;
+    let intercept = sy / n - slope * sx / n;
+    (slope, intercept)
+}
+
+/// `sum_over_time` with Kahan summation.
+pub fn sum_over_time(points: &[Point]) -> f64 {
+    let (mut s, mut c) = (0.0, 0.0);
+    for p in points {
+        (s, c) = kahan_inc(p.v, s, c);
+    }
+    if s.is_infinite() { s } else { s + c }
+}
+
+/// `avg_over_time`: direct mean with Kahan summation, incremental on overflow.
+pub fn avg_over_time(points: &[Point]) -> f64 {
+    let mut sum = points[0].v;
+    let mut count = 1.0;
+    let (mut mean, mut c) = (0.0, 0.0);
+    let mut incremental = false;
+    for (i, p) in points.iter().enumerate().skip(1) {
+        count = (i + 1) as f64;
+        if !incremental {
+            let (ns, nc) = kahan_inc(p.v, sum, c);
+            if !ns.is_infinite() {
+                sum = ns;
+                c = nc;
+                continue;
+            }
+            incremental = true;
+            mean = sum / (count - 1.0);
+            c /= count - 1.0;
+        }
+        let q = (count - 1.0) / count;
+        (mean, c) = kahan_inc(p.v / count, q * mean, q * c);
+    }
+    if incremental {
+        mean + c
+    } else {
+        sum / count + c / count
+    }
+}
+
+/// Population variance with Kahan-compensated Welford updates.
+pub fn variance_over_time(points: &[Point]) -> f64 {
+    let (mut count, mut mean, mut cm, mut aux, mut ca) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for p in points {
+        count += 1.0;
+        let delta = p.v - (mean + cm);
+        (mean, cm) = kahan_inc(delta / count, mean, cm);
+        (aux, ca) = kahan_inc(delta * (p.v - (mean + cm)), aux, ca);
+    }
+    (aux + ca) / count
+}
+
+/// `max_over_time` (`max`) or `min_over_time`; NaN only if all are NaN.
+/// With `ts` returns the timestamp (s) of the chosen point instead.
+pub fn extreme_over_time(points: &[Point], max: bool, ts: bool) -> f64 {
+    let mut best = points[0].v;
+    let mut best_t = points[0].t;
+    for p in points {
+        let better = if ts {
+            if max { p.v >= best } else { p.v <= best }
+        } else if max {
+            p.v > best
+        } else {
+            p.v < best
+        };
+        if better || best.is_nan() {
+            best = p.v;
+            best_t = p.t;
+        }
+    }
+    if ts { best_t as f64 / 1000.0 } else { best }
+}
+
+/// `quantile_over_time`.
+pub fn quantile_over_time(q: f64, points: &[Point]) -> f64 {
+    let mut vals: Vec<f64> = points.iter().map(|p| p.v).collect();
+    quantile(q, &mut vals)
+}
+
+/// `mad_over_time`: median absolute deviation from the median.
+pub fn mad_over_time(points: &[Point]) -> f64 {
+    if points.iter().any(|p| p.v.is_nan()) {
+        return f64::NAN;
+    }
+    let mut vals: Vec<f64> = points.iter().map(|p| p.v).collect();
+    let median = quantile(0.5, &mut vals);
+    let mut dev: Vec<f64> = points.iter().map(|p| (p.v - median).abs()).collect();
+    quantile(0.5, &mut dev)
+}
+
+/// `changes`: how often the value changed (NaN to NaN is no change).
+pub fn changes(points: &[Point]) -> f64 {
+    let mut n = 0;
+    for w in points.windows(2) {
+        let (a, b) = (w[0].v, w[1].v);
+        if a != b && !(a.is_nan() && b.is_nan()) {
+            n += 1;
+        }
+    }
+    n as f64
+}
+
+/// `resets`: how often the value decreased.
+pub fn resets(points: &[Point]) -> f64 {
+    points.windows(2).filter(|w| w[1].v < w[0].v).count() as f64
+}
+
+/// `double_exponential_smoothing` (formerly `holt_winters`).
+pub fn double_exponential_smoothing(points: &[Point], sf: f64, tf: f64) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let (mut s0, mut s1) = (0.0, points[0].v);
+    let mut b = points[1].v - points[0].v;
+    for (i, p) in points.iter().enumerate().skip(1) {
+        let x = sf * p.v;
+        if i > 1 {
+            b = tf * (s1 - s0) + (1.0 - tf) * b;
+        }
+        let y = (1.0 - sf) * (s1 + b);
+        s0 = s1;
+        s1 = x + y;
+    }
+    Some(s1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pts(vals: &[(i64, f64)]) -> Vec<Point> {
+        vals.iter().map(|&(t, v)| Point { t, v }).collect()
+    }
+
+    #[test]
+    fn rate_extrapolates_to_window_edges() {
+        // Samples every 60s over a 5m window ending exactly on a sample.
+        let p = pts(&[
+            (60_000, 10.0),
+            (120_000, 20.0),
+            (180_000, 30.0),
+            (240_000, 40.0),
+            (300_000, 50.0),
+        ]);
+        // 40 increase over 240s, extrapolated to 300s (start is 60s away = avg).
+        let r = extrapolated_rate(&p, 0, 300_000, 300_000, true, false).unwrap_or(f64::NAN);
+        assert!((r - 50.0).abs() < 1e-9, "{r}");
+    }
+
+    #[test]
+    fn rate_handles_counter_reset_and_zero_point() {
+        let p = pts(&[(60_000, 5.0), (120_000, 1.0), (180_000, 3.0)]);
+        let r = extrapolated_rate(&p, 0, 180_000, 180_000, true, false).unwrap_or(f64::NAN);
+        // result = 3 - 5 + 5 = 3 over 120s; zero point at 120*(5/3)=200s > 60s.
+        assert!((r - 3.0 * 180.0 / 120.0).abs() < 1e-9, "{r}");
+        assert!(extrapolated_rate(&p[..1], 0, 180_000, 180_000, true, true).is_none());
+    }
+
+    #[test]
+    fn irate_uses_last_two_points() {
+        let p = pts(&[(0, 1.0), (10_000, 5.0), (20_000, 2.0)]);
+        assert_eq!(instant_value(&p, true), Some(0.2));
+        assert_eq!(instant_value(&p, false), Some(-3.0));
+    }
+}

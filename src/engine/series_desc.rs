@@ -1,0 +1,336 @@
+//! Series notation shared by promqltest `load` blocks and rule unit tests:
+//! `metric{label="value"} 1 2+3x4 _ _x3 stale 5x2 -1-1x3 Inf NaN`.
+
+use super::labels::{Labels, METRIC_NAME};
+
+/// One value of an expanded sequence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SeqValue {
+    /// A float sample.
+    Value(f64),
+    /// No sample at this step (`_`).
+    Omitted,
+    /// A staleness marker (`stale`).
+    Stale,
+}
+
+/// Errors while reading series notation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct SeriesDescError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, SeriesDescError> {
+    Err(SeriesDescError(msg.into()))
+}
+
+/// Parses a float as Prometheus' series notation and Go's `ParseFloat` do
+/// (`Inf`, `+Inf`, `-Inf`, `NaN`, hex integers, exponents).
+pub fn parse_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let (neg, body) = match t.as_bytes()[0] {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = body.to_ascii_lowercase();
+    let v = if lower == "inf" || lower == "infinity" {
+        f64::INFINITY
+    } else if lower == "nan" {
+        f64::NAN
+    } else if let Some(hex) = lower.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()? as f64
+    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|b| b.is_ascii_digit())
+    {
+        i64::from_str_radix(&lower[1..], 8).ok()? as f64
+    } else {
+        if !lower
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-' | b'_'))
+        {
+            return None;
+        }
+        lower.replace('_', "").parse::<f64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// Unquotes a Go/PromQL string literal (`"..."`, `'...'` or `` `...` ``).
+/// Returns the value and the number of bytes consumed.
+pub fn unquote_prefix(s: &str) -> Result<(String, usize), SeriesDescError> {
+    let mut chars = s.char_indices();
+    let Some((_, q)) = chars.next() else {
+        return err("expected string");
+    };
+    if q == '`' {
+        return match s[1..].find('`') {
+            Some(end) => Ok((s[1..1 + end].to_string(), end + 2)),
+            None => err("unterminated raw string"),
+        };
+    }
+    if q != '"' && q != '\'' {
+        return err("expected string");
+    }
+    let mut out = String::new();
+    let mut bytes: Vec<u8> = Vec::new();
+    let flush = |bytes: &mut Vec<u8>, out: &mut String| {
+        if !bytes.is_empty() {
+            out.push_str(&String::from_utf8_lossy(bytes));
+            bytes.clear();
+        }
+    };
+    while let Some((i, c)) = chars.next() {
+        if c == q {
+            flush(&mut bytes, &mut out);
+            return Ok((out, i + c.len_utf8()));
+        }
+        if c != '\\' {
+            flush(&mut bytes, &mut out);
+            out.push(c);
+            continue;
+        }
+        let Some((_, e)) = chars.next() else {
+            return err("unterminated string");
+        };
+        match e {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'f' => out.push('\x0c'),
+            'v' => out.push('\x0b'),
+            '\\' => out.push('\\'),
+            '"' => out.push('"'),
+            '\'' => out.push('\''),
+            'x' => {
+                let h: String = (0..2).filter_map(|_| chars.next().map(|x| x.1)).collect();
+                let b = u8::from_str_radix(&h, 16)
+                    .map_err(|_| SeriesDescError("invalid escape".into()))?;
+                bytes.push(b);
+                continue;
+            }
+            'u' | 'U' => {
+                let n = if e == 'u' { 4 } else { 8 };
+                let h: String = (0..n).filter_map(|_| chars.next().map(|x| x.1)).collect();
+                let cp = u32::from_str_radix(&h, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| SeriesDescError("invalid escape".into()))?;
+                out.push(cp);
+            }
+            d if d.is_digit(8) => {
+                let mut h = String::from(d);
+                for _ in 0..2 {
+                    if let Some((_, x)) = chars.next() {
+                        h.push(x);
+                    }
+                }
+                let b = u8::from_str_radix(&h, 8)
+                    .map_err(|_| SeriesDescError("invalid escape".into()))?;
+                bytes.push(b);
+                continue;
+            }
+            other => return err(format!("unknown escape sequence \\{other}")),
+        }
+        flush(&mut bytes, &mut out);
+    }
+    err("unterminated string")
+}
+
+fn is_name_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || c == ':'
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == ':'
+}
+
+/// Parses `name{labels}` at the start of `s`; returns labels and the rest.
+pub fn parse_metric(s: &str) -> Result<(Labels, &str), SeriesDescError> {
+    let s = s.trim_start();
+    let mut labels = Labels::empty();
+    let mut rest = s;
+    let name_len = s
+        .char_indices()
+        .take_while(|&(i, c)| {
+            if i == 0 {
+                is_name_start(c)
+            } else {
+                is_name_char(c)
+            }
+        })
+        .map(|(i, c)| i + c.len_utf8())
+        .last()
+        .unwrap_or(0);
+    if name_len > 0 {
+        labels.set(METRIC_NAME, &s[..name_len]);
+        rest = &s[name_len..];
+    }
+    if let Some(r) = rest.strip_prefix('{') {
+        rest = r;
+        loop {
+            rest = rest.trim_start();
+            if let Some(r) = rest.strip_prefix('}') {
+                rest = r;
+                break;
+            }
+            // Label name: identifier or quoted string.
+            let (lname, r) = if rest.starts_with(['"', '\'', '`']) {
+                let (v, n) = unquote_prefix(rest)?;
+                (v, &rest[n..])
+            } else {
+                let n = rest
+                    .char_indices()
+                    .take_while(|&(_, c)| c.is_ascii_alphanumeric() || c == '_')
+                    .map(|(i, c)| i + c.len_utf8())
+                    .last()
+                    .unwrap_or(0);
+                if n == 0 {
+                    return err(format!("unexpected character in label matchers: {rest}"));
+                }
+                (rest[..n].to_string(), &rest[n..])
+            };
+            let r = r.trim_start();
+            if let Some(r2) = r.strip_prefix('=') {
+                let r2 = r2.trim_start();
+                let (v, n) = unquote_prefix(r2)?;
+                labels.set(lname, v);
+                rest = &r2[n..];
+            } else {
+                // A bare quoted string is the metric name.
+                labels.set(METRIC_NAME, lname);
+                rest = r;
+            }
+            rest = rest.trim_start();
+            if let Some(r) = rest.strip_prefix(',') {
+                rest = r;
+            }
+        }
+    }
+    if labels.is_empty() && name_len == 0 && !s.starts_with('{') {
+        return err(format!("expected metric: {s}"));
+    }
+    Ok((labels, rest))
+}
+
+/// Expands a values string (`1 2+3x4 _x2 stale`) into a sequence.
+pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
+    let mut out = Vec::new();
+    for tok in s.split_whitespace() {
+        if tok == "_" {
+            out.push(SeqValue::Omitted);
+            continue;
+        }
+        if tok == "stale" {
+            out.push(SeqValue::Stale);
+            continue;
+        }
+        if let Some(n) = tok.strip_prefix("_x") {
+            let n: u64 = n
+                .parse()
+                .map_err(|_| SeriesDescError(format!("invalid repetition in {tok}")))?;
+            out.extend(std::iter::repeat_n(SeqValue::Omitted, n as usize));
+            continue;
+        }
+        if tok.starts_with("{{") {
+            return err("native histograms are not supported");
+        }
+        let (head, times) = match tok.rfind('x') {
+            Some(i)
+                if i > 0
+                    && i + 1 < tok.len()
+                    && tok[i + 1..].bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                (&tok[..i], Some(&tok[i + 1..]))
+            }
+            _ => (tok, None),
+        };
+        let Some(times) = times else {
+            let v =
+                parse_number(tok).ok_or_else(|| SeriesDescError(format!("invalid value {tok}")))?;
+            out.push(SeqValue::Value(v));
+            continue;
+        };
+        let n: u64 = times
+            .parse()
+            .map_err(|_| SeriesDescError(format!("invalid repetition in {tok}")))?;
+        // Split head into start and signed step (the sign after position 0).
+        let bytes = head.as_bytes();
+        let mut split = None;
+        for i in 1..bytes.len() {
+            if (bytes[i] == b'+' || bytes[i] == b'-') && !matches!(bytes[i - 1], b'e' | b'E') {
+                split = Some(i);
+            }
+        }
+        let (start, step) = match split {
+            Some(i) => {
+                let a = parse_number(&head[..i])
+                    .ok_or_else(|| SeriesDescError(format!("invalid value {tok}")))?;
+                let b = parse_number(&head[i..])
+                    .ok_or_else(|| SeriesDescError(format!("invalid value {tok}")))?;
+                (a, b)
+            }
+            None => (
+                parse_number(head)
+                    .ok_or_else(|| SeriesDescError(format!("invalid value {tok}")))?,
+                0.0,
+            ),
+        };
+        let mut v = start;
+        for _ in 0..=n {
+            out.push(SeqValue::Value(v));
+            v += step;
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a full series line: metric then values.
+pub fn parse_series_line(line: &str) -> Result<(Labels, Vec<SeqValue>), SeriesDescError> {
+    let (labels, rest) = parse_metric(line)?;
+    Ok((labels, parse_values(rest)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_sequences() {
+        let (l, v) =
+            parse_series_line(r#"foo{a="b"} 1+1x2 _ stale 5x1 _x2 -1-1x1"#).unwrap_or_default();
+        assert_eq!(l.to_string(), r#"{__name__="foo", a="b"}"#);
+        use SeqValue::*;
+        assert_eq!(
+            v,
+            vec![
+                Value(1.0),
+                Value(2.0),
+                Value(3.0),
+                Omitted,
+                Stale,
+                Value(5.0),
+                Value(5.0),
+                Omitted,
+                Omitted,
+                Value(-1.0),
+                Value(-2.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn accumulates_like_prometheus() {
+        let (_, v) = parse_series_line("x 0+0.1x3").unwrap_or_default();
+        let mut acc = 0.0;
+        let mut want = vec![];
+        for _ in 0..4 {
+            want.push(SeqValue::Value(acc));
+            acc += 0.1;
+        }
+        assert_eq!(v, want);
+    }
+}

@@ -1,0 +1,134 @@
+//! In-memory series store.
+
+use std::collections::BTreeMap;
+
+use promql_parser::label::{MatchOp, Matcher, Matchers};
+
+use super::labels::Labels;
+use super::value::Point;
+
+/// Bit pattern of Prometheus' staleness marker (`value.StaleNaN`).
+pub const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
+
+/// The staleness marker value.
+pub fn stale_nan() -> f64 {
+    f64::from_bits(STALE_NAN_BITS)
+}
+
+/// True if `v` is the staleness marker (not any other NaN).
+pub fn is_stale_nan(v: f64) -> bool {
+    v.to_bits() == STALE_NAN_BITS
+}
+
+/// One stored series: its labels and samples sorted by timestamp (ms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSeries {
+    /// Labels including `__name__`.
+    pub labels: Labels,
+    /// Samples sorted by `t`; may contain staleness markers.
+    pub points: Vec<Point>,
+}
+
+impl StoredSeries {
+    /// Index of the first point with `t > after`.
+    pub fn first_after(&self, after: i64) -> usize {
+        self.points.partition_point(|p| p.t <= after)
+    }
+}
+
+/// In-memory storage of float series, kept sorted by labels so selection
+/// returns series in Prometheus' order.
+#[derive(Debug, Clone, Default)]
+pub struct Storage {
+    series: BTreeMap<Labels, StoredSeries>,
+}
+
+impl Storage {
+    /// An empty store.
+    pub fn new() -> Self {
+        Storage::default()
+    }
+
+    /// Removes every series.
+    pub fn clear(&mut self) {
+        self.series.clear();
+    }
+
+    /// Appends a sample at `t_ms`. A sample at an existing timestamp replaces
+    /// the old value; out-of-order samples are inserted in place.
+    pub fn append(&mut self, labels: &Labels, t_ms: i64, v: f64) {
+        let s = self
+            .series
+            .entry(labels.clone())
+            .or_insert_with(|| StoredSeries {
+                labels: labels.clone(),
+                points: Vec::new(),
+            });
+        let pts = &mut s.points;
+        match pts.last() {
+            Some(last) if last.t < t_ms => pts.push(Point { t: t_ms, v }),
+            None => pts.push(Point { t: t_ms, v }),
+            _ => match pts.binary_search_by(|p| p.t.cmp(&t_ms)) {
+                Ok(i) => pts[i].v = v,
+                Err(i) => pts.insert(i, Point { t: t_ms, v }),
+            },
+        }
+    }
+
+    /// Appends a staleness marker at `t_ms`.
+    pub fn append_stale(&mut self, labels: &Labels, t_ms: i64) {
+        self.append(labels, t_ms, stale_nan());
+    }
+
+    /// Number of series.
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+
+    /// True when no series are stored.
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+
+    /// All series, sorted by labels.
+    pub fn all(&self) -> impl Iterator<Item = &StoredSeries> {
+        self.series.values()
+    }
+
+    /// The series with exactly these labels.
+    pub fn get(&self, labels: &Labels) -> Option<&StoredSeries> {
+        self.series.get(labels)
+    }
+
+    /// Series matching `matchers` (all plain matchers, and any `or` group),
+    /// in label order.
+    pub fn select(&self, matchers: &Matchers) -> Vec<&StoredSeries> {
+        self.series
+            .values()
+            .filter(|s| matches_all(&s.labels, matchers))
+            .collect()
+    }
+}
+
+/// True when `labels` satisfy `m` (a missing label matches as `""`).
+pub fn matcher_matches(labels: &Labels, m: &Matcher) -> bool {
+    let v = labels.get_or_empty(&m.name);
+    match &m.op {
+        MatchOp::Equal => v == m.value,
+        MatchOp::NotEqual => v != m.value,
+        MatchOp::Re(r) => r.is_match(v),
+        MatchOp::NotRe(r) => !r.is_match(v),
+    }
+}
+
+/// True when `labels` satisfy a selector's matchers.
+pub fn matches_all(labels: &Labels, m: &Matchers) -> bool {
+    if !m.or_matchers.is_empty() {
+        return m
+            .or_matchers
+            .iter()
+            .any(|g| g.iter().all(|x| matcher_matches(labels, x)))
+            && m.matchers.iter().all(|x| matcher_matches(labels, x));
+    }
+    m.matchers.iter().all(|x| matcher_matches(labels, x))
+}

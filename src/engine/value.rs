@@ -1,0 +1,69 @@
+//! Query result types.
+
+use super::labels::Labels;
+
+/// A float sample at `t` (ms).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Timestamp in milliseconds.
+    pub t: i64,
+    /// Value.
+    pub v: f64,
+}
+
+/// One element of an instant vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Labels of the series.
+    pub labels: Labels,
+    /// Timestamp in milliseconds (the evaluation time, except for raw selector output
+    /// consumed by `timestamp()`).
+    pub t: i64,
+    /// Value.
+    pub v: f64,
+    /// Set when the metric name must be removed at the end of the query
+    /// (Prometheus' delayed name removal).
+    pub drop_name: bool,
+}
+
+/// An instant vector.
+pub type InstantVector = Vec<Sample>;
+
+/// One series of a range vector / matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Labels of the series.
+    pub labels: Labels,
+    /// Points sorted by timestamp.
+    pub points: Vec<Point>,
+    /// As [`Sample::drop_name`].
+    pub drop_name: bool,
+}
+
+/// A range vector (or a range query result).
+pub type Matrix = Vec<Series>;
+
+/// A PromQL value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A scalar at the evaluation time.
+    Scalar(f64),
+    /// A string literal.
+    String(String),
+    /// An instant vector.
+    Vector(InstantVector),
+    /// A range vector (instant query) or the result of a range query.
+    Matrix(Matrix),
+}
+
+impl Value {
+    /// The PromQL type name used in error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Scalar(_) => "scalar",
+            Value::String(_) => "string",
+            Value::Vector(_) => "vector",
+            Value::Matrix(_) => "matrix",
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Conformance: runs Prometheus' promqltest scripts from
+//! `$MLALERT_CORPUS/prometheus/promql/promqltest/testdata/*.test` through our
+//! engine.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use mlalert::engine::Engine;
+use mlalert::engine::promqltest::{Outcome, run_script};
+
+/// Minimum share of non-skipped cases that must pass (ratchet up, never down).
+const MIN_PASS_RATE: f64 = 0.97;
+
+#[test]
+fn promqltest_corpus() {
+    let Some(corpus) = std::env::var_os("MLALERT_CORPUS") else {
+        println!("skipped: MLALERT_CORPUS not set");
+        return;
+    };
+    let dir = PathBuf::from(corpus).join("prometheus/promql/promqltest/testdata");
+    assert!(dir.is_dir(), "corpus folder missing: {}", dir.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("read testdata dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "test"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .test files in {}", dir.display());
+
+    // Prometheus' test engine: delayed name removal on, 5m lookback, and a
+    // sample limit far above the scripts' needs.
+    let engine = Engine {
+        delayed_name_removal: true,
+        max_samples: 50_000_000,
+        ..Engine::default()
+    };
+    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
+    let mut skip_reasons: BTreeMap<String, usize> = BTreeMap::new();
+    let mut causes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("read test file");
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let report = run_script(&text, &engine);
+        let (mut p, mut fl, mut s) = (0, 0, 0);
+        for c in &report.cases {
+            match &c.outcome {
+                Outcome::Passed => p += 1,
+                Outcome::Failed { cause, detail } => {
+                    fl += 1;
+                    causes
+                        .entry(cause.clone())
+                        .or_default()
+                        .push(format!("{name}:{}: {} -- {detail}", c.line, c.expr));
+                }
+                Outcome::Skipped(reason) => {
+                    s += 1;
+                    let key = if reason.starts_with("promql-parser") {
+                        "promql-parser cannot parse".to_string()
+                    } else {
+                        reason.clone()
+                    };
+                    *skip_reasons.entry(key).or_default() += 1;
+                }
+            }
+        }
+        for e in &report.errors {
+            fl += 1;
+            causes
+                .entry("script error".into())
+                .or_default()
+                .push(format!("{name}: {e}"));
+        }
+        println!("{name}: passed={p} failed={fl} skipped={s}");
+        passed += p;
+        failed += fl;
+        skipped += s;
+    }
+    println!("promqltest: passed={passed} failed={failed} skipped={skipped}");
+    for (r, n) in &skip_reasons {
+        println!("  skipped ({r}): {n}");
+    }
+    for (cause, list) in &causes {
+        println!("  failed ({cause}): {}", list.len());
+        for l in list {
+            println!("    {l}");
+        }
+    }
+    let rate = passed as f64 / (passed + failed).max(1) as f64;
+    println!("pass rate: {:.2}%", rate * 100.0);
+    assert!(
+        rate >= MIN_PASS_RATE,
+        "pass rate {:.2}% fell below the floor {:.2}%",
+        rate * 100.0,
+        MIN_PASS_RATE * 100.0
+    );
+}
