@@ -4,11 +4,11 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use promql_parser::parser::token::{
+use crate::promql::ast::token::{
     T_AVG, T_BOTTOMK, T_COUNT, T_COUNT_VALUES, T_GROUP, T_LIMIT_RATIO, T_LIMITK, T_MAX, T_MIN,
     T_QUANTILE, T_STDDEV, T_STDVAR, T_SUM, T_TOPK,
 };
-use promql_parser::parser::{AggregateExpr, LabelModifier};
+use crate::promql::ast::{AggregateExpr, LabelModifier};
 
 use super::error::{Annotation, EvalError};
 use super::eval::Evaluator;

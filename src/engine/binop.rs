@@ -4,11 +4,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use promql_parser::parser::token::{
+use crate::promql::ast::token::{
     T_ADD, T_ATAN2, T_DIV, T_EQLC, T_GTE, T_GTR, T_LAND, T_LOR, T_LSS, T_LTE, T_LUNLESS, T_MOD,
     T_MUL, T_NEQ, T_POW, T_SUB, TokenId,
 };
-use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
+use crate::promql::ast::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 
 use super::error::EvalError;
 use super::eval::Evaluator;

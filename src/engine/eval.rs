@@ -11,8 +11,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, SystemTime};
 
-use promql_parser::label::{MatchOp, Matcher, Matchers};
-use promql_parser::parser::{AtModifier, Expr, Offset, SubqueryExpr, VectorSelector};
+use crate::promql::ast::{AtModifier, Expr, Offset, SubqueryExpr, VectorSelector};
+use crate::promql::ast::{MatchOp, Matcher, Matchers};
 
 use super::error::{Annotation, EvalError};
 use super::labels::{Labels, METRIC_NAME};
@@ -135,7 +135,7 @@ impl Engine {
         end_ms: i64,
         step_ms: i64,
     ) -> Result<QueryOutput, EvalError> {
-        use promql_parser::parser::value::ValueType;
+        use crate::promql::ast::value::ValueType;
         match expr.value_type() {
             ValueType::Scalar | ValueType::Vector => {}
             ValueType::Matrix => {

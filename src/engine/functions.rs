@@ -1,8 +1,8 @@
 //! Function calls: dispatch, argument evaluation and the instant-vector
 //! functions. Range-vector functions compute their values in [`super::rangefns`].
 
+use crate::promql::ast::{Call, Expr};
 use chrono::{DateTime, Datelike, Timelike};
-use promql_parser::parser::{Call, Expr};
 
 use super::error::{Annotation, EvalError};
 use super::eval::{Evaluator, absent_labels, duration_ms, unwrap_parens};
@@ -799,7 +799,7 @@ pub fn format_openmetrics_float(v: f64) -> String {
 /// `info(v, [selector])`: adds data labels of info series (default
 /// `target_info`) that share `instance` and `job` with each sample.
 fn info_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
-    use promql_parser::label::{MatchOp, Matcher};
+    use crate::promql::ast::{MatchOp, Matcher};
     let base = ev.eval_vector(arg(c, 0)?, t)?;
     let mut name_m: Vec<Matcher> = Vec::new();
     let mut data_m: Vec<Matcher> = Vec::new();

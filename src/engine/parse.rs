@@ -1,19 +1,12 @@
-//! Panic-guarded access to the `promql-parser` crate.
+//! Parsing for the engine, through the panic-guarded `crate::promql::parse`.
 
-use promql_parser::parser::Expr;
+use crate::promql::ast::Expr;
 
 use super::error::EvalError;
 
-/// Parses a PromQL expression. `promql-parser` can panic on some inputs
-/// (numeric edge cases); a panic becomes an [`EvalError::Parse`].
+/// Parses a PromQL expression; a parser panic becomes an [`EvalError::Parse`].
 pub fn parse_expr(text: &str) -> Result<Expr, EvalError> {
-    let owned = text.to_string();
-    let result = std::panic::catch_unwind(move || promql_parser::parser::parse(&owned));
-    match result {
-        Ok(Ok(expr)) => Ok(expr),
-        Ok(Err(msg)) => Err(EvalError::Parse(msg)),
-        Err(_) => Err(EvalError::Parse(format!(
-            "the PromQL parser failed on this input: {text}"
-        ))),
-    }
+    crate::promql::parse(text)
+        .map(std::sync::Arc::unwrap_or_clone)
+        .map_err(|e| EvalError::Parse(e.message))
 }

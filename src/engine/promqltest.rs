@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use promql_parser::parser::Expr;
+use crate::promql::ast::Expr;
 use regex::Regex;
 
 use super::error::{AnnotationKind, EvalError};
@@ -953,7 +953,7 @@ fn selects_any(e: &Expr, series: &[Labels]) -> bool {
 }
 
 /// Calls `f` on every vector selector in `e`.
-pub fn visit_selectors(e: &Expr, f: &mut dyn FnMut(&promql_parser::parser::VectorSelector)) {
+pub fn visit_selectors(e: &Expr, f: &mut dyn FnMut(&crate::promql::ast::VectorSelector)) {
     match e {
         Expr::VectorSelector(vs) => f(vs),
         Expr::MatrixSelector(ms) => f(&ms.vs),

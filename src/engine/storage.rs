@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use promql_parser::label::{MatchOp, Matcher, Matchers};
+use crate::promql::ast::{MatchOp, Matcher, Matchers};
 
 use super::labels::Labels;
 use super::value::Point;

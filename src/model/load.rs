@@ -34,7 +34,15 @@ pub struct LoadedFile {
 /// Loads `source` (file `file` of the run).
 pub fn load_file(file: FileId, source: &SourceFile, extra: &ExtraFields) -> LoadedFile {
     let mut out = LoadedFile::default();
-    if yaml::looks_templated(&source.text) {
+    let templated = yaml::looks_templated(&source.text);
+    let skip = match templated {
+        yaml::Templated::Certain => true,
+        yaml::Templated::Likely => yaml::parse_stream(&source.text, &TextMap::Shift(0))
+            .1
+            .is_some(),
+        yaml::Templated::No => false,
+    };
+    if skip {
         out.diagnostics.push(
             Diagnostic::new(&templated_skipped::META, file, Span::point(0), "file is a Helm or Go template: skipped")
                 .with_help("render it first (e.g. `helm template … | mlalert lint /dev/stdin`) and lint the output"),

@@ -14,11 +14,13 @@ use lrpar::{Lexeme, Lexer};
 
 /// The AST types lints walk (re-exported so that nothing else imports promql-parser).
 pub mod ast {
-    pub use promql_parser::label::{MatchOp, Matcher, Matchers};
+    pub use promql_parser::label::{Labels, MatchOp, Matcher, Matchers};
     pub use promql_parser::parser::token::{self, TokenType};
+    pub use promql_parser::parser::value::{self, ValueType};
     pub use promql_parser::parser::{
-        AggregateExpr, BinaryExpr, Call, Expr, LabelModifier, MatrixSelector, ParenExpr,
-        SubqueryExpr, UnaryExpr, VectorSelector,
+        AggregateExpr, AtModifier, BinModifier, BinaryExpr, Call, Expr, LabelModifier,
+        MatrixSelector, NumberLiteral, Offset, ParenExpr, StringLiteral, SubqueryExpr, UnaryExpr,
+        VectorMatchCardinality, VectorSelector,
     };
 }
 

@@ -112,10 +112,42 @@ fn embedded<'a>(root: &'a Node, fields: &[(&str, bool)]) -> Vec<Embedded<'a>> {
     out
 }
 
-/// True when `text` is a Helm or Go template (`{{ ... }}` actions outside
-/// YAML strings, such as `{{- if .Values.x }}` or `{{ include "x" . }}`).
-/// Prometheus templates inside quoted or block annotation values do not count.
-pub fn looks_templated(text: &str) -> bool {
+/// How sure we are that a file is a Helm or Go template rather than YAML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Templated {
+    /// No template actions outside what Prometheus templates use.
+    No,
+    /// A template action starts a line or an unquoted value (`{{- if … }}`,
+    /// `labels: {{ … }}`): templated if the YAML does not parse.
+    Likely,
+    /// Helm's own names (`.Values`, `.Release`, `include "…"`, `toYaml`,
+    /// `nindent`): templated whether or not the text happens to parse.
+    Certain,
+}
+
+/// Helm markers that never appear in Prometheus or Alertmanager templates.
+const HELM_MARKERS: &[&str] = &[
+    ".Values",
+    ".Release.",
+    ".Chart.",
+    ".Capabilities.",
+    ".Files.",
+    "include \"",
+    "toYaml",
+    "nindent",
+    "tpl ",
+];
+
+/// Whether `text` is a Helm or Go template. Prometheus templates inside
+/// quoted or block annotation values do not count.
+pub fn looks_templated(text: &str) -> Templated {
+    let helm = text.match_indices("{{").any(|(i, _)| {
+        let action = &text[i..text[i..].find("}}").map(|j| i + j).unwrap_or(text.len())];
+        HELM_MARKERS.iter().any(|m| action.contains(m))
+    });
+    if helm {
+        return Templated::Certain;
+    }
     // Indentation of the line that opened the block scalar we are in, if any.
     let mut block: Option<usize> = None;
     for line in text.lines() {
@@ -128,13 +160,13 @@ pub fn looks_templated(text: &str) -> bool {
             block = None;
         }
         let item = t.strip_prefix("- ").unwrap_or(t);
-        if item.starts_with("{{") {
-            return true;
+        if item.starts_with("{{") && is_template_action(item) {
+            return Templated::Likely;
         }
         if let Some((_, rest)) = item.split_once(": ") {
             let rest = rest.trim_start();
             if rest.starts_with("{{") && is_template_action(rest) {
-                return true;
+                return Templated::Likely;
             }
             if is_block_header(rest) {
                 block = Some(indent);
@@ -144,7 +176,7 @@ pub fn looks_templated(text: &str) -> bool {
             block = Some(indent);
         }
     }
-    false
+    Templated::No
 }
 
 /// `|`, `>-`, `|+2`, … optionally followed by a comment.
@@ -154,18 +186,16 @@ fn is_block_header(s: &str) -> bool {
     matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '-' | '+' | '1'..='9'))
 }
 
+/// A Go template control or Helm action, as opposed to a Prometheus
+/// `{{ $labels.x }}` reference continuing a multi-line string.
 fn is_template_action(s: &str) -> bool {
-    let inner = s
-        .trim_start_matches("{{")
-        .trim_start_matches('-')
-        .trim_start();
-    inner.starts_with('.')
-        || [
-            "include", "template", "toYaml", "tpl", "if", "with", "range", "default", "quote",
-            "printf", "required",
-        ]
-        .iter()
-        .any(|w| inner.starts_with(w))
+    let trimmed = s.trim_start_matches("{{");
+    let inner = trimmed.trim_start_matches('-').trim_start();
+    const CONTROL: &[&str] = &[
+        "include", "template", "toYaml", "tpl", "if ", "with ", "range ", "end", "else", "define",
+        "default", "quote", "required", "/*",
+    ];
+    trimmed.starts_with('-') || CONTROL.iter().any(|w| inner.starts_with(w))
 }
 
 #[cfg(test)]
@@ -218,18 +248,43 @@ mod tests {
 
     #[test]
     fn templated_detection() {
-        assert!(looks_templated(
-            "{{- if .Values.enabled }}\ngroups: []\n{{- end }}"
-        ));
-        assert!(looks_templated(
-            "metadata:\n  labels: {{ include \"x\" . }}\n"
-        ));
-        assert!(!looks_templated(
-            "annotations:\n  summary: \"{{ $labels.pod }} is down\"\n"
-        ));
-        assert!(!looks_templated(
-            "description: |\n  {{ $value }} errors\n  {{ range query \"x\" }}{{ end }}\nb: 1\n"
-        ));
-        assert!(looks_templated("description: |\n  text\n{{- end }}\n"));
+        use Templated::*;
+        assert_eq!(
+            looks_templated("{{- if .Values.enabled }}\ngroups: []\n{{- end }}"),
+            Certain
+        );
+        assert_eq!(
+            looks_templated("metadata:\n  labels: {{ include \"x\" . }}\n"),
+            Certain
+        );
+        assert_eq!(
+            looks_templated("metadata:\n  name: \"{{ .Release.Name }}-rules\"\n"),
+            Certain
+        );
+        assert_eq!(
+            looks_templated("{{- if .enabled }}\ngroups: []\n{{- end }}\n"),
+            Likely
+        );
+        assert_eq!(
+            looks_templated("annotations:\n  summary: \"{{ $labels.pod }} is down\"\n"),
+            No
+        );
+        // A Prometheus reference starting the continuation line of a quoted string.
+        assert_eq!(
+            looks_templated(
+                "a:\n  description: '{{ $value }} stalls on\n    {{$labels.instance}}, above 10.'\n"
+            ),
+            No
+        );
+        assert_eq!(
+            looks_templated(
+                "description: |\n  {{ $value }} errors\n  {{ range query \"x\" }}{{ end }}\nb: 1\n"
+            ),
+            No
+        );
+        assert_eq!(
+            looks_templated("description: |\n  text\n{{- end }}\n"),
+            Likely
+        );
     }
 }

@@ -12,7 +12,7 @@
 mod classify;
 mod tree;
 
-pub use classify::{DocKind, classify, looks_templated};
+pub use classify::{DocKind, Templated, classify, looks_templated};
 pub use tree::{
     Document, Kind, MAX_DEPTH, MAX_NODES, Node, Scalar, Style, YamlError, parse_stream,
 };

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod promqltest;
 
 use std::path::PathBuf;
 

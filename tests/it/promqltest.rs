@@ -13,12 +13,9 @@ const MIN_PASS_RATE: f64 = 0.97;
 
 #[test]
 fn promqltest_corpus() {
-    let Some(corpus) = std::env::var_os("MLALERT_CORPUS") else {
-        println!("skipped: MLALERT_CORPUS not set");
+    let Some(dir) = crate::corpus("prometheus/promql/promqltest/testdata") else {
         return;
     };
-    let dir = PathBuf::from(corpus).join("prometheus/promql/promqltest/testdata");
-    assert!(dir.is_dir(), "corpus folder missing: {}", dir.display());
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("read testdata dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
