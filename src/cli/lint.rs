@@ -17,6 +17,7 @@ pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Runs `mlalert lint`; returns the exit code.
 pub fn run(args: &LintArgs) -> u8 {
+    let start = std::time::Instant::now();
     let config = match load_config(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -26,6 +27,7 @@ pub fn run(args: &LintArgs) -> u8 {
     };
     let (paths, walk_errors) = walk_paths(&args.paths);
 
+    let t0 = std::time::Instant::now();
     // Read and lint every file in parallel; each result is independent.
     let results: Vec<(SourceFile, Vec<Diagnostic>, bool)> = paths
         .par_iter()
@@ -55,11 +57,15 @@ pub fn run(args: &LintArgs) -> u8 {
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     lint::sort(&mut diags, &paths);
 
+    let t1 = t0.elapsed();
     let resolved = render::resolve(&diags, &files);
     let text = match args.format {
         Format::Human => render::human::render(&resolved, &diags, &files, use_color(args.color)),
         Format::Json => render::json::render(&resolved, &diags, files.len()) + "\n",
     };
+    if std::env::var_os("MLALERT_TIMINGS").is_some() {
+        eprintln!("mlalert: setup {:?}, read+lint {:?}, render {:?}", t0 - start, t1, t0.elapsed() - t1);
+    }
     let mut stdout = std::io::stdout().lock();
     if stdout
         .write_all(text.as_bytes())

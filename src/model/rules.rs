@@ -95,8 +95,8 @@ pub struct PromqlExpr {
     pub text: Text,
     /// The AST, when the expression parses.
     pub ast: Option<Arc<Expr>>,
-    /// The lexer's tokens, for positions.
-    pub tokens: promql::Tokens,
+    /// The lexer's tokens, computed on first use (only findings need them).
+    tokens: std::sync::OnceLock<promql::Tokens>,
 }
 
 impl PromqlExpr {
@@ -105,9 +105,14 @@ impl PromqlExpr {
         self.text.sub_span(range.start, range.end)
     }
 
+    /// The expression's tokens (lexed once, on first use).
+    pub fn tokens(&self) -> &promql::Tokens {
+        self.tokens.get_or_init(|| promql::Tokens::new(&self.text.value))
+    }
+
     /// The span of the `nth` occurrence of identifier `word`, or the whole expression.
     pub fn word_span(&self, word: &str, nth: usize) -> Span {
-        match self.tokens.find_word(&self.text.value, word, nth) {
+        match self.tokens().find_word(&self.text.value, word, nth) {
             Some(r) => self.span_of(r),
             None => self.text.span,
         }
@@ -341,7 +346,7 @@ fn read_rule(
 
 /// Parses a rule's expression; a syntax error is reported as `promql-syntax`.
 fn parse_expr(text: Text, prefix: &str, errs: &mut Errors) -> PromqlExpr {
-    let tokens = promql::Tokens::new(&text.value);
+    let tokens = std::sync::OnceLock::new();
     match promql::parse(&text.value) {
         Ok(ast) => PromqlExpr {
             text,

@@ -153,6 +153,7 @@ pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlErr
     let mut b = Builder {
         text,
         lines: LineIndex::new(text),
+        ascii: text.is_ascii(),
         map,
         anchors: HashMap::new(),
         nodes: 0,
@@ -294,6 +295,7 @@ struct Open {
 struct Builder<'a> {
     text: &'a str,
     lines: LineIndex,
+    ascii: bool,
     map: &'a TextMap,
     anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
@@ -302,6 +304,10 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn offset(&self, m: &Marker) -> usize {
+        // Markers count characters: for ASCII text that is the byte offset.
+        if self.ascii {
+            return m.index().min(self.text.len());
+        }
         self.lines.offset_of(self.text, m.line(), m.col())
     }
 

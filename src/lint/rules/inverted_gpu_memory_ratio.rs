@@ -48,10 +48,10 @@ impl Lint for InvertedGpuMemoryRatio {
                 return;
             }
             let text = &expr.text.value;
-            let l = expr.tokens.find_word(text, ln, 0);
+            let l = expr.tokens().find_word(text, ln, 0);
             let r = l
                 .as_ref()
-                .and_then(|l| expr.tokens.find_word_from(text, rn, l.end));
+                .and_then(|l| expr.tokens().find_word_from(text, rn, l.end));
             let span = match (l, r) {
                 (Some(l), Some(r)) => expr.span_of(l.start..r.end),
                 _ => expr.text.span,

@@ -59,7 +59,7 @@ impl Lint for UnboundedLabelCardinality {
             }
             let (range, how) = match &source {
                 LabelSource::AggregationBy(op) => (
-                    expr.tokens.find_word(text, &label, 0),
+                    expr.tokens().find_word(text, &label, 0),
                     format!("`{op} by ({label})` keeps"),
                 ),
                 LabelSource::LabelFunction(f) => {
