@@ -1,1 +1,3 @@
 //! Alertmanager matchers, route tree matching and inhibition.
+
+pub mod matcher;
