@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::lint::input::{file_unreadable, yaml_syntax};
 use crate::lint::{self, Diagnostic, FileId};
 use crate::render;
-use crate::source::{SourceFile, Span, walk_paths};
+use crate::source::{SourceError, SourceFile, Span, walk_paths};
 
 /// Files larger than this are refused (a rule file is rarely over a few MiB).
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -64,7 +64,12 @@ pub fn run(args: &LintArgs) -> u8 {
         Format::Json => render::json::render(&resolved, &diags, files.len()) + "\n",
     };
     if std::env::var_os("MLALERT_TIMINGS").is_some() {
-        eprintln!("mlalert: setup {:?}, read+lint {:?}, render {:?}", t0 - start, t1, t0.elapsed() - t1);
+        eprintln!(
+            "mlalert: setup {:?}, read+lint {:?}, render {:?}",
+            t0 - start,
+            t1,
+            t0.elapsed() - t1
+        );
     }
     let mut stdout = std::io::stdout().lock();
     if stdout
@@ -109,13 +114,21 @@ fn check_path(id: FileId, path: &Path, config: &Config) -> (SourceFile, Vec<Diag
                     .any(|d| std::ptr::eq(d.lint, &yaml_syntax::META));
                 (source, diags, failed)
             }
-            Err(e) => unreadable(
-                id,
-                display,
-                e.to_string()
-                    .trim_start_matches(&format!("{}:", path.display()))
-                    .trim(),
-            ),
+            Err(SourceError::NotUtf8 {
+                offset,
+                value,
+                lossy,
+                ..
+            }) => {
+                let diag = Diagnostic::new(
+                    &file_unreadable::META,
+                    id,
+                    Span::new(offset, offset + 1),
+                    format!("file is not valid UTF-8 (invalid byte 0x{value:02X})"),
+                )
+                .with_help("Prometheus and Alertmanager read UTF-8 YAML: re-encode the file (e.g. `iconv -f latin1 -t utf-8`)");
+                (*lossy, vec![diag], true)
+            }
         },
         Err(message) => unreadable(id, display, &message),
     }

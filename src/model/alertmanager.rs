@@ -4,7 +4,7 @@
 //! Integration configs (`slack_configs`, …) are kept as YAML nodes for the
 //! lints that read them; their fields are not validated here.
 
-use crate::routing::matcher::{MatchType, Matcher, ParserMode, parse_matcher};
+use crate::routing::matcher::{MatchType, Matcher, ParserMode, parse_matchers};
 use crate::source::Span;
 use crate::yaml::Node;
 
@@ -64,6 +64,9 @@ pub struct Route {
     pub continue_: Option<Spanned<bool>>,
     /// Matchers from `match`, `match_re` and `matchers`, all ANDed.
     pub matchers: Vec<SpannedMatcher>,
+    /// False when a matcher of this route did not parse: which alerts the
+    /// route takes is then unknown, and lints reasoning over it skip it.
+    pub matchers_complete: bool,
     /// `group_wait`.
     pub group_wait: Option<Spanned<Duration>>,
     /// `group_interval`.
@@ -107,6 +110,8 @@ pub struct InhibitRule {
     pub target: Vec<SpannedMatcher>,
     /// `equal`.
     pub equal: Vec<Spanned<String>>,
+    /// False when a matcher did not parse.
+    pub complete: bool,
     /// The rule's span.
     pub span: Span,
 }
@@ -304,6 +309,7 @@ fn read_route(node: &Node, errs: &mut Errors) -> Option<Route> {
         group_by: None,
         continue_: None,
         matchers: Vec::new(),
+        matchers_complete: true,
         group_wait: None,
         group_interval: None,
         repeat_interval: None,
@@ -328,9 +334,13 @@ fn read_route(node: &Node, errs: &mut Errors) -> Option<Route> {
                 route.group_by = Some(g);
             }
             "continue" => route.continue_ = reader::bool_yaml11(v, "continue", errs),
-            "match" => route.matchers.extend(read_match_map(v, false, errs)),
-            "match_re" => route.matchers.extend(read_match_map(v, true, errs)),
-            "matchers" => route.matchers.extend(read_matchers(v, errs)),
+            "match" => {
+                route.matchers_complete &= read_match_map(v, false, &mut route.matchers, errs)
+            }
+            "match_re" => {
+                route.matchers_complete &= read_match_map(v, true, &mut route.matchers, errs)
+            }
+            "matchers" => route.matchers_complete &= read_matchers(v, &mut route.matchers, errs),
             "group_wait" => route.group_wait = reader::duration(v, "group_wait", errs),
             "group_interval" => {
                 route.group_interval = reader::duration(v, "group_interval", errs);
@@ -358,7 +368,12 @@ fn read_route(node: &Node, errs: &mut Errors) -> Option<Route> {
 }
 
 /// `match:` / `match_re:` maps (`label: value`).
-fn read_match_map(node: &Node, regex: bool, errs: &mut Errors) -> Vec<SpannedMatcher> {
+fn read_match_map(
+    node: &Node,
+    regex: bool,
+    out: &mut Vec<SpannedMatcher>,
+    errs: &mut Errors,
+) -> bool {
     let what = if regex { "match_re" } else { "match" };
     let op = if regex {
         MatchType::Regexp
@@ -370,7 +385,7 @@ fn read_match_map(node: &Node, regex: bool, errs: &mut Errors) -> Vec<SpannedMat
     } else {
         MatcherSource::Match
     };
-    let mut out = Vec::new();
+    let mut ok = true;
     for kv in reader::key_values(node, what, errs) {
         let span = Span::new(kv.key.span.start, kv.value.span.end.max(kv.key.span.end));
         match Matcher::new(&kv.key.value, op, &kv.value.value) {
@@ -379,29 +394,58 @@ fn read_match_map(node: &Node, regex: bool, errs: &mut Errors) -> Vec<SpannedMat
                 span,
                 source,
             }),
-            Err(e) => errs.report(
-                kv.value.span,
-                format!("invalid {what} {:?}: {e}", kv.key.value),
-            ),
+            Err(e) => {
+                errs.report(
+                    kv.value.span,
+                    format!("invalid {what} {:?}: {}", kv.key.value, e.message),
+                );
+                ok = false;
+            }
         }
     }
-    out
+    ok
 }
 
-/// `matchers:` lists of matcher strings, read in Alertmanager's default fallback mode.
-fn read_matchers(node: &Node, errs: &mut Errors) -> Vec<SpannedMatcher> {
-    let mut out = Vec::new();
-    for s in reader::strings(node, "matchers", errs) {
-        match parse_matcher(&s.value, ParserMode::Fallback) {
-            Ok(matcher) => out.push(SpannedMatcher {
+/// `matchers:` lists. Each entry is itself a list of matchers (`a=b, c=~d`
+/// or `{a="b"}`), read in Alertmanager's default fallback mode
+/// (config/common/matchers.go). Returns false when an entry does not parse.
+fn read_matchers(node: &Node, out: &mut Vec<SpannedMatcher>, errs: &mut Errors) -> bool {
+    if node.is_null() {
+        return true;
+    }
+    let Some(items) = node.as_seq() else {
+        errs.report(
+            node.span,
+            format!("matchers must be a list, got a {}", node.type_name()),
+        );
+        return false;
+    };
+    let mut ok = true;
+    for item in items {
+        let Some(t) = reader::text(item, "matchers", errs) else {
+            ok = false;
+            continue;
+        };
+        match parse_matchers(&t.value, ParserMode::Fallback) {
+            Ok(ms) => out.extend(ms.into_iter().map(|matcher| SpannedMatcher {
                 matcher,
-                span: s.span,
+                span: t.span,
                 source: MatcherSource::Matchers,
-            }),
-            Err(e) => errs.report(s.span, format!("invalid matcher {:?}: {e}", s.value)),
+            })),
+            Err(e) => {
+                let span = match &e.offset {
+                    Some(r) => t.sub_span(r.start, r.end),
+                    None => t.span,
+                };
+                errs.report(
+                    span,
+                    format!("invalid matcher {:?}: {}", t.value, e.message),
+                );
+                ok = false;
+            }
         }
     }
-    out
+    ok
 }
 
 fn read_receiver(node: &Node, errs: &mut Errors) -> Option<Receiver> {
@@ -437,15 +481,16 @@ fn read_inhibit(node: &Node, errs: &mut Errors) -> Option<InhibitRule> {
         target: Vec::new(),
         equal: Vec::new(),
         span: node.span,
+        complete: true,
     };
     for (key, _, v) in &fields {
         match *key {
-            "source_match" => rule.source.extend(read_match_map(v, false, errs)),
-            "source_match_re" => rule.source.extend(read_match_map(v, true, errs)),
-            "source_matchers" => rule.source.extend(read_matchers(v, errs)),
-            "target_match" => rule.target.extend(read_match_map(v, false, errs)),
-            "target_match_re" => rule.target.extend(read_match_map(v, true, errs)),
-            "target_matchers" => rule.target.extend(read_matchers(v, errs)),
+            "source_match" => rule.complete &= read_match_map(v, false, &mut rule.source, errs),
+            "source_match_re" => rule.complete &= read_match_map(v, true, &mut rule.source, errs),
+            "source_matchers" => rule.complete &= read_matchers(v, &mut rule.source, errs),
+            "target_match" => rule.complete &= read_match_map(v, false, &mut rule.target, errs),
+            "target_match_re" => rule.complete &= read_match_map(v, true, &mut rule.target, errs),
+            "target_matchers" => rule.complete &= read_matchers(v, &mut rule.target, errs),
             "equal" => rule.equal = reader::strings(v, "equal", errs),
             _ => {}
         }

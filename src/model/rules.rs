@@ -67,8 +67,11 @@ pub struct Rule {
     pub name: Spanned<String>,
     /// `expr`, when present.
     pub expr: Option<PromqlExpr>,
-    /// `for` (alerting rules).
+    /// `for` (alerting rules); `None` when absent, empty or invalid.
     pub for_: Option<Spanned<Duration>>,
+    /// True when `for` is written with a value that is not a duration
+    /// (reported as `rule-invalid`; other lints leave the rule's `for` alone).
+    pub for_invalid: bool,
     /// `keep_firing_for` (alerting rules).
     pub keep_firing_for: Option<Spanned<Duration>>,
     /// `labels`.
@@ -107,7 +110,8 @@ impl PromqlExpr {
 
     /// The expression's tokens (lexed once, on first use).
     pub fn tokens(&self) -> &promql::Tokens {
-        self.tokens.get_or_init(|| promql::Tokens::new(&self.text.value))
+        self.tokens
+            .get_or_init(|| promql::Tokens::new(&self.text.value))
     }
 
     /// The span of the `nth` occurrence of identifier `word`, or the whole expression.
@@ -281,6 +285,7 @@ fn read_rule(
         name,
         expr: None,
         for_: None,
+        for_invalid: false,
         keep_firing_for: None,
         labels: Vec::new(),
         annotations: Vec::new(),
@@ -299,6 +304,7 @@ fn read_rule(
     }
     if let Some((k, v)) = get("for") {
         rule.for_ = reader::duration(v, "for", errs);
+        rule.for_invalid = rule.for_.is_none() && !v.is_null();
         if kind == RuleKind::Recording {
             errs.report(
                 k.span,

@@ -118,6 +118,28 @@ impl Tokens {
             .map(|t| t.range.clone())
     }
 
+    /// Ranges of label `label` inside the grouping lists of aggregations
+    /// (`by (…)`, `without (…)`), in text order.
+    pub fn grouping_labels(&self, text: &str, label: &str) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut in_list = false;
+        let mut prev: Option<&str> = None;
+        for t in &self.tokens {
+            let tok = text.get(t.range.clone()).unwrap_or("");
+            if in_list {
+                if tok == ")" {
+                    in_list = false;
+                } else if tok == label {
+                    out.push(t.range.clone());
+                }
+            } else if tok == "(" && matches!(prev, Some("by" | "without")) {
+                in_list = true;
+            }
+            prev = Some(tok);
+        }
+        out
+    }
+
     /// Range of the first token whose text is `tok`, at or after byte `from`.
     pub fn find_from(&self, text: &str, tok: &str, from: usize) -> Option<Range<usize>> {
         self.tokens
@@ -207,6 +229,14 @@ mod tests {
         assert_eq!(t.find_word(text, "DCGM_FI_DEV_FB_FREE", 0), Some(22..41));
         assert_eq!(t.find_word(text, "DCGM_FI_DEV_FB_FREE", 1), None);
         assert_eq!(t.find_from(text, ">", 0), Some(42..43));
+    }
+
+    #[test]
+    fn grouping_labels_are_found_in_by_lists_only() {
+        let text = "sum(rate(x{request_id!=\"\"}[5m])) by (request_id) / on (request_id) y";
+        let t = Tokens::new(text);
+        let at = text.find(") by (").unwrap() + 6;
+        assert_eq!(t.grouping_labels(text, "request_id"), vec![at..at + 10]);
     }
 
     #[test]

@@ -156,10 +156,19 @@ impl SourceFile {
                 let valid = e.utf8_error().valid_up_to();
                 let bytes = e.into_bytes();
                 let line = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+                let value = bytes.get(valid).copied().unwrap_or(0);
+                // The valid prefix is unchanged by a lossy decoding: offsets into it stay exact.
+                let lossy = SourceFile::from_text(
+                    path.clone(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    bom_len,
+                );
                 Err(SourceError::NotUtf8 {
                     path,
                     line,
-                    byte: valid + bom_len,
+                    offset: valid,
+                    value,
+                    lossy: Box::new(lossy),
                 })
             }
         }
@@ -191,14 +200,18 @@ impl SourceFile {
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// The file is not valid UTF-8 (Prometheus and Alertmanager need UTF-8 YAML).
-    #[error("{path}:{line}: file is not valid UTF-8 (invalid byte at offset {byte})")]
+    #[error("{path}:{line}: file is not valid UTF-8 (invalid byte 0x{value:02X})")]
     NotUtf8 {
         /// The path as given.
         path: String,
         /// 1-based line of the first invalid byte.
         line: usize,
-        /// Byte offset of the first invalid byte.
-        byte: usize,
+        /// Byte offset of the first invalid byte in the BOM-stripped text.
+        offset: usize,
+        /// The invalid byte.
+        value: u8,
+        /// The file decoded with U+FFFD replacements, to show where the byte is.
+        lossy: Box<SourceFile>,
     },
 }
 

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod matchers_conformance;
 mod promqltest;
 
 use std::path::PathBuf;

@@ -39,9 +39,15 @@ impl Lint for RouteShadowed {
 
 fn check_children(parent: &Route, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
     for (j, later) in parent.routes.iter().enumerate() {
+        check_children(later, cx, out);
+        // A route with a matcher that did not parse (reported as invalid) takes unknown alerts.
+        if !later.matchers_complete {
+            continue;
+        }
         let narrow: Vec<_> = later.matchers.iter().map(|m| &m.matcher).collect();
         let shadow = parent.routes[..j].iter().find(|earlier| {
             !earlier.continues()
+                && earlier.matchers_complete
                 && covers(
                     &earlier
                         .matchers
@@ -81,7 +87,6 @@ fn check_children(parent: &Route, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
                 .with_help("move the more specific route before the broader one, or add `continue: true` to the earlier route"),
             );
         }
-        check_children(later, cx, out);
     }
 }
 
@@ -117,6 +122,14 @@ mod tests {
         assert_eq!(d[0].labels[0].span.start, y.find("severity=~").unwrap());
         let y = am("  - receiver: a\n  - receiver: b\n    match: {team: ml}\n");
         assert_eq!(run_on("ML301", &y).len(), 1);
+    }
+
+    #[test]
+    fn a_route_with_an_invalid_matcher_shadows_nothing() {
+        let y = am(
+            "  - receiver: a\n    matchers: ['alertname=~\"GPU(Xid|Temp\"']\n  - receiver: b\n    matchers: [team=ml]\n",
+        );
+        assert!(run_on("ML301", &y).is_empty());
     }
 
     #[test]

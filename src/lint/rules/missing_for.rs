@@ -21,12 +21,14 @@ impl Lint for MissingFor {
         &META
     }
 
-    /// Flags alerting rules with no `for` key. An explicit `for: 0s` is a
-    /// decision and is not flagged; neither are rules whose expression reads
-    /// no series (a `vector(1)` heartbeat is meant to fire always).
+    /// Flags alerting rules with no `for` or an empty `for:` (Prometheus reads
+    /// both as zero). An explicit `for: 0s` is a decision and is not flagged;
+    /// neither are rules whose expression reads no series (a `vector(1)`
+    /// heartbeat is meant to fire always), nor an invalid `for` value, which
+    /// is `rule-invalid`'s finding.
     fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
         let rule = cx.rule;
-        if !rule.is_alert() || rule.for_.is_some() {
+        if !rule.is_alert() || rule.for_.is_some() || rule.for_invalid {
             return;
         }
         let Some(ast) = rule.expr.as_ref().and_then(|e| e.ast.as_ref()) else {
@@ -62,6 +64,16 @@ mod tests {
             d[0].span.start,
             "groups:\n- name: g\n  rules:\n  - alert: ".len()
         );
+    }
+
+    #[test]
+    fn empty_for_is_missing_but_invalid_for_is_left_to_rule_invalid() {
+        let empty = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for:\n";
+        assert_eq!(run_on("ML101", empty).len(), 1);
+        let invalid =
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 1.5h\n";
+        assert!(run_on("ML101", invalid).is_empty());
+        assert_eq!(run_on("ML903", invalid).len(), 1);
     }
 
     #[test]

@@ -53,13 +53,19 @@ impl Lint for UnboundedLabelCardinality {
         let Some(expr) = &rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         let text = &expr.text.value;
+        let mut seen: Vec<String> = Vec::new();
         for (label, source) in labels_kept_or_created(ast) {
-            if !cx.config.is_unbounded_label(&label) {
+            // Nested aggregations keep the same label: report it once per rule.
+            if !cx.config.is_unbounded_label(&label) || seen.contains(&label) {
                 continue;
             }
+            seen.push(label.clone());
             let (range, how) = match &source {
                 LabelSource::AggregationBy(op) => (
-                    expr.tokens().find_word(text, &label, 0),
+                    expr.tokens()
+                        .grouping_labels(text, &label)
+                        .into_iter()
+                        .next(),
                     format!("`{op} by ({label})` keeps"),
                 ),
                 LabelSource::LabelFunction(f) => {
@@ -118,6 +124,19 @@ mod tests {
         let d = run_on("ML103", y);
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].span.start, y.find("request_id").unwrap());
+    }
+
+    #[test]
+    fn points_at_the_by_list_and_reports_nested_aggregations_once() {
+        let y = "groups:\n- name: g\n  rules:\n  - record: a\n    expr: topk by (user_id) (10, sum(rate(x{user_id!=\"\"}[5m])) by (user_id))\n";
+        let d = run_on("ML103", y);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span.start, y.find("user_id").unwrap());
+        let y = "groups:\n- name: g\n  rules:\n  - record: a\n    expr: sum(rate(x{user_id!=\"\"}[5m])) by (user_id)\n";
+        assert_eq!(
+            run_on("ML103", y)[0].span.start,
+            y.find("(user_id)").unwrap() + 1
+        );
     }
 
     #[test]
