@@ -2,8 +2,12 @@
 
 mod bad_input;
 mod cli;
+mod corpus_real;
+mod docs;
 mod matchers_conformance;
 mod promqltest;
+mod rulefmt_conformance;
+mod snapshots;
 
 use std::path::PathBuf;
 

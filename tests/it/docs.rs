@@ -1,0 +1,155 @@
+//! Docs as tests: every lint page's front matter matches the registry, its
+//! headings are the fixed ones, its Bad example gives exactly one diagnostic
+//! of the lint and its Good example none; the README's lint table is current.
+
+use std::path::Path;
+
+use mlalert::config::Config;
+use mlalert::lint::{lint_source, registry};
+use mlalert::source::SourceFile;
+
+const HEADINGS: [&str; 5] = [
+    "## What it does",
+    "## Why is this bad?",
+    "## Bad",
+    "## Good",
+    "## Configuration",
+];
+
+struct Page {
+    file: String,
+    front: Vec<(String, String)>,
+    text: String,
+}
+
+fn pages() -> Vec<Page> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lints");
+    let mut out: Vec<Page> = std::fs::read_dir(&dir)
+        .expect("lints/")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| {
+            let text = std::fs::read_to_string(e.path()).expect("page");
+            let file = e.file_name().to_string_lossy().into_owned();
+            let fm = text
+                .strip_prefix("---\n")
+                .and_then(|t| t.split_once("\n---\n"))
+                .map(|(f, _)| f)
+                .unwrap_or("");
+            let front = fm
+                .lines()
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect();
+            Page { file, front, text }
+        })
+        .collect();
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out
+}
+
+/// The body of section `heading` up to the next `## `.
+fn section<'a>(text: &'a str, heading: &str) -> &'a str {
+    let start = text
+        .find(&format!("{heading}\n"))
+        .map(|i| i + heading.len() + 1)
+        .unwrap_or(text.len());
+    let rest = &text[start..];
+    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+}
+
+fn yaml_block(section: &str) -> Option<&str> {
+    let start = section.find("```yaml\n")? + 8;
+    let end = section[start..].find("\n```")? + start;
+    Some(&section[start..=end])
+}
+
+#[test]
+fn every_lint_has_a_matching_page_and_every_page_a_lint() {
+    let pages = pages();
+    let all = registry::all();
+    for m in &all {
+        let name = format!("{}-{}.md", m.code, m.name);
+        let page = pages
+            .iter()
+            .find(|p| p.file == name)
+            .unwrap_or_else(|| panic!("lints/{name} missing"));
+        let get = |k: &str| {
+            page.front
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("code"), Some(m.code), "{name}");
+        assert_eq!(get("name"), Some(m.name), "{name}");
+        assert_eq!(get("category"), Some(m.category.as_str()), "{name}");
+        assert_eq!(get("severity"), Some(m.severity.as_str()), "{name}");
+        let mut last = 0;
+        for h in HEADINGS {
+            let at = page
+                .text
+                .find(&format!("\n{h}\n"))
+                .unwrap_or_else(|| panic!("{name}: no {h:?}"));
+            assert!(at > last, "{name}: {h:?} out of order");
+            last = at;
+        }
+    }
+    assert_eq!(pages.len(), all.len(), "a page has no lint in the registry");
+}
+
+#[test]
+fn bad_examples_give_one_diagnostic_and_good_examples_none() {
+    let mut checked = 0;
+    for page in pages() {
+        let code = page.file.split('-').next().unwrap_or("").to_string();
+        let mut config = Config::default();
+        config.enable.push(code.clone());
+        let count = |yaml: &str, which: &str| {
+            let src =
+                SourceFile::from_text(format!("lints/{}#{which}", page.file), yaml.to_string(), 0);
+            let (_, diags) = lint_source(0, &src, &config);
+            diags.iter().filter(|d| d.lint.code == code).count()
+        };
+        let bad = section(&page.text, "## Bad");
+        if !bad.contains("<!-- docs-test: skip -->") {
+            let y =
+                yaml_block(bad).unwrap_or_else(|| panic!("{}: no yaml block in Bad", page.file));
+            assert_eq!(
+                count(y, "bad"),
+                1,
+                "{}: Bad must give exactly one {code}",
+                page.file
+            );
+            checked += 1;
+        }
+        let good = yaml_block(section(&page.text, "## Good"))
+            .unwrap_or_else(|| panic!("{}: no yaml in Good", page.file));
+        assert_eq!(
+            count(good, "good"),
+            0,
+            "{}: Good must give no {code}",
+            page.file
+        );
+    }
+    assert!(checked >= 11, "only {checked} Bad examples checked");
+}
+
+#[test]
+fn readme_lint_table_is_generated_from_the_registry() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let (start, end) = ("<!-- lint-table:start -->\n", "<!-- lint-table:end -->");
+    let a = readme.find(start).expect("start marker") + start.len();
+    let b = readme.find(end).expect("end marker");
+    let table = registry::markdown_table();
+    if readme[a..b] != table {
+        if std::env::var_os("MLALERT_BLESS").is_some() {
+            std::fs::write(&path, format!("{}{table}{}", &readme[..a], &readme[b..]))
+                .expect("write README");
+        } else {
+            panic!(
+                "README.md's lint table is stale: run `MLALERT_BLESS=1 cargo test --test it readme` and commit"
+            );
+        }
+    }
+}

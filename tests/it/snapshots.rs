@@ -1,0 +1,84 @@
+//! Reviewed output: human and JSON snapshots of `mlalert lint` on every
+//! fixture, and each lint's bad/good fixture pair checked for behaviour.
+
+use std::path::{Path, PathBuf};
+
+use crate::{diags, mlalert};
+
+fn fixtures() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir)
+            .expect("fixtures dir")
+            .filter_map(Result::ok)
+        {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    walk(&root.join("fixtures"), &mut out);
+    out.sort();
+    out.into_iter()
+        .map(|p| p.strip_prefix(root).expect("under root").to_path_buf())
+        .collect()
+}
+
+fn run(format: &str, rel: &Path) -> String {
+    let out = mlalert()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["lint", "--format", format])
+        .arg(rel)
+        .output()
+        .expect("run");
+    format!(
+        "exit: {}\n{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout)
+    )
+}
+
+#[test]
+fn fixture_snapshots() {
+    let files = fixtures();
+    assert!(files.len() >= 30, "fixtures missing");
+    for rel in files {
+        let name = rel.to_string_lossy().replace(['/', '.'], "_");
+        insta::assert_snapshot!(format!("{name}.human"), run("human", &rel));
+        insta::assert_snapshot!(format!("{name}.json"), run("json", &rel));
+    }
+}
+
+#[test]
+fn lint_fixture_pairs_flag_only_their_lint() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lints");
+    let mut pairs = 0;
+    for e in std::fs::read_dir(&root)
+        .expect("fixtures/lints")
+        .filter_map(Result::ok)
+    {
+        let dir = e.file_name().to_string_lossy().into_owned();
+        let code = dir.split('-').next().unwrap_or("").to_string();
+        let (_, bad) = crate::lint_json(&[root.join(&dir).join("bad.yaml").to_str().unwrap()]);
+        let codes: Vec<&str> = diags(&bad)
+            .iter()
+            .filter_map(|d| d["code"].as_str())
+            .collect();
+        assert!(
+            !codes.is_empty() && codes.iter().all(|c| *c == code),
+            "{dir}/bad.yaml: {codes:?}"
+        );
+        let (exit, good) = crate::lint_json(&[root.join(&dir).join("good.yaml").to_str().unwrap()]);
+        assert_eq!(
+            (exit, diags(&good).len()),
+            (0, 0),
+            "{dir}/good.yaml: {good}"
+        );
+        pairs += 1;
+    }
+    assert_eq!(pairs, 6);
+}
