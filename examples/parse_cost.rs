@@ -4,12 +4,16 @@ use std::time::Instant;
 
 fn main() {
     let files: Vec<String> = std::env::args().skip(1).collect();
-    let texts: Vec<(String, String)> =
-        files.iter().filter_map(|f| std::fs::read_to_string(f).ok().map(|t| (f.clone(), t))).collect();
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok().map(|t| (f.clone(), t)))
+        .collect();
     let t = Instant::now();
     let mut n = 0;
     for (_, text) in &texts {
-        n += mlalert::yaml::parse_stream(text, &mlalert::source::TextMap::Shift(0)).0.len();
+        n += mlalert::yaml::parse_stream(text, &mlalert::source::TextMap::Shift(0))
+            .0
+            .len();
     }
     println!("yaml: {:?} ({n} docs)", t.elapsed());
     let config = mlalert::config::Config::default();
@@ -28,7 +32,11 @@ fn main() {
             }
         }
     }
-    println!("load (yaml + model + promql parse): {:?} ({} exprs)", t.elapsed(), exprs.len());
+    println!(
+        "load (yaml + model + promql parse): {:?} ({} exprs)",
+        t.elapsed(),
+        exprs.len()
+    );
     let t = Instant::now();
     for e in &exprs {
         let _ = mlalert::promql::parse(e);

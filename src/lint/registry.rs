@@ -41,6 +41,33 @@ pub fn find(code_or_name: &str) -> Option<&'static LintMeta> {
     })
 }
 
+/// The README's lint table, generated from the registry (a test checks that
+/// README.md holds exactly this between its lint-table markers).
+pub fn markdown_table() -> String {
+    let defaults = crate::config::Config::default();
+    let mut out = String::from(
+        "| Code | Name | Category | Severity | What it finds |\n|---|---|---|---|---|\n",
+    );
+    for m in all() {
+        let off = if defaults.is_enabled(m) {
+            ""
+        } else {
+            " (off by default)"
+        };
+        out.push_str(&format!(
+            "| {} | [{}](lints/{}-{}.md) | {} | {} | {}{off} |\n",
+            m.code,
+            m.name,
+            m.code,
+            m.name,
+            m.category.as_str(),
+            m.severity.as_str(),
+            m.summary.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,31 +101,4 @@ mod tests {
         assert_eq!(find("missing-for").map(|m| m.code), Some("ML101"));
         assert_eq!(find("ml301").map(|m| m.name), Some("route-shadowed"));
     }
-}
-
-/// The README's lint table, generated from the registry (a test checks that
-/// README.md holds exactly this between its lint-table markers).
-pub fn markdown_table() -> String {
-    let defaults = crate::config::Config::default();
-    let mut out = String::from(
-        "| Code | Name | Category | Severity | What it finds |\n|---|---|---|---|---|\n",
-    );
-    for m in all() {
-        let off = if defaults.is_enabled(m) {
-            ""
-        } else {
-            " (off by default)"
-        };
-        out.push_str(&format!(
-            "| {} | [{}](lints/{}-{}.md) | {} | {} | {}{off} |\n",
-            m.code,
-            m.name,
-            m.code,
-            m.name,
-            m.category.as_str(),
-            m.severity.as_str(),
-            m.summary.replace('|', "\\|")
-        ));
-    }
-    out
 }
