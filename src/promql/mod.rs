@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod dcgm;
+pub mod labels;
 
 use std::ops::Range;
 use std::sync::Arc;

@@ -1,0 +1,442 @@
+//! Output label inference: which label sets the series of an expression's
+//! result can carry, with the values known from equality matchers.
+//!
+//! An expression has one or more *alternative* label sets (`a or b` has
+//! both sides'). Each set lists label names with what is known about their
+//! values, and says whether it is *closed* (no other label can appear, e.g.
+//! after `sum by (job)`) or *open* (a selector's series may carry any other
+//! label). Semantics follow Prometheus' engine (promql/engine.go
+//! `resultMetric`, aggregations, functions.go for label functions).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::analysis::op_str;
+use super::ast::{Expr, LabelModifier, MatchOp, VectorMatchCardinality};
+use crate::routing::overlap::literal_alternatives;
+
+/// Most alternatives kept for one expression (cross products are capped).
+pub const MAX_ALTERNATIVES: usize = 32;
+
+/// What is known about a label's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// One of these values (from `=` or a literal `=~"a|b"` matcher).
+    OneOf(BTreeSet<String>),
+    /// Any value (unknown, templated or computed).
+    Any,
+}
+
+impl Value {
+    fn union(&self, other: &Value) -> Value {
+        match (self, other) {
+            (Value::OneOf(a), Value::OneOf(b)) => Value::OneOf(a.union(b).cloned().collect()),
+            _ => Value::Any,
+        }
+    }
+
+    /// True when `v` is a possible value.
+    pub fn allows(&self, v: &str) -> bool {
+        match self {
+            Value::OneOf(set) => set.contains(v),
+            Value::Any => true,
+        }
+    }
+}
+
+/// One possible label set of an expression's result series.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LabelSet {
+    /// Labels known to be present, with their possible values.
+    pub labels: BTreeMap<String, Value>,
+    /// Labels known to be absent (removed by `without`, `ignoring`, `on`, …)
+    /// even on an open set.
+    pub absent: BTreeSet<String>,
+    /// True when no label other than `labels` can appear.
+    pub closed: bool,
+}
+
+impl LabelSet {
+    /// A closed, empty label set (scalars, `vector(1)`, `sum(x)`).
+    pub fn empty() -> LabelSet {
+        LabelSet {
+            labels: BTreeMap::new(),
+            absent: BTreeSet::new(),
+            closed: true,
+        }
+    }
+
+    /// Whether label `name` can be present on the series.
+    pub fn may_have(&self, name: &str) -> bool {
+        self.labels.contains_key(name) || (!self.closed && !self.absent.contains(name))
+    }
+
+    /// What is known about label `name`'s value: `Some(OneOf)`/`Some(Any)`
+    /// when present or possible, `None` when it cannot be present.
+    pub fn value(&self, name: &str) -> Option<Value> {
+        match self.labels.get(name) {
+            Some(v) => Some(v.clone()),
+            None if self.may_have(name) => Some(Value::Any),
+            None => None,
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        self.labels.remove(name);
+        self.absent.insert(name.to_string());
+    }
+
+    fn keep_only(&mut self, names: &[String]) {
+        self.labels.retain(|k, _| names.contains(k));
+        // Labels kept by name but not known to be present may still appear.
+        for n in names {
+            if !self.labels.contains_key(n) && !self.closed && !self.absent.contains(n) {
+                self.labels.insert(n.clone(), Value::Any);
+            }
+        }
+        self.closed = true;
+        self.absent.clear();
+    }
+}
+
+/// The possible label sets of `expr`'s result (at least one).
+pub fn output_labels(expr: &Expr) -> Vec<LabelSet> {
+    let mut out = infer(expr);
+    out.truncate(MAX_ALTERNATIVES);
+    if out.is_empty() {
+        out.push(LabelSet::empty());
+    }
+    out
+}
+
+fn selector(vs: &super::ast::VectorSelector) -> LabelSet {
+    let mut set = LabelSet {
+        closed: false,
+        ..LabelSet::default()
+    };
+    if let Some(name) = &vs.name {
+        set.labels
+            .insert("__name__".into(), Value::OneOf([name.clone()].into()));
+    }
+    for m in &vs.matchers.matchers {
+        let value = match &m.op {
+            MatchOp::Equal if m.value.is_empty() => {
+                // `x=""` means the label is absent.
+                set.absent.insert(m.name.clone());
+                continue;
+            }
+            MatchOp::Equal => Value::OneOf([m.value.clone()].into()),
+            MatchOp::Re(_) => match literal_alternatives(&m.value) {
+                Some(alts) if !alts.iter().any(String::is_empty) => {
+                    Value::OneOf(alts.into_iter().collect())
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        set.labels.insert(m.name.clone(), value);
+    }
+    set
+}
+
+fn map_all(sets: Vec<LabelSet>, f: impl Fn(&mut LabelSet)) -> Vec<LabelSet> {
+    sets.into_iter()
+        .map(|mut s| {
+            f(&mut s);
+            s
+        })
+        .collect()
+}
+
+fn infer(expr: &Expr) -> Vec<LabelSet> {
+    match expr {
+        Expr::VectorSelector(vs) => vec![selector(vs)],
+        Expr::MatrixSelector(ms) => vec![selector(&ms.vs)],
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) => vec![LabelSet::empty()],
+        Expr::Paren(p) => infer(&p.expr),
+        Expr::Subquery(s) => infer(&s.expr),
+        Expr::Unary(u) => map_all(infer(&u.expr), |s| s.remove("__name__")),
+        Expr::Extension(_) => vec![LabelSet {
+            closed: false,
+            ..LabelSet::default()
+        }],
+        Expr::Aggregate(a) => {
+            let op = op_str(&a.op);
+            let inner = infer(&a.expr);
+            let kept = match &a.modifier {
+                Some(LabelModifier::Include(l)) => {
+                    let names = l.labels.clone();
+                    map_all(inner, |s| {
+                        s.keep_only(&names);
+                    })
+                }
+                Some(LabelModifier::Exclude(l)) => {
+                    let names = l.labels.clone();
+                    map_all(inner, |s| {
+                        for n in &names {
+                            s.remove(n);
+                        }
+                        s.remove("__name__");
+                    })
+                }
+                None => vec![LabelSet::empty()],
+            };
+            match op.as_str() {
+                // These return input series (with all their labels) selected per group.
+                "topk" | "bottomk" | "limitk" | "limit_ratio" => infer(&a.expr),
+                "count_values" => {
+                    let label = match a.param.as_deref() {
+                        Some(Expr::StringLiteral(s)) => s.val.clone(),
+                        _ => return kept,
+                    };
+                    map_all(kept, |s| {
+                        s.labels.insert(label.clone(), Value::Any);
+                    })
+                }
+                _ => kept,
+            }
+        }
+        Expr::Call(c) => call(c),
+        Expr::Binary(b) => binary(b),
+    }
+}
+
+fn call(c: &super::ast::Call) -> Vec<LabelSet> {
+    let args = &c.args.args;
+    let first = || {
+        args.first()
+            .map(|a| infer(a))
+            .unwrap_or_else(|| vec![LabelSet::empty()])
+    };
+    match c.func.name {
+        "vector" | "scalar" | "time" | "pi" => vec![LabelSet::empty()],
+        "absent" | "absent_over_time" => {
+            // The result carries the equality matchers' labels of the selector.
+            let mut set = LabelSet::empty();
+            if let Some(Expr::VectorSelector(vs))
+            | Some(Expr::MatrixSelector(super::ast::MatrixSelector { vs, .. })) =
+                args.first().map(|a| a.as_ref())
+            {
+                for m in &vs.matchers.matchers {
+                    if matches!(m.op, MatchOp::Equal) && m.name != "__name__" && !m.value.is_empty()
+                    {
+                        set.labels
+                            .insert(m.name.clone(), Value::OneOf([m.value.clone()].into()));
+                    }
+                }
+            }
+            vec![set]
+        }
+        "label_replace" | "label_join" => {
+            let dst = match args.get(1).map(|a| a.as_ref()) {
+                Some(Expr::StringLiteral(s)) => s.val.clone(),
+                _ => return first(),
+            };
+            let literal = match (c.func.name, args.get(2).map(|a| a.as_ref())) {
+                ("label_replace", Some(Expr::StringLiteral(r))) if !r.val.contains('$') => {
+                    Some(r.val.clone())
+                }
+                _ => None,
+            };
+            map_all(first(), |s| {
+                s.absent.remove(&dst);
+                let v = match &literal {
+                    Some(l) if l.is_empty() => {
+                        s.labels.remove(&dst);
+                        return;
+                    }
+                    Some(l) => Value::OneOf([l.clone()].into()),
+                    None => Value::Any,
+                };
+                s.labels.insert(dst.clone(), v);
+            })
+        }
+        "histogram_quantile" | "histogram_fraction" => {
+            let data = args
+                .last()
+                .map(|a| infer(a))
+                .unwrap_or_else(|| vec![LabelSet::empty()]);
+            map_all(data, |s| {
+                s.remove("le");
+                s.remove("__name__");
+            })
+        }
+        // Functions that keep the metric name: they return the input samples.
+        "sort" | "sort_desc" | "sort_by_label" | "sort_by_label_desc" | "last_over_time"
+        | "first_over_time" | "timestamp" => first(),
+        _ => {
+            // Every other function returns values computed from one vector
+            // argument and drops the metric name.
+            let vector_arg = args
+                .iter()
+                .find(|a| !matches!(a.as_ref(), Expr::NumberLiteral(_) | Expr::StringLiteral(_)));
+            match vector_arg {
+                Some(a) => map_all(infer(a), |s| s.remove("__name__")),
+                None => vec![LabelSet::empty()],
+            }
+        }
+    }
+}
+
+fn is_scalar(e: &Expr) -> bool {
+    match e {
+        Expr::NumberLiteral(_) => true,
+        Expr::Paren(p) => is_scalar(&p.expr),
+        Expr::Unary(u) => is_scalar(&u.expr),
+        Expr::Binary(b) => is_scalar(&b.lhs) && is_scalar(&b.rhs),
+        Expr::Call(c) => matches!(c.func.name, "scalar" | "time" | "pi"),
+        _ => false,
+    }
+}
+
+fn binary(b: &super::ast::BinaryExpr) -> Vec<LabelSet> {
+    let op = op_str(&b.op);
+    let comparison = b.op.is_comparison_operator();
+    let drops_name = !comparison || b.return_bool();
+    let fix_name = |mut sets: Vec<LabelSet>| {
+        if drops_name {
+            for s in &mut sets {
+                s.remove("__name__");
+            }
+        }
+        sets
+    };
+    let (ls, rs) = (is_scalar(&b.lhs), is_scalar(&b.rhs));
+    if ls && rs {
+        return vec![LabelSet::empty()];
+    }
+    if rs {
+        return fix_name(infer(&b.lhs));
+    }
+    if ls {
+        return fix_name(infer(&b.rhs));
+    }
+    let (lhs, rhs) = (infer(&b.lhs), infer(&b.rhs));
+    match op.as_str() {
+        "or" => {
+            let mut out = lhs;
+            out.extend(rhs);
+            out
+        }
+        "and" | "unless" => lhs,
+        _ => {
+            let modifier = b.modifier.as_ref();
+            let card = modifier.map(|m| &m.card);
+            let matching = modifier.and_then(|m| m.matching.as_ref());
+            let mut out = Vec::new();
+            let (base, other) = match card {
+                Some(VectorMatchCardinality::OneToMany(_)) => (&rhs, &lhs),
+                _ => (&lhs, &rhs),
+            };
+            for l in base {
+                for r in other {
+                    let mut s = l.clone();
+                    if drops_name {
+                        s.remove("__name__");
+                    }
+                    match card {
+                        Some(
+                            VectorMatchCardinality::ManyToOne(include)
+                            | VectorMatchCardinality::OneToMany(include),
+                        ) => {
+                            // group_left/right(include): those labels come from the "one" side.
+                            for n in &include.labels {
+                                match r.value(n) {
+                                    Some(v) => {
+                                        s.absent.remove(n);
+                                        s.labels.insert(n.clone(), v);
+                                    }
+                                    None => s.remove(n),
+                                }
+                            }
+                        }
+                        _ => match matching {
+                            Some(LabelModifier::Include(on)) => s.keep_only(&on.labels),
+                            Some(LabelModifier::Exclude(ignoring)) => {
+                                for n in &ignoring.labels {
+                                    s.remove(n);
+                                }
+                            }
+                            None => {}
+                        },
+                    }
+                    out.push(s);
+                    if out.len() >= MAX_ALTERNATIVES {
+                        return out;
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::promql::parse;
+
+    fn labels(e: &str) -> Vec<LabelSet> {
+        output_labels(&parse(e).unwrap())
+    }
+
+    fn one(v: &str) -> Value {
+        Value::OneOf([v.to_string()].into())
+    }
+
+    #[test]
+    fn selectors_carry_equality_values_and_stay_open() {
+        let s = &labels("up{job=\"gpu\", env=~\"prod|staging\", pod!=\"x\"}")[0];
+        assert_eq!(s.labels.get("job"), Some(&one("gpu")));
+        assert_eq!(
+            s.labels.get("env"),
+            Some(&Value::OneOf(
+                ["prod".to_string(), "staging".to_string()].into()
+            ))
+        );
+        assert!(!s.closed && s.may_have("anything"));
+    }
+
+    #[test]
+    fn aggregations_close_or_remove_labels() {
+        let s = &labels("sum by (model) (rate(x{model=\"bert\", pod=\"a\"}[5m]))")[0];
+        assert!(s.closed);
+        assert_eq!(s.value("model"), Some(one("bert")));
+        assert_eq!(s.value("pod"), None);
+        let s = &labels("sum without (pod) (x{job=\"a\"})")[0];
+        assert!(!s.may_have("pod") && !s.may_have("__name__") && s.may_have("instance"));
+        assert!(labels("sum(x)")[0].labels.is_empty() && labels("sum(x)")[0].closed);
+        assert!(
+            labels("topk(3, x{job=\"a\"})")[0]
+                .labels
+                .contains_key("__name__")
+        );
+    }
+
+    #[test]
+    fn binary_operations_follow_result_metric() {
+        // Comparison without bool keeps the name; arithmetic drops it.
+        assert!(labels("x > 1")[0].labels.contains_key("__name__"));
+        assert!(!labels("x * 2")[0].may_have("__name__"));
+        // One-to-one with on(): only the on labels remain.
+        let s = &labels("a{job=\"j\"} / on (gpu) b")[0];
+        assert!(s.closed && s.may_have("gpu") && !s.may_have("job"));
+        // group_left(model) brings model from the right side.
+        let s = &labels("a / on (gpu) group_left (model) b{model=\"llama\"}")[0];
+        assert_eq!(s.value("model"), Some(one("llama")));
+        // or: alternatives from both sides.
+        assert_eq!(labels("a{t=\"1\"} or b{t=\"2\"}").len(), 2);
+    }
+
+    #[test]
+    fn functions() {
+        let s = &labels("label_replace(up, \"team\", \"ml\", \"\", \"\")")[0];
+        assert_eq!(s.value("team"), Some(one("ml")));
+        let s = &labels("absent(up{job=\"trainer\"})")[0];
+        assert!(s.closed);
+        assert_eq!(s.value("job"), Some(one("trainer")));
+        let s = &labels("histogram_quantile(0.9, sum by (le, model) (rate(x_bucket[5m])))")[0];
+        assert!(s.closed && s.may_have("model") && !s.may_have("le"));
+        assert!(!labels("rate(x[5m])")[0].may_have("__name__"));
+        assert!(labels("vector(1)")[0].labels.is_empty());
+    }
+}
