@@ -27,7 +27,8 @@ pub enum Value {
 }
 
 impl Value {
-    fn union(&self, other: &Value) -> Value {
+    /// The values either side allows (merging two alternatives' knowledge).
+    pub fn union(&self, other: &Value) -> Value {
         match (self, other) {
             (Value::OneOf(a), Value::OneOf(b)) => Value::OneOf(a.union(b).cloned().collect()),
             _ => Value::Any,
