@@ -62,6 +62,8 @@ pub fn run(args: &LintArgs) -> u8 {
     let text = match args.format {
         Format::Human => render::human::render(&resolved, &diags, &files, use_color(args.color)),
         Format::Json => render::json::render(&resolved, &diags, files.len()) + "\n",
+        Format::Sarif => render::sarif::render(&resolved) + "\n",
+        Format::Github => render::github::render(&resolved),
     };
     if std::env::var_os("MLALERT_TIMINGS").is_some() {
         eprintln!(

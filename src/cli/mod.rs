@@ -75,6 +75,10 @@ pub enum Format {
     Human,
     /// One JSON object (see ARCHITECTURE.md).
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 /// Output formats of `lints`.

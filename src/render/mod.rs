@@ -1,8 +1,10 @@
 //! Output formats, one file each. Renderers only format: which diagnostics
 //! exist and what they mean is decided in `lint`.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::lint::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};

@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod corpus_real;
 mod docs;
+mod formats;
 mod matchers_conformance;
 mod promqltest;
 mod rulefmt_conformance;

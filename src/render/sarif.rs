@@ -1,0 +1,239 @@
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other viewers.
+//! Our own serde structs (the format is small); validated against the
+//! official schema in tests/it/formats.rs.
+
+use serde::Serialize;
+
+use super::Resolved;
+use crate::lint::{LintMeta, Severity, registry};
+
+/// The `$schema` URI written into every log.
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool,
+    results: Vec<SarifResult<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: &'static str,
+    name: &'static str,
+    short_description: Text,
+    full_description: Text,
+    help_uri: String,
+    help: Text,
+    default_configuration: Config,
+    properties: Properties,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Config {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Properties {
+    tags: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    physical_location: Physical<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical<'a> {
+    artifact_location: Artifact<'a>,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Artifact<'a> {
+    uri: std::borrow::Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// The text of a lint page's "What it does" section, or its summary.
+fn full_description(m: &LintMeta) -> String {
+    crate::cli::pages::page(m.code)
+        .and_then(|p| p.split("## What it does\n").nth(1))
+        .and_then(|s| s.split("\n## ").next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| m.summary.to_string())
+}
+
+/// Renders a SARIF 2.1.0 log with every lint of the catalogue in
+/// `tool.driver.rules`. Relative paths are URIs relative to `%SRCROOT%`
+/// (the working directory); absolute paths become `file://` URIs.
+pub fn render(resolved: &[Resolved]) -> String {
+    let metas = registry::all();
+    let rules = metas
+        .iter()
+        .map(|m| Rule {
+            id: m.code,
+            name: m.name,
+            short_description: Text {
+                text: m.summary.to_string(),
+            },
+            full_description: Text {
+                text: full_description(m),
+            },
+            help_uri: m.url(),
+            help: Text {
+                text: format!("{}: {}. See {}", m.name, m.summary, m.url()),
+            },
+            default_configuration: Config {
+                level: level(m.severity),
+            },
+            properties: Properties {
+                tags: vec![m.category.as_str()],
+            },
+        })
+        .collect();
+    let results = resolved
+        .iter()
+        .map(|r| {
+            let path = r.path;
+            let (uri, base) = if path.starts_with('/') {
+                (format!("file://{}", percent_path(path)).into(), None)
+            } else {
+                (
+                    percent_path(path.trim_start_matches("./")).into(),
+                    Some("%SRCROOT%"),
+                )
+            };
+            let mut message = r.diag.message.clone();
+            if let Some(h) = &r.diag.help {
+                message.push_str("\nhelp: ");
+                message.push_str(h);
+            }
+            SarifResult {
+                rule_id: r.diag.lint.code,
+                rule_index: metas
+                    .iter()
+                    .position(|m| m.code == r.diag.lint.code)
+                    .unwrap_or(0),
+                level: level(r.diag.severity),
+                message: Text { text: message },
+                locations: vec![Location {
+                    physical_location: Physical {
+                        artifact_location: Artifact {
+                            uri,
+                            uri_base_id: base,
+                        },
+                        region: Region {
+                            start_line: r.start.line,
+                            start_column: r.start.column,
+                            end_line: r.end.line,
+                            end_column: r.end.column,
+                        },
+                    },
+                }],
+            }
+        })
+        .collect();
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "mlalert",
+                    version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/mlalert/mlalert",
+                    rules,
+                },
+            },
+            results,
+            original_uri_base_ids: Some(serde_json::json!({"%SRCROOT%": {"uri": "./"}})),
+        }],
+    };
+    serde_json::to_string_pretty(&log).unwrap_or_default()
+}
+
+/// Percent-encodes what a URI path cannot hold (spaces, `%`, `#`, `?`, non-ASCII).
+fn percent_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for b in p.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'/'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b'+'
+            | b'@'
+            | b':' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
