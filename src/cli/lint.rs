@@ -9,6 +9,7 @@ use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, LintArgs};
 use crate::config::Config;
 use crate::lint::input::{file_unreadable, yaml_syntax};
 use crate::lint::{self, Diagnostic, FileId};
+use crate::model::LoadedFile;
 use crate::render;
 use crate::source::{SourceError, SourceFile, Span, walk_paths};
 
@@ -29,19 +30,27 @@ pub fn run(args: &LintArgs) -> u8 {
 
     let t0 = std::time::Instant::now();
     // Read and lint every file in parallel; each result is independent.
-    let results: Vec<(SourceFile, Vec<Diagnostic>, bool)> = paths
+    let results: Vec<Checked> = paths
         .par_iter()
         .enumerate()
         .map(|(id, path)| check_path(id, path, &config))
         .collect();
 
     let mut files = Vec::with_capacity(results.len() + walk_errors.len());
+    let mut loaded = Vec::with_capacity(results.len());
     let mut diags = Vec::new();
     let mut failed = false;
-    for (source, d, f) in results {
-        files.push(source);
-        diags.extend(d);
-        failed |= f;
+    for c in results {
+        files.push(c.source);
+        loaded.push(c.loaded);
+        diags.extend(c.diags);
+        failed |= c.failed;
+    }
+    // Suppression comments apply after every pass, project-wide ones included.
+    for (id, (source, l)) in files.iter().zip(&loaded).enumerate() {
+        if let Some(l) = l {
+            lint::suppress::apply(id, source, l, &config, &mut diags);
+        }
     }
     for e in walk_errors {
         let id = files.len();
@@ -103,18 +112,32 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     }
 }
 
-/// Reads and lints one file. Returns its source, diagnostics, and whether
-/// mlalert could not do its job on it (unreadable, not YAML).
-fn check_path(id: FileId, path: &Path, config: &Config) -> (SourceFile, Vec<Diagnostic>, bool) {
+/// One file after the per-file pass.
+struct Checked {
+    source: SourceFile,
+    /// Its models, when it could be read.
+    loaded: Option<LoadedFile>,
+    diags: Vec<Diagnostic>,
+    /// mlalert could not do its job on it (unreadable, not YAML).
+    failed: bool,
+}
+
+/// Reads and lints one file.
+fn check_path(id: FileId, path: &Path, config: &Config) -> Checked {
     let display = path.display().to_string();
     match read(path) {
         Ok(bytes) => match SourceFile::new(display.clone(), bytes) {
             Ok(source) => {
-                let (_, diags) = lint::lint_source(id, &source, config);
+                let (loaded, diags) = lint::lint_source(id, &source, config);
                 let failed = diags
                     .iter()
                     .any(|d| std::ptr::eq(d.lint, &yaml_syntax::META));
-                (source, diags, failed)
+                Checked {
+                    source,
+                    loaded: Some(loaded),
+                    diags,
+                    failed,
+                }
             }
             Err(SourceError::NotUtf8 {
                 offset,
@@ -129,14 +152,19 @@ fn check_path(id: FileId, path: &Path, config: &Config) -> (SourceFile, Vec<Diag
                     format!("file is not valid UTF-8 (invalid byte 0x{value:02X})"),
                 )
                 .with_help("Prometheus and Alertmanager read UTF-8 YAML: re-encode the file (e.g. `iconv -f latin1 -t utf-8`)");
-                (*lossy, vec![diag], true)
+                Checked {
+                    source: *lossy,
+                    loaded: None,
+                    diags: vec![diag],
+                    failed: true,
+                }
             }
         },
         Err(message) => unreadable(id, display, &message),
     }
 }
 
-fn unreadable(id: FileId, path: String, message: &str) -> (SourceFile, Vec<Diagnostic>, bool) {
+fn unreadable(id: FileId, path: String, message: &str) -> Checked {
     let diag = Diagnostic::new(
         &file_unreadable::META,
         id,
@@ -144,11 +172,12 @@ fn unreadable(id: FileId, path: String, message: &str) -> (SourceFile, Vec<Diagn
         message.to_string(),
     )
     .with_help("mlalert reads UTF-8 YAML files; check the path and the file's contents");
-    (
-        SourceFile::from_text(path, String::new(), 0),
-        vec![diag],
-        true,
-    )
+    Checked {
+        source: SourceFile::from_text(path, String::new(), 0),
+        loaded: None,
+        diags: vec![diag],
+        failed: true,
+    }
 }
 
 /// The file's bytes, or why they cannot be linted.

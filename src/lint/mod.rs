@@ -7,6 +7,7 @@ mod diagnostic;
 pub mod input;
 pub mod registry;
 pub mod rules;
+pub mod suppress;
 
 pub use diagnostic::{Category, DOCS_BASE, Diagnostic, FileId, Label, LintMeta, Severity};
 

@@ -21,6 +21,7 @@ pub static INPUT: &[&LintMeta] = &[
     &input::alertmanager_invalid::META,
     &input::templated_skipped::META,
     &input::file_unreadable::META,
+    &input::unused_suppression::META,
 ];
 
 /// Every lint's metadata, sorted by code.

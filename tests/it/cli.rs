@@ -267,3 +267,20 @@ fn lints_and_explain() {
         .code(0)
         .stdout(predicate::str::contains("missing-for"));
 }
+
+#[test]
+fn inline_suppression_silences_findings_and_reports_stale_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    let body = "groups:\n- name: g\n  rules:\n  # mlalert: disable=missing-for,missing-runbook\n  - alert: Watch\n    expr: up == 0\n";
+    fs::write(&f, body).unwrap();
+    let (code, json) = lint_json(&[f.to_str().unwrap()]);
+    assert_eq!((code, diags(&json).len()), (0, 0), "{json}");
+    fs::write(&f, body.replace("missing-runbook", "misisng-runbook")).unwrap();
+    let (code, json) = lint_json(&[f.to_str().unwrap()]);
+    let codes: Vec<&str> = diags(&json)
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!((code, codes), (1, vec!["ML102", "ML907"]), "{json}");
+}

@@ -7,4 +7,5 @@ pub mod file_unreadable;
 pub mod promql_syntax;
 pub mod rule_invalid;
 pub mod templated_skipped;
+pub mod unused_suppression;
 pub mod yaml_syntax;
