@@ -282,5 +282,5 @@ fn inline_suppression_silences_findings_and_reports_stale_ones() {
         .iter()
         .filter_map(|d| d["code"].as_str())
         .collect();
-    assert_eq!((code, codes), (1, vec!["ML102", "ML907"]), "{json}");
+    assert_eq!((code, codes), (1, vec!["ML907", "ML102"]), "{json}");
 }
