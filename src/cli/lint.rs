@@ -7,10 +7,12 @@ use rayon::prelude::*;
 
 use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, LintArgs};
 use crate::config::Config;
+use crate::lint::baseline::Baseline;
 use crate::lint::input::{file_unreadable, yaml_syntax};
 use crate::lint::{self, Diagnostic, FileId};
 use crate::model::LoadedFile;
 use crate::render;
+use crate::source::diff::Changes;
 use crate::source::{SourceError, SourceFile, Span, walk_paths};
 
 /// Files larger than this are refused (a rule file is rarely over a few MiB).
@@ -65,6 +67,52 @@ pub fn run(args: &LintArgs) -> u8 {
     }
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     lint::sort(&mut diags, &paths);
+
+    if let Some(out) = &args.write_baseline {
+        let baseline = Baseline::of(&diags, &files);
+        let text = serde_json::to_string_pretty(&baseline).unwrap_or_default() + "\n";
+        return match std::fs::write(out, text) {
+            Ok(()) => {
+                eprintln!(
+                    "mlalert: wrote {} findings to {}",
+                    baseline.findings.len(),
+                    out.display()
+                );
+                if failed { EXIT_ERROR } else { EXIT_OK }
+            }
+            Err(e) => {
+                eprintln!("mlalert: cannot write {}: {e}", out.display());
+                EXIT_ERROR
+            }
+        };
+    }
+    if let Some(path) = &args.baseline {
+        let baseline: Baseline = match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("mlalert: {}: not a baseline file: {e}", path.display());
+                return EXIT_ERROR;
+            }
+        };
+        baseline.filter(&mut diags, &files);
+    }
+    if let Some(base) = &args.diff_base {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+        let changes = match Changes::since(&cwd, base) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("mlalert: --diff-base {base}: {e}");
+                return EXIT_ERROR;
+            }
+        };
+        diags.retain(|d| {
+            let f = &files[d.file];
+            changes.touches(Path::new(&f.path), f.line_col(d.span.start).line)
+        });
+    }
 
     let t1 = t0.elapsed();
     let resolved = render::resolve(&diags, &files);

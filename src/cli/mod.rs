@@ -66,6 +66,16 @@ pub struct LintArgs {
     /// Color in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Report only findings on lines added or changed since this git revision
+    /// (the whole set is still analysed, so cross-file lints stay right).
+    #[arg(long, value_name = "REF")]
+    pub diff_base: Option<String>,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// Output formats of `lint`.

@@ -3,6 +3,7 @@
 //! (which lints run, at what severity); `render` only formats.
 
 pub mod alertmanager;
+pub mod baseline;
 mod diagnostic;
 pub mod input;
 pub mod registry;

@@ -5,6 +5,7 @@
 //! embedded documents (a rule file in a ConfigMap) and inside PromQL: those
 //! carry a [`TextMap`] from their own byte offsets to the outer file's.
 
+pub mod diff;
 mod walk;
 
 pub use walk::{WalkError, walk_paths};

@@ -1,5 +1,6 @@
 //! Integration tests: one binary (ARCHITECTURE.md "Layout").
 
+mod adoption;
 mod bad_input;
 mod cli;
 mod corpus_real;
