@@ -32,11 +32,17 @@ pub fn run(args: &LintArgs) -> u8 {
 
     let t0 = std::time::Instant::now();
     // Read and lint every file in parallel; each result is independent.
+    let progress = Progress::start(paths.len(), args.quiet);
     let results: Vec<Checked> = paths
         .par_iter()
         .enumerate()
-        .map(|(id, path)| check_path(id, path, &config))
+        .map(|(id, path)| {
+            let c = check_path(id, path, &config);
+            progress.tick();
+            c
+        })
         .collect();
+    progress.finish();
 
     let mut files = Vec::with_capacity(results.len() + walk_errors.len());
     let mut loaded = Vec::with_capacity(results.len());
@@ -117,7 +123,17 @@ pub fn run(args: &LintArgs) -> u8 {
     let t1 = t0.elapsed();
     let resolved = render::resolve(&diags, &files);
     let text = match args.format {
-        Format::Human => render::human::render(&resolved, &diags, &files, use_color(args.color)),
+        Format::Human => {
+            let mut text = render::human::render(&resolved, &diags, &files, use_color(args.color));
+            if args.quiet {
+                // Drop the summary line.
+                text.truncate(text.trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1));
+            }
+            if args.statistics {
+                text.push_str(&render::statistics(&diags));
+            }
+            text
+        }
         Format::Json => render::json::render(&resolved, &diags, files.len()) + "\n",
         Format::Sarif => render::sarif::render(&resolved) + "\n",
         Format::Github => render::github::render(&resolved),
@@ -156,6 +172,51 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
                 Some(p) => Config::load(&p).map_err(|e| e.to_string()),
                 None => Ok(Config::default()),
             }
+        }
+    }
+}
+
+/// "checked N/M files" on stderr while a long run goes on, when stderr is a
+/// terminal (never in pipes, CI logs or with `--quiet`).
+struct Progress {
+    done: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    /// Shown only for runs of at least this many files.
+    const MIN_FILES: usize = 200;
+
+    fn start(total: usize, quiet: bool) -> Progress {
+        use std::sync::atomic::Ordering;
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let show = !quiet && total >= Self::MIN_FILES && std::io::stderr().is_terminal();
+        let thread = show.then(|| {
+            let (done, stop) = (done.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    eprint!(
+                        "\rmlalert: checked {}/{total} files",
+                        done.load(Ordering::Relaxed)
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                eprint!("\r\x1b[2K");
+            })
+        });
+        Progress { done, stop, thread }
+    }
+
+    fn tick(&self) {
+        self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn finish(mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }

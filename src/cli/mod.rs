@@ -46,6 +46,13 @@ pub enum Command {
         /// A lint code (ML101) or name (missing-for).
         lint: String,
     },
+    /// Print a shell completion script (e.g. `mlalert completions bash > /etc/bash_completion.d/mlalert`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `mlalert man > mlalert.1`.
+    Man,
 }
 
 /// Arguments of `mlalert lint`.
@@ -73,6 +80,12 @@ pub struct LintArgs {
     /// Report only findings not recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Print only the findings: no summary line, no progress.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// After the findings, print how many each lint reported.
+    #[arg(long)]
+    pub statistics: bool,
     /// Record the current findings in this baseline file and exit 0.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
@@ -129,5 +142,21 @@ where
         Command::Lint(a) => lint::run(&a),
         Command::Lints { format } => lints::run(format),
         Command::Explain { lint } => explain::run(&lint),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "mlalert",
+                &mut std::io::stdout(),
+            );
+            EXIT_OK
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => EXIT_OK,
+                Err(_) => EXIT_ERROR,
+            }
+        }
     }
 }

@@ -44,3 +44,20 @@ pub fn counts(diags: &[Diagnostic]) -> (usize, usize, usize) {
     let n = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
     (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
 }
+
+/// `--statistics`: how many findings each lint reported, most first.
+pub fn statistics(diags: &[Diagnostic]) -> String {
+    let mut counts: Vec<(&'static str, &'static str, usize)> = Vec::new();
+    for d in diags {
+        match counts.iter_mut().find(|c| c.0 == d.lint.code) {
+            Some(c) => c.2 += 1,
+            None => counts.push((d.lint.code, d.lint.name, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    let mut out = String::from("\nfindings per lint:\n");
+    for (code, name, n) in counts {
+        out.push_str(&format!("{n:>7}  {code} {name}\n"));
+    }
+    out
+}

@@ -284,3 +284,43 @@ fn inline_suppression_silences_findings_and_reports_stale_ones() {
         .collect();
     assert_eq!((code, codes), (1, vec!["ML907", "ML102"]), "{json}");
 }
+
+#[test]
+fn completions_man_quiet_and_statistics() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = mlalert().args(["completions", shell]).output().unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("mlalert"),
+            "{shell}"
+        );
+    }
+    let man = mlalert().arg("man").output().unwrap();
+    assert!(String::from_utf8_lossy(&man.stdout).starts_with(".ie"));
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    fs::write(&f, "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n  - alert: B\n    expr: up == 0\n").unwrap();
+    let quiet = String::from_utf8(
+        mlalert()
+            .args(["lint", "-q", f.to_str().unwrap()])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(!quiet.contains("1 file:"), "{quiet}");
+    assert!(quiet.contains("ML101[missing-for]"));
+    let stats = String::from_utf8(
+        mlalert()
+            .args(["lint", "--statistics", f.to_str().unwrap()])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        stats.contains(
+            "findings per lint:\n      2  ML101 missing-for\n      2  ML102 missing-runbook\n"
+        ),
+        "{stats}"
+    );
+}
