@@ -6,6 +6,7 @@ mod explain;
 mod lint;
 mod lints;
 pub mod pages;
+mod test;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -13,6 +14,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::lint::Severity;
+
+pub use test::TestArgs;
 
 /// Exit code: nothing at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
@@ -46,6 +49,8 @@ pub enum Command {
         /// A lint code (ML101) or name (missing-for).
         lint: String,
     },
+    /// Run promtool-compatible rule unit tests.
+    Test(TestArgs),
 }
 
 /// Arguments of `mlalert lint`.
@@ -115,5 +120,6 @@ where
         Command::Lint(a) => lint::run(&a),
         Command::Lints { format } => lints::run(format),
         Command::Explain { lint } => explain::run(&lint),
+        Command::Test(a) => test::run(&a),
     }
 }

@@ -3,6 +3,8 @@
 mod bad_input;
 mod cli;
 mod promqltest;
+mod promtool_unittest;
+mod unittest_cli;
 
 use std::path::PathBuf;
 
