@@ -73,6 +73,9 @@ impl std::fmt::Debug for Context {
     }
 }
 
+/// Most `{{range}}` iterations one expansion may run.
+pub const MAX_RANGE_ITERS: u64 = 100_000;
+
 const ALERT_DEFS: &str = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
 
 /// Expands one label or annotation template of an alert as Prometheus'
@@ -143,6 +146,7 @@ fn expand(src: &str, data: &Value, ctx: &Context) -> Result<String, TemplateErro
         TemplateError(format!("error parsing template {name}: template: {e}"))
     };
     let mut tmpl = gotmpl::Template::new(name)
+        .max_range_iters(MAX_RANGE_ITERS)
         .funcs(funcs::func_map(ctx))
         .parse(src)
         .map_err(parse_err)?;

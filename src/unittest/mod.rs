@@ -41,6 +41,10 @@ use rules::GroupDef;
 /// Default `evaluation_interval`: 1m, in ms.
 pub const DEFAULT_EVAL_INTERVAL_MS: i64 = 60_000;
 
+/// Most rule evaluation steps one test group may take (`eval_time` /
+/// `evaluation_interval`); promtool has no limit and would run for days.
+pub const MAX_EVAL_STEPS: i64 = 5_000_000;
+
 /// File access for the runner (the CLI does the real I/O).
 pub trait Files: Sync {
     /// The bytes of `path`, or a message.
@@ -403,6 +407,13 @@ fn run_group_inner(
         .unwrap_or(0);
     let max_eval = i64::try_from(max_eval).unwrap_or(i64::MAX);
     let maxt = mint.saturating_add(max_eval);
+    if max_eval / eval_interval >= MAX_EVAL_STEPS {
+        return vec![Failure::error(format!(
+            "eval_time {} needs more than {MAX_EVAL_STEPS} evaluations every {}: raise evaluation_interval",
+            eval_time_string(u64::try_from(max_eval).unwrap_or(0)),
+            eval_time_string(u64::try_from(eval_interval).unwrap_or(0))
+        ))];
+    }
 
     let engine = Engine {
         default_subquery_step_ms: eval_interval,

@@ -259,3 +259,42 @@ fn eval_time_strings() {
     assert_eq!(eval_time_string(179_999), "2m59s999ms");
     assert_eq!(eval_time_string(400 * 86_400_000), "400d");
 }
+
+#[test]
+fn too_many_steps_is_a_clear_failure() {
+    let test = "evaluation_interval: 1ms\ntests:\n  - promql_expr_test:\n      - expr: '1'\n        eval_time: 10y\n";
+    let m = messages(&run(test, RULES));
+    assert!(m.contains("raise evaluation_interval"), "{m}");
+}
+
+#[test]
+fn odd_inputs_never_panic() {
+    let cases = [
+        "tests: 5\n",
+        "tests: [1, x, []]\n",
+        "rule_files: {a: b}\ntests: []\n",
+        "tests:\n  - input_series:\n      - series: x\n        values: '1x _x 1+x2 x {{ + 1e400 0x -'\n",
+        "tests:\n  - input_series:\n      - series: '{'\n        values: 1\n",
+        "tests:\n  - input_series:\n      - series: '\"\\'\n",
+        "tests:\n  - promql_expr_test:\n      - expr: 'x'\n        eval_time: -1m\n        exp_samples:\n          - value: [1]\n            labels: '{'\n",
+        "tests:\n  - alert_rule_test:\n      - eval_time: 1m\n",
+        "tests:\n  - promql_expr_test:\n      - expr: 'sum('\n      - expr: 'label_replace(vector(1), \"x\", \"$1\", \"\", \"(\")'\n",
+        "- a\n- b\n",
+        "",
+        "tests:\n  - start_timestamp: 99999999999999999999\n",
+        "tests:\n  - start_timestamp: 9223372036854775\n    promql_expr_test:\n      - expr: time()\n        eval_time: 292y\n",
+        "tests:\n  - interval: 1ms\n    input_series:\n      - series: x\n        values: 1x2000000\n    promql_expr_test:\n      - expr: count_over_time(x[1h])\n",
+    ];
+    for c in cases {
+        let _ = run(c, RULES);
+    }
+    let odd_rules = [
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: vector(1)\n        labels: {x: '{{ $labels.nope.deeper }}'}\n        annotations: {a: '{{ range 100000000 }}x{{ end }}', b: '{{ template \"x\" }}', c: '{{ query \"(\" }}'}\n",
+        "groups:\n  - name: g\n    limit: 1\n    rules:\n      - alert: A\n        expr: 'label_replace(vector(1), \"i\", \"a\", \"\", \"\") or label_replace(vector(1), \"i\", \"b\", \"\", \"\")'\n",
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  r.yaml: |\n    groups: [\n",
+    ];
+    let test = "rule_files: [rules.yml]\ntests:\n  - alert_rule_test:\n      - eval_time: 2m\n        alertname: A\n        exp_alerts: []\n";
+    for r in odd_rules {
+        let _ = run(test, r);
+    }
+}
