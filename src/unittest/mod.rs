@@ -232,17 +232,28 @@ fn run_test_file(
     let mut rule_paths: Vec<PathBuf> = Vec::new();
     for rf in &tf.rule_files {
         let p = Path::new(&rf.value);
-        let joined = if rf.value.is_empty() || p.is_absolute() {
+        let joined: PathBuf = if rf.value.is_empty() || p.is_absolute() {
             p.to_path_buf()
         } else {
+            // `./x` and `x` name the same file (coverage merges by path).
             base.join(p)
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect()
         };
         let pattern = joined.to_string_lossy().to_string();
         match files.glob(&pattern) {
             Ok(m) if m.is_empty() => rep
                 .warnings
                 .push(format!("no file match pattern {pattern}")),
-            Ok(m) => rule_paths.extend(m),
+            // A file matched twice is loaded once (Prometheus keys groups by file and name).
+            Ok(m) => {
+                for f in m {
+                    if !rule_paths.contains(&f) {
+                        rule_paths.push(f);
+                    }
+                }
+            }
             Err(e) => {
                 rep.error = Some(e);
                 return;

@@ -70,6 +70,15 @@ pub fn load_rule_file(
         .map(|d| diag_text(source, d))
         .collect();
     let mut errors = errors;
+    if loaded.rule_files.is_empty() && errors.is_empty() {
+        let (docs, _) = crate::yaml::parse_stream(&source.text, &crate::source::TextMap::Shift(0));
+        if docs.iter().any(|d| !d.root.is_null()) {
+            errors.push(format!(
+                "{}: no rule groups: not a rule file, rule CRD or ConfigMap holding one",
+                source.path
+            ));
+        }
+    }
     let mut groups = Vec::new();
     for rf in &loaded.rule_files {
         for g in &rf.groups {

@@ -298,3 +298,18 @@ fn odd_inputs_never_panic() {
         let _ = run(test, r);
     }
 }
+
+#[test]
+fn a_rule_file_listed_twice_is_loaded_once() {
+    let test = "rule_files: [rules.yml, ./rules.yml, 'r*.yml']\ntests:\n  - input_series:\n      - series: 'gpu_util{node=\"n\"}'\n        values: 1x5\n    alert_rule_test:\n      - eval_time: 2m\n        alertname: GpuSaturated\n        exp_alerts:\n          - exp_labels: {node: n, severity: page}\n            exp_annotations: {summary: n at 100%, big: 1e+06}\n";
+    let r = run(test, RULES);
+    assert!(r.passed(), "{}", messages(&r));
+}
+
+#[test]
+fn a_file_without_rules_is_an_error_but_an_empty_one_is_not() {
+    let test = "rule_files: [rules.yml]\ntests:\n  - name: x\n";
+    assert!(!run(test, "route:\n  receiver: a\nreceivers: [{name: a}]\n").passed());
+    assert!(run(test, "# nothing yet\n").passed());
+    assert!(run(test, "groups: []\n").passed());
+}
