@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ListFormat};
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::unittest::{self, FileReport, Files, Options, coverage, junit};
 
 /// Largest test or rule file read.
@@ -31,8 +31,17 @@ pub struct TestArgs {
     #[arg(long)]
     pub coverage: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-    pub format: ListFormat,
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+}
+
+/// Output formats of `test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFormat {
+    /// promtool's text with diffs; `--coverage` as a table.
+    Human,
+    /// One JSON object: `files`, `summary` and, with `--coverage`, `coverage`.
+    Json,
 }
 
 /// The file system, for the runner.
@@ -94,7 +103,7 @@ pub fn run(args: &TestArgs) -> u8 {
 
     let cov = args.coverage.then(|| coverage::compute(&reports));
     let text = match args.format {
-        ListFormat::Human => {
+        TestFormat::Human => {
             let mut t = render_human(&reports);
             if let Some(c) = &cov {
                 t.push_str("Coverage:\n");
@@ -102,7 +111,7 @@ pub fn run(args: &TestArgs) -> u8 {
             }
             t
         }
-        ListFormat::Json => render_json(&reports, cov.as_ref()) + "\n",
+        TestFormat::Json => render_json(&reports, cov.as_ref()) + "\n",
     };
     let mut stdout = std::io::stdout().lock();
     if stdout
