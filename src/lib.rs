@@ -13,4 +13,6 @@ pub mod promql;
 pub mod render;
 pub mod routing;
 pub mod source;
+pub mod template;
+pub mod unittest;
 pub mod yaml;

@@ -6,6 +6,7 @@ mod explain;
 mod lint;
 mod lints;
 pub mod pages;
+mod test;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -13,6 +14,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::lint::Severity;
+
+pub use test::TestArgs;
 
 /// Exit code: nothing at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
@@ -53,6 +56,8 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `mlalert man > mlalert.1`.
     Man,
+    /// Run promtool-compatible rule unit tests.
+    Test(TestArgs),
 }
 
 /// Arguments of `mlalert lint`.
@@ -158,5 +163,6 @@ where
                 Err(_) => EXIT_ERROR,
             }
         }
+        Command::Test(a) => test::run(&a),
     }
 }

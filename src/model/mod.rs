@@ -7,6 +7,7 @@ pub mod duration;
 pub mod load;
 mod reader;
 pub mod rules;
+pub mod unittest;
 
 pub use load::{LoadedFile, load_file};
 

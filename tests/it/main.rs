@@ -8,8 +8,10 @@ mod docs;
 mod formats;
 mod matchers_conformance;
 mod promqltest;
+mod promtool_unittest;
 mod rulefmt_conformance;
 mod snapshots;
+mod unittest_cli;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,258 @@
+//! The alert state machine of one alerting rule, as Prometheus'
+//! `rules.AlertingRule.Eval` runs it: pending → firing after `for`,
+//! `keep_firing_for`, resolution, and the 15-minute retention of resolved
+//! alerts. Times are ms since the epoch; durations ms.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::engine::Labels;
+
+/// How long a resolved alert is kept (Prometheus' `resolvedRetention`), ms.
+pub const RESOLVED_RETENTION_MS: i64 = 15 * 60 * 1000;
+
+/// An alert's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AlertState {
+    /// Resolved (kept for a while, never reported).
+    Inactive,
+    /// Active for less than `for`.
+    Pending,
+    /// Active for `for` or more, or kept firing by `keep_firing_for`.
+    Firing,
+}
+
+impl AlertState {
+    /// The `alertstate` label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertState::Inactive => "inactive",
+            AlertState::Pending => "pending",
+            AlertState::Firing => "firing",
+        }
+    }
+}
+
+/// One alert of a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// Labels: result labels minus `__name__`, plus templated rule labels, plus `alertname`.
+    pub labels: Labels,
+    /// Templated annotations, sorted by name; empty values kept.
+    pub annotations: Vec<(String, String)>,
+    /// Current state.
+    pub state: AlertState,
+    /// When the alert became active (ms).
+    pub active_at: i64,
+    /// When it started firing (ms).
+    pub fired_at: Option<i64>,
+    /// When it was resolved (ms).
+    pub resolved_at: Option<i64>,
+    /// Since when it has been kept firing without a result (ms).
+    pub keep_firing_since: Option<i64>,
+    /// The value of the last result sample.
+    pub value: f64,
+}
+
+/// One result of an evaluation, already turned into alert labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertResult {
+    /// Alert labels.
+    pub labels: Labels,
+    /// Templated annotations, sorted by name.
+    pub annotations: Vec<(String, String)>,
+    /// The sample's value.
+    pub value: f64,
+}
+
+/// The state of one alerting rule across evaluations.
+#[derive(Debug, Clone, Default)]
+pub struct AlertingState {
+    /// `for`, ms.
+    pub hold_ms: i64,
+    /// `keep_firing_for`, ms.
+    pub keep_firing_for_ms: i64,
+    /// Alerts by their labels, including resolved ones still retained.
+    pub active: BTreeMap<Labels, Alert>,
+}
+
+impl AlertingState {
+    /// A rule with `for` = `hold_ms` and `keep_firing_for` = `keep_firing_for_ms`.
+    pub fn new(hold_ms: i64, keep_firing_for_ms: i64) -> Self {
+        AlertingState {
+            hold_ms,
+            keep_firing_for_ms,
+            active: BTreeMap::new(),
+        }
+    }
+
+    /// Applies the results of an evaluation at `ts` (ms). Returns the alerts
+    /// that are pending or firing after it (those Prometheus writes as
+    /// `ALERTS`/`ALERTS_FOR_STATE`), and how many there are for the group's
+    /// `limit` check.
+    pub fn update(&mut self, ts: i64, results: Vec<AlertResult>) -> Vec<Alert> {
+        let mut present: HashSet<Labels> = HashSet::with_capacity(results.len());
+        for r in results {
+            present.insert(r.labels.clone());
+            match self.active.get_mut(&r.labels) {
+                Some(a) if a.state != AlertState::Inactive => {
+                    a.value = r.value;
+                    a.annotations = r.annotations;
+                }
+                _ => {
+                    self.active.insert(
+                        r.labels.clone(),
+                        Alert {
+                            labels: r.labels,
+                            annotations: r.annotations,
+                            state: AlertState::Pending,
+                            active_at: ts,
+                            fired_at: None,
+                            resolved_at: None,
+                            keep_firing_since: None,
+                            value: r.value,
+                        },
+                    );
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut remove = Vec::new();
+        for (key, a) in self.active.iter_mut() {
+            if !present.contains(key) {
+                let mut keep_firing = false;
+                if a.state == AlertState::Firing && self.keep_firing_for_ms > 0 {
+                    let since = *a.keep_firing_since.get_or_insert(ts);
+                    if ts.saturating_sub(since) < self.keep_firing_for_ms {
+                        keep_firing = true;
+                    }
+                }
+                let drop = a.state == AlertState::Pending
+                    || a.resolved_at
+                        .is_some_and(|r| ts.saturating_sub(r) > RESOLVED_RETENTION_MS);
+                if a.state != AlertState::Inactive && !keep_firing {
+                    a.state = AlertState::Inactive;
+                    a.resolved_at = Some(ts);
+                }
+                if !keep_firing {
+                    if drop {
+                        remove.push(key.clone());
+                    }
+                    continue;
+                }
+            } else {
+                a.keep_firing_since = None;
+            }
+            if a.state == AlertState::Pending && ts.saturating_sub(a.active_at) >= self.hold_ms {
+                a.state = AlertState::Firing;
+                a.fired_at = Some(ts);
+            }
+            out.push(a.clone());
+        }
+        for k in remove {
+            self.active.remove(&k);
+        }
+        out
+    }
+
+    /// Clears every alert (after a `limit` violation).
+    pub fn reset(&mut self) {
+        self.active.clear();
+    }
+
+    /// The alerts currently firing.
+    pub fn firing(&self) -> impl Iterator<Item = &Alert> {
+        self.active
+            .values()
+            .filter(|a| a.state == AlertState::Firing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(instance: &str) -> AlertResult {
+        AlertResult {
+            labels: Labels::from_pairs([("alertname", "GpuHot"), ("instance", instance)]),
+            annotations: Vec::new(),
+            value: 90.0,
+        }
+    }
+
+    fn states(s: &AlertingState) -> Vec<AlertState> {
+        s.active.values().map(|a| a.state).collect()
+    }
+
+    const M: i64 = 60_000;
+
+    #[test]
+    fn pending_then_firing_after_for() {
+        let mut s = AlertingState::new(2 * M, 0);
+        assert_eq!(s.update(0, vec![res("a")])[0].state, AlertState::Pending);
+        assert_eq!(s.update(M, vec![res("a")])[0].state, AlertState::Pending);
+        let out = s.update(2 * M, vec![res("a")]);
+        assert_eq!(out[0].state, AlertState::Firing);
+        assert_eq!(out[0].active_at, 0);
+        assert_eq!(out[0].fired_at, Some(2 * M));
+    }
+
+    #[test]
+    fn zero_for_fires_at_once_and_pending_is_dropped_when_result_goes() {
+        let mut s = AlertingState::new(0, 0);
+        assert_eq!(s.update(0, vec![res("a")])[0].state, AlertState::Firing);
+        let mut p = AlertingState::new(5 * M, 0);
+        p.update(0, vec![res("a")]);
+        assert!(p.update(M, vec![]).is_empty());
+        assert!(p.active.is_empty(), "pending alerts are forgotten");
+    }
+
+    #[test]
+    fn resolved_alert_is_retained_then_dropped() {
+        let mut s = AlertingState::new(0, 0);
+        s.update(0, vec![res("a")]);
+        assert!(s.update(M, vec![]).is_empty());
+        assert_eq!(states(&s), vec![AlertState::Inactive]);
+        assert_eq!(s.firing().count(), 0);
+        s.update(M + RESOLVED_RETENTION_MS, vec![]);
+        assert_eq!(states(&s), vec![AlertState::Inactive]);
+        s.update(M + RESOLVED_RETENTION_MS + 1, vec![]);
+        assert!(s.active.is_empty());
+        // A new result starts a fresh pending alert.
+        let mut t = AlertingState::new(M, 0);
+        t.update(0, vec![res("a")]);
+        t.update(M, vec![res("a")]);
+        t.update(2 * M, vec![]);
+        let out = t.update(3 * M, vec![res("a")]);
+        assert_eq!(out[0].state, AlertState::Pending);
+        assert_eq!(out[0].active_at, 3 * M);
+    }
+
+    #[test]
+    fn keep_firing_for_holds_a_firing_alert() {
+        let mut s = AlertingState::new(0, 2 * M);
+        s.update(0, vec![res("a")]);
+        // Result gone: still firing for 2m after it went away.
+        assert_eq!(s.update(M, vec![])[0].state, AlertState::Firing);
+        assert_eq!(s.update(2 * M, vec![])[0].state, AlertState::Firing);
+        assert!(s.update(3 * M, vec![]).is_empty());
+        assert_eq!(states(&s), vec![AlertState::Inactive]);
+    }
+
+    #[test]
+    fn keep_firing_since_resets_when_result_returns() {
+        let mut s = AlertingState::new(0, 2 * M);
+        s.update(0, vec![res("a")]);
+        s.update(M, vec![]);
+        s.update(2 * M, vec![res("a")]);
+        assert_eq!(s.update(3 * M, vec![])[0].state, AlertState::Firing);
+        assert_eq!(s.update(4 * M, vec![])[0].state, AlertState::Firing);
+        assert!(s.update(5 * M, vec![]).is_empty());
+    }
+
+    #[test]
+    fn keep_firing_for_does_not_apply_to_pending() {
+        let mut s = AlertingState::new(5 * M, 10 * M);
+        s.update(0, vec![res("a")]);
+        assert!(s.update(M, vec![]).is_empty());
+    }
+}

@@ -1,0 +1,256 @@
+//! Expected vs actual alerts and samples, compared and printed exactly as
+//! promtool does, plus a line diff for people.
+
+use std::fmt::Write as _;
+
+use crate::engine::Labels;
+use crate::engine::labels::{go_quote, is_legacy_name};
+use crate::template::gofmt::format_e_upper;
+
+/// Label pairs sorted by name. Unlike [`Labels`], empty values are kept
+/// (an expected `foo: ""` never matches, as in promtool).
+pub type Pairs = Vec<(String, String)>;
+
+/// Prometheus' `labels.String()` of pairs: `{a="b", c="d"}`.
+pub fn pairs_string(p: &[(String, String)]) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in p.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        if is_legacy_name(k) {
+            out.push_str(k);
+        } else {
+            out.push_str(&go_quote(k));
+        }
+        out.push('=');
+        out.push_str(&go_quote(v));
+    }
+    out.push('}');
+    out
+}
+
+/// Sorted pairs from any iterator of pairs.
+pub fn sorted_pairs<I, K, V>(it: I) -> Pairs
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<String>,
+{
+    let mut v: Pairs = it.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+    v.sort();
+    v.dedup_by(|a, b| a.0 == b.0);
+    v
+}
+
+/// Pairs of a [`Labels`].
+pub fn labels_pairs(l: &Labels) -> Pairs {
+    l.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// An alert as promtool compares it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LabelsAndAnnotations {
+    /// Labels, `alertname` included.
+    pub labels: Pairs,
+    /// Annotations.
+    pub annotations: Pairs,
+}
+
+impl LabelsAndAnnotations {
+    fn one_line(&self) -> String {
+        format!(
+            "Labels:{} Annotations:{}",
+            pairs_string(&self.labels),
+            pairs_string(&self.annotations)
+        )
+    }
+}
+
+/// promtool's `indentLines`: prefixes every line but the first.
+pub fn indent_lines(lines: &str, indent: &str) -> String {
+    let parts: Vec<&str> = lines.split('\n').collect();
+    let mut out = String::new();
+    for (i, l) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(indent);
+        }
+        out.push_str(l);
+        if i != parts.len() - 1 {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// promtool's `labelsAndAnnotations.String()`.
+pub fn alerts_string(list: &[LabelsAndAnnotations]) -> String {
+    if list.is_empty() {
+        return "[]".into();
+    }
+    let one = |a: &LabelsAndAnnotations| {
+        format!(
+            "Labels:{}\nAnnotations:{}",
+            pairs_string(&a.labels),
+            pairs_string(&a.annotations)
+        )
+    };
+    let mut s = format!(
+        "[\n0:{}",
+        indent_lines(&format!("\n{}", one(&list[0])), "  ")
+    );
+    for (i, a) in list.iter().enumerate().skip(1) {
+        let _ = write!(s, ",\n{i}:{}", indent_lines(&format!("\n{}", one(a)), "  "));
+    }
+    s.push_str("\n]");
+    s
+}
+
+/// A sample as promtool compares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedSample {
+    /// Labels.
+    pub labels: Labels,
+    /// Value.
+    pub value: f64,
+}
+
+/// promtool's `parsedSamplesString`: `{__name__="x"} 1E+00, …` or `nil`.
+pub fn samples_string(list: &[ParsedSample]) -> String {
+    if list.is_empty() {
+        return "nil".into();
+    }
+    list.iter()
+        .map(|s| format!("{} {}", s.labels, format_e_upper(s.value)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Float equality as promtool compares: exact (NaN never equal), or within
+/// one ULP with `fuzzy_compare`.
+pub fn floats_equal(a: f64, b: f64, fuzzy: bool) -> bool {
+    if a == b {
+        return true;
+    }
+    fuzzy && (next_toward(a, f64::NEG_INFINITY) == b || next_toward(a, f64::INFINITY) == b)
+}
+
+/// Go's `math.Nextafter(x, y)`.
+fn next_toward(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        return f64::NAN;
+    }
+    if x == y {
+        return x;
+    }
+    if x == 0.0 {
+        let tiny = f64::from_bits(1);
+        return if y > 0.0 { tiny } else { -tiny };
+    }
+    let bits = x.to_bits();
+    let up = (y > x) == (x > 0.0);
+    f64::from_bits(if up { bits + 1 } else { bits - 1 })
+}
+
+/// Sorts samples by labels (promtool sorts both sides before comparing).
+pub fn sort_samples(v: &mut [ParsedSample]) {
+    v.sort_by(|a, b| a.labels.cmp(&b.labels));
+}
+
+/// True when both sample lists are equal as promtool's `cmp.Equal` sees them.
+pub fn samples_equal(exp: &[ParsedSample], got: &[ParsedSample], fuzzy: bool) -> bool {
+    exp.len() == got.len()
+        && exp
+            .iter()
+            .zip(got)
+            .all(|(e, g)| e.labels == g.labels && floats_equal(e.value, g.value, fuzzy))
+}
+
+/// A readable diff of alerts: `-` expected only, `+` got only.
+pub fn alerts_diff(exp: &[LabelsAndAnnotations], got: &[LabelsAndAnnotations]) -> String {
+    let mut out = String::from("diff (- expected, + got):");
+    let mut got_left: Vec<&LabelsAndAnnotations> = got.iter().collect();
+    for e in exp {
+        if let Some(i) = got_left.iter().position(|g| *g == e) {
+            got_left.remove(i);
+            let _ = write!(out, "\n    {}", e.one_line());
+        } else {
+            let _ = write!(out, "\n  - {}", e.one_line());
+        }
+    }
+    for g in got_left {
+        let _ = write!(out, "\n  + {}", g.one_line());
+    }
+    out
+}
+
+/// A readable diff of samples, matched by labels.
+pub fn samples_diff(exp: &[ParsedSample], got: &[ParsedSample], fuzzy: bool) -> String {
+    let mut out = String::from("diff (- expected, + got):");
+    let mut got_left: Vec<&ParsedSample> = got.iter().collect();
+    for e in exp {
+        match got_left.iter().position(|g| g.labels == e.labels) {
+            Some(i) => {
+                let g = got_left.remove(i);
+                if floats_equal(e.value, g.value, fuzzy) {
+                    let _ = write!(out, "\n    {} {}", e.labels, format_e_upper(e.value));
+                } else {
+                    let _ = write!(
+                        out,
+                        "\n  - {} {}\n  + {} {}",
+                        e.labels,
+                        format_e_upper(e.value),
+                        g.labels,
+                        format_e_upper(g.value)
+                    );
+                }
+            }
+            None => {
+                let _ = write!(out, "\n  - {} {}", e.labels, format_e_upper(e.value));
+            }
+        }
+    }
+    for g in got_left {
+        let _ = write!(out, "\n  + {} {}", g.labels, format_e_upper(g.value));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn promtool_alert_string() {
+        let a = LabelsAndAnnotations {
+            labels: sorted_pairs([("alertname", "Test")]),
+            annotations: Vec::new(),
+        };
+        assert_eq!(
+            indent_lines(&alerts_string(&[a]), "            "),
+            "[\n            0:\n              Labels:{alertname=\"Test\"}\n              Annotations:{}\n            ]"
+        );
+        assert_eq!(alerts_string(&[]), "[]");
+    }
+
+    #[test]
+    fn fuzzy_is_one_ulp() {
+        assert!(floats_equal(2.9999999999999996, 3.0, true));
+        assert!(floats_equal(3.0000000000000004, 3.0, true));
+        assert!(!floats_equal(2.9999999999999987, 3.0, true));
+        assert!(!floats_equal(2.9999999999999996, 3.0, false));
+        assert!(!floats_equal(f64::NAN, f64::NAN, true));
+    }
+
+    #[test]
+    fn samples_print_like_promtool() {
+        let s = ParsedSample {
+            labels: Labels::from_pairs([("__name__", "test")]),
+            value: 1.0,
+        };
+        assert_eq!(samples_string(&[s]), "{__name__=\"test\"} 1E+00");
+        assert_eq!(samples_string(&[]), "nil");
+    }
+}

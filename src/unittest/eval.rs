@@ -1,0 +1,293 @@
+//! Rule group evaluation as Prometheus' rules package does it for promtool:
+//! rules in order, each seeing the output of the rules before it in the same
+//! step; recording-rule output, `ALERTS` and `ALERTS_FOR_STATE` appended to
+//! storage; staleness markers for series a rule stopped returning.
+
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::engine::{Engine, Labels, Storage, Value};
+use crate::model::rules::RuleKind;
+use crate::promql::ast::Expr;
+use crate::template::{self, AlertData, Context, QueryFn, QuerySample};
+
+use super::alerts::{Alert, AlertResult, AlertingState};
+use super::compare::{labels_pairs, sorted_pairs};
+use super::rules::{GroupDef, RuleDef};
+
+/// Storage shared with the `query` template function.
+pub type SharedStorage = Arc<RwLock<Storage>>;
+
+/// Read access, surviving a poisoned lock.
+pub fn read(s: &SharedStorage) -> RwLockReadGuard<'_, Storage> {
+    s.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Write access, surviving a poisoned lock.
+pub fn write(s: &SharedStorage) -> RwLockWriteGuard<'_, Storage> {
+    s.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Evaluates `expr` at `t_ms` as a rule query: a vector, or a scalar as one
+/// sample without labels.
+///
+/// # Errors
+/// The engine's error, or `rule result is not a vector or scalar`.
+pub fn query_vector(
+    engine: &Engine,
+    storage: &Storage,
+    expr: &Expr,
+    t_ms: i64,
+) -> Result<Vec<(Labels, f64)>, String> {
+    let out = engine
+        .instant_query_expr(storage, expr, t_ms)
+        .map_err(|e| e.to_string())?;
+    match out.value {
+        Value::Vector(v) => Ok(v.into_iter().map(|s| (s.labels, s.v)).collect()),
+        Value::Scalar(f) => Ok(vec![(Labels::empty(), f)]),
+        _ => Err("rule result is not a vector or scalar".into()),
+    }
+}
+
+/// Mutable state of one rule.
+#[derive(Debug, Clone, Default)]
+pub struct RuleState {
+    /// Series the last successful evaluation wrote.
+    prev_series: HashSet<Labels>,
+    /// Alert state (alerting rules).
+    pub alerting: AlertingState,
+    /// Error of the last evaluation.
+    pub last_error: Option<String>,
+    /// True once an evaluation returned at least one sample.
+    pub nonempty: bool,
+}
+
+/// A group with its rules' state.
+#[derive(Debug, Clone)]
+pub struct GroupRun {
+    /// The definition.
+    pub def: GroupDef,
+    /// Per-rule state, same order as `def.rules`.
+    pub rules: Vec<RuleState>,
+}
+
+impl GroupRun {
+    /// Fresh state for `def`.
+    pub fn new(def: GroupDef) -> Self {
+        let rules = def
+            .rules
+            .iter()
+            .map(|r| RuleState {
+                alerting: AlertingState::new(r.for_ms, r.keep_firing_for_ms),
+                ..RuleState::default()
+            })
+            .collect();
+        GroupRun { def, rules }
+    }
+}
+
+/// What a group evaluation needs besides the group.
+pub struct EvalEnv<'a> {
+    /// The engine.
+    pub engine: &'a Engine,
+    /// Storage.
+    pub storage: &'a SharedStorage,
+    /// `$externalLabels`.
+    pub external_labels: &'a [(String, String)],
+    /// `$externalURL`.
+    pub external_url: &'a str,
+}
+
+/// Evaluates every rule of `g` at `ts` (ms). Errors are left in each rule's
+/// `last_error`.
+pub fn eval_group(g: &mut GroupRun, ts: i64, env: &EvalEnv) {
+    let offset = g.def.query_offset_ms;
+    let t = ts.saturating_sub(offset);
+    let limit = g.def.limit;
+    for (rule, state) in g.def.rules.iter().zip(g.rules.iter_mut()) {
+        let result = match rule.kind {
+            RuleKind::Recording => eval_recording(rule, state, t, limit, env),
+            RuleKind::Alerting => eval_alerting(rule, state, ts, t, limit, env),
+        };
+        let samples = match result {
+            Ok(s) => s,
+            Err(e) => {
+                state.last_error = Some(e);
+                continue;
+            }
+        };
+        state.last_error = None;
+        let mut st = write(env.storage);
+        let mut returned = HashSet::with_capacity(samples.len());
+        for (labels, v) in samples {
+            match append_checked(&mut st, &labels, t, v) {
+                Ok(()) => {
+                    returned.insert(labels);
+                }
+                Err(e) => state.last_error = Some(e),
+            }
+        }
+        for old in &state.prev_series {
+            if !returned.contains(old) {
+                // Errors (the series was written by another rule) are ignored.
+                let _ = append_checked(&mut st, old, t, crate::engine::stale_nan());
+            }
+        }
+        state.prev_series = returned;
+    }
+}
+
+/// Appends as the TSDB head does: an older sample than the last one is out
+/// of order; the same timestamp with a different value is a duplicate.
+fn append_checked(st: &mut Storage, labels: &Labels, t: i64, v: f64) -> Result<(), String> {
+    if let Some(last) = st.get(labels).and_then(|s| s.points.last()) {
+        if t < last.t {
+            return Err("out of order sample".into());
+        }
+        if t == last.t {
+            if last.v.to_bits() != v.to_bits() {
+                return Err("duplicate sample for timestamp".into());
+            }
+            return Ok(());
+        }
+    }
+    st.append(labels, t, v);
+    Ok(())
+}
+
+fn has_same_labelset(v: &[(Labels, f64)]) -> bool {
+    let mut seen = HashSet::with_capacity(v.len());
+    v.iter().any(|(l, _)| !seen.insert(l))
+}
+
+fn eval_recording(
+    rule: &RuleDef,
+    state: &mut RuleState,
+    t: i64,
+    limit: usize,
+    env: &EvalEnv,
+) -> Result<Vec<(Labels, f64)>, String> {
+    let mut v = query_vector(env.engine, &read(env.storage), &rule.expr, t)?;
+    if !v.is_empty() {
+        state.nonempty = true;
+    }
+    for (labels, _) in v.iter_mut() {
+        labels.set(crate::engine::labels::METRIC_NAME, rule.name.as_str());
+        for (k, val) in &rule.labels {
+            labels.set(k.as_str(), val.as_str());
+        }
+    }
+    if has_same_labelset(&v) {
+        return Err(
+            "vector contains metrics with the same labelset after applying rule labels".into(),
+        );
+    }
+    if limit > 0 && v.len() > limit {
+        return Err(format!("exceeded limit of {limit} with {} series", v.len()));
+    }
+    Ok(v)
+}
+
+fn query_fn(env: &EvalEnv, ts: i64) -> QueryFn {
+    let storage = Arc::clone(env.storage);
+    let engine = env.engine.clone();
+    Arc::new(move |q: &str| {
+        let expr = crate::engine::parse_expr(q).map_err(|e| e.to_string())?;
+        let v = query_vector(&engine, &read(&storage), &expr, ts)?;
+        Ok(v.into_iter()
+            .map(|(l, value)| QuerySample {
+                labels: labels_pairs(&l),
+                value,
+            })
+            .collect())
+    })
+}
+
+fn eval_alerting(
+    rule: &RuleDef,
+    state: &mut RuleState,
+    ts: i64,
+    t: i64,
+    limit: usize,
+    env: &EvalEnv,
+) -> Result<Vec<(Labels, f64)>, String> {
+    let res = query_vector(env.engine, &read(env.storage), &rule.expr, t)?;
+    if !res.is_empty() {
+        state.nonempty = true;
+    }
+    let uses_query = rule
+        .labels
+        .iter()
+        .chain(&rule.annotations)
+        .any(|(_, v)| v.contains("query"));
+    let ctx = Context {
+        name: format!("__alert_{}", rule.name),
+        ts_ms: ts,
+        external_url: env.external_url.to_string(),
+        query: uses_query.then(|| query_fn(env, ts)),
+    };
+    let mut results = Vec::with_capacity(res.len());
+    let mut seen = HashSet::with_capacity(res.len());
+    for (sample_labels, value) in res {
+        let data = AlertData {
+            labels: labels_pairs(&sample_labels),
+            external_labels: env.external_labels.to_vec(),
+            external_url: env.external_url.to_string(),
+            value,
+        };
+        let mut labels = sample_labels.without_name();
+        for (k, raw) in &rule.labels {
+            labels.set(
+                k.as_str(),
+                template::expand_alert_or_error(raw, &data, &ctx),
+            );
+        }
+        labels.set("alertname", rule.name.as_str());
+        let annotations = sorted_pairs(
+            rule.annotations
+                .iter()
+                .map(|(k, raw)| (k.clone(), template::expand_alert_or_error(raw, &data, &ctx))),
+        );
+        if !seen.insert(labels.clone()) {
+            return Err(
+                "vector contains metrics with the same labelset after applying alert labels".into(),
+            );
+        }
+        results.push(AlertResult {
+            labels,
+            annotations,
+            value,
+        });
+    }
+    let alerts = state.alerting.update(ts, results);
+    if limit > 0 && alerts.len() > limit {
+        state.alerting.reset();
+        return Err(format!(
+            "exceeded limit of {limit} with {} alerts",
+            alerts.len()
+        ));
+    }
+    let mut out = Vec::with_capacity(alerts.len() * 2);
+    for a in &alerts {
+        out.push((alert_series(rule, a, "ALERTS", true), 1.0));
+        out.push((
+            alert_series(rule, a, "ALERTS_FOR_STATE", false),
+            a.active_at.div_euclid(1000) as f64,
+        ));
+    }
+    Ok(out)
+}
+
+/// `ALERTS{…, alertstate="…"}` or `ALERTS_FOR_STATE{…}`: the rule's raw
+/// labels overridden by the alert's labels, as Prometheus builds them.
+fn alert_series(rule: &RuleDef, a: &Alert, name: &str, with_state: bool) -> Labels {
+    let mut l = Labels::from_pairs(rule.labels.iter().cloned());
+    for (k, v) in a.labels.iter() {
+        l.set(k, v);
+    }
+    l.set(crate::engine::labels::METRIC_NAME, name);
+    if with_state {
+        l.set("alertstate", a.state.as_str());
+    }
+    l
+}

@@ -1,0 +1,632 @@
+//! promtool-compatible rule unit tests (`mlalert test`), following
+//! Prometheus 3.14's `cmd/promtool/unittest.go` and `rules` package.
+//!
+//! For each test group (in parallel): the rule files are loaded, the input
+//! series expanded, rule groups evaluated every `evaluation_interval` from
+//! the start up to the largest `eval_time` (input samples loaded lazily up to
+//! each step), firing alerts compared at every `alert_rule_test` time, and
+//! finally every `promql_expr_test` queried.
+//!
+//! Layout: [`input`] series loading, [`rules`] rule files, [`eval`] group
+//! evaluation, [`alerts`] the alert state machine, [`compare`] promtool's
+//! comparisons and output, [`junit`] JUnit XML, [`coverage`] untested rules.
+//!
+//! Times are `i64` ms since the Unix epoch; durations `i64` ms.
+
+pub mod alerts;
+pub mod compare;
+pub mod coverage;
+pub mod eval;
+pub mod input;
+pub mod junit;
+pub mod rules;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use rayon::prelude::*;
+use regex::Regex;
+
+use crate::engine::{Engine, Labels, Storage};
+use crate::model::rules::RuleKind;
+use crate::model::unittest::{TestFile, TestGroup, read_test_file};
+use crate::source::{SourceFile, TextMap};
+use crate::template::gofmt::go_duration_ms;
+
+use compare::{LabelsAndAnnotations, ParsedSample, alerts_diff, alerts_string, indent_lines};
+use eval::{EvalEnv, GroupRun, SharedStorage, eval_group, query_vector, read, write};
+use rules::GroupDef;
+
+/// Default `evaluation_interval`: 1m, in ms.
+pub const DEFAULT_EVAL_INTERVAL_MS: i64 = 60_000;
+
+/// Most rule evaluation steps one test group may take (`eval_time` /
+/// `evaluation_interval`); promtool has no limit and would run for days.
+pub const MAX_EVAL_STEPS: i64 = 5_000_000;
+
+/// File access for the runner (the CLI does the real I/O).
+pub trait Files: Sync {
+    /// The bytes of `path`, or a message.
+    fn read(&self, path: &Path) -> Result<Vec<u8>, String>;
+    /// The paths matching a glob pattern, sorted; a pattern without glob
+    /// characters matches itself when the file exists.
+    fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String>;
+}
+
+/// How to run tests.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only test groups whose name matches (promtool's `--run`, joined with `|`).
+    pub run: Option<Regex>,
+    /// Unknown fields in rule files are not errors (`--ignore-unknown-fields`).
+    pub ignore_unknown_fields: bool,
+}
+
+/// One failure of a test group, as promtool prints it plus a diff.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// promtool's text (multi-line, indented as promtool indents).
+    pub message: String,
+    /// A readable diff of expected vs actual, when the failure is a mismatch.
+    pub diff: Option<String>,
+}
+
+impl Failure {
+    fn error(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            diff: None,
+        }
+    }
+}
+
+/// A rule and how the tests exercised it (for `--coverage`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RuleUse {
+    /// The rule file, as displayed.
+    pub file: String,
+    /// Group name.
+    pub group: String,
+    /// Rule name.
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Alerting or recording.
+    pub alerting: bool,
+    /// True when some evaluation returned a non-empty result.
+    pub nonempty: bool,
+    /// True when some `alert_rule_test` expected it firing.
+    pub expected_firing: bool,
+}
+
+/// The result of one test group.
+#[derive(Debug, Clone)]
+pub struct GroupReport {
+    /// Its name (`unnamed#N` when it has none, as promtool's JUnit output).
+    pub name: String,
+    /// The name as written (promtool prints `name:` only when set).
+    pub given_name: Option<String>,
+    /// Failures; empty when it passed.
+    pub failures: Vec<Failure>,
+    /// Rules and their use.
+    pub rules: Vec<RuleUse>,
+}
+
+/// The result of one test file.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    /// The path as given.
+    pub path: String,
+    /// A failure of the whole file (strict-decoding errors, …).
+    pub error: Option<String>,
+    /// True when the file could not be read or is not YAML (exit 2).
+    pub bad_input: bool,
+    /// Warnings (`no file match pattern`).
+    pub warnings: Vec<String>,
+    /// Test groups run (those selected by `--run`), in file order.
+    pub groups: Vec<GroupReport>,
+}
+
+impl FileReport {
+    /// True when nothing failed.
+    pub fn passed(&self) -> bool {
+        self.error.is_none() && self.groups.iter().all(|g| g.failures.is_empty())
+    }
+
+    /// Every failure message, file-level first.
+    pub fn failures(&self) -> impl Iterator<Item = &Failure> {
+        self.groups.iter().flat_map(|g| g.failures.iter())
+    }
+}
+
+/// promtool's eval-time text (a `model.Duration`): `0s`, `5m`, `1d`, `1m10s`.
+pub fn eval_time_string(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    let mut rest = ms;
+    let mut out = String::new();
+    let units: [(&str, u64, bool); 7] = [
+        ("y", 365 * 86_400_000, true),
+        ("w", 7 * 86_400_000, true),
+        ("d", 86_400_000, false),
+        ("h", 3_600_000, false),
+        ("m", 60_000, false),
+        ("s", 1000, false),
+        ("ms", 1, false),
+    ];
+    for (u, mult, exact) in units {
+        if exact && !rest.is_multiple_of(mult) {
+            continue;
+        }
+        let v = rest / mult;
+        if v > 0 {
+            out.push_str(&format!("{v}{u}"));
+            rest -= v * mult;
+        }
+    }
+    out
+}
+
+/// Runs every test group of the test file at `path` (shown as `display`).
+pub fn run_file(path: &Path, display: &str, files: &dyn Files, opts: &Options) -> FileReport {
+    let mut rep = FileReport {
+        path: display.to_string(),
+        ..FileReport::default()
+    };
+    let bytes = match files.read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            rep.bad_input = true;
+            rep.error = Some(format!("{display}: {e}"));
+            return rep;
+        }
+    };
+    let source = match SourceFile::new(display, bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            rep.bad_input = true;
+            rep.error = Some(e.to_string());
+            return rep;
+        }
+    };
+    let (docs, yerr) = crate::yaml::parse_stream(&source.text, &TextMap::Shift(0));
+    if let Some(e) = yerr {
+        let lc = source.line_col(e.span.start);
+        rep.bad_input = true;
+        rep.error = Some(format!(
+            "{display}:{}:{}: invalid YAML: {}",
+            lc.line, lc.column, e.message
+        ));
+        return rep;
+    }
+    let Some(root) = docs.first().map(|d| &d.root) else {
+        return rep;
+    };
+    let (tf, diags) = read_test_file(0, &source, root);
+    if !diags.is_empty() {
+        let msgs: Vec<String> = diags
+            .iter()
+            .map(|d| {
+                let lc = source.line_col(d.span.start);
+                format!("{display}:{}:{}: {}", lc.line, lc.column, d.message)
+            })
+            .collect();
+        rep.error = Some(msgs.join("\n"));
+        return rep;
+    }
+    run_test_file(&tf, path, files, opts, &mut rep);
+    rep
+}
+
+fn run_test_file(
+    tf: &TestFile,
+    path: &Path,
+    files: &dyn Files,
+    opts: &Options,
+    rep: &mut FileReport,
+) {
+    // Rule files: relative to the test file, globbed.
+    let base = path.parent().unwrap_or(Path::new(""));
+    let mut rule_paths: Vec<PathBuf> = Vec::new();
+    for rf in &tf.rule_files {
+        let p = Path::new(&rf.value);
+        let joined: PathBuf = if rf.value.is_empty() || p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            // `./x` and `x` name the same file (coverage merges by path).
+            base.join(p)
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect()
+        };
+        let pattern = joined.to_string_lossy().to_string();
+        match files.glob(&pattern) {
+            Ok(m) if m.is_empty() => rep
+                .warnings
+                .push(format!("no file match pattern {pattern}")),
+            // A file matched twice is loaded once (Prometheus keys groups by file and name).
+            Ok(m) => {
+                for f in m {
+                    if !rule_paths.contains(&f) {
+                        rule_paths.push(f);
+                    }
+                }
+            }
+            Err(e) => {
+                rep.error = Some(e);
+                return;
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for g in &tf.group_eval_order {
+        if !seen.insert(g.value.as_str()) {
+            rep.error = Some(format!(
+                "group name repeated in evaluation order: {}",
+                g.value
+            ));
+            return;
+        }
+    }
+    let eval_interval = tf
+        .evaluation_interval
+        .as_ref()
+        .map(|d| i64::try_from(d.value.ms).unwrap_or(i64::MAX))
+        .filter(|&ms| ms > 0)
+        .unwrap_or(DEFAULT_EVAL_INTERVAL_MS);
+
+    // Load the rule files once; promtool reports their errors per test group.
+    let mut groups: Vec<GroupDef> = Vec::new();
+    let mut load_errors: Vec<String> = Vec::new();
+    for p in &rule_paths {
+        let shown = p.to_string_lossy().to_string();
+        match files
+            .read(p)
+            .and_then(|b| SourceFile::new(shown.clone(), b).map_err(|e| e.to_string()))
+        {
+            Ok(src) => match rules::load_rule_file(&src, opts.ignore_unknown_fields) {
+                Ok(g) => groups.extend(g),
+                Err(e) => load_errors.extend(e),
+            },
+            Err(e) => load_errors.push(format!("{shown}: {e}")),
+        }
+    }
+    let order: Vec<String> = tf
+        .group_eval_order
+        .iter()
+        .map(|g| g.value.clone())
+        .collect();
+    rules::order_groups(&mut groups, &order);
+
+    let selected: Vec<(usize, &TestGroup)> = tf
+        .tests
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| match &opts.run {
+            None => true,
+            Some(re) => re.is_match(t.name.as_ref().map(|n| n.value.as_str()).unwrap_or("")),
+        })
+        .collect();
+    let setup = Setup {
+        groups: &groups,
+        load_errors: &load_errors,
+        eval_interval,
+        fuzzy: tf.fuzzy_compare,
+    };
+    rep.groups = selected
+        .par_iter()
+        .map(|(i, tg)| run_group(*i, tg, &setup))
+        .collect();
+}
+
+struct Setup<'a> {
+    groups: &'a [GroupDef],
+    load_errors: &'a [String],
+    eval_interval: i64,
+    fuzzy: bool,
+}
+
+fn rule_uses(runs: &[GroupRun], expected_firing: &BTreeSet<&str>) -> Vec<RuleUse> {
+    runs.iter()
+        .flat_map(|g| {
+            g.def.rules.iter().zip(&g.rules).map(|(r, s)| RuleUse {
+                file: g.def.file.clone(),
+                group: g.def.name.clone(),
+                name: r.name.clone(),
+                line: r.line,
+                alerting: r.kind == RuleKind::Alerting,
+                nonempty: s.nonempty,
+                expected_firing: r.kind == RuleKind::Alerting
+                    && expected_firing.contains(r.name.as_str()),
+            })
+        })
+        .collect()
+}
+
+fn run_group(index: usize, tg: &TestGroup, setup: &Setup) -> GroupReport {
+    let given_name = tg
+        .name
+        .as_ref()
+        .map(|n| n.value.clone())
+        .filter(|n| !n.is_empty());
+    let mut rep = GroupReport {
+        name: given_name
+            .clone()
+            .unwrap_or_else(|| format!("unnamed#{index}")),
+        given_name,
+        failures: Vec::new(),
+        rules: Vec::new(),
+    };
+    let mut runs: Vec<GroupRun> = setup.groups.iter().cloned().map(GroupRun::new).collect();
+    let expected_firing: BTreeSet<&str> = tg
+        .alert_rule_tests
+        .iter()
+        .filter(|t| !t.exp_alerts.is_empty())
+        .map(|t| t.alertname.value.as_str())
+        .collect();
+    if !setup.load_errors.is_empty() {
+        rep.failures = setup.load_errors.iter().map(Failure::error).collect();
+        rep.rules = rule_uses(&runs, &BTreeSet::new());
+        return rep;
+    }
+    rep.failures = run_group_inner(tg, setup, &mut runs, rep.given_name.as_deref());
+    rep.rules = rule_uses(&runs, &expected_firing);
+    rep
+}
+
+fn run_group_inner(
+    tg: &TestGroup,
+    setup: &Setup,
+    runs: &mut [GroupRun],
+    name: Option<&str>,
+) -> Vec<Failure> {
+    let eval_interval = setup.eval_interval;
+    let interval = tg
+        .interval
+        .as_ref()
+        .map(|d| i64::try_from(d.value.ms).unwrap_or(i64::MAX))
+        .filter(|&ms| ms > 0)
+        .unwrap_or(eval_interval);
+    let mint = tg.start_timestamp_ms.as_ref().map(|s| s.value).unwrap_or(0);
+    let mut input = match input::LazyInput::new(&tg.input_series, mint, interval) {
+        Ok(i) => i,
+        Err(e) => return vec![Failure::error(e)],
+    };
+
+    // Alert tests by eval time.
+    let mut alert_tests: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, t) in tg.alert_rule_tests.iter().enumerate() {
+        if t.alertname.value.is_empty() {
+            let in_group = name
+                .map(|n| format!(" (in TestGroup {n})"))
+                .unwrap_or_default();
+            return vec![Failure::error(format!(
+                "an item under alert_rule_test misses required attribute alertname at eval_time {}{in_group}",
+                eval_time_string(t.eval_time.value)
+            ))];
+        }
+        alert_tests.entry(t.eval_time.value).or_default().push(i);
+    }
+    let max_eval = tg
+        .alert_rule_tests
+        .iter()
+        .map(|t| t.eval_time.value)
+        .chain(tg.promql_expr_tests.iter().map(|t| t.eval_time.value))
+        .max()
+        .unwrap_or(0);
+    let max_eval = i64::try_from(max_eval).unwrap_or(i64::MAX);
+    let maxt = mint.saturating_add(max_eval);
+    if max_eval / eval_interval >= MAX_EVAL_STEPS {
+        return vec![Failure::error(format!(
+            "eval_time {} needs more than {MAX_EVAL_STEPS} evaluations every {}: raise evaluation_interval",
+            eval_time_string(u64::try_from(max_eval).unwrap_or(0)),
+            eval_time_string(u64::try_from(eval_interval).unwrap_or(0))
+        ))];
+    }
+
+    let engine = Engine {
+        default_subquery_step_ms: eval_interval,
+        ..Engine::default()
+    };
+    let storage: SharedStorage = Arc::new(RwLock::new(Storage::new()));
+    let external_labels: Vec<(String, String)> = compare::sorted_pairs(
+        tg.external_labels
+            .iter()
+            .map(|kv| (kv.key.value.clone(), kv.value.value.clone())),
+    );
+    let external_url = tg
+        .external_url
+        .as_ref()
+        .map(|u| u.value.clone())
+        .unwrap_or_default();
+    let env = EvalEnv {
+        engine: &engine,
+        storage: &storage,
+        external_labels: &external_labels,
+        external_url: &external_url,
+    };
+
+    let mut failures = Vec::new();
+    let mut pending_times = alert_tests.keys().copied().peekable();
+    let mut ts = mint;
+    loop {
+        input.load_until(&mut write(&storage), ts);
+        let mut eval_errors = Vec::new();
+        for g in runs.iter_mut() {
+            eval_group(g, ts, &env);
+            for (r, s) in g.def.rules.iter().zip(&g.rules) {
+                if let Some(e) = &s.last_error {
+                    eval_errors.push(Failure::error(format!(
+                        "    rule: {}, time: {}, err: {e}",
+                        r.name,
+                        go_duration_ms(ts)
+                    )));
+                }
+            }
+        }
+        if !eval_errors.is_empty() {
+            failures.extend(eval_errors);
+            return failures;
+        }
+        // Alert tests with ts <= eval_time < ts + interval compare with this step.
+        let rel = ts - mint;
+        while let Some(&t) = pending_times.peek() {
+            let ti = i64::try_from(t).unwrap_or(i64::MAX);
+            if !(rel <= ti && ti < rel.saturating_add(eval_interval)) {
+                break;
+            }
+            pending_times.next();
+            for &i in alert_tests.get(&t).map(Vec::as_slice).unwrap_or(&[]) {
+                if let Some(f) = check_alerts(&tg.alert_rule_tests[i], runs, name) {
+                    failures.push(f);
+                }
+            }
+        }
+        match ts.checked_add(eval_interval) {
+            Some(next) if next <= maxt => ts = next,
+            _ => break,
+        }
+    }
+
+    for t in &tg.promql_expr_tests {
+        if let Some(f) = check_promql(t, mint, &engine, &storage, setup.fuzzy) {
+            failures.push(f);
+        }
+    }
+    failures
+}
+
+fn check_alerts(
+    t: &crate::model::unittest::AlertTestCase,
+    runs: &[GroupRun],
+    name: Option<&str>,
+) -> Option<Failure> {
+    let alertname = t.alertname.value.as_str();
+    let mut got: Vec<LabelsAndAnnotations> = Vec::new();
+    for g in runs {
+        for (r, s) in g.def.rules.iter().zip(&g.rules) {
+            if r.kind != RuleKind::Alerting || r.name != alertname {
+                continue;
+            }
+            got.extend(s.alerting.firing().map(|a| LabelsAndAnnotations {
+                labels: compare::labels_pairs(&a.labels),
+                annotations: a.annotations.clone(),
+            }));
+        }
+    }
+    let mut exp: Vec<LabelsAndAnnotations> = t
+        .exp_alerts
+        .iter()
+        .map(|a| {
+            let mut labels: Vec<(String, String)> = a
+                .exp_labels
+                .iter()
+                .map(|kv| (kv.key.value.clone(), kv.value.value.clone()))
+                .collect();
+            labels.retain(|(k, _)| k != "alertname");
+            labels.push(("alertname".into(), alertname.to_string()));
+            LabelsAndAnnotations {
+                labels: compare::sorted_pairs(labels),
+                annotations: compare::sorted_pairs(
+                    a.exp_annotations
+                        .iter()
+                        .map(|kv| (kv.key.value.clone(), kv.value.value.clone())),
+                ),
+            }
+        })
+        .collect();
+    got.sort();
+    exp.sort();
+    if exp == got {
+        return None;
+    }
+    let test_name = name
+        .map(|n| format!("    name: {n},\n"))
+        .unwrap_or_default();
+    Some(Failure {
+        message: format!(
+            "{test_name}    alertname: {alertname}, time: {}, \n        exp:{}, \n        got:{}",
+            eval_time_string(t.eval_time.value),
+            indent_lines(&alerts_string(&exp), "            "),
+            indent_lines(&alerts_string(&got), "            ")
+        ),
+        diff: Some(alerts_diff(&exp, &got)),
+    })
+}
+
+/// Parses expected-sample labels as Prometheus' `parser.ParseMetric`.
+fn parse_metric(text: &str) -> Result<Labels, String> {
+    if text.trim().is_empty() {
+        return Ok(Labels::empty());
+    }
+    let (labels, rest) =
+        crate::engine::series_desc::parse_metric(text).map_err(|e| e.to_string())?;
+    if !rest.trim().is_empty() {
+        return Err(format!("unexpected {:?} after the metric", rest.trim()));
+    }
+    Ok(labels)
+}
+
+fn check_promql(
+    t: &crate::model::unittest::PromqlTestCase,
+    mint: i64,
+    engine: &Engine,
+    storage: &SharedStorage,
+    fuzzy: bool,
+) -> Option<Failure> {
+    let expr_q = crate::engine::labels::go_quote(&t.expr.value);
+    let time = eval_time_string(t.eval_time.value);
+    let at = mint.saturating_add(i64::try_from(t.eval_time.value).unwrap_or(i64::MAX));
+    let err = |e: String| {
+        Some(Failure::error(format!(
+            "    expr: {expr_q}, time: {time}, err: {e}"
+        )))
+    };
+    let expr = match crate::engine::parse_expr(&t.expr.value) {
+        Ok(e) => e,
+        Err(e) => return err(e.to_string()),
+    };
+    let got = match query_vector(engine, &read(storage), &expr, at) {
+        Ok(v) => v,
+        Err(e) => return err(e),
+    };
+    let mut got: Vec<ParsedSample> = got
+        .into_iter()
+        .map(|(labels, value)| ParsedSample { labels, value })
+        .collect();
+    let mut exp = Vec::with_capacity(t.exp_samples.len());
+    for s in &t.exp_samples {
+        let labels = match parse_metric(&s.labels.value) {
+            Ok(l) => l,
+            Err(e) => return err(format!("labels {:?}: {e}", s.labels.value)),
+        };
+        if s.histogram.is_some() {
+            return err(format!(
+                "labels {:?}: native histogram expected samples are not supported yet",
+                s.labels.value
+            ));
+        }
+        exp.push(ParsedSample {
+            labels,
+            value: s.value,
+        });
+    }
+    compare::sort_samples(&mut exp);
+    compare::sort_samples(&mut got);
+    if compare::samples_equal(&exp, &got, fuzzy) {
+        return None;
+    }
+    Some(Failure {
+        message: format!(
+            "    expr: {expr_q}, time: {time},\n        exp: {}\n        got: {}",
+            compare::samples_string(&exp),
+            compare::samples_string(&got)
+        ),
+        diff: Some(compare::samples_diff(&exp, &got, fuzzy)),
+    })
+}
+
+#[cfg(test)]
+mod tests;

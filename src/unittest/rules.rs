@@ -1,0 +1,166 @@
+//! Rule files of a test: loaded with the model's loader (plain rule files,
+//! PrometheusRule CRDs, ConfigMaps) and turned into what the evaluator runs.
+
+use std::sync::Arc;
+
+use crate::lint::Diagnostic;
+use crate::model::{self, rules::ExtraFields, rules::RuleKind};
+use crate::promql::ast::Expr;
+use crate::source::SourceFile;
+
+use super::compare::{Pairs, sorted_pairs};
+
+/// One rule ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct RuleDef {
+    /// Alerting or recording.
+    pub kind: RuleKind,
+    /// `alert` / `record` name.
+    pub name: String,
+    /// The parsed expression.
+    pub expr: Arc<Expr>,
+    /// `for`, ms.
+    pub for_ms: i64,
+    /// `keep_firing_for`, ms.
+    pub keep_firing_for_ms: i64,
+    /// Rule labels (group labels merged in, the rule's win), raw templates.
+    pub labels: Pairs,
+    /// Annotations, raw templates.
+    pub annotations: Pairs,
+    /// 1-based line of the rule in its file.
+    pub line: usize,
+}
+
+/// One rule group ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct GroupDef {
+    /// The rule file (as displayed).
+    pub file: String,
+    /// Group name.
+    pub name: String,
+    /// `query_offset`, ms.
+    pub query_offset_ms: i64,
+    /// `limit` (0 = none).
+    pub limit: usize,
+    /// Rules in order.
+    pub rules: Vec<RuleDef>,
+}
+
+fn diag_text(source: &SourceFile, d: &Diagnostic) -> String {
+    let lc = source.line_col(d.span.start);
+    format!("{}:{}:{}: {}", source.path, lc.line, lc.column, d.message)
+}
+
+fn is_unknown_field(d: &Diagnostic) -> bool {
+    d.message.starts_with("field ") && d.message.contains(" not found in type ")
+}
+
+/// Loads one rule file. Returns its groups, or the errors Prometheus would
+/// refuse it with (as `path:line:col: message`). With `ignore_unknown_fields`
+/// unknown keys are not errors (promtool's `--ignore-unknown-fields`).
+pub fn load_rule_file(
+    source: &SourceFile,
+    ignore_unknown_fields: bool,
+) -> Result<Vec<GroupDef>, Vec<String>> {
+    let loaded = model::load_file(0, source, &ExtraFields::default());
+    let errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| !(ignore_unknown_fields && is_unknown_field(d)))
+        .map(|d| diag_text(source, d))
+        .collect();
+    let mut errors = errors;
+    if loaded.rule_files.is_empty() && errors.is_empty() {
+        let (docs, _) = crate::yaml::parse_stream(&source.text, &crate::source::TextMap::Shift(0));
+        if docs.iter().any(|d| !d.root.is_null()) {
+            errors.push(format!(
+                "{}: no rule groups: not a rule file, rule CRD or ConfigMap holding one",
+                source.path
+            ));
+        }
+    }
+    let mut groups = Vec::new();
+    for rf in &loaded.rule_files {
+        for g in &rf.groups {
+            let group_labels: Vec<(String, String)> = g
+                .labels
+                .iter()
+                .map(|kv| (kv.key.value.clone(), kv.value.value.clone()))
+                .collect();
+            let mut def = GroupDef {
+                file: source.path.clone(),
+                name: g.name.value.clone(),
+                query_offset_ms: g
+                    .query_offset
+                    .as_ref()
+                    .map(|d| i64::try_from(d.value.ms).unwrap_or(i64::MAX))
+                    .unwrap_or(0),
+                limit: g
+                    .limit
+                    .as_ref()
+                    .map(|l| usize::try_from(l.value).unwrap_or(0))
+                    .unwrap_or(0),
+                rules: Vec::new(),
+            };
+            for r in &g.rules {
+                let Some(ast) = r.expr.as_ref().and_then(|e| e.ast.clone()) else {
+                    continue;
+                };
+                let mut labels = group_labels.clone();
+                for kv in &r.labels {
+                    labels.retain(|(k, _)| *k != kv.key.value);
+                    labels.push((kv.key.value.clone(), kv.value.value.clone()));
+                }
+                let annotations: Pairs = sorted_pairs(
+                    r.annotations
+                        .iter()
+                        .map(|kv| (kv.key.value.clone(), kv.value.value.clone())),
+                );
+                if r.is_alert() {
+                    for kv in r.labels.iter().chain(&r.annotations) {
+                        if let Err(e) = crate::template::check_syntax(&kv.value.value) {
+                            let lc = source.line_col(kv.value.span.start);
+                            errors.push(format!(
+                                "{}:{}:{}: group {:?}, rule {}, {:?}: msg={e}",
+                                source.path,
+                                lc.line,
+                                lc.column,
+                                g.name.value,
+                                r.index,
+                                r.name.value
+                            ));
+                        }
+                    }
+                }
+                let ms = |d: &Option<model::Spanned<model::duration::Duration>>| {
+                    d.as_ref()
+                        .map(|d| i64::try_from(d.value.ms).unwrap_or(i64::MAX))
+                        .unwrap_or(0)
+                };
+                def.rules.push(RuleDef {
+                    kind: r.kind,
+                    name: r.name.value.clone(),
+                    expr: ast,
+                    for_ms: ms(&r.for_),
+                    keep_firing_for_ms: ms(&r.keep_firing_for),
+                    labels: sorted_pairs(labels),
+                    annotations,
+                    line: source.line_col(r.span.start).line,
+                });
+            }
+            groups.push(def);
+        }
+    }
+    if errors.is_empty() {
+        Ok(groups)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Orders groups as promtool does: groups named in `group_eval_order` by
+/// their position there, the others keep file order and count as position 0
+/// (promtool's partial order; its own tie order is random).
+pub fn order_groups(groups: &mut [GroupDef], order: &[String]) {
+    groups.sort_by_key(|g| order.iter().position(|n| *n == g.name).unwrap_or(0));
+}

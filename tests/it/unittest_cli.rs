@@ -1,0 +1,179 @@
+//! `mlalert test` as a user runs it: output text, exit codes, JUnit XML,
+//! coverage.
+
+use std::fs;
+
+use crate::mlalert;
+
+const PASSING: &str = "fixtures/unittest/gpu-test.yaml";
+const FAILING: &str = "fixtures/unittest/gpu-failing-test.yaml";
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = mlalert().arg("test").args(args).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+    )
+}
+
+#[test]
+fn passing_file_prints_success_and_exits_0() {
+    let (code, out) = run(&[PASSING]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out, format!("Unit Testing:  {PASSING}\n  SUCCESS\n\n"));
+}
+
+#[test]
+fn failing_file_prints_promtool_block_and_diff() {
+    let (code, out) = run(&[FAILING]);
+    assert_eq!(code, 1, "{out}");
+    let want = "Unit Testing:  fixtures/unittest/gpu-failing-test.yaml
+  FAILED:
+    name: expects the page too early,
+    alertname: GPUMemoryNearlyFull, time: 2m, 
+        exp:[
+            0:
+              Labels:{alertname=\"GPUMemoryNearlyFull\", node=\"gpu-node-1\", severity=\"warning\"}
+              Annotations:{summary=\"GPU memory on gpu-node-1 is 98.75% used\"}
+            ], 
+        got:[]
+        diff (- expected, + got):
+          - Labels:{alertname=\"GPUMemoryNearlyFull\", node=\"gpu-node-1\", severity=\"warning\"} Annotations:{summary=\"GPU memory on gpu-node-1 is 98.75% used\"}
+";
+    assert!(out.starts_with(want), "{out}");
+}
+
+#[test]
+fn several_files_any_failure_exits_1() {
+    let (code, out) = run(&[PASSING, FAILING]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("  SUCCESS") && out.contains("  FAILED:"),
+        "{out}"
+    );
+}
+
+#[test]
+fn run_filter_selects_groups() {
+    let (code, out) = run(&["--run", "^xid", PASSING]);
+    assert_eq!(code, 0, "{out}");
+    let (code, _) = run(&["--run", "nothing-matches", FAILING]);
+    assert_eq!(code, 0, "no group selected means nothing failed");
+    let (code, _) = run(&["--run", "(", PASSING]);
+    assert_eq!(code, 2, "bad regex is bad usage");
+}
+
+#[test]
+fn bad_input_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.yaml");
+    let (code, out) = run(&[missing.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no such file or directory"), "{out}");
+
+    let broken = dir.path().join("broken.yaml");
+    fs::write(&broken, "tests: [\n").unwrap();
+    let (code, out) = run(&[broken.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("invalid YAML"), "{out}");
+
+    // A readable file with a schema error is a failing test, as in promtool.
+    let unknown = dir.path().join("unknown.yaml");
+    fs::write(&unknown, "rule_files: []\ntests:\n  - nam: x\n").unwrap();
+    let (code, out) = run(&[unknown.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("unknown.yaml:3:5: field nam not found in type main.testGroup"),
+        "{out}"
+    );
+}
+
+/// A small well-formedness check: balanced tags, quoted attributes, no raw
+/// `<` or stray `&` in text.
+fn assert_well_formed(xml: &str) {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml.trim_start();
+    if let Some(r) = rest.strip_prefix("<?xml") {
+        rest = &r[r.find("?>").expect("xml decl end") + 2..];
+    }
+    while let Some(i) = rest.find('<') {
+        let text = &rest[..i];
+        for (j, _) in text.match_indices('&') {
+            let ent = &text[j..];
+            assert!(
+                ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"]
+                    .iter()
+                    .any(|e| ent.starts_with(e)),
+                "stray & in {text:?}"
+            );
+        }
+        let end = rest[i..].find('>').expect("tag end") + i;
+        let tag = &rest[i + 1..end];
+        assert!(!tag.contains('<'), "raw < inside tag {tag:?}");
+        assert_eq!(
+            tag.matches('"').count() % 2,
+            0,
+            "unbalanced quotes in {tag:?}"
+        );
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(
+                stack.pop().as_deref(),
+                Some(name.trim()),
+                "mismatched </{name}>"
+            );
+        } else if !tag.ends_with('/') {
+            let name = tag.split_whitespace().next().unwrap_or("").to_string();
+            stack.push(name);
+        }
+        rest = &rest[end + 1..];
+    }
+    assert!(rest.trim().is_empty(), "trailing text {rest:?}");
+    assert!(stack.is_empty(), "unclosed {stack:?}");
+}
+
+#[test]
+fn junit_xml_is_well_formed() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml_path = dir.path().join("out.xml");
+    let (code, _) = run(&["--junit", xml_path.to_str().unwrap(), PASSING, FAILING]);
+    assert_eq!(code, 1);
+    let xml = fs::read_to_string(&xml_path).unwrap();
+    assert_well_formed(&xml);
+    assert_eq!(xml.matches("<testsuite ").count(), 2);
+    assert!(xml.contains("tests=\"3\" failures=\"0\""), "{xml}");
+    assert!(
+        xml.contains("<testcase name=\"expects the page too early\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"name: expects the page too early,\">"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn coverage_table_and_json() {
+    let (code, out) = run(&["--coverage", PASSING]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Coverage:\nFILE:LINE"), "{out}");
+    assert!(
+        out.contains("fixtures/unittest/gpu-rules.yaml:31  gpu-alerts  alert  InferenceLatencyHigh  never evaluated to a non-empty result"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 of 5 rules not exercised by any test"),
+        "{out}"
+    );
+
+    let (code, out) = run(&["--coverage", "--format", "json", PASSING]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["coverage"]["rules"], 5);
+    assert_eq!(
+        v["coverage"]["uncovered"][0]["rule"],
+        "InferenceLatencyHigh"
+    );
+    assert_eq!(v["files"][0]["passed"], true);
+}
