@@ -1,5 +1,6 @@
 //! Integration tests: one binary (ARCHITECTURE.md "Layout").
 
+mod alertmanager_conformance;
 mod bad_input;
 mod cli;
 mod corpus_real;
