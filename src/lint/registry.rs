@@ -11,6 +11,17 @@ pub static LINTS: &[&dyn Lint] = &[
     &super::rules::inverted_gpu_memory_ratio::InvertedGpuMemoryRatio,
     &super::alertmanager::route_shadowed::RouteShadowed,
     &super::alertmanager::group_wait_zero::GroupWaitZero,
+    &super::alertmanager::deprecated_matcher_syntax::DeprecatedMatcherSyntax,
+    &super::alertmanager::placeholder_secret::PlaceholderSecret,
+    &super::alertmanager::plaintext_secret::PlaintextSecret,
+    &super::alertmanager::group_interval_too_short::GroupIntervalTooShort,
+    &super::alertmanager::repeat_interval_below_group_interval::RepeatIntervalBelowGroupInterval,
+    &super::alertmanager::unused_receiver::UnusedReceiver,
+    &super::alertmanager::inhibit_rule_without_equal::InhibitRuleWithoutEqual,
+    &super::alertmanager::inhibit_rule_self_match::InhibitRuleSelfMatch,
+    &super::alertmanager::relative_secret_file_path::RelativeSecretFilePath,
+    &super::alertmanager::null_receiver_inherits::NullReceiverInherits,
+    &super::alertmanager::global_http_config_credentials::GlobalHttpConfigCredentials,
 ];
 
 /// Lints reported by the loader and the CLI (ML9xx).

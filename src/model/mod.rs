@@ -5,7 +5,7 @@
 pub mod alertmanager;
 pub mod duration;
 pub mod load;
-mod reader;
+pub(crate) mod reader;
 pub mod rules;
 pub mod unittest;
 

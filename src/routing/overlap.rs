@@ -1,5 +1,6 @@
 //! Reasoning over sets of matchers: does every alert matched by one route
-//! also match another? Used by `route-shadowed`.
+//! also match another (`route-shadowed`)? Can one alert match two sets at
+//! once (`inhibit-rule-self-match`)?
 //!
 //! Semantics as Alertmanager 0.34: matchers of a route are ANDed; an absent
 //! label has the value ""; regexes are anchored. The check is sound (it never
@@ -22,6 +23,41 @@ pub fn covers(broad: &[&Matcher], narrow: &[&Matcher]) -> bool {
         }
         on_label.iter().any(|n| implies(n, m))
     })
+}
+
+/// A label set matching every matcher of `a` and of `b`, if one is found.
+///
+/// Sound for "they can overlap": a returned label set does match both (an
+/// absent label is `""` and is left out of the result). Values tried per
+/// label: the matchers' literal values and literal alternatives, `""` and a
+/// value none of them names; `None` means no such witness was found (the
+/// sets may still overlap through a value only a complex regex names).
+pub fn common_witness(a: &[&Matcher], b: &[&Matcher]) -> Option<Vec<(String, String)>> {
+    let all: Vec<&Matcher> = a.iter().chain(b).copied().collect();
+    let mut names: Vec<&str> = all.iter().map(|m| m.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut out = Vec::new();
+    for name in names {
+        let on: Vec<&Matcher> = all.iter().copied().filter(|m| m.name == name).collect();
+        let mut candidates: Vec<String> = vec![String::new()];
+        for m in &on {
+            match m.op {
+                MatchType::Equal | MatchType::NotEqual => candidates.push(m.value.clone()),
+                MatchType::Regexp | MatchType::NotRegexp => {
+                    candidates.extend(literal_alternatives(&m.value).unwrap_or_default())
+                }
+            }
+        }
+        candidates.push("mlalert-other-value".into());
+        let v = candidates
+            .into_iter()
+            .find(|c| on.iter().all(|m| m.matches(c)))?;
+        if !v.is_empty() {
+            out.push((name.to_string(), v));
+        }
+    }
+    Some(out)
 }
 
 /// True when a matcher matches every string.
@@ -134,6 +170,21 @@ mod tests {
         assert!(!cov(&["team=~\"ml.*\""], &["team=~\"m.*\""]));
         assert!(!cov(&["team!=infra"], &["team!=ml"]));
         assert!(cov(&["team!=infra"], &["team!~\"infra|ops\""]));
+    }
+
+    #[test]
+    fn witnesses() {
+        let w = |a: &[&str], b: &[&str]| {
+            let (a, b) = (ms(a), ms(b));
+            common_witness(&a.iter().collect::<Vec<_>>(), &b.iter().collect::<Vec<_>>())
+        };
+        assert_eq!(
+            w(&["severity=~\"critical|warning\""], &["severity=warning"]),
+            Some(vec![("severity".into(), "warning".into())])
+        );
+        assert_eq!(w(&["severity=critical"], &["severity=warning"]), None);
+        assert!(w(&["severity=critical"], &["team!=ml"]).is_some());
+        assert_eq!(w(&["severity=critical"], &["severity!~\"crit.*\""]), None);
     }
 
     #[test]

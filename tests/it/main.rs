@@ -1,6 +1,7 @@
 //! Integration tests: one binary (ARCHITECTURE.md "Layout").
 
 mod adoption;
+mod alertmanager_conformance;
 mod bad_input;
 mod cli;
 mod corpus_real;

@@ -2,9 +2,15 @@
 //! config package reads it, with the position of every value.
 //!
 //! Integration configs (`slack_configs`, …) are kept as YAML nodes for the
-//! lints that read them; their fields are not validated here.
+//! lints that read them; they are validated in [`receivers`], time
+//! intervals in [`timeintervals`].
 
-use crate::routing::matcher::{MatchType, Matcher, ParserMode, parse_matchers};
+pub mod receivers;
+pub(crate) mod timeintervals;
+
+use crate::routing::matcher::{
+    MatchType, Matcher, ParserMode, is_valid_label_name, parse_matchers_fallback,
+};
 use crate::source::Span;
 use crate::yaml::Node;
 
@@ -23,6 +29,8 @@ pub struct AmConfig {
     pub inhibit_rules: Vec<InhibitRule>,
     /// Names of `time_intervals` and `mute_time_intervals`.
     pub time_intervals: Vec<Spanned<String>>,
+    /// Names defined under the deprecated `mute_time_intervals` (also in `time_intervals` above).
+    pub mute_time_interval_names: Vec<Spanned<String>>,
     /// `templates` globs.
     pub templates: Vec<Spanned<String>>,
     /// The `global` section, as YAML.
@@ -51,6 +59,10 @@ pub struct SpannedMatcher {
     pub span: Span,
     /// Which field.
     pub source: MatcherSource,
+    /// For `matchers:` entries: only Alertmanager's classic parser accepts
+    /// the entry (the fallback mode used it and logged a warning), or both
+    /// parsers accept it with different results.
+    pub classic_only: bool,
 }
 
 /// A node of the routing tree. Unset fields inherit from the parent.
@@ -58,6 +70,10 @@ pub struct SpannedMatcher {
 pub struct Route {
     /// `receiver`.
     pub receiver: Option<Spanned<String>>,
+    /// Where `receiver:` is written as a YAML null (`receiver: null`, `~`
+    /// or empty): Alertmanager reads it as unset, so the route inherits
+    /// its parent's receiver.
+    pub receiver_null: Option<Span>,
     /// `group_by` (`...` means all labels).
     pub group_by: Option<Vec<Spanned<String>>>,
     /// `continue` (YAML 1.1 booleans as Alertmanager's go-yaml v2 reads them).
@@ -110,6 +126,8 @@ pub struct InhibitRule {
     pub target: Vec<SpannedMatcher>,
     /// `equal`.
     pub equal: Vec<Spanned<String>>,
+    /// Where `equal:` is written, if it is.
+    pub equal_span: Option<Span>,
     /// False when a matcher did not parse.
     pub complete: bool,
     /// The rule's span.
@@ -125,6 +143,7 @@ const TOP_FIELDS: &[&str] = &[
     "mute_time_intervals",
     "templates",
     "tracing",
+    "event_recorder",
 ];
 const ROUTE_FIELDS: &[&str] = &[
     "receiver",
@@ -139,6 +158,7 @@ const ROUTE_FIELDS: &[&str] = &[
     "mute_time_intervals",
     "active_time_intervals",
     "routes",
+    "labels",
 ];
 /// Integration config lists a receiver may hold (Alertmanager 0.34).
 pub const INTEGRATIONS: &[&str] = &[
@@ -162,6 +182,7 @@ pub const INTEGRATIONS: &[&str] = &[
     "wechat_configs",
 ];
 const INHIBIT_FIELDS: &[&str] = &[
+    "name",
     "source_match",
     "source_match_re",
     "source_matchers",
@@ -171,14 +192,15 @@ const INHIBIT_FIELDS: &[&str] = &[
     "equal",
 ];
 
-/// Reads an Alertmanager config and checks what Alertmanager refuses to load
-/// at this level (unknown keys, durations, root route, undefined receivers).
+/// Reads an Alertmanager config and checks everything Alertmanager 0.34
+/// refuses to load, reporting every error (not only the first).
 pub(crate) fn read_config(root: &Node, errs: &mut Errors) -> AmConfig {
     let mut cfg = AmConfig {
         route: None,
         receivers: Vec::new(),
         inhibit_rules: Vec::new(),
         time_intervals: Vec::new(),
+        mute_time_interval_names: Vec::new(),
         templates: Vec::new(),
         global: None,
         span: root.span,
@@ -186,46 +208,78 @@ pub(crate) fn read_config(root: &Node, errs: &mut Errors) -> AmConfig {
     let Some(fields) = reader::fields(root, "config.Config", TOP_FIELDS, &[], errs) else {
         return cfg;
     };
+    // `global` first: receivers fall back to it.
+    let global = match fields.iter().find(|(k, _, _)| *k == "global") {
+        Some((_, _, v)) => {
+            cfg.global = Some((*v).clone());
+            receivers::read_global(v, errs)
+        }
+        None => receivers::GlobalSet::default(),
+    };
     for (key, _, v) in &fields {
         match *key {
-            "global" => cfg.global = Some((*v).clone()),
             "route" => cfg.route = read_route(v, errs),
-            "receivers" => cfg.receivers = read_list(v, "receivers", errs, read_receiver),
+            "receivers" => {
+                cfg.receivers = read_list(v, "receivers", errs, |n, e| read_receiver(n, &global, e))
+            }
             "inhibit_rules" => {
                 cfg.inhibit_rules = read_list(v, "inhibit_rules", errs, read_inhibit)
             }
-            "time_intervals" | "mute_time_intervals" => {
-                cfg.time_intervals.extend(read_list(v, key, errs, |n, e| {
-                    n.get("name").and_then(|x| reader::string(x, "name", e))
-                }))
+            "mute_time_intervals" => {
+                let names = read_list(v, key, errs, |n, e| timeintervals::read_entry(n, true, e));
+                for (i, n) in names.iter().enumerate() {
+                    if names[..i].iter().any(|x| x.value == n.value) {
+                        errs.report(
+                            n.span,
+                            format!("mute time interval {:?} is not unique", n.value),
+                        );
+                    }
+                }
+                cfg.mute_time_interval_names = names;
+            }
+            "time_intervals" => {
+                cfg.time_intervals =
+                    read_list(v, key, errs, |n, e| timeintervals::read_entry(n, false, e))
             }
             "templates" => cfg.templates = reader::strings(v, "templates", errs),
             _ => {}
         }
     }
+    // Time intervals: the deprecated list first, as Alertmanager reads them.
+    let mut seen: Vec<Spanned<String>> = cfg.mute_time_interval_names.clone();
+    dedup_names(&mut seen);
+    for t in &cfg.time_intervals {
+        if seen.iter().any(|x| x.value == t.value) {
+            errs.report(t.span, format!("time interval {:?} is not unique", t.value));
+        } else {
+            seen.push(t.clone());
+        }
+    }
+    cfg.time_intervals = seen;
     for (i, r) in cfg.receivers.iter().enumerate() {
         if let Some(first) = cfg.receivers[..i]
             .iter()
             .find(|x| x.name.value == r.name.value)
         {
             let line = errs.line(first.name.span);
-            errs.report(
+            errs.report_help(
                 r.name.span,
-                format!(
-                    "notification config name {:?} is not unique (first at line {line})",
-                    r.name.value
-                ),
+                format!("notification config name {:?} is not unique", r.name.value),
+                format!("the first receiver with this name is at line {line}; rename one of them"),
             );
         }
     }
     match &cfg.route {
-        None if root.get("route").is_none() && !cfg.receivers.is_empty() => {
-            errs.report(root.span, "no route provided in config");
+        None if root.get("route").is_none() => {
+            errs.report(root.span, "no routes provided");
         }
         None => {}
         Some(route) => {
             if route.receiver.is_none() {
-                errs.report(route.span, "root route must specify a default receiver");
+                errs.report(
+                    route.receiver_null.unwrap_or(route.span),
+                    "root route must specify a default receiver",
+                );
             }
             if let Some(m) = route.matchers.first() {
                 errs.report(m.span, "root route must not have any matchers");
@@ -248,6 +302,16 @@ pub(crate) fn read_config(root: &Node, errs: &mut Errors) -> AmConfig {
         }
     }
     cfg
+}
+
+fn dedup_names(names: &mut Vec<Spanned<String>>) {
+    let mut out: Vec<Spanned<String>> = Vec::with_capacity(names.len());
+    for n in names.drain(..) {
+        if !out.iter().any(|x| x.value == n.value) {
+            out.push(n);
+        }
+    }
+    *names = out;
 }
 
 fn check_route_refs(
@@ -302,10 +366,16 @@ fn read_list<T>(
     }
 }
 
+/// `model.LabelNameRE`: `^[a-zA-Z_][a-zA-Z0-9_]*$` (used for `match` keys and route labels).
+fn is_legacy_label_name(name: &str) -> bool {
+    is_valid_label_name(name, ParserMode::Classic)
+}
+
 fn read_route(node: &Node, errs: &mut Errors) -> Option<Route> {
     let fields = reader::fields(node, "config.Route", ROUTE_FIELDS, &[], errs)?;
     let mut route = Route {
         receiver: None,
+        receiver_null: None,
         group_by: None,
         continue_: None,
         matchers: Vec::new(),
@@ -321,11 +391,30 @@ fn read_route(node: &Node, errs: &mut Errors) -> Option<Route> {
     for (key, _, v) in &fields {
         match *key {
             "receiver" => {
+                if v.is_null() {
+                    route.receiver_null = Some(v.span);
+                }
                 route.receiver = reader::string(v, "receiver", errs).filter(|s| !s.value.is_empty())
             }
             "group_by" => {
                 let g = reader::strings(v, "group_by", errs);
-                if g.len() > 1 && g.iter().any(|x| x.value == "...") {
+                let mut labels: Vec<&Spanned<String>> = Vec::new();
+                for l in g.iter().filter(|l| l.value != "...") {
+                    if !is_valid_label_name(&l.value, ParserMode::Fallback) {
+                        errs.report(
+                            l.span,
+                            format!("invalid label name {:?} in group_by list", l.value),
+                        );
+                    } else if labels.iter().any(|x| x.value == l.value) {
+                        errs.report(
+                            l.span,
+                            format!("duplicated label {:?} in group_by", l.value),
+                        );
+                    } else {
+                        labels.push(l);
+                    }
+                }
+                if g.iter().any(|x| x.value == "...") && g.iter().any(|x| x.value != "...") {
                     errs.report(
                         v.span,
                         "cannot have wildcard group_by (`...`) and other labels at the same time",
@@ -361,6 +450,16 @@ fn read_route(node: &Node, errs: &mut Errors) -> Option<Route> {
                 route.active_time_intervals = reader::strings(v, "active_time_intervals", errs)
             }
             "routes" => route.routes = read_list(v, "routes", errs, read_route),
+            "labels" => {
+                for kv in reader::key_values(v, "labels", errs) {
+                    if !is_legacy_label_name(&kv.key.value) {
+                        errs.report(
+                            kv.key.span,
+                            format!("invalid label name {:?} in route labels", kv.key.value),
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -388,17 +487,31 @@ fn read_match_map(
     let mut ok = true;
     for kv in reader::key_values(node, what, errs) {
         let span = Span::new(kv.key.span.start, kv.value.span.end.max(kv.key.span.end));
+        if !is_legacy_label_name(&kv.key.value) {
+            errs.report(
+                kv.key.span,
+                format!("invalid label name {:?}", kv.key.value),
+            );
+            ok = false;
+            continue;
+        }
+        if regex && node.get(&kv.key.value).is_some_and(Node::is_null) {
+            errs.report(
+                kv.value.span,
+                format!("invalid regexp value for {:?}", kv.key.value),
+            );
+            ok = false;
+            continue;
+        }
         match Matcher::new(&kv.key.value, op, &kv.value.value) {
             Ok(matcher) => out.push(SpannedMatcher {
                 matcher,
                 span,
                 source,
+                classic_only: false,
             }),
             Err(e) => {
-                errs.report(
-                    kv.value.span,
-                    format!("invalid {what} {:?}: {}", kv.key.value, e.message),
-                );
+                errs.report(kv.value.span, e.message);
                 ok = false;
             }
         }
@@ -426,12 +539,16 @@ fn read_matchers(node: &Node, out: &mut Vec<SpannedMatcher>, errs: &mut Errors) 
             ok = false;
             continue;
         };
-        match parse_matchers(&t.value, ParserMode::Fallback) {
-            Ok(ms) => out.extend(ms.into_iter().map(|matcher| SpannedMatcher {
-                matcher,
-                span: t.span,
-                source: MatcherSource::Matchers,
-            })),
+        match parse_matchers_fallback(&t.value) {
+            Ok((ms, outcome)) => {
+                let classic_only = outcome.used_classic();
+                out.extend(ms.into_iter().map(|matcher| SpannedMatcher {
+                    matcher,
+                    span: t.span,
+                    source: MatcherSource::Matchers,
+                    classic_only,
+                }))
+            }
             Err(e) => {
                 let span = match &e.offset {
                     Some(r) => t.sub_span(r.start, r.end),
@@ -448,25 +565,48 @@ fn read_matchers(node: &Node, out: &mut Vec<SpannedMatcher>, errs: &mut Errors) 
     ok
 }
 
-fn read_receiver(node: &Node, errs: &mut Errors) -> Option<Receiver> {
-    let mut known = vec!["name"];
+fn read_receiver(
+    node: &Node,
+    global: &receivers::GlobalSet,
+    errs: &mut Errors,
+) -> Option<Receiver> {
+    let mut known = vec!["name", "labels"];
     known.extend_from_slice(INTEGRATIONS);
     let fields = reader::fields(node, "config.Receiver", &known, &[], errs)?;
     let mut name = None;
     let mut integrations = Vec::new();
+    let mut labels = Vec::new();
     for (key, _, v) in &fields {
         if *key == "name" {
             name = reader::string(v, "name", errs);
+        } else if *key == "labels" {
+            labels = reader::key_values(v, "labels", errs);
         } else if !v.is_null() {
+            if let Some(ty) = receivers::integration_type(key) {
+                receivers::check_integration_list(ty, v, global, errs);
+            }
             integrations.push((key.to_string(), (*v).clone()));
         }
     }
     match name.filter(|n| !n.value.is_empty()) {
-        Some(name) => Some(Receiver {
-            name,
-            integrations,
-            span: node.span,
-        }),
+        Some(name) => {
+            if let Some(kv) = labels.iter().find(|kv| kv.key.value == "name")
+                && kv.value.value != name.value
+            {
+                errs.report(
+                    kv.value.span,
+                    format!(
+                        "receiver label \"name\" must match receiver name {:?}, got {:?}",
+                        name.value, kv.value.value
+                    ),
+                );
+            }
+            Some(Receiver {
+                name,
+                integrations,
+                span: node.span,
+            })
+        }
         None => {
             errs.report(node.span, "missing name in receiver");
             None
@@ -480,10 +620,11 @@ fn read_inhibit(node: &Node, errs: &mut Errors) -> Option<InhibitRule> {
         source: Vec::new(),
         target: Vec::new(),
         equal: Vec::new(),
+        equal_span: None,
         span: node.span,
         complete: true,
     };
-    for (key, _, v) in &fields {
+    for (key, k, v) in &fields {
         match *key {
             "source_match" => rule.complete &= read_match_map(v, false, &mut rule.source, errs),
             "source_match_re" => rule.complete &= read_match_map(v, true, &mut rule.source, errs),
@@ -491,7 +632,21 @@ fn read_inhibit(node: &Node, errs: &mut Errors) -> Option<InhibitRule> {
             "target_match" => rule.complete &= read_match_map(v, false, &mut rule.target, errs),
             "target_match_re" => rule.complete &= read_match_map(v, true, &mut rule.target, errs),
             "target_matchers" => rule.complete &= read_matchers(v, &mut rule.target, errs),
-            "equal" => rule.equal = reader::strings(v, "equal", errs),
+            "equal" => {
+                rule.equal_span = Some(k.span);
+                rule.equal = reader::strings(v, "equal", errs);
+                for l in &rule.equal {
+                    if !is_valid_label_name(&l.value, ParserMode::Fallback) {
+                        errs.report(
+                            l.span,
+                            format!("invalid label name {:?} in equal list", l.value),
+                        );
+                    }
+                }
+            }
+            "name" => {
+                reader::string(v, "name", errs);
+            }
             _ => {}
         }
     }

@@ -1,0 +1,86 @@
+//! `null-receiver-inherits` (ML312): `receiver: null` (or `~`, or nothing)
+//! on a child route is a YAML null: Alertmanager reads it as "unset", so the
+//! route inherits its parent's receiver. It is not the receiver named
+//! `"null"` that many configs define to drop alerts.
+
+use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::model::alertmanager::Route;
+
+/// Metadata of `null-receiver-inherits`.
+pub static META: LintMeta = LintMeta {
+    code: "ML312",
+    name: "null-receiver-inherits",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    summary: "`receiver: null` is a YAML null: the route inherits its parent's receiver",
+};
+
+/// The `null-receiver-inherits` lint.
+pub struct NullReceiverInherits;
+
+impl Lint for NullReceiverInherits {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+        let Some(root) = &cx.am.route else { return };
+        let has_null = cx.am.receivers.iter().any(|r| r.name.value == "null");
+        let parent = root.receiver.as_ref().map(|r| r.value.as_str());
+        for child in &root.routes {
+            visit(child, parent, has_null, cx, out);
+        }
+    }
+}
+
+fn visit(
+    route: &Route,
+    parent: Option<&str>,
+    has_null: bool,
+    cx: &AmCtx,
+    out: &mut Vec<Diagnostic>,
+) {
+    let own = route.receiver.as_ref().map(|r| r.value.as_str());
+    if let Some(span) = route.receiver_null {
+        let inherited = parent
+            .map(|p| format!("its parent's receiver {p:?}"))
+            .unwrap_or_else(|| "its parent's receiver".into());
+        let named = if has_null {
+            " (the receiver named \"null\" defined in this config is not used here)"
+        } else {
+            ""
+        };
+        out.push(
+            Diagnostic::new(
+                &META,
+                cx.file,
+                span,
+                format!("`receiver: null` is a YAML null, so this route sends to {inherited}{named}"),
+            )
+            .with_help("quote it (`receiver: 'null'`) to send to a receiver named \"null\", or remove the line to inherit on purpose"),
+        );
+    }
+    let effective = own.or(parent);
+    for child in &route.routes {
+        visit(child, effective, has_null, cx, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    #[test]
+    fn flags_unquoted_null() {
+        let y = "route:\n  receiver: pager\n  routes:\n  - matchers: [severity=info]\n    receiver: null\n  - matchers: [severity=none]\n    receiver: ~\nreceivers:\n- name: pager\n- name: 'null'\n";
+        let d = run_on("ML312", y);
+        assert_eq!(d.len(), 2);
+        assert!(d[0].message.contains("\"pager\""));
+    }
+
+    #[test]
+    fn passes_quoted_null() {
+        let y = "route:\n  receiver: pager\n  routes:\n  - matchers: [severity=info]\n    receiver: 'null'\nreceivers:\n- name: pager\n- name: 'null'\n";
+        assert!(run_on("ML312", y).is_empty());
+    }
+}

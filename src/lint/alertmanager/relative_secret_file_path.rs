@@ -1,0 +1,69 @@
+//! `relative-secret-file-path` (ML311): a notifier `*_file` path that is
+//! relative. Alertmanager resolves `templates` and `http_config` files
+//! against the config file's folder, but not the notifiers' own `*_file`
+//! fields (`api_url_file`, `routing_key_file`, `smtp_auth_password_file`,
+//! …): those are opened relative to Alertmanager's working directory.
+
+use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::model::alertmanager::receivers::secret_fields;
+
+/// Metadata of `relative-secret-file-path`.
+pub static META: LintMeta = LintMeta {
+    code: "ML311",
+    name: "relative-secret-file-path",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    summary: "a notifier `*_file` path is relative to Alertmanager's working directory, not the config's",
+};
+
+/// The `relative-secret-file-path` lint.
+pub struct RelativeSecretFilePath;
+
+impl Lint for RelativeSecretFilePath {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+        for f in secret_fields(cx.am.global.as_ref(), &cx.am.receivers) {
+            if !f.is_file || f.in_http_config {
+                continue;
+            }
+            let Some((path, span)) = &f.value else {
+                continue;
+            };
+            if path.is_empty() || path.starts_with('/') || path.contains("{{") {
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    &META,
+                    cx.file,
+                    *span,
+                    format!(
+                        "`{}` of {} is the relative path {path:?}: Alertmanager opens it from its working directory, not from the config file's folder",
+                        f.key, f.owner
+                    ),
+                )
+                .with_help("use an absolute path (e.g. where the secret is mounted: `/etc/alertmanager/secrets/...`)"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    #[test]
+    fn flags_relative_notifier_file() {
+        let y = "global:\n  smtp_auth_password_file: secrets/smtp\nroute:\n  receiver: a\nreceivers:\n- name: a\n  pagerduty_configs:\n  - routing_key_file: ./pd-key\n";
+        assert_eq!(run_on("ML311", y).len(), 2);
+    }
+
+    #[test]
+    fn passes_absolute_and_http_config() {
+        let y = "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url_file: /etc/am/url\n    http_config:\n      authorization:\n        credentials_file: token\n";
+        assert!(run_on("ML311", y).is_empty());
+    }
+}
