@@ -6,6 +6,7 @@ mod explain;
 mod lint;
 mod lints;
 pub mod pages;
+mod routes;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -45,6 +46,12 @@ pub enum Command {
     Explain {
         /// A lint code (ML101) or name (missing-for).
         lint: String,
+    },
+    /// The Alertmanager routing tree: show it, test label sets, route every alert rule.
+    Routes {
+        /// What to do.
+        #[command(subcommand)]
+        command: routes::RoutesCommand,
     },
 }
 
@@ -115,5 +122,6 @@ where
         Command::Lint(a) => lint::run(&a),
         Command::Lints { format } => lints::run(format),
         Command::Explain { lint } => explain::run(&lint),
+        Command::Routes { command } => routes::run(&command),
     }
 }

@@ -11,6 +11,13 @@ pub static LINTS: &[&dyn Lint] = &[
     &super::rules::inverted_gpu_memory_ratio::InvertedGpuMemoryRatio,
     &super::alertmanager::route_shadowed::RouteShadowed,
     &super::alertmanager::group_wait_zero::GroupWaitZero,
+    &super::project::alert_unrouted::AlertUnrouted,
+    &super::project::alert_swallowed::AlertSwallowed,
+    &super::project::route_unused::RouteUnused,
+    &super::project::receiver_unreachable::ReceiverUnreachable,
+    &super::project::inhibit_rule_dead::InhibitRuleDead,
+    &super::project::inhibit_mutes_critical::InhibitMutesCritical,
+    &super::project::group_by_label_missing::GroupByLabelMissing,
 ];
 
 /// Lints reported by the loader and the CLI (ML9xx).

@@ -6,6 +6,8 @@ mod corpus_real;
 mod docs;
 mod matchers_conformance;
 mod promqltest;
+mod routes_cli;
+mod routing_conformance;
 mod rulefmt_conformance;
 mod snapshots;
 
