@@ -54,6 +54,22 @@ pub fn run(args: &LintArgs) -> u8 {
         diags.extend(c.diags);
         failed |= c.failed;
     }
+    // Whole-project passes (rules ↔ Alertmanager configs), once.
+    let project: Vec<lint::ProjectFile> = files
+        .iter()
+        .zip(&loaded)
+        .enumerate()
+        .filter_map(|(file, (source, l))| {
+            l.as_ref().map(|loaded| lint::ProjectFile {
+                file,
+                source,
+                loaded,
+            })
+        })
+        .collect();
+    diags.extend(lint::check_project(&lint::ProjectCtx::new(
+        project, &config,
+    )));
     // Suppression comments apply after every pass, project-wide ones included.
     for (id, (source, l)) in files.iter().zip(&loaded).enumerate() {
         if let Some(l) = l {

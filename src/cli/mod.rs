@@ -6,6 +6,7 @@ mod explain;
 mod lint;
 mod lints;
 pub mod pages;
+mod routes;
 mod test;
 
 use std::ffi::OsString;
@@ -58,6 +59,12 @@ pub enum Command {
     Man,
     /// Run promtool-compatible rule unit tests.
     Test(TestArgs),
+    /// The Alertmanager routing tree: show it, test label sets, route every alert rule.
+    Routes {
+        /// What to do.
+        #[command(subcommand)]
+        command: routes::RoutesCommand,
+    },
 }
 
 /// Arguments of `mlalert lint`.
@@ -164,5 +171,6 @@ where
             }
         }
         Command::Test(a) => test::run(&a),
+        Command::Routes { command } => routes::run(&command),
     }
 }

@@ -6,6 +6,7 @@ pub mod alertmanager;
 pub mod baseline;
 mod diagnostic;
 pub mod input;
+pub mod project;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
@@ -44,6 +45,45 @@ pub struct AmCtx<'a> {
     pub config: &'a Config,
 }
 
+/// One loaded file of the run, as project lints see it.
+pub struct ProjectFile<'a> {
+    /// The file's id in the run.
+    pub file: FileId,
+    /// The file.
+    pub source: &'a SourceFile,
+    /// Its rule files and Alertmanager configs.
+    pub loaded: &'a LoadedFile,
+}
+
+/// What a project lint sees: every loaded file of the run (rule files and
+/// Alertmanager configs with their file ids), once, after the per-file pass.
+pub struct ProjectCtx<'a> {
+    /// The files, in file-id order.
+    pub files: Vec<ProjectFile<'a>>,
+    /// Policy settings.
+    pub config: &'a Config,
+    /// Routing of every alert rule through every Alertmanager config,
+    /// computed on first use and shared by the routing lints.
+    pub(crate) routing: std::sync::OnceLock<crate::routing::project::Analysis<'a>>,
+}
+
+impl<'a> ProjectCtx<'a> {
+    /// A context over `files`.
+    pub fn new(files: Vec<ProjectFile<'a>>, config: &'a Config) -> ProjectCtx<'a> {
+        ProjectCtx {
+            files,
+            config,
+            routing: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Every alert rule routed through every Alertmanager config of the run.
+    pub fn routing(&self) -> &crate::routing::project::Analysis<'a> {
+        self.routing
+            .get_or_init(|| crate::routing::project::Analysis::new(&self.files))
+    }
+}
+
 /// A lint: metadata plus checks at the levels it cares about. Each lint
 /// lives in its own file with inline pass/fail cases and a page in `lints/`.
 pub trait Lint: Sync + Send {
@@ -55,6 +95,25 @@ pub trait Lint: Sync + Send {
 
     /// Checks one Alertmanager configuration.
     fn check_alertmanager(&self, _cx: &AmCtx, _out: &mut Vec<Diagnostic>) {}
+
+    /// Checks the whole run at once (rules ↔ Alertmanager configs, across files).
+    fn check_project(&self, _cx: &ProjectCtx, _out: &mut Vec<Diagnostic>) {}
+}
+
+/// Runs every enabled lint's project-level check once over the whole run and
+/// applies the configured severities.
+pub fn check_project(cx: &ProjectCtx) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for l in registry::LINTS
+        .iter()
+        .filter(|l| cx.config.is_enabled(l.meta()))
+    {
+        l.check_project(cx, &mut out);
+    }
+    for d in &mut out {
+        d.severity = cx.config.severity_of(d.lint);
+    }
+    out
 }
 
 /// Runs every enabled lint over one loaded file and applies the configured
@@ -142,13 +201,42 @@ pub fn lint_source(
     (loaded, diags)
 }
 
-/// Runs YAML text through the real pipeline and keeps the diagnostics of
-/// lint `code` (for inline pass/fail cases).
+/// The whole pipeline over several files: each file's lints, then the
+/// project lints over all of them (used by docs-as-tests and inline cases).
+pub fn lint_sources(sources: &[SourceFile], config: &Config) -> Vec<Diagnostic> {
+    let loaded: Vec<(LoadedFile, Vec<Diagnostic>)> = sources
+        .iter()
+        .enumerate()
+        .map(|(id, s)| lint_source(id, s, config))
+        .collect();
+    let mut out: Vec<Diagnostic> = loaded.iter().flat_map(|(_, d)| d.clone()).collect();
+    let files = sources
+        .iter()
+        .zip(&loaded)
+        .enumerate()
+        .map(|(file, (source, (loaded, _)))| ProjectFile {
+            file,
+            source,
+            loaded,
+        })
+        .collect();
+    out.extend(check_project(&ProjectCtx::new(files, config)));
+    // Suppression comments apply after every pass, project-wide ones included.
+    for (id, (source, (loaded, _))) in sources.iter().zip(&loaded).enumerate() {
+        suppress::apply(id, source, loaded, config, &mut out);
+    }
+    out
+}
+
+/// Runs YAML text through the real pipeline (per-file and project lints)
+/// and keeps the diagnostics of lint `code` (for inline pass/fail cases).
 #[cfg(test)]
 pub(crate) fn run_on(code: &str, yaml: &str) -> Vec<Diagnostic> {
     let source = SourceFile::from_text("test.yaml", yaml.to_string(), 0);
     let mut config = Config::default();
     config.enable.push(code.to_string());
-    let (_, diags) = lint_source(0, &source, &config);
-    diags.into_iter().filter(|d| d.lint.code == code).collect()
+    lint_sources(&[source], &config)
+        .into_iter()
+        .filter(|d| d.lint.code == code)
+        .collect()
 }

@@ -22,6 +22,13 @@ pub static LINTS: &[&dyn Lint] = &[
     &super::alertmanager::relative_secret_file_path::RelativeSecretFilePath,
     &super::alertmanager::null_receiver_inherits::NullReceiverInherits,
     &super::alertmanager::global_http_config_credentials::GlobalHttpConfigCredentials,
+    &super::project::alert_unrouted::AlertUnrouted,
+    &super::project::alert_swallowed::AlertSwallowed,
+    &super::project::route_unused::RouteUnused,
+    &super::project::receiver_unreachable::ReceiverUnreachable,
+    &super::project::inhibit_rule_dead::InhibitRuleDead,
+    &super::project::inhibit_mutes_critical::InhibitMutesCritical,
+    &super::project::group_by_label_missing::GroupByLabelMissing,
 ];
 
 /// Lints reported by the loader and the CLI (ML9xx).

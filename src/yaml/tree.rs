@@ -429,8 +429,17 @@ fn count_nodes(node: &Node) -> usize {
     }
 }
 
+/// Keys whose Go type appends on every decode (Alertmanager's `Matchers`):
+/// a merged value and an explicit one both take effect.
+pub const APPENDING_KEYS: &[&str] = &["matchers", "source_matchers", "target_matchers"];
+
+/// Prefix of a merged entry kept next to an explicit one for [`APPENDING_KEYS`].
+pub const MERGED_PREFIX: &str = "<<:";
+
 /// YAML merge keys (`<<: *base`), as go-yaml resolves them: the merged
 /// mapping's entries are added unless the key is already set explicitly.
+/// For [`APPENDING_KEYS`] set both ways, the merged entry is kept too, under
+/// `<<:KEY`, because Alertmanager appends both lists.
 fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
     if !entries.iter().any(|(k, _)| is_merge_key(k)) {
         return entries;
@@ -460,6 +469,12 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
             .iter()
             .any(|(ok, _)| ok.as_scalar().map(|s| &s.value) == key.as_ref());
         if !present {
+            out.push((k, v));
+        } else if let Some(name) = key.filter(|k| APPENDING_KEYS.contains(&k.as_str())) {
+            let mut k = k;
+            if let Kind::Scalar(s) = &mut k.kind {
+                s.value = format!("{MERGED_PREFIX}{name}");
+            }
             out.push((k, v));
         }
     }

@@ -10,6 +10,8 @@ mod formats;
 mod matchers_conformance;
 mod promqltest;
 mod promtool_unittest;
+mod routes_cli;
+mod routing_conformance;
 mod rulefmt_conformance;
 mod snapshots;
 mod unittest_cli;

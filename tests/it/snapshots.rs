@@ -80,5 +80,5 @@ fn lint_fixture_pairs_flag_only_their_lint() {
         );
         pairs += 1;
     }
-    assert_eq!(pairs, 17);
+    assert_eq!(pairs, 24);
 }

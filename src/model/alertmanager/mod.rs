@@ -372,7 +372,9 @@ fn is_legacy_label_name(name: &str) -> bool {
 }
 
 fn read_route(node: &Node, errs: &mut Errors) -> Option<Route> {
-    let fields = reader::fields(node, "config.Route", ROUTE_FIELDS, &[], errs)?;
+    // A merged `matchers` list kept next to an explicit one (see yaml::tree).
+    let merged = ["<<:matchers".to_string()];
+    let fields = reader::fields(node, "config.Route", ROUTE_FIELDS, &merged, errs)?;
     let mut route = Route {
         receiver: None,
         receiver_null: None,
@@ -429,7 +431,10 @@ fn read_route(node: &Node, errs: &mut Errors) -> Option<Route> {
             "match_re" => {
                 route.matchers_complete &= read_match_map(v, true, &mut route.matchers, errs)
             }
-            "matchers" => route.matchers_complete &= read_matchers(v, &mut route.matchers, errs),
+            // A merged `matchers` list next to an explicit one: both apply.
+            "matchers" | "<<:matchers" => {
+                route.matchers_complete &= read_matchers(v, &mut route.matchers, errs)
+            }
             "group_wait" => route.group_wait = reader::duration(v, "group_wait", errs),
             "group_interval" => {
                 route.group_interval = reader::duration(v, "group_interval", errs);
@@ -615,7 +620,11 @@ fn read_receiver(
 }
 
 fn read_inhibit(node: &Node, errs: &mut Errors) -> Option<InhibitRule> {
-    let fields = reader::fields(node, "config.InhibitRule", INHIBIT_FIELDS, &[], errs)?;
+    let merged = [
+        "<<:source_matchers".to_string(),
+        "<<:target_matchers".to_string(),
+    ];
+    let fields = reader::fields(node, "config.InhibitRule", INHIBIT_FIELDS, &merged, errs)?;
     let mut rule = InhibitRule {
         source: Vec::new(),
         target: Vec::new(),
@@ -628,10 +637,14 @@ fn read_inhibit(node: &Node, errs: &mut Errors) -> Option<InhibitRule> {
         match *key {
             "source_match" => rule.complete &= read_match_map(v, false, &mut rule.source, errs),
             "source_match_re" => rule.complete &= read_match_map(v, true, &mut rule.source, errs),
-            "source_matchers" => rule.complete &= read_matchers(v, &mut rule.source, errs),
+            "source_matchers" | "<<:source_matchers" => {
+                rule.complete &= read_matchers(v, &mut rule.source, errs)
+            }
             "target_match" => rule.complete &= read_match_map(v, false, &mut rule.target, errs),
             "target_match_re" => rule.complete &= read_match_map(v, true, &mut rule.target, errs),
-            "target_matchers" => rule.complete &= read_matchers(v, &mut rule.target, errs),
+            "target_matchers" | "<<:target_matchers" => {
+                rule.complete &= read_matchers(v, &mut rule.target, errs)
+            }
             "equal" => {
                 rule.equal_span = Some(k.span);
                 rule.equal = reader::strings(v, "equal", errs);

@@ -1,0 +1,146 @@
+//! `alert-swallowed` (ML402): an alert matches a later route written for it
+//! (one that matches on a label of the alert other than its severity), but an
+//! earlier sibling without `continue: true` takes it first, so the later
+//! route and its receiver never see it.
+//!
+//! A later route that the earlier one shadows for *every* alert is
+//! `route-shadowed` (ML301); this lint reports the alerts that fall into a
+//! partial overlap.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::routing::alerts::choice_text;
+use crate::routing::matcher::MatchType;
+use crate::routing::overlap::{covers, is_universal};
+use crate::routing::tree::Tree;
+
+use super::{label, receivers};
+
+/// Metadata of `alert-swallowed`.
+pub static META: LintMeta = LintMeta {
+    code: "ML402",
+    name: "alert-swallowed",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    summary: "an earlier sibling route without `continue` takes an alert a later route was written for",
+};
+
+/// Labels that classify urgency rather than say whose an alert is.
+const GENERIC: &[&str] = &["severity", "priority", "urgency"];
+
+/// The `alert-swallowed` lint.
+pub struct AlertSwallowed;
+
+/// Whether route `later` is written for alerts like this one: it matches on
+/// a non-severity label with a positive matcher the earlier route does not have.
+fn written_for(tree: &Tree, earlier: usize, later: usize) -> bool {
+    let e = &tree.nodes[earlier];
+    tree.nodes[later].matchers.iter().any(|(m, _)| {
+        matches!(m.op, MatchType::Equal | MatchType::Regexp)
+            && !m.value.is_empty()
+            && !is_universal(m)
+            && !GENERIC.contains(&m.name.as_str())
+            && !e.matchers.iter().any(|(x, _)| x.name == m.name)
+    })
+}
+
+fn shadowed(tree: &Tree, earlier: usize, later: usize) -> bool {
+    let b: Vec<_> = tree.nodes[earlier].matchers.iter().map(|m| &m.0).collect();
+    let n: Vec<_> = tree.nodes[later].matchers.iter().map(|m| &m.0).collect();
+    covers(&b, &n)
+}
+
+impl Lint for AlertSwallowed {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+        let an = cx.routing();
+        for c in &an.configs {
+            let tree = &c.tree;
+            for (alert, routed) in an.alerts.iter().zip(&c.routed) {
+                let mut seen: Vec<(usize, usize)> = Vec::new();
+                for (sc, t) in &routed.likely {
+                    for &(earlier, later) in &t.swallowed {
+                        if seen.contains(&(earlier, later))
+                            || !written_for(tree, earlier, later)
+                            || shadowed(tree, earlier, later)
+                        {
+                            continue;
+                        }
+                        seen.push((earlier, later));
+                        let missed = tree.match_from(later, &sc.get());
+                        let when = if sc.choices.is_empty() {
+                            String::new()
+                        } else {
+                            let c: Vec<String> =
+                                sc.choices.iter().map(|(n, v)| choice_text(n, v)).collect();
+                            format!(" (when {})", c.join(", "))
+                        };
+                        let d = Diagnostic::new(
+                            &META,
+                            alert.file,
+                            alert.rule.name.span,
+                            format!(
+                                "alert `{}` matches {} but {} takes it first{when}: it reaches {} and never {}",
+                                alert.name(),
+                                tree.describe(later),
+                                tree.describe(earlier),
+                                receivers(tree, &t.finals),
+                                receivers(tree, &missed),
+                            ),
+                        )
+                        .with_help("add `continue: true` to the earlier route, or move the later route before it");
+                        let d = label(
+                            d,
+                            c.file,
+                            tree.nodes[earlier].head(),
+                            "this route takes the alert (no `continue: true`)",
+                        );
+                        out.push(label(
+                            d,
+                            c.file,
+                            tree.nodes[later].head(),
+                            "this route never sees it",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    const RULES: &str = "groups:\n- name: g\n  rules:\n  - alert: GpuHot\n    expr: sum by (gpu) (t) > 85\n    for: 5m\n    labels: {severity: critical, team: ml}\n";
+    const RECEIVERS: &str = "receivers:\n- name: default\n- name: pager\n- name: ml\n";
+
+    #[test]
+    fn team_route_after_a_severity_route() {
+        let y = format!(
+            "{RULES}---\nroute:\n  receiver: default\n  routes:\n  - matchers: [severity=critical]\n    receiver: pager\n  - matchers: [team=ml]\n    receiver: ml\n{RECEIVERS}"
+        );
+        let d = run_on("ML402", &y);
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message.contains("reaches \"pager\" and never \"ml\""),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(d[0].labels.len(), 2);
+    }
+
+    #[test]
+    fn continue_order_and_generic_later_routes_pass() {
+        for routes in [
+            "  - matchers: [severity=critical]\n    receiver: pager\n    continue: true\n  - matchers: [team=ml]\n    receiver: ml\n",
+            "  - matchers: [team=ml]\n    receiver: ml\n  - matchers: [severity=critical]\n    receiver: pager\n",
+        ] {
+            let y =
+                format!("{RULES}---\nroute:\n  receiver: default\n  routes:\n{routes}{RECEIVERS}");
+            assert!(run_on("ML402", &y).is_empty(), "{routes}");
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! `alert-unrouted` (ML401): an alert that reaches only the root route's
+//! default receiver although the tree has specific routes, because it lacks
+//! a label those routes partition alerts by (matched with two values or
+//! more); or a `critical` alert that reaches no
+//! receiver with a paging integration while the config has one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::routing::alerts::{Know, know};
+use crate::routing::matcher::MatchType;
+use crate::routing::overlap::{is_universal, literal_alternatives};
+
+use super::label;
+
+/// Metadata of `alert-unrouted`.
+pub static META: LintMeta = LintMeta {
+    code: "ML401",
+    name: "alert-unrouted",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    summary: "an alert reaches only the default receiver, or a critical alert reaches no pager",
+};
+
+/// The `alert-unrouted` lint.
+pub struct AlertUnrouted;
+
+impl Lint for AlertUnrouted {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+        let an = cx.routing();
+        for c in &an.configs {
+            let tree = &c.tree;
+            let root = tree.root();
+            // Labels the root's children partition alerts by: matched
+            // positively with two values or more (`team`, not a lone
+            // `severity="critical"` filter).
+            let mut values: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+            for (m, _) in root
+                .children
+                .iter()
+                .flat_map(|&i| tree.nodes[i].matchers.iter())
+            {
+                if !matches!(m.op, MatchType::Equal | MatchType::Regexp)
+                    || m.value.is_empty()
+                    || is_universal(m)
+                {
+                    continue;
+                }
+                let e = values.entry(m.name.as_str()).or_default();
+                match (m.op, literal_alternatives(&m.value)) {
+                    (MatchType::Equal, _) => {
+                        e.insert(m.value.clone());
+                    }
+                    (_, Some(l)) => e.extend(l),
+                    // A pattern stands for several values.
+                    (_, None) => {
+                        e.insert(format!("/{}/", m.value));
+                        e.insert(format!("/{}/+", m.value));
+                    }
+                }
+            }
+            let keys: BTreeSet<&str> = values
+                .iter()
+                .filter(|(_, v)| v.len() >= 2)
+                .map(|(k, _)| *k)
+                .collect();
+            for (alert, routed) in an.alerts.iter().zip(&c.routed) {
+                let root_only =
+                    !root.children.is_empty() && routed.likely.iter().all(|(_, t)| t.finals == [0]);
+                let missing: Vec<&str> = keys
+                    .iter()
+                    .copied()
+                    .filter(|k| {
+                        alert
+                            .sets
+                            .iter()
+                            .all(|s| matches!(know(s, k), Know::Absent | Know::Maybe))
+                    })
+                    .collect();
+                let name = alert.name();
+                let cfg_label =
+                    |d: Diagnostic, msg: &str| label(d, c.file, root.head(), msg.to_string());
+                if root_only && !missing.is_empty() {
+                    let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+                    let d = Diagnostic::new(
+                        &META,
+                        alert.file,
+                        alert.rule.name.span,
+                        format!(
+                            "alert `{name}` reaches only the default receiver {:?}: it has no {} label, by which the routes below the root partition alerts",
+                            root.opts.receiver.value,
+                            list.join(" or ")
+                        ),
+                    )
+                    .with_help(format!(
+                        "add {} to the rule's (or its group's) labels, or add a route that matches it",
+                        list.join(" / ")
+                    ));
+                    out.push(cfg_label(d, "the alert stays on the root route"));
+                    continue;
+                }
+                let critical = alert.severity_in(&["critical"]);
+                if critical && c.has_paging() {
+                    let mut reached: Vec<String> = Vec::new();
+                    let mut pages = false;
+                    for (_, t) in &routed.likely {
+                        for &f in &t.finals {
+                            let r = &tree.nodes[f].opts.receiver.value;
+                            if c.pages(r) != Some(false) {
+                                pages = true;
+                            }
+                            if !reached.contains(r) {
+                                reached.push(r.clone());
+                            }
+                        }
+                    }
+                    if !pages && !routed.likely.is_empty() {
+                        let list: Vec<String> = reached.iter().map(|r| format!("{r:?}")).collect();
+                        let d = Diagnostic::new(
+                            &META,
+                            alert.file,
+                            alert.rule.name.span,
+                            format!(
+                                "critical alert `{name}` reaches no receiver that pages: only {}, which {} no pagerduty/opsgenie/victorops integration",
+                                list.join(", "),
+                                if list.len() == 1 { "has" } else { "have" }
+                            ),
+                        )
+                        .with_help("route critical alerts to a paging receiver (e.g. a `severity=\"critical\"` route with `continue: true`), or lower the alert's severity");
+                        let span = tree.nodes[routed.likely[0].1.finals[0]].head();
+                        out.push(label(d, c.file, span, "the alert ends here"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    const RULES: &str = "groups:\n- name: g\n  rules:\n  - alert: GpuHot\n    expr: sum by (gpu) (t) > 85\n    for: 5m\n    labels: {severity: warning}\n  - alert: TrainFailed\n    expr: sum by (job) (f) > 0\n    for: 5m\n    labels: {severity: critical, team: ml}\n";
+
+    fn am(routes: &str) -> String {
+        format!(
+            "{RULES}---\nroute:\n  receiver: default\n  routes:\n{routes}receivers:\n- name: default\n- name: ml\n  slack_configs: [{{api_url_file: /etc/am/slack, channel: '#ml'}}]\n- name: pager\n  pagerduty_configs: [{{routing_key: x}}]\n"
+        )
+    }
+
+    #[test]
+    fn missing_team_label_and_critical_without_pager() {
+        let y = am(
+            "  - matchers: [team=ml]\n    receiver: ml\n  - matchers: [team=infra]\n    receiver: pager\n",
+        );
+        let d = run_on("ML401", &y);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(
+            d[0].message
+                .contains("`GpuHot` reaches only the default receiver"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[1].message
+                .contains("critical alert `TrainFailed` reaches no receiver that pages"),
+            "{}",
+            d[1].message
+        );
+    }
+
+    #[test]
+    fn routed_alerts_pass() {
+        let y = am(
+            "  - matchers: [severity=critical]\n    receiver: pager\n    continue: true\n  - matchers: [severity=~\"warning|critical\"]\n    receiver: ml\n",
+        );
+        assert!(run_on("ML401", &y).is_empty());
+        // Without rules there is nothing to say.
+        let only_am = am("  - matchers: [team=ml]\n    receiver: ml\n");
+        let only_am = only_am.split("---\n").nth(1).unwrap();
+        assert!(run_on("ML401", only_am).is_empty());
+    }
+}

@@ -1,0 +1,104 @@
+//! `inhibit-mutes-critical` (ML406): an inhibit rule through which a
+//! warning or info alert of the run can mute a critical one. Inhibition is
+//! meant to silence the less urgent symptom of a more urgent cause, not the
+//! other way round.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::routing::alerts::possible_values;
+
+use super::inhibit_rule_dead::{can_equal, satisfying};
+
+/// Metadata of `inhibit-mutes-critical`.
+pub static META: LintMeta = LintMeta {
+    code: "ML406",
+    name: "inhibit-mutes-critical",
+    category: Category::Suspicious,
+    severity: Severity::Warning,
+    summary: "an inhibit rule lets a warning or info alert mute a critical one",
+};
+
+/// The `inhibit-mutes-critical` lint.
+pub struct InhibitMutesCritical;
+
+impl Lint for InhibitMutesCritical {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+        let an = cx.routing();
+        for c in &an.configs {
+            for rule in c.am.inhibit_rules.iter().filter(|r| r.complete) {
+                let sources = satisfying(&an.alerts, &rule.source);
+                let targets = satisfying(&an.alerts, &rule.target);
+                let mut found = None;
+                'outer: for (sa, s) in &sources {
+                    let Some(sev) = possible_values(s, "severity") else {
+                        continue;
+                    };
+                    if sev.iter().any(|v| v == "critical" || v.is_empty()) {
+                        continue;
+                    }
+                    for (ta, t) in &targets {
+                        let critical = possible_values(t, "severity")
+                            .is_some_and(|v| v.len() == 1 && v.contains("critical"));
+                        if critical
+                            && !std::ptr::eq(*sa, *ta)
+                            && rule.equal.iter().all(|e| can_equal(s, t, &e.value))
+                        {
+                            let sev: Vec<&str> = sev.iter().map(String::as_str).collect();
+                            found =
+                                Some((sa.name().to_string(), sev.join("|"), ta.name().to_string()));
+                            break 'outer;
+                        }
+                    }
+                }
+                if let Some((source, sev, target)) = found {
+                    let at = rule.target.first().map(|m| m.span).unwrap_or(rule.span);
+                    out.push(
+                        Diagnostic::new(
+                            &META,
+                            c.file,
+                            at,
+                            format!("this inhibit rule lets `{source}` (severity {sev}) mute the critical alert `{target}`"),
+                        )
+                        .with_help("restrict the target matchers to less urgent alerts (e.g. `severity=~\"warning|info\"`), or the source matchers to critical ones"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    const RULES: &str = "groups:\n- name: g\n  rules:\n  - alert: NodeSlow\n    expr: sum by (node) (x) > 1\n    for: 5m\n    labels: {severity: warning}\n  - alert: GpuDown\n    expr: sum by (node) (y) > 1\n    for: 5m\n    labels: {severity: critical}\n---\n";
+
+    fn am(inhibit: &str) -> String {
+        format!(
+            "{RULES}route:\n  receiver: default\nreceivers:\n- name: default\ninhibit_rules:\n{inhibit}"
+        )
+    }
+
+    #[test]
+    fn warning_source_without_target_severity() {
+        let d = run_on(
+            "ML406",
+            &am(
+                "- source_matchers: [severity=warning]\n  target_matchers: ['alertname=~\".+\"']\n  equal: [node]\n",
+            ),
+        );
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message
+                .contains("`NodeSlow` (severity warning) mute the critical alert `GpuDown`")
+        );
+    }
+
+    #[test]
+    fn severity_ladder_passes() {
+        assert!(run_on("ML406", &am("- source_matchers: [severity=critical]\n  target_matchers: [severity=warning]\n  equal: [node]\n")).is_empty());
+    }
+}

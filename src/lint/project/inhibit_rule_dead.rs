@@ -1,0 +1,224 @@
+//! `inhibit-rule-dead` (ML405): an inhibit rule that can never mute
+//! anything given the alerting rules of the run: no alert satisfies its
+//! source (or target) matchers, often an alertname typo, or its `equal`
+//! labels can never be equal between a source and a target alert.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::model::alertmanager::{InhibitRule, SpannedMatcher};
+use crate::promql::labels::LabelSet;
+use crate::routing::alerts::{Know, Tri, eval_all, know};
+use crate::routing::matcher::MatchType;
+use crate::routing::project::Alert;
+
+/// Metadata of `inhibit-rule-dead`.
+pub static META: LintMeta = LintMeta {
+    code: "ML405",
+    name: "inhibit-rule-dead",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    summary: "no alert rule can satisfy an inhibit rule's source or target matchers, or its `equal` labels",
+};
+
+/// The `inhibit-rule-dead` lint.
+pub struct InhibitRuleDead;
+
+/// Whether label `name` can have the same value (or be absent) on both alerts.
+pub(crate) fn can_equal(s: &LabelSet, t: &LabelSet, name: &str) -> bool {
+    match (know(s, name), know(t, name)) {
+        (Know::Maybe, _) | (_, Know::Maybe) => true,
+        (Know::Absent, Know::Absent) => true,
+        (Know::Absent, _) | (_, Know::Absent) => false,
+        (Know::Values(a), Know::Values(b)) => a.intersection(&b).next().is_some(),
+        _ => true,
+    }
+}
+
+/// The label sets of the run's alerts that can satisfy `side`.
+pub(crate) fn satisfying<'a, 'b>(
+    alerts: &'b [Alert<'a>],
+    side: &'b [SpannedMatcher],
+) -> Vec<(&'b Alert<'a>, &'b LabelSet)> {
+    alerts
+        .iter()
+        .flat_map(|a| a.sets.iter().map(move |s| (a, s)))
+        .filter(|(_, s)| eval_all(side.iter().map(|m| &m.matcher), s) != Tri::No)
+        .collect()
+}
+
+fn side_text(side: &[SpannedMatcher]) -> String {
+    let v: Vec<String> = side.iter().map(|m| m.matcher.to_string()).collect();
+    format!("{{{}}}", v.join(","))
+}
+
+/// The closest alert name to an `alertname` the side asks for, for typos.
+fn suggestion(alerts: &[Alert], side: &[SpannedMatcher]) -> Option<String> {
+    let wanted = side
+        .iter()
+        .find(|m| m.matcher.name == "alertname" && m.matcher.op == MatchType::Equal)?;
+    let w = wanted.matcher.value.to_lowercase();
+    alerts
+        .iter()
+        .map(|a| a.name())
+        .filter(|n| {
+            let n = n.to_lowercase();
+            n.contains(&w) || w.contains(&n) || edit_distance(&n, &w) <= 2
+        })
+        .map(str::to_string)
+        .next()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn check(
+    rule: &InhibitRule,
+    alerts: &[Alert],
+) -> Option<(String, Option<String>, crate::source::Span)> {
+    let dead: Vec<(&str, &Vec<SpannedMatcher>)> =
+        [("source", &rule.source), ("target", &rule.target)]
+            .into_iter()
+            .filter(|(_, side)| satisfying(alerts, side).is_empty())
+            .collect();
+    if let Some((_, first)) = dead.first() {
+        let at = first.first().map(|m| m.span).unwrap_or(rule.span);
+        let what: Vec<String> = dead
+            .iter()
+            .map(|(w, side)| format!("the {w} matchers {}", side_text(side)))
+            .collect();
+        let help = dead
+            .iter()
+            .find_map(|(_, side)| suggestion(alerts, side))
+            .map(|s| format!("did you mean alertname `{s}`? No alerting rule of the run is named as the matcher says"));
+        return Some((
+            format!(
+                "no alerting rule in this run matches {} of this inhibit rule: it never mutes anything",
+                what.join(", nor ")
+            ),
+            help,
+            at,
+        ));
+    }
+    let sources = satisfying(alerts, &rule.source);
+    let targets = satisfying(alerts, &rule.target);
+    let pair = sources.iter().any(|(_, s)| {
+        targets
+            .iter()
+            .any(|(_, t)| rule.equal.iter().all(|e| can_equal(s, t, &e.value)))
+    });
+    if pair {
+        return None;
+    }
+    // Which equal label defeats it?
+    let culprit = rule
+        .equal
+        .iter()
+        .find(|e| {
+            !sources
+                .iter()
+                .any(|(_, s)| targets.iter().any(|(_, t)| can_equal(s, t, &e.value)))
+        })
+        .unwrap_or(&rule.equal[0]);
+    Some((
+        format!(
+            "the `equal` label `{}` can never be equal between an alert matching the source {} and one matching the target {}: this inhibit rule never mutes anything",
+            culprit.value,
+            side_text(&rule.source),
+            side_text(&rule.target)
+        ),
+        Some(format!(
+            "drop `{}` from `equal`, or make source and target alerts carry the same `{}` value",
+            culprit.value, culprit.value
+        )),
+        culprit.span,
+    ))
+}
+
+impl Lint for InhibitRuleDead {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+        let an = cx.routing();
+        if an.alerts.is_empty() {
+            return;
+        }
+        for c in &an.configs {
+            for rule in c.am.inhibit_rules.iter().filter(|r| r.complete) {
+                if let Some((msg, help, span)) = check(rule, &an.alerts) {
+                    let mut d = Diagnostic::new(&META, c.file, span, msg);
+                    if let Some(h) = help {
+                        d = d.with_help(h);
+                    } else {
+                        d = d.with_help(
+                            "check the matchers against the alerting rules' names and labels",
+                        );
+                    }
+                    out.push(d);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    const RULES: &str = "groups:\n- name: g\n  rules:\n  - alert: ServiceDown\n    expr: up == 0\n    for: 5m\n    labels: {severity: critical}\n  - alert: HighLatency\n    expr: sum by (service) (x) > 1\n    for: 5m\n    labels: {severity: warning}\n---\n";
+
+    fn am(inhibit: &str) -> String {
+        format!(
+            "{RULES}route:\n  receiver: default\nreceivers:\n- name: default\ninhibit_rules:\n{inhibit}"
+        )
+    }
+
+    #[test]
+    fn typos_and_never_equal_labels() {
+        let d = run_on(
+            "ML405",
+            &am(
+                "- source_matchers: [alertname=ServiceDwn]\n  target_matchers: [severity=warning]\n",
+            ),
+        );
+        assert_eq!(d.len(), 1);
+        assert!(d[0].help.as_deref().unwrap_or("").contains("ServiceDown"));
+        let d = run_on(
+            "ML405",
+            &am(
+                "- source_matchers: [alertname=ServiceDown]\n  target_matchers: [alertname=HighLatency]\n  equal: [alertname]\n",
+            ),
+        );
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message.contains("`alertname` can never be equal"),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
+    fn live_rules_pass() {
+        let d = run_on(
+            "ML405",
+            &am(
+                "- source_matchers: [alertname=ServiceDown]\n  target_matchers: [severity=warning]\n  equal: [service]\n",
+            ),
+        );
+        assert!(d.is_empty(), "{d:?}");
+    }
+}

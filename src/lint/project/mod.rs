@@ -1,0 +1,48 @@
+//! Project lints (ML4xx): alerting rules checked against every Alertmanager
+//! config of the run, across files. Each runs once per run through
+//! [`crate::lint::Lint::check_project`].
+
+pub mod alert_swallowed;
+pub mod alert_unrouted;
+pub mod group_by_label_missing;
+pub mod inhibit_mutes_critical;
+pub mod inhibit_rule_dead;
+pub mod receiver_unreachable;
+pub mod route_unused;
+
+use crate::lint::{Diagnostic, FileId, Label};
+use crate::source::Span;
+
+/// Adds a labelled span that may lie in another file.
+pub(crate) fn label(
+    mut d: Diagnostic,
+    file: FileId,
+    span: Span,
+    message: impl Into<String>,
+) -> Diagnostic {
+    d.labels.push(Label {
+        file,
+        span,
+        message: message.into(),
+    });
+    d
+}
+
+/// `"a", "b" and 3 more`.
+pub(crate) fn names(list: &[String], max: usize) -> String {
+    let shown: Vec<String> = list.iter().take(max).map(|s| format!("`{s}`")).collect();
+    let mut out = shown.join(", ");
+    if list.len() > max {
+        out.push_str(&format!(" and {} more", list.len() - max));
+    }
+    out
+}
+
+/// Receivers of the routes `finals`, comma-joined and quoted.
+pub(crate) fn receivers(tree: &crate::routing::tree::Tree, finals: &[usize]) -> String {
+    let v: Vec<String> = finals
+        .iter()
+        .map(|&i| format!("{:?}", tree.nodes[i].opts.receiver.value))
+        .collect();
+    v.join(", ")
+}

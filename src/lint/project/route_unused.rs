@@ -1,0 +1,111 @@
+//! `route-unused` (ML403): a route that no alerting rule of the run can
+//! reach. Only reported when the run holds alerting rules; a route fully
+//! shadowed by an earlier sibling is `route-shadowed`'s (ML301) finding.
+
+use std::collections::BTreeSet;
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::routing::overlap::covers;
+use crate::routing::tree::Tree;
+
+/// Metadata of `route-unused`.
+pub static META: LintMeta = LintMeta {
+    code: "ML403",
+    name: "route-unused",
+    category: Category::Suspicious,
+    severity: Severity::Info,
+    summary: "no alerting rule in the run can reach this route",
+};
+
+/// The `route-unused` lint.
+pub struct RouteUnused;
+
+/// Whether an earlier sibling without `continue` takes every alert `idx` matches.
+pub(crate) fn fully_shadowed(tree: &Tree, idx: usize) -> bool {
+    let Some(p) = tree.nodes[idx].parent else {
+        return false;
+    };
+    let narrow: Vec<_> = tree.nodes[idx].matchers.iter().map(|m| &m.0).collect();
+    tree.nodes[p]
+        .children
+        .iter()
+        .take_while(|&&c| c != idx)
+        .any(|&c| {
+            !tree.nodes[c].continue_
+                && covers(
+                    &tree.nodes[c]
+                        .matchers
+                        .iter()
+                        .map(|m| &m.0)
+                        .collect::<Vec<_>>(),
+                    &narrow,
+                )
+        })
+}
+
+impl Lint for RouteUnused {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+        let an = cx.routing();
+        if an.alerts.is_empty() {
+            return;
+        }
+        for c in &an.configs {
+            let tree = &c.tree;
+            let visited: BTreeSet<usize> = c
+                .routed
+                .iter()
+                .flat_map(|r| r.possible_visited.iter().copied())
+                .collect();
+            for idx in 1..tree.nodes.len() {
+                let parent = tree.nodes[idx].parent.unwrap_or(0);
+                // Report only the topmost unreached route of a subtree.
+                if visited.contains(&idx) || !visited.contains(&parent) || fully_shadowed(tree, idx)
+                {
+                    continue;
+                }
+                out.push(
+                    Diagnostic::new(
+                        &META,
+                        c.file,
+                        tree.nodes[idx].head(),
+                        format!(
+                            "no alerting rule in this run reaches {} ({} alert rule{} checked)",
+                            tree.describe(idx),
+                            an.alerts.len(),
+                            if an.alerts.len() == 1 { "" } else { "s" }
+                        ),
+                    )
+                    .with_help("check the route's matchers against the rules' labels (a typo in a value?), or remove the route if it is for alerts that no longer exist"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    const RULES: &str = "groups:\n- name: g\n  rules:\n  - alert: GpuHot\n    expr: sum by (gpu) (t) > 85\n    for: 5m\n    labels: {severity: critical, team: ml}\n---\n";
+    const AM: &str = "route:\n  receiver: default\n  routes:\n  - matchers: [team=ml]\n    receiver: ml\n  - matchers: [team=ml-platfrom]\n    receiver: ml\n    routes:\n    - matchers: [severity=critical]\n      receiver: ml\nreceivers:\n- name: default\n- name: ml\n";
+
+    #[test]
+    fn typo_route_is_unused_once() {
+        let d = run_on("ML403", &format!("{RULES}{AM}"));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message.contains("team=\"ml-platfrom\""),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
+    fn without_rules_nothing_is_reported() {
+        assert!(run_on("ML403", AM).is_empty());
+    }
+}

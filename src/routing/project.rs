@@ -1,0 +1,219 @@
+//! Every alerting rule of a run routed through every Alertmanager config of
+//! the run: what the project lints (ML4xx) and `mlalert routes coverage`
+//! reason over.
+//!
+//! Per alert and config two sets of [`Scenario`]s are tried: *likely* ones
+//! (labels the rule does not show are absent) for findings about where an
+//! alert goes, and *possible* ones (such labels may also take any value) for
+//! findings that a route or receiver is never reached.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::lint::input::alertmanager_invalid;
+use crate::lint::{FileId, ProjectFile};
+use crate::model::alertmanager::{AmConfig, Receiver};
+use crate::model::rules::{Rule, RuleGroup};
+use crate::promql::labels::LabelSet;
+use crate::source::SourceFile;
+
+use super::alerts::{Scenario, alert_label_sets, interesting, scenarios};
+use super::tree::{Trace, Tree};
+
+/// One alerting rule of the run.
+pub struct Alert<'a> {
+    /// Its file.
+    pub file: FileId,
+    /// Its group.
+    pub group: &'a RuleGroup,
+    /// The rule.
+    pub rule: &'a Rule,
+    /// The label sets its alerts can carry.
+    pub sets: Vec<LabelSet>,
+}
+
+impl Alert<'_> {
+    /// The alert's name.
+    pub fn name(&self) -> &str {
+        &self.rule.name.value
+    }
+
+    /// True when every label set has `severity` equal to one of `values`.
+    pub fn severity_in(&self, values: &[&str]) -> bool {
+        self.sets.iter().all(|s| {
+            super::alerts::possible_values(s, "severity")
+                .is_some_and(|v| !v.is_empty() && v.iter().all(|x| values.contains(&x.as_str())))
+        })
+    }
+}
+
+/// One alert's way through one config.
+pub struct Routed {
+    /// Likely scenarios with their traces.
+    pub likely: Vec<(Scenario, Trace)>,
+    /// Routes some possible scenario matches on its way.
+    pub possible_visited: BTreeSet<usize>,
+    /// Routes some possible scenario ends at.
+    pub possible_finals: BTreeSet<usize>,
+}
+
+/// One Alertmanager config of the run.
+pub struct Config<'a> {
+    /// Its file.
+    pub file: FileId,
+    /// The file.
+    pub source: &'a SourceFile,
+    /// The config.
+    pub am: &'a AmConfig,
+    /// Its routing tree.
+    pub tree: Tree<'a>,
+    /// Per alert of [`Analysis::alerts`], its routing.
+    pub routed: Vec<Routed>,
+}
+
+impl<'a> Config<'a> {
+    /// The receiver named `name`.
+    pub fn receiver(&self, name: &str) -> Option<&'a Receiver> {
+        self.am.receivers.iter().find(|r| r.name.value == name)
+    }
+
+    /// Whether the receiver pages someone (`Some(true)`), certainly does not
+    /// (`Some(false)`), or may (`None`: webhooks and the like).
+    pub fn pages(&self, name: &str) -> Option<bool> {
+        let r = self.receiver(name)?;
+        if r.integrations
+            .iter()
+            .any(|(k, _)| PAGING.contains(&k.as_str()))
+        {
+            Some(true)
+        } else if r
+            .integrations
+            .iter()
+            .any(|(k, _)| MAYBE_PAGING.contains(&k.as_str()))
+        {
+            None
+        } else {
+            Some(false)
+        }
+    }
+
+    /// Whether some receiver of the config pages.
+    pub fn has_paging(&self) -> bool {
+        self.am.receivers.iter().any(|r| {
+            r.integrations
+                .iter()
+                .any(|(k, _)| PAGING.contains(&k.as_str()))
+        })
+    }
+}
+
+/// Integrations that page a person.
+pub const PAGING: &[&str] = &[
+    "pagerduty_configs",
+    "opsgenie_configs",
+    "victorops_configs",
+    "incidentio_configs",
+    "pushover_configs",
+];
+/// Integrations that may forward to a pager.
+pub const MAYBE_PAGING: &[&str] = &["webhook_configs", "sns_configs"];
+
+/// The whole run.
+pub struct Analysis<'a> {
+    /// Every alerting rule, in file order.
+    pub alerts: Vec<Alert<'a>>,
+    /// Every valid Alertmanager config with a route.
+    pub configs: Vec<Config<'a>>,
+}
+
+impl<'a> Analysis<'a> {
+    /// Loads alerts and routes each through each config.
+    pub fn new(files: &[ProjectFile<'a>]) -> Analysis<'a> {
+        let mut alerts = Vec::new();
+        for f in files {
+            for rf in &f.loaded.rule_files {
+                for group in &rf.groups {
+                    for rule in group.rules.iter().filter(|r| r.is_alert()) {
+                        alerts.push(Alert {
+                            file: f.file,
+                            group,
+                            rule,
+                            sets: alert_label_sets(group, rule),
+                        });
+                    }
+                }
+            }
+        }
+        // Label names the rules set statically (severity, team, …).
+        let rule_labels: BTreeSet<String> = alerts
+            .iter()
+            .flat_map(|a| a.group.labels.iter().chain(&a.rule.labels))
+            .map(|kv| kv.key.value.clone())
+            .collect();
+        let mut configs = Vec::new();
+        for f in files {
+            for am in &f.loaded.am_configs {
+                let Some(route) = &am.route else { continue };
+                // Alertmanager would refuse the config: nothing to reason about.
+                let invalid = f.loaded.diagnostics.iter().any(|d| {
+                    std::ptr::eq(d.lint, &alertmanager_invalid::META)
+                        && d.span.start >= am.span.start
+                        && d.span.start <= am.span.end
+                });
+                if invalid || !all_complete(route) {
+                    continue;
+                }
+                let tree = Tree::new(route);
+                let wanted = interesting(
+                    tree.nodes
+                        .iter()
+                        .flat_map(|n| n.matchers.iter().map(|m| &m.0)),
+                );
+                let routed = alerts
+                    .iter()
+                    .map(|a| route_alert(&tree, a, &wanted, &rule_labels))
+                    .collect();
+                configs.push(Config {
+                    file: f.file,
+                    source: f.source,
+                    am,
+                    tree,
+                    routed,
+                });
+            }
+        }
+        Analysis { alerts, configs }
+    }
+}
+
+fn all_complete(r: &crate::model::alertmanager::Route) -> bool {
+    r.matchers_complete && r.routes.iter().all(all_complete)
+}
+
+fn route_alert(
+    tree: &Tree,
+    alert: &Alert,
+    wanted: &BTreeMap<String, BTreeSet<String>>,
+    rule_labels: &BTreeSet<String>,
+) -> Routed {
+    let mut likely = Vec::new();
+    let mut possible_visited = BTreeSet::new();
+    let mut possible_finals = BTreeSet::new();
+    for s in &alert.sets {
+        for sc in scenarios(s, wanted, true, rule_labels) {
+            let t = tree.trace(&sc.get());
+            if !likely.iter().any(|(x, _): &(Scenario, Trace)| x == &sc) {
+                likely.push((sc, t));
+            }
+        }
+        for sc in scenarios(s, wanted, false, rule_labels) {
+            let t = tree.trace(&sc.get());
+            possible_visited.extend(t.visited);
+            possible_finals.extend(t.finals);
+        }
+    }
+    Routed {
+        likely,
+        possible_visited,
+        possible_finals,
+    }
+}
