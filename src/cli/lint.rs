@@ -9,6 +9,7 @@ use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, LintArgs};
 use crate::config::Config;
 use crate::lint::input::{file_unreadable, yaml_syntax};
 use crate::lint::{self, Diagnostic, FileId};
+use crate::model::rules::RuleFile;
 use crate::render;
 use crate::source::{SourceError, SourceFile, Span, walk_paths};
 
@@ -29,7 +30,7 @@ pub fn run(args: &LintArgs) -> u8 {
 
     let t0 = std::time::Instant::now();
     // Read and lint every file in parallel; each result is independent.
-    let results: Vec<(SourceFile, Vec<Diagnostic>, bool)> = paths
+    let results: Vec<(SourceFile, Vec<Diagnostic>, bool, Vec<RuleFile>)> = paths
         .par_iter()
         .enumerate()
         .map(|(id, path)| check_path(id, path, &config))
@@ -38,11 +39,26 @@ pub fn run(args: &LintArgs) -> u8 {
     let mut files = Vec::with_capacity(results.len() + walk_errors.len());
     let mut diags = Vec::new();
     let mut failed = false;
-    for (source, d, f) in results {
+    let mut rule_files = Vec::with_capacity(results.len());
+    for (source, d, f, rf) in results {
         files.push(source);
         diags.extend(d);
         failed |= f;
+        rule_files.push(rf);
     }
+    // Whole-project passes, once, over every loaded file.
+    let project: Vec<lint::ProjectFile> = files
+        .iter()
+        .zip(&rule_files)
+        .enumerate()
+        .map(|(file, (source, rf))| lint::ProjectFile {
+            file,
+            source,
+            rule_files: rf,
+        })
+        .collect();
+    diags.extend(lint::check_project(&project, &config));
+    drop(project);
     for e in walk_errors {
         let id = files.len();
         files.push(SourceFile::from_text(e.path.clone(), String::new(), 0));
@@ -101,18 +117,23 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     }
 }
 
-/// Reads and lints one file. Returns its source, diagnostics, and whether
-/// mlalert could not do its job on it (unreadable, not YAML).
-fn check_path(id: FileId, path: &Path, config: &Config) -> (SourceFile, Vec<Diagnostic>, bool) {
+/// Reads and lints one file. Returns its source, diagnostics, whether
+/// mlalert could not do its job on it (unreadable, not YAML), and its rule
+/// files for the whole-project pass.
+fn check_path(
+    id: FileId,
+    path: &Path,
+    config: &Config,
+) -> (SourceFile, Vec<Diagnostic>, bool, Vec<RuleFile>) {
     let display = path.display().to_string();
     match read(path) {
         Ok(bytes) => match SourceFile::new(display.clone(), bytes) {
             Ok(source) => {
-                let (_, diags) = lint::lint_source(id, &source, config);
+                let (loaded, diags) = lint::lint_source(id, &source, config);
                 let failed = diags
                     .iter()
                     .any(|d| std::ptr::eq(d.lint, &yaml_syntax::META));
-                (source, diags, failed)
+                (source, diags, failed, loaded.rule_files)
             }
             Err(SourceError::NotUtf8 {
                 offset,
@@ -127,14 +148,18 @@ fn check_path(id: FileId, path: &Path, config: &Config) -> (SourceFile, Vec<Diag
                     format!("file is not valid UTF-8 (invalid byte 0x{value:02X})"),
                 )
                 .with_help("Prometheus and Alertmanager read UTF-8 YAML: re-encode the file (e.g. `iconv -f latin1 -t utf-8`)");
-                (*lossy, vec![diag], true)
+                (*lossy, vec![diag], true, Vec::new())
             }
         },
         Err(message) => unreadable(id, display, &message),
     }
 }
 
-fn unreadable(id: FileId, path: String, message: &str) -> (SourceFile, Vec<Diagnostic>, bool) {
+fn unreadable(
+    id: FileId,
+    path: String,
+    message: &str,
+) -> (SourceFile, Vec<Diagnostic>, bool, Vec<RuleFile>) {
     let diag = Diagnostic::new(
         &file_unreadable::META,
         id,
@@ -146,6 +171,7 @@ fn unreadable(id: FileId, path: String, message: &str) -> (SourceFile, Vec<Diagn
         SourceFile::from_text(path, String::new(), 0),
         vec![diag],
         true,
+        Vec::new(),
     )
 }
 

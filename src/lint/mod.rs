@@ -5,6 +5,7 @@
 pub mod alertmanager;
 mod diagnostic;
 pub mod input;
+pub mod project;
 pub mod registry;
 pub mod rules;
 
@@ -13,7 +14,7 @@ pub use diagnostic::{Category, DOCS_BASE, Diagnostic, FileId, Label, LintMeta, S
 use crate::config::Config;
 use crate::model::LoadedFile;
 use crate::model::alertmanager::AmConfig;
-use crate::model::rules::{Rule, RuleGroup};
+use crate::model::rules::{Rule, RuleFile, RuleGroup};
 use crate::source::SourceFile;
 
 /// What a rule lint sees: one rule in its group and file.
@@ -42,6 +43,37 @@ pub struct AmCtx<'a> {
     pub config: &'a Config,
 }
 
+/// One file of the run as a whole-project pass sees it.
+pub struct ProjectFile<'a> {
+    /// The file's id in the run.
+    pub file: FileId,
+    /// The file.
+    pub source: &'a SourceFile,
+    /// Its rule files and rule CRDs (also embedded ones), in document order.
+    pub rule_files: &'a [RuleFile],
+}
+
+/// What a whole-project lint sees: every loaded file of the run, in file-id order.
+pub struct ProjectCtx<'a> {
+    /// The files.
+    pub files: &'a [ProjectFile<'a>],
+    /// Policy settings.
+    pub config: &'a Config,
+}
+
+impl<'a> ProjectCtx<'a> {
+    /// Every rule of the run with its file and group, in file and document order.
+    pub fn rules(&self) -> impl Iterator<Item = (&'a ProjectFile<'a>, &'a RuleGroup, &'a Rule)> {
+        self.files.iter().flat_map(|f| {
+            f.rule_files.iter().flat_map(move |rf| {
+                rf.groups
+                    .iter()
+                    .flat_map(move |g| g.rules.iter().map(move |r| (f, g, r)))
+            })
+        })
+    }
+}
+
 /// A lint: metadata plus checks at the levels it cares about. Each lint
 /// lives in its own file with inline pass/fail cases and a page in `lints/`.
 pub trait Lint: Sync + Send {
@@ -53,6 +85,9 @@ pub trait Lint: Sync + Send {
 
     /// Checks one Alertmanager configuration.
     fn check_alertmanager(&self, _cx: &AmCtx, _out: &mut Vec<Diagnostic>) {}
+
+    /// Checks the whole run once, after the per-file passes (cross-file lints).
+    fn check_project(&self, _cx: &ProjectCtx, _out: &mut Vec<Diagnostic>) {}
 }
 
 /// Runs every enabled lint over one loaded file and applies the configured
@@ -107,6 +142,23 @@ pub fn check_file(
     out
 }
 
+/// Runs every enabled lint's whole-project check once over all files of the
+/// run and applies the configured severities.
+pub fn check_project(files: &[ProjectFile], config: &Config) -> Vec<Diagnostic> {
+    let cx = ProjectCtx { files, config };
+    let mut out = Vec::new();
+    for l in registry::LINTS
+        .iter()
+        .filter(|l| config.is_enabled(l.meta()))
+    {
+        l.check_project(&cx, &mut out);
+    }
+    for d in &mut out {
+        d.severity = config.severity_of(d.lint);
+    }
+    out
+}
+
 /// Sorts diagnostics by path, line, column and lint code, for output that is
 /// identical from run to run. `paths[file]` is each file's path.
 pub fn sort(diags: &mut [Diagnostic], paths: &[&str]) {
@@ -140,13 +192,50 @@ pub fn lint_source(
     (loaded, diags)
 }
 
+/// Lints every source (file ids are their indexes), then runs the
+/// whole-project pass over all of them: the whole pipeline of a run, for
+/// tests and docs-as-tests.
+pub fn lint_sources(sources: &[SourceFile], config: &Config) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut loaded = Vec::with_capacity(sources.len());
+    for (id, source) in sources.iter().enumerate() {
+        let (l, d) = lint_source(id, source, config);
+        diags.extend(d);
+        loaded.push(l);
+    }
+    let files: Vec<ProjectFile> = sources
+        .iter()
+        .zip(&loaded)
+        .enumerate()
+        .map(|(file, (source, l))| ProjectFile {
+            file,
+            source,
+            rule_files: &l.rule_files,
+        })
+        .collect();
+    diags.extend(check_project(&files, config));
+    diags
+}
+
 /// Runs YAML text through the real pipeline and keeps the diagnostics of
 /// lint `code` (for inline pass/fail cases).
 #[cfg(test)]
 pub(crate) fn run_on(code: &str, yaml: &str) -> Vec<Diagnostic> {
-    let source = SourceFile::from_text("test.yaml", yaml.to_string(), 0);
+    run_on_files(code, &[yaml])
+}
+
+/// Like [`run_on`] for a run of several files (`test0.yaml`, `test1.yaml`, …).
+#[cfg(test)]
+pub(crate) fn run_on_files(code: &str, yamls: &[&str]) -> Vec<Diagnostic> {
+    let sources: Vec<SourceFile> = yamls
+        .iter()
+        .enumerate()
+        .map(|(i, y)| SourceFile::from_text(format!("test{i}.yaml"), y.to_string(), 0))
+        .collect();
     let mut config = Config::default();
     config.enable.push(code.to_string());
-    let (_, diags) = lint_source(0, &source, &config);
-    diags.into_iter().filter(|d| d.lint.code == code).collect()
+    lint_sources(&sources, &config)
+        .into_iter()
+        .filter(|d| d.lint.code == code)
+        .collect()
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use mlalert::config::Config;
-use mlalert::lint::{lint_source, registry};
+use mlalert::lint::{lint_sources, registry};
 use mlalert::source::SourceFile;
 
 const HEADINGS: [&str; 5] = [
@@ -107,7 +107,8 @@ fn bad_examples_give_one_diagnostic_and_good_examples_none() {
         let count = |yaml: &str, which: &str| {
             let src =
                 SourceFile::from_text(format!("lints/{}#{which}", page.file), yaml.to_string(), 0);
-            let (_, diags) = lint_source(0, &src, &config);
+            // The whole pipeline of a one-file run, project-wide passes included.
+            let diags = lint_sources(&[src], &config);
             diags.iter().filter(|d| d.lint.code == code).count()
         };
         let bad = section(&page.text, "## Bad");
