@@ -272,3 +272,39 @@ fn lints_and_explain() {
         .code(0)
         .stdout(predicate::str::contains("missing-for"));
 }
+
+#[test]
+fn policy_settings_are_read_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    fs::write(&f, "groups:\n- name: g\n  rules:\n  - alert: DataDrift\n    expr: drift_score > 0.2\n    for: 15m\n    labels:\n      severity: page\n    annotations:\n      text: drift\n      runbook_url: https://x\n").unwrap();
+    let (_, json) = lint_json(&[f.to_str().unwrap()]);
+    let codes: Vec<&str> = diags(&json)
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["ML106", "ML105"], "{json}");
+    let cfg = dir.path().join("c.yaml");
+    fs::write(
+        &cfg,
+        "allowed_severities: [page]\nsummary_annotations: [text]\ndrift_min_for: 30m\nmax_group_interval: 10m\ndcgm_exported_fields: [DCGM_FI_DEV_FB_TOTAL]\n",
+    )
+    .unwrap();
+    let (_, json) = lint_json(&["--config", cfg.to_str().unwrap(), f.to_str().unwrap()]);
+    let codes: Vec<&str> = diags(&json)
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["ML254"], "{json}");
+    fs::write(&cfg, "drift_min_for: soon\n").unwrap();
+    mlalert()
+        .args([
+            "lint",
+            "--config",
+            cfg.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("drift_min_for must be a duration"));
+}
