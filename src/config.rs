@@ -29,6 +29,8 @@ pub struct Config {
     pub unbounded_labels: Vec<String>,
     /// Extra rule and group fields to accept (Thanos, Mimir, Cortex).
     pub extra_fields: ExtraFields,
+    /// Rule hygiene and ML/GPU policy (ML104+, ML250+).
+    pub policy: Policy,
     /// Where the config was read from, if a file.
     pub path: Option<PathBuf>,
 }
@@ -57,7 +59,43 @@ impl Default for Config {
             .map(String::from)
             .to_vec(),
             extra_fields: ExtraFields::default(),
+            policy: Policy::default(),
             path: None,
+        }
+    }
+}
+
+/// Policy settings of the rule hygiene and ML/GPU lints.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// `allowed_severities`: values of the `severity` label teams route on
+    /// (`severity-not-allowed`).
+    pub allowed_severities: Vec<String>,
+    /// `summary_annotations`: annotation keys that count as a human-readable
+    /// summary (`missing-summary`).
+    pub summary_annotations: Vec<String>,
+    /// `max_group_interval`: longest evaluation interval of a group with
+    /// recording rules before their results go stale (the query lookback
+    /// delta; `group-interval-too-long`), in milliseconds.
+    pub max_group_interval_ms: u64,
+    /// `drift_min_for`: shortest `for` of a drift or accuracy alert
+    /// (`drift-alert-for-too-short`), in milliseconds.
+    pub drift_min_for_ms: u64,
+    /// `dcgm_exported_fields`: DCGM fields your dcgm-exporter counters file
+    /// adds to the defaults (`dcgm-field-not-exported-by-default`).
+    pub dcgm_exported_fields: Vec<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            allowed_severities: ["critical", "warning", "info", "none"]
+                .map(String::from)
+                .to_vec(),
+            summary_annotations: vec!["summary".into(), "description".into(), "message".into()],
+            max_group_interval_ms: 5 * 60_000,
+            drift_min_for_ms: 10 * 60_000,
+            dcgm_exported_fields: Vec::new(),
         }
     }
 }
@@ -186,6 +224,21 @@ impl Config {
                 "unbounded_labels" => cfg.unbounded_labels = list(v)?,
                 "extra_group_fields" => cfg.extra_fields.group = list(v)?,
                 "extra_rule_fields" => cfg.extra_fields.rule = list(v)?,
+                "allowed_severities" => cfg.policy.allowed_severities = list(v)?,
+                "summary_annotations" => cfg.policy.summary_annotations = list(v)?,
+                "dcgm_exported_fields" => cfg.policy.dcgm_exported_fields = list(v)?,
+                "max_group_interval" | "drift_min_for" => {
+                    let ms = v
+                        .as_str()
+                        .and_then(|t| crate::model::duration::parse_duration(t).ok())
+                        .ok_or_else(|| at(v, format!("{key} must be a duration like 5m")))?
+                        .ms;
+                    if key == "max_group_interval" {
+                        cfg.policy.max_group_interval_ms = ms;
+                    } else {
+                        cfg.policy.drift_min_for_ms = ms;
+                    }
+                }
                 "severity" => {
                     let m = v.as_map().ok_or_else(|| {
                         at(
@@ -216,7 +269,7 @@ impl Config {
                     return Err(at(
                         k,
                         format!(
-                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields)"
+                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields, allowed_severities, summary_annotations, max_group_interval, drift_min_for, dcgm_exported_fields)"
                         ),
                     ));
                 }

@@ -77,6 +77,17 @@ impl<'a> ProjectCtx<'a> {
         }
     }
 
+    /// Every rule of the run with its file and group, in file and document order.
+    pub fn rules(&self) -> impl Iterator<Item = (&ProjectFile<'a>, &'a RuleGroup, &'a Rule)> {
+        self.files.iter().flat_map(|f| {
+            f.loaded.rule_files.iter().flat_map(move |rf| {
+                rf.groups
+                    .iter()
+                    .flat_map(move |g| g.rules.iter().map(move |r| (f, g, r)))
+            })
+        })
+    }
+
     /// Every alert rule routed through every Alertmanager config of the run.
     pub fn routing(&self) -> &crate::routing::project::Analysis<'a> {
         self.routing
@@ -232,10 +243,20 @@ pub fn lint_sources(sources: &[SourceFile], config: &Config) -> Vec<Diagnostic> 
 /// and keeps the diagnostics of lint `code` (for inline pass/fail cases).
 #[cfg(test)]
 pub(crate) fn run_on(code: &str, yaml: &str) -> Vec<Diagnostic> {
-    let source = SourceFile::from_text("test.yaml", yaml.to_string(), 0);
+    run_on_files(code, &[yaml])
+}
+
+/// Like [`run_on`] for a run of several files (`test0.yaml`, `test1.yaml`, …).
+#[cfg(test)]
+pub(crate) fn run_on_files(code: &str, yamls: &[&str]) -> Vec<Diagnostic> {
+    let sources: Vec<SourceFile> = yamls
+        .iter()
+        .enumerate()
+        .map(|(i, y)| SourceFile::from_text(format!("test{i}.yaml"), y.to_string(), 0))
+        .collect();
     let mut config = Config::default();
     config.enable.push(code.to_string());
-    lint_sources(&[source], &config)
+    lint_sources(&sources, &config)
         .into_iter()
         .filter(|d| d.lint.code == code)
         .collect()

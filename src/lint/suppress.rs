@@ -276,15 +276,17 @@ mod tests {
     }
 
     const RULES: &str = "groups:\n- name: g\n  rules:\n";
+    /// Labels and annotations that keep the style lints quiet.
+    const META: &str = "    labels: {severity: info}\n    annotations: {summary: s}\n";
 
     #[test]
     fn line_above_and_trailing_silence_one_rule() {
         let y = format!(
-            "{RULES}  # mlalert: disable=missing-for,ML102\n  - alert: A\n    expr: up == 0\n  - alert: B\n    expr: up == 0\n"
+            "{RULES}  # mlalert: disable=missing-for,ML102\n  - alert: A\n    expr: up == 0\n{META}  - alert: B\n    expr: up == 0\n{META}"
         );
-        assert_eq!(run(&y), ["missing-for@7", "missing-runbook@7"]);
+        assert_eq!(run(&y), ["missing-for@9", "missing-runbook@9"]);
         let y = format!(
-            "{RULES}  - alert: A # mlalert: disable=missing-runbook\n    expr: up == 0\n    for: 5m\n"
+            "{RULES}  - alert: A # mlalert: disable=missing-runbook\n    expr: up == 0\n    for: 5m\n{META}"
         );
         assert!(run(&y).is_empty(), "{:?}", run(&y));
     }
@@ -292,11 +294,11 @@ mod tests {
     #[test]
     fn file_wide_and_unused() {
         let y = format!(
-            "# mlalert: disable-file=missing-runbook\n{RULES}  - alert: A\n    expr: up == 0\n    for: 5m\n"
+            "# mlalert: disable-file=missing-runbook\n{RULES}  - alert: A\n    expr: up == 0\n    for: 5m\n{META}"
         );
-        assert!(run(&y).is_empty());
+        assert!(run(&y).is_empty(), "{:?}", run(&y));
         let y = format!(
-            "{RULES}  # mlalert: disable=missing-for,no-such-lint\n  - alert: A\n    expr: up == 0\n    for: 5m\n    annotations: {{runbook_url: x}}\n"
+            "{RULES}  # mlalert: disable=missing-for,no-such-lint\n  - alert: A\n    expr: up == 0\n    for: 5m\n    labels: {{severity: info}}\n    annotations: {{runbook_url: x, summary: s}}\n"
         );
         assert_eq!(run(&y), ["unused-suppression@4", "unused-suppression@4"]);
         let y = format!("# mlalert: disable=missing-for\n\n{RULES}");

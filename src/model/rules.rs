@@ -49,6 +49,28 @@ pub struct RuleGroup {
     pub span: Span,
 }
 
+impl RuleGroup {
+    /// Static label `key` of `rule`'s output: the rule's own label, else the
+    /// group's (rule labels override group labels, as in Prometheus).
+    pub fn label_of<'a>(&'a self, rule: &'a Rule, key: &str) -> Option<&'a KeyValue> {
+        super::find(&rule.labels, key).or_else(|| super::find(&self.labels, key))
+    }
+
+    /// Every static label of `rule`'s output (group labels overridden by the
+    /// rule's), sorted by name; empty values are dropped as Prometheus does.
+    pub fn static_labels<'a>(
+        &'a self,
+        rule: &'a Rule,
+    ) -> std::collections::BTreeMap<&'a str, &'a str> {
+        let mut out = std::collections::BTreeMap::new();
+        for kv in self.labels.iter().chain(&rule.labels) {
+            out.insert(kv.key.value.as_str(), kv.value.value.as_str());
+        }
+        out.retain(|_, v| !v.is_empty());
+        out
+    }
+}
+
 /// Alerting or recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleKind {

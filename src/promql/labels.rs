@@ -371,6 +371,32 @@ fn binary(b: &super::ast::BinaryExpr) -> Vec<LabelSet> {
     }
 }
 
+/// True when no series of one expression's result can carry the same
+/// labels as a series of the other's: for every pair of alternatives some
+/// label (not skipped by `ignore`) has known values on one side and cannot
+/// be present on the other, or has known values on both sides that do not
+/// overlap (`up{job="a"}` and `up{job="b"}`).
+pub fn disjoint(a: &[LabelSet], b: &[LabelSet], ignore: &dyn Fn(&str) -> bool) -> bool {
+    let pair_disjoint = |x: &LabelSet, y: &LabelSet| {
+        let one_way = |x: &LabelSet, y: &LabelSet| {
+            x.labels.iter().any(|(name, xv)| {
+                if ignore(name) {
+                    return false;
+                }
+                // `by (l)` lists labels that may be absent: only values known
+                // from matchers prove presence.
+                match (xv, y.value(name)) {
+                    (Value::OneOf(_), None) => true,
+                    (Value::OneOf(s1), Some(Value::OneOf(s2))) => s1.is_disjoint(&s2),
+                    _ => false,
+                }
+            })
+        };
+        one_way(x, y) || one_way(y, x)
+    };
+    a.iter().all(|x| b.iter().all(|y| pair_disjoint(x, y)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

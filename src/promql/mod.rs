@@ -7,6 +7,8 @@
 pub mod analysis;
 pub mod dcgm;
 pub mod labels;
+pub mod names;
+pub mod units;
 
 use std::ops::Range;
 use std::sync::Arc;

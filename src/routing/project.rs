@@ -96,6 +96,39 @@ impl<'a> Config<'a> {
         }
     }
 
+    /// Receivers that routes send to but that no alert of the run reaches,
+    /// with those routes: every route sending to them is out of reach of
+    /// every alert. Not the root's receiver (the catch-all for alerts from
+    /// elsewhere), not receivers without routes (`unused-receiver`), not
+    /// receivers whose routes are all fully shadowed (`route-shadowed`).
+    /// Empty when the run holds no alerting rules (`has_alerts` false).
+    pub fn unreached_receivers(&self, has_alerts: bool) -> Vec<(&'a Receiver, Vec<usize>)> {
+        if !has_alerts {
+            return Vec::new();
+        }
+        let tree = &self.tree;
+        let finals: BTreeSet<usize> = self
+            .routed
+            .iter()
+            .flat_map(|r| r.possible_finals.iter().copied())
+            .collect();
+        let mut out = Vec::new();
+        for r in &self.am.receivers {
+            let routes: Vec<usize> = (0..tree.nodes.len())
+                .filter(|&i| tree.nodes[i].opts.receiver.value == r.name.value)
+                .collect();
+            if routes.is_empty()
+                || routes.contains(&0)
+                || routes.iter().any(|i| finals.contains(i))
+                || routes.iter().all(|&i| super::tree::fully_shadowed(tree, i))
+            {
+                continue;
+            }
+            out.push((r, routes));
+        }
+        out
+    }
+
     /// Whether some receiver of the config pages.
     pub fn has_paging(&self) -> bool {
         self.am.receivers.iter().any(|r| {

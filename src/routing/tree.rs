@@ -12,6 +12,7 @@
 //!   a `match_re:` value is printed anchored (`^(?:VALUE)$`), as Alertmanager
 //!   stores it.
 
+use super::overlap::covers;
 use crate::model::alertmanager::{MatcherSource, Route};
 use crate::model::duration::format_ms;
 use crate::source::Span;
@@ -458,6 +459,29 @@ impl Tree<'_> {
         }
         true
     }
+}
+
+/// Whether an earlier sibling without `continue` takes every alert `idx` matches.
+pub fn fully_shadowed(tree: &Tree, idx: usize) -> bool {
+    let Some(p) = tree.nodes[idx].parent else {
+        return false;
+    };
+    let narrow: Vec<_> = tree.nodes[idx].matchers.iter().map(|m| &m.0).collect();
+    tree.nodes[p]
+        .children
+        .iter()
+        .take_while(|&&c| c != idx)
+        .any(|&c| {
+            !tree.nodes[c].continue_
+                && covers(
+                    &tree.nodes[c]
+                        .matchers
+                        .iter()
+                        .map(|m| &m.0)
+                        .collect::<Vec<_>>(),
+                    &narrow,
+                )
+        })
 }
 
 #[cfg(test)]

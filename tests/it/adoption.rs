@@ -6,7 +6,7 @@ use std::process::Command;
 
 use crate::{diags, mlalert};
 
-const ONE: &str = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 5m\n    annotations: {runbook_url: x}\n";
+const ONE: &str = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 5m\n    labels: {severity: info}\n    annotations: {runbook_url: x, summary: s}\n";
 
 fn json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value) {
     let out = mlalert()
@@ -34,7 +34,7 @@ fn baseline_accepts_old_findings_and_reports_new_ones() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 2 findings"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 4 findings"));
     // Lines move; a new alert is added.
     fs::write(d.join("r.yaml"), "# moved\ngroups:\n- name: g\n  rules:\n  - alert: Old\n    expr: up == 0\n  - alert: New\n    expr: up == 0\n").unwrap();
     let (code, v) = json(d, &["--baseline", "base.json", "r.yaml"]);
@@ -45,7 +45,7 @@ fn baseline_accepts_old_findings_and_reports_new_ones() {
             .all(|x| x["message"].as_str().unwrap().contains("\"New\"")),
         "{v}"
     );
-    assert_eq!(diags(&v).len(), 2);
+    assert_eq!(diags(&v).len(), 4);
     fs::write(d.join("bad.json"), "not json").unwrap();
     mlalert()
         .current_dir(d)
@@ -78,17 +78,17 @@ fn diff_base_reports_only_changed_lines() {
     let d = dir.path();
     git(d, &["init", "-q"]);
     // An old finding (missing for) that is not touched by the change.
-    fs::write(d.join("old.yaml"), "groups:\n- name: g\n  rules:\n  - alert: Old\n    expr: up == 0\n    annotations: {runbook_url: x}\n").unwrap();
+    fs::write(d.join("old.yaml"), "groups:\n- name: g\n  rules:\n  - alert: Old\n    expr: up == 0\n    labels: {severity: info}\n    annotations: {runbook_url: x, summary: s}\n").unwrap();
     fs::write(d.join("r.yaml"), ONE).unwrap();
     git(d, &["add", "-A"]);
     git(d, &["commit", "-q", "-m", "base"]);
     // Change r.yaml: add an alert without `for`; add an untracked file with a finding.
     fs::write(
         d.join("r.yaml"),
-        format!("{ONE}  - alert: Added\n    expr: up == 0\n    annotations: {{runbook_url: x}}\n"),
+        format!("{ONE}  - alert: Added\n    expr: up == 0\n    labels: {{severity: info}}\n    annotations: {{runbook_url: x, summary: s}}\n"),
     )
     .unwrap();
-    fs::write(d.join("new.yaml"), "groups:\n- name: n\n  rules:\n  - alert: Brand\n    expr: up == 0\n    annotations: {runbook_url: x}\n").unwrap();
+    fs::write(d.join("new.yaml"), "groups:\n- name: n\n  rules:\n  - alert: Brand\n    expr: up == 0\n    labels: {severity: info}\n    annotations: {runbook_url: x, summary: s}\n").unwrap();
     let (code, v) = json(d, &["--diff-base", "HEAD", "."]);
     assert_eq!(code, 1, "{v}");
     let mut got: Vec<String> = diags(&v)

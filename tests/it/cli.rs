@@ -21,7 +21,10 @@ data:
                 DCGM_FI_DEV_FB_USED / DCGM_FI_DEV_FB_FREE
               ) > 0.95
             for: 5m
+            labels:
+              severity: critical
             annotations:
+              summary: GPU memory full
               runbook_url: https://runbooks/gpu
 "#;
 
@@ -104,7 +107,7 @@ fn json_has_the_documented_shape() {
     assert_eq!(keys, expected);
     assert_eq!(
         json["summary"],
-        serde_json::json!({"files": 1, "errors": 0, "warnings": 2, "infos": 0})
+        serde_json::json!({"files": 1, "errors": 0, "warnings": 4, "infos": 0})
     );
     assert_eq!(diags(&json)[0]["path"], f.to_str().unwrap());
 }
@@ -141,7 +144,9 @@ fn output_is_sorted_and_identical_run_to_run() {
     let mut sorted = order.clone();
     sorted.sort();
     assert_eq!(order, sorted);
-    assert_eq!(order.len(), 32);
+    // Per file: missing-for, missing-runbook, missing-severity, missing-summary
+    // for A and B (64); across files: duplicate-alert (2 x 7), duplicate-rule-group (7).
+    assert_eq!(order.len(), 85);
 }
 
 #[test]
@@ -189,7 +194,7 @@ fn human_output_is_plain_when_piped_and_names_position() {
     );
     assert!(text.contains("help: add `for: 5m`"), "{text}");
     assert!(
-        text.ends_with("1 file: 0 errors, 2 warnings, 0 infos\n"),
+        text.ends_with("1 file: 0 errors, 4 warnings, 0 infos\n"),
         "{text}"
     );
 }
@@ -198,7 +203,7 @@ fn human_output_is_plain_when_piped_and_names_position() {
 fn config_file_disables_and_reconfigures() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("r.yaml");
-    fs::write(&f, "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      playbook: https://x\n").unwrap();
+    fs::write(&f, "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    labels:\n      severity: warning\n    annotations:\n      summary: down\n      playbook: https://x\n").unwrap();
     let cfg = dir.path().join("c.yaml");
     fs::write(
         &cfg,
@@ -226,7 +231,7 @@ fn config_file_disables_and_reconfigures() {
 fn thanos_fields_are_invalid_unless_configured() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("r.yaml");
-    fs::write(&f, "groups:\n- name: g\n  partial_response_strategy: warn\n  rules:\n  - record: a:b\n    expr: up\n").unwrap();
+    fs::write(&f, "groups:\n- name: g\n  partial_response_strategy: warn\n  rules:\n  - record: a:b:c\n    expr: up\n").unwrap();
     let (_, json) = lint_json(&[f.to_str().unwrap()]);
     assert_eq!(diags(&json)[0]["code"], "ML903");
     assert_eq!(
@@ -272,7 +277,7 @@ fn lints_and_explain() {
 fn inline_suppression_silences_findings_and_reports_stale_ones() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("r.yaml");
-    let body = "groups:\n- name: g\n  rules:\n  # mlalert: disable=missing-for,missing-runbook\n  - alert: Watch\n    expr: up == 0\n";
+    let body = "groups:\n- name: g\n  rules:\n  # mlalert: disable=missing-for,missing-runbook\n  - alert: Watch\n    expr: up == 0\n    labels: {severity: info}\n    annotations: {summary: watch}\n";
     fs::write(&f, body).unwrap();
     let (code, json) = lint_json(&[f.to_str().unwrap()]);
     assert_eq!((code, diags(&json).len()), (0, 0), "{json}");
@@ -283,6 +288,42 @@ fn inline_suppression_silences_findings_and_reports_stale_ones() {
         .filter_map(|d| d["code"].as_str())
         .collect();
     assert_eq!((code, codes), (1, vec!["ML907", "ML102"]), "{json}");
+}
+
+#[test]
+fn policy_settings_are_read_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    fs::write(&f, "groups:\n- name: g\n  rules:\n  - alert: DataDrift\n    expr: drift_score > 0.2\n    for: 15m\n    labels:\n      severity: page\n    annotations:\n      text: drift\n      runbook_url: https://x\n").unwrap();
+    let (_, json) = lint_json(&[f.to_str().unwrap()]);
+    let codes: Vec<&str> = diags(&json)
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["ML106", "ML105"], "{json}");
+    let cfg = dir.path().join("c.yaml");
+    fs::write(
+        &cfg,
+        "allowed_severities: [page]\nsummary_annotations: [text]\ndrift_min_for: 30m\nmax_group_interval: 10m\ndcgm_exported_fields: [DCGM_FI_DEV_FB_TOTAL]\n",
+    )
+    .unwrap();
+    let (_, json) = lint_json(&["--config", cfg.to_str().unwrap(), f.to_str().unwrap()]);
+    let codes: Vec<&str> = diags(&json)
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["ML254"], "{json}");
+    fs::write(&cfg, "drift_min_for: soon\n").unwrap();
+    mlalert()
+        .args([
+            "lint",
+            "--config",
+            cfg.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("drift_min_for must be a duration"));
 }
 
 #[test]

@@ -107,6 +107,7 @@ fn bad_examples_give_one_diagnostic_and_good_examples_none() {
         let count = |yaml: &str, which: &str| {
             let src =
                 SourceFile::from_text(format!("lints/{}#{which}", page.file), yaml.to_string(), 0);
+            // The whole pipeline of a one-file run, project-wide passes included.
             let diags = lint_sources(&[src], &config);
             diags.iter().filter(|d| d.lint.code == code).count()
         };

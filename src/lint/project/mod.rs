@@ -1,14 +1,18 @@
-//! Project lints (ML4xx): alerting rules checked against every Alertmanager
-//! config of the run, across files. Each runs once per run through
-//! [`crate::lint::Lint::check_project`].
+//! Whole-project lints, run once over every file of the run: alerting rules
+//! checked against every Alertmanager config (ML4xx), and cross-file checks
+//! (duplicates across files, companions elsewhere in the run). Each runs
+//! through [`crate::lint::Lint::check_project`].
 
 pub mod alert_swallowed;
 pub mod alert_unrouted;
+pub mod duplicate_alert;
+pub mod duplicate_rule_group;
 pub mod group_by_label_missing;
 pub mod inhibit_mutes_critical;
 pub mod inhibit_rule_dead;
 pub mod receiver_unreachable;
 pub mod route_unused;
+pub mod staleness_alert_never_fires;
 
 use crate::lint::{Diagnostic, FileId, Label};
 use crate::source::Span;

@@ -1,14 +1,12 @@
-//! `receiver-unreachable` (ML404): a receiver no alert can reach: no route
-//! sends to it, or (when the run holds alerting rules) every route that
-//! sends to it is out of reach of every rule. The root route's receiver is
-//! the catch-all for alerts from elsewhere and is only reported when unused.
-
-use std::collections::BTreeSet;
+//! `receiver-unreachable` (ML404): a receiver that routes send to, but that
+//! no alerting rule of the run can reach: every route that sends to it is out
+//! of reach of every rule. A receiver no route uses at all is
+//! `unused-receiver`'s (ML308) finding; the root route's receiver is the
+//! catch-all for alerts from elsewhere and is never reported.
 
 use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
 
 use super::label;
-use super::route_unused::fully_shadowed;
 
 /// Metadata of `receiver-unreachable`.
 pub static META: LintMeta = LintMeta {
@@ -16,7 +14,7 @@ pub static META: LintMeta = LintMeta {
     name: "receiver-unreachable",
     category: Category::Suspicious,
     severity: Severity::Warning,
-    summary: "no route sends alerts to this receiver, or no alert rule reaches the routes that do",
+    summary: "no alert rule in the run reaches the routes that send to this receiver",
 };
 
 /// The `receiver-unreachable` lint.
@@ -31,36 +29,8 @@ impl Lint for ReceiverUnreachable {
         let an = cx.routing();
         for c in &an.configs {
             let tree = &c.tree;
-            let finals: BTreeSet<usize> = c
-                .routed
-                .iter()
-                .flat_map(|r| r.possible_finals.iter().copied())
-                .collect();
-            for r in &c.am.receivers {
+            for (r, routes) in c.unreached_receivers(!an.alerts.is_empty()) {
                 let name = &r.name.value;
-                let routes: Vec<usize> = (0..tree.nodes.len())
-                    .filter(|&i| &tree.nodes[i].opts.receiver.value == name)
-                    .collect();
-                if routes.is_empty() {
-                    out.push(
-                        Diagnostic::new(
-                            &META,
-                            c.file,
-                            r.name.span,
-                            format!("receiver {name:?} is not used by any route"),
-                        )
-                        .with_help("add a route that sends to it, or remove it"),
-                    );
-                    continue;
-                }
-                // Routes shadowed for every alert are route-shadowed's (ML301) finding.
-                if an.alerts.is_empty()
-                    || routes.contains(&0)
-                    || routes.iter().any(|i| finals.contains(i))
-                    || routes.iter().all(|&i| fully_shadowed(tree, i))
-                {
-                    continue;
-                }
                 let mut d = Diagnostic::new(
                     &META,
                     c.file,
@@ -91,15 +61,15 @@ mod tests {
     use crate::lint::run_on;
 
     #[test]
-    fn unused_and_unreached_receivers() {
+    fn unreached_receivers_but_not_unused_ones() {
         let am = "route:\n  receiver: default\n  routes:\n  - matchers: [team=ml]\n    receiver: ml\nreceivers:\n- name: default\n- name: ml\n- name: old\n";
-        let d = run_on("ML404", am);
-        assert_eq!(d.len(), 1);
-        assert!(d[0].message.contains("\"old\" is not used"));
+        // Without rules nothing is reported; an unused receiver is unused-receiver's finding.
+        assert!(run_on("ML404", am).is_empty());
         let rules = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: sum(x) > 1\n    for: 5m\n    labels: {team: infra}\n---\n";
         let d = run_on("ML404", &format!("{rules}{am}"));
-        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("\"ml\""), "{}", d[0].message);
         let rules_ml = rules.replace("infra", "ml");
-        assert_eq!(run_on("ML404", &format!("{rules_ml}{am}")).len(), 1);
+        assert!(run_on("ML404", &format!("{rules_ml}{am}")).is_empty());
     }
 }

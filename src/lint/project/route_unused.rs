@@ -5,8 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
-use crate::routing::overlap::covers;
-use crate::routing::tree::Tree;
+use crate::routing::tree::fully_shadowed;
 
 /// Metadata of `route-unused`.
 pub static META: LintMeta = LintMeta {
@@ -20,29 +19,6 @@ pub static META: LintMeta = LintMeta {
 /// The `route-unused` lint.
 pub struct RouteUnused;
 
-/// Whether an earlier sibling without `continue` takes every alert `idx` matches.
-pub(crate) fn fully_shadowed(tree: &Tree, idx: usize) -> bool {
-    let Some(p) = tree.nodes[idx].parent else {
-        return false;
-    };
-    let narrow: Vec<_> = tree.nodes[idx].matchers.iter().map(|m| &m.0).collect();
-    tree.nodes[p]
-        .children
-        .iter()
-        .take_while(|&&c| c != idx)
-        .any(|&c| {
-            !tree.nodes[c].continue_
-                && covers(
-                    &tree.nodes[c]
-                        .matchers
-                        .iter()
-                        .map(|m| &m.0)
-                        .collect::<Vec<_>>(),
-                    &narrow,
-                )
-        })
-}
-
 impl Lint for RouteUnused {
     fn meta(&self) -> &'static LintMeta {
         &META
@@ -55,6 +31,12 @@ impl Lint for RouteUnused {
         }
         for c in &an.configs {
             let tree = &c.tree;
+            // A receiver none of whose routes is reached is receiver-unreachable's (ML404) finding.
+            let unreached: Vec<&str> = c
+                .unreached_receivers(true)
+                .iter()
+                .map(|(r, _)| r.name.value.as_str())
+                .collect();
             let visited: BTreeSet<usize> = c
                 .routed
                 .iter()
@@ -63,7 +45,10 @@ impl Lint for RouteUnused {
             for idx in 1..tree.nodes.len() {
                 let parent = tree.nodes[idx].parent.unwrap_or(0);
                 // Report only the topmost unreached route of a subtree.
-                if visited.contains(&idx) || !visited.contains(&parent) || fully_shadowed(tree, idx)
+                if visited.contains(&idx)
+                    || !visited.contains(&parent)
+                    || fully_shadowed(tree, idx)
+                    || unreached.contains(&tree.nodes[idx].opts.receiver.value.as_str())
                 {
                     continue;
                 }

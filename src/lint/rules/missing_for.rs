@@ -25,10 +25,19 @@ impl Lint for MissingFor {
     /// both as zero). An explicit `for: 0s` is a decision and is not flagged;
     /// neither are rules whose expression reads no series (a `vector(1)`
     /// heartbeat is meant to fire always), nor an invalid `for` value, which
-    /// is `rule-invalid`'s finding.
+    /// is `rule-invalid`'s finding. A rule with a non-zero `keep_firing_for`
+    /// is left to `keep-firing-for-without-for`.
     fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
         let rule = cx.rule;
         if !rule.is_alert() || rule.for_.is_some() || rule.for_invalid {
+            return;
+        }
+        // With `keep_firing_for`, `keep-firing-for-without-for` says more.
+        if rule
+            .keep_firing_for
+            .as_ref()
+            .is_some_and(|k| k.value.ms > 0)
+        {
             return;
         }
         let Some(ast) = rule.expr.as_ref().and_then(|e| e.ast.as_ref()) else {

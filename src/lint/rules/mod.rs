@@ -4,3 +4,16 @@ pub mod inverted_gpu_memory_ratio;
 pub mod missing_for;
 pub mod missing_runbook;
 pub mod unbounded_label_cardinality;
+
+// Rule hygiene (ML104+) and ML/GPU lints (ML250+).
+pub mod alert_name_style;
+pub mod dcgm_field_not_exported_by_default;
+pub mod dcgm_field_unknown;
+pub mod dcgm_unit_mismatch;
+pub mod drift_alert_for_too_short;
+pub mod group_interval_too_long;
+pub mod keep_firing_for_without_for;
+pub mod missing_severity;
+pub mod missing_summary;
+pub mod recording_rule_naming;
+pub mod severity_not_allowed;

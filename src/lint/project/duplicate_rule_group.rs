@@ -1,0 +1,94 @@
+//! `duplicate-rule-group` (ML108): two rule files of the run define a group
+//! with the same name. Prometheus keeps them apart by file, but its rules
+//! page, `/api/v1/rules`, and the people reading them see one name for two
+//! groups; usually one file is a stale copy of the other.
+
+use std::collections::HashMap;
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+
+/// Metadata of `duplicate-rule-group`.
+pub static META: LintMeta = LintMeta {
+    code: "ML108",
+    name: "duplicate-rule-group",
+    category: Category::Style,
+    severity: Severity::Warning,
+    summary: "two rule files of the run define a rule group with the same name",
+};
+
+/// The `duplicate-rule-group` lint.
+pub struct DuplicateRuleGroup;
+
+impl Lint for DuplicateRuleGroup {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// Flags every group after the first whose name another rule file of the
+    /// run (another file, or another document or CRD of a file) already
+    /// uses. Repeats inside one rule file are `rule-invalid`.
+    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+        // name → (file id, rule file index in the run, offset of the name)
+        let mut first: HashMap<&str, (usize, usize, usize)> = HashMap::new();
+        let mut rf_index = 0;
+        for f in &cx.files {
+            for rf in &f.loaded.rule_files {
+                rf_index += 1;
+                for g in &rf.groups {
+                    let name = g.name.value.as_str();
+                    if name.is_empty() {
+                        continue;
+                    }
+                    let Some(&(ff, frf, at)) = first.get(name) else {
+                        first.insert(name, (f.file, rf_index, g.name.span.start));
+                        continue;
+                    };
+                    if frf == rf_index {
+                        continue; // same rule file: rule-invalid
+                    }
+                    let Some(pf) = cx.files.iter().find(|x| x.file == ff) else {
+                        continue;
+                    };
+                    let line = pf.source.line_col(at).line;
+                    let where_ = if ff == f.file {
+                        format!("line {line} (another document of this file)")
+                    } else {
+                        format!("{}:{line}", pf.source.path)
+                    };
+                    out.push(
+                        Diagnostic::new(
+                            &META,
+                            f.file,
+                            g.name.span,
+                            format!("rule group {name:?} is also defined at {where_}"),
+                        )
+                        .with_help("give each group a name unique in the deployment (e.g. prefix it with the team or service), or remove the stale copy"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{run_on, run_on_files};
+
+    const G: &str = "groups:\n- name: gpu\n  rules:\n  - record: a:b:c\n    expr: up\n";
+
+    #[test]
+    fn flags_same_group_name_in_two_files_or_documents() {
+        let d = run_on_files("ML108", &[G, G]);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("test0.yaml:2"), "{}", d[0].message);
+        assert_eq!(run_on("ML108", &format!("{G}---\n{G}")).len(), 1);
+    }
+
+    #[test]
+    fn same_file_repeat_is_rule_invalid_and_distinct_names_pass() {
+        let twice = format!("{G}- name: gpu\n  rules: []\n");
+        assert!(run_on("ML108", &twice).is_empty());
+        let other = "groups:\n- name: cpu\n  rules: []\n";
+        assert!(run_on_files("ML108", &[G, other]).is_empty());
+    }
+}

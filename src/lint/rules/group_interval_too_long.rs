@@ -1,0 +1,93 @@
+//! `group-interval-too-long` (ML112): a group with recording rules evaluated
+//! less often than the query lookback delta (5m) writes series that go stale
+//! between evaluations: dashboards and alerts built on them see gaps.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::model::duration::format_ms;
+
+/// Metadata of `group-interval-too-long`.
+pub static META: LintMeta = LintMeta {
+    code: "ML112",
+    name: "group-interval-too-long",
+    category: Category::Suspicious,
+    severity: Severity::Warning,
+    summary: "a group with recording rules is evaluated less often than every 5m, so their series go stale",
+};
+
+/// The `group-interval-too-long` lint.
+pub struct GroupIntervalTooLong;
+
+impl Lint for GroupIntervalTooLong {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// Flags a group's `interval` longer than `max_group_interval` (default
+    /// 5m, Prometheus' lookback delta) when the group has recording rules;
+    /// reported once per group, from its first recording rule.
+    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+        let rule = cx.rule;
+        let Some(interval) = &cx.group.interval else {
+            return;
+        };
+        let max = cx.config.policy.max_group_interval_ms;
+        if rule.is_alert() || interval.value.ms <= max {
+            return;
+        }
+        if cx
+            .group
+            .rules
+            .iter()
+            .find(|r| !r.is_alert())
+            .is_some_and(|first| first.index != rule.index)
+        {
+            return;
+        }
+        let records = cx.group.rules.iter().filter(|r| !r.is_alert()).count();
+        out.push(
+            Diagnostic::new(
+                &META,
+                cx.file,
+                interval.span,
+                format!(
+                    "group {:?} is evaluated every {}, longer than the {} lookback: its {records} recording rule{} go stale between evaluations",
+                    cx.group.name.value,
+                    interval.value.text,
+                    format_ms(max),
+                    if records == 1 { "" } else { "s" }
+                ),
+            )
+            .with_help(format!(
+                "evaluate the group at most every {} (e.g. `interval: 1m`); for slow, expensive rules keep the interval short and widen their range windows instead",
+                format_ms(max)
+            )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    fn group(interval: &str, rules: &str) -> String {
+        format!("groups:\n- name: g\n  interval: {interval}\n  rules:\n{rules}")
+    }
+    const REC: &str = "  - record: job:up:sum\n    expr: sum by (job) (up)\n";
+    const ALERT: &str = "  - alert: A\n    expr: up == 0\n    for: 5m\n";
+
+    #[test]
+    fn flags_long_interval_with_recording_rules_once() {
+        assert_eq!(run_on("ML112", &group("10m", REC)).len(), 1);
+        assert_eq!(
+            run_on("ML112", &group("1h", &format!("{ALERT}{REC}{REC}"))).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn passes_short_intervals_and_alert_only_groups() {
+        assert!(run_on("ML112", &group("5m", REC)).is_empty());
+        assert!(run_on("ML112", &group("30s", REC)).is_empty());
+        assert!(run_on("ML112", &group("1h", ALERT)).is_empty());
+    }
+}
