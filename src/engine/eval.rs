@@ -406,19 +406,7 @@ impl<'a> Evaluator<'a> {
 
     /// Series a selector matches (metric name plus matchers).
     pub fn select_series(&self, vs: &VectorSelector) -> Vec<&'a StoredSeries> {
-        let name_matcher = vs
-            .name
-            .as_ref()
-            .map(|n| Matcher::new(MatchOp::Equal, METRIC_NAME, n));
-        self.storage
-            .select(&vs.matchers)
-            .into_iter()
-            .filter(|s| {
-                name_matcher
-                    .as_ref()
-                    .is_none_or(|m| s.labels.get_or_empty(METRIC_NAME) == m.value)
-            })
-            .collect()
+        self.storage.select(vs.name.as_deref(), &vs.matchers)
     }
 
     /// Instant selection at `t`: the latest sample in the lookback window

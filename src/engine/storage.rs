@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::promql::ast::{MatchOp, Matcher, Matchers};
 
-use super::labels::Labels;
+use super::labels::{Labels, METRIC_NAME};
 use super::value::Point;
 
 /// Bit pattern of Prometheus' staleness marker (`value.StaleNaN`).
@@ -36,11 +36,15 @@ impl StoredSeries {
     }
 }
 
-/// In-memory storage of float series, kept sorted by labels so selection
-/// returns series in Prometheus' order.
+/// In-memory storage of float series, indexed by metric name (as
+/// Prometheus' postings index `__name__`): a selector with a name touches
+/// only that name's series. Within a name, series are sorted by labels, so
+/// selection returns them in Prometheus' order.
 #[derive(Debug, Clone, Default)]
 pub struct Storage {
-    series: BTreeMap<Labels, StoredSeries>,
+    /// Metric name ("" for none) → that name's series by labels.
+    by_name: BTreeMap<String, BTreeMap<Labels, StoredSeries>>,
+    len: usize,
 }
 
 impl Storage {
@@ -51,19 +55,31 @@ impl Storage {
 
     /// Removes every series.
     pub fn clear(&mut self) {
-        self.series.clear();
+        self.by_name.clear();
+        self.len = 0;
     }
 
     /// Appends a sample at `t_ms`. A sample at an existing timestamp replaces
     /// the old value; out-of-order samples are inserted in place.
     pub fn append(&mut self, labels: &Labels, t_ms: i64, v: f64) {
-        let s = self
-            .series
-            .entry(labels.clone())
-            .or_insert_with(|| StoredSeries {
-                labels: labels.clone(),
-                points: Vec::new(),
-            });
+        let name = labels.get_or_empty(METRIC_NAME);
+        let series = match self.by_name.get_mut(name) {
+            Some(m) => m,
+            None => self.by_name.entry(name.to_string()).or_default(),
+        };
+        // Look up first: appending to an existing series must not clone its labels.
+        let s = match series.get_mut(labels) {
+            Some(s) => s,
+            None => {
+                self.len += 1;
+                series
+                    .entry(labels.clone())
+                    .or_insert_with(|| StoredSeries {
+                        labels: labels.clone(),
+                        points: Vec::new(),
+                    })
+            }
+        };
         let pts = &mut s.points;
         match pts.last() {
             Some(last) if last.t < t_ms => pts.push(Point { t: t_ms, v }),
@@ -82,31 +98,58 @@ impl Storage {
 
     /// Number of series.
     pub fn len(&self) -> usize {
-        self.series.len()
+        self.len
     }
 
     /// True when no series are stored.
     pub fn is_empty(&self) -> bool {
-        self.series.is_empty()
+        self.len == 0
     }
 
     /// All series, sorted by labels.
     pub fn all(&self) -> impl Iterator<Item = &StoredSeries> {
-        self.series.values()
+        let mut v: Vec<&StoredSeries> = self.by_name.values().flat_map(|m| m.values()).collect();
+        v.sort_by(|a, b| a.labels.cmp(&b.labels));
+        v.into_iter()
     }
 
     /// The series with exactly these labels.
     pub fn get(&self, labels: &Labels) -> Option<&StoredSeries> {
-        self.series.get(labels)
+        self.by_name
+            .get(labels.get_or_empty(METRIC_NAME))?
+            .get(labels)
     }
 
-    /// Series matching `matchers` (all plain matchers, and any `or` group),
-    /// in label order.
-    pub fn select(&self, matchers: &Matchers) -> Vec<&StoredSeries> {
-        self.series
-            .values()
-            .filter(|s| matches_all(&s.labels, matchers))
-            .collect()
+    /// Series named `name` (when given) matching `matchers` (all plain
+    /// matchers, and any `or` group), in label order. A `__name__="x"`
+    /// equality matcher also narrows the search to `x`.
+    pub fn select(&self, name: Option<&str>, matchers: &Matchers) -> Vec<&StoredSeries> {
+        let name = name.or_else(|| {
+            matchers
+                .matchers
+                .iter()
+                .find(|m| m.name == METRIC_NAME && matches!(m.op, MatchOp::Equal))
+                .map(|m| m.value.as_str())
+        });
+        match name {
+            Some(n) => match self.by_name.get(n) {
+                Some(series) => series
+                    .values()
+                    .filter(|s| matches_all(&s.labels, matchers))
+                    .collect(),
+                None => Vec::new(),
+            },
+            None => {
+                let mut v: Vec<&StoredSeries> = self
+                    .by_name
+                    .values()
+                    .flat_map(|m| m.values())
+                    .filter(|s| matches_all(&s.labels, matchers))
+                    .collect();
+                v.sort_by(|a, b| a.labels.cmp(&b.labels));
+                v
+            }
+        }
     }
 }
 

@@ -643,8 +643,29 @@ fn label_of(v: &Value, name: &str) -> String {
         .to_string()
 }
 
-/// The function map: Prometheus' functions and the rewrite helpers.
-pub(super) fn func_map(ctx: &Context) -> FuncMap {
+thread_local! {
+    /// The context of the expansion running on this thread: the few
+    /// functions that depend on it (`now`, `externalURL`, `pathPrefix`,
+    /// `query`) read it here, so the function map and the templates built
+    /// with it do not depend on it and can be reused across evaluations.
+    static CURRENT: std::cell::RefCell<Context> = std::cell::RefCell::new(Context::default());
+}
+
+/// Runs `f` with `ctx` as the current expansion context of this thread.
+pub(super) fn with_context<R>(ctx: &Context, f: impl FnOnce() -> R) -> R {
+    let previous = CURRENT.with(|c| c.replace(ctx.clone()));
+    let out = f();
+    CURRENT.with(|c| c.replace(previous));
+    out
+}
+
+fn current<R>(f: impl FnOnce(&Context) -> R) -> R {
+    CURRENT.with(|c| f(&c.borrow()))
+}
+
+/// The function map: Prometheus' functions and the rewrite helpers. The
+/// context-dependent ones read the thread's current context (see [`with_context`]).
+pub(super) fn func_map() -> FuncMap {
     let mut m: FuncMap = BTreeMap::new();
     let mut add = |name: &str, f: ValueFunc| {
         m.insert(name.to_string(), f);
@@ -786,22 +807,24 @@ pub(super) fn func_map(ctx: &Context) -> FuncMap {
             }
         }),
     );
-    let ts_ms = ctx.ts_ms;
     add(
         "now",
-        Arc::new(move |_args: &[Value]| Ok(Value::Float(ts_ms as f64 / 1000.0))),
+        Arc::new(|_args: &[Value]| Ok(Value::Float(current(|c| c.ts_ms) as f64 / 1000.0))),
     );
-    let url = ctx.external_url.clone();
-    let path = external_path(&url);
-    add("externalURL", Arc::new(move |_args: &[Value]| Ok(s(&url))));
-    add("pathPrefix", Arc::new(move |_args: &[Value]| Ok(s(&path))));
-    let query = ctx.query.clone();
+    add(
+        "externalURL",
+        Arc::new(|_args: &[Value]| Ok(s(current(|c| c.external_url.clone())))),
+    );
+    add(
+        "pathPrefix",
+        Arc::new(|_args: &[Value]| Ok(s(external_path(&current(|c| c.external_url.clone()))))),
+    );
     add(
         "query",
-        Arc::new(move |args: &[Value]| {
+        Arc::new(|args: &[Value]| {
             arity("query", args, 1)?;
             let q = str_arg("query", &args[0])?;
-            let Some(run) = &query else {
+            let Some(run) = current(|c| c.query.clone()) else {
                 return Err(err("error calling query: no query engine"));
             };
             let samples = run(&q).map_err(|e| err(format!("error calling query: {e}")))?;
