@@ -29,6 +29,10 @@ pub struct Config {
     pub unbounded_labels: Vec<String>,
     /// Extra rule and group fields to accept (Thanos, Mimir, Cortex).
     pub extra_fields: ExtraFields,
+    // PromQL-meaning lints (ML2xx).
+    /// The scrape interval rate windows are checked against
+    /// (`rate-window-too-short`), in milliseconds; default 1m.
+    pub scrape_interval_ms: u64,
     /// Where the config was read from, if a file.
     pub path: Option<PathBuf>,
 }
@@ -57,6 +61,7 @@ impl Default for Config {
             .map(String::from)
             .to_vec(),
             extra_fields: ExtraFields::default(),
+            scrape_interval_ms: 60_000,
             path: None,
         }
     }
@@ -186,6 +191,21 @@ impl Config {
                 "unbounded_labels" => cfg.unbounded_labels = list(v)?,
                 "extra_group_fields" => cfg.extra_fields.group = list(v)?,
                 "extra_rule_fields" => cfg.extra_fields.rule = list(v)?,
+                "scrape_interval" => {
+                    let text = v.as_str().unwrap_or("");
+                    cfg.scrape_interval_ms = crate::model::duration::parse_duration(text)
+                        .ok()
+                        .filter(|d| d.ms > 0)
+                        .ok_or_else(|| {
+                            at(
+                                v,
+                                format!(
+                                    "scrape_interval must be a duration such as 30s, got {text:?}"
+                                ),
+                            )
+                        })?
+                        .ms;
+                }
                 "severity" => {
                     let m = v.as_map().ok_or_else(|| {
                         at(
@@ -216,7 +236,7 @@ impl Config {
                     return Err(at(
                         k,
                         format!(
-                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields)"
+                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields, scrape_interval)"
                         ),
                     ));
                 }

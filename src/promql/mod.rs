@@ -5,8 +5,14 @@
 //! tokens with [`Tokens`] (e.g. the first identifier equal to a metric name).
 
 pub mod analysis;
+pub mod conditions;
 pub mod dcgm;
+pub mod gotemplate;
 pub mod labels;
+pub mod matching;
+pub mod regex;
+pub mod selectors;
+pub mod types;
 
 use std::ops::Range;
 use std::sync::Arc;
