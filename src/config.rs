@@ -31,6 +31,10 @@ pub struct Config {
     pub extra_fields: ExtraFields,
     /// Rule hygiene and ML/GPU policy (ML104+, ML250+).
     pub policy: Policy,
+    // PromQL-meaning lints (ML2xx).
+    /// The scrape interval rate windows are checked against
+    /// (`rate-window-too-short`), in milliseconds; default 1m.
+    pub scrape_interval_ms: u64,
     /// Where the config was read from, if a file.
     pub path: Option<PathBuf>,
 }
@@ -60,6 +64,7 @@ impl Default for Config {
             .to_vec(),
             extra_fields: ExtraFields::default(),
             policy: Policy::default(),
+            scrape_interval_ms: 60_000,
             path: None,
         }
     }
@@ -239,6 +244,21 @@ impl Config {
                         cfg.policy.drift_min_for_ms = ms;
                     }
                 }
+                "scrape_interval" => {
+                    let text = v.as_str().unwrap_or("");
+                    cfg.scrape_interval_ms = crate::model::duration::parse_duration(text)
+                        .ok()
+                        .filter(|d| d.ms > 0)
+                        .ok_or_else(|| {
+                            at(
+                                v,
+                                format!(
+                                    "scrape_interval must be a duration such as 30s, got {text:?}"
+                                ),
+                            )
+                        })?
+                        .ms;
+                }
                 "severity" => {
                     let m = v.as_map().ok_or_else(|| {
                         at(
@@ -269,7 +289,7 @@ impl Config {
                     return Err(at(
                         k,
                         format!(
-                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields, allowed_severities, summary_annotations, max_group_interval, drift_min_for, dcgm_exported_fields)"
+                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields, allowed_severities, summary_annotations, max_group_interval, drift_min_for, dcgm_exported_fields, scrape_interval)"
                         ),
                     ));
                 }

@@ -5,9 +5,15 @@
 //! tokens with [`Tokens`] (e.g. the first identifier equal to a metric name).
 
 pub mod analysis;
+pub mod conditions;
 pub mod dcgm;
+pub mod gotemplate;
 pub mod labels;
+pub mod matching;
 pub mod names;
+pub mod regex;
+pub mod selectors;
+pub mod types;
 pub mod units;
 
 use std::ops::Range;

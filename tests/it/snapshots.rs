@@ -63,7 +63,15 @@ fn lint_fixture_pairs_flag_only_their_lint() {
     {
         let dir = e.file_name().to_string_lossy().into_owned();
         let code = dir.split('-').next().unwrap_or("").to_string();
-        let (_, bad) = crate::lint_json(&[root.join(&dir).join("bad.yaml").to_str().unwrap()]);
+        // Pedantic lints are off by default: run their pair with the lint enabled.
+        let cfg = tempfile::NamedTempFile::new().expect("temp config");
+        std::fs::write(cfg.path(), format!("enable: [{code}]\n")).expect("write config");
+        let cfg_path = cfg.path().to_str().unwrap();
+        let with = |file: &str| {
+            let path = root.join(&dir).join(file);
+            crate::lint_json(&["--config", cfg_path, path.to_str().unwrap()])
+        };
+        let (_, bad) = with("bad.yaml");
         let codes: Vec<&str> = diags(&bad)
             .iter()
             .filter_map(|d| d["code"].as_str())
@@ -72,7 +80,7 @@ fn lint_fixture_pairs_flag_only_their_lint() {
             !codes.is_empty() && codes.iter().all(|c| *c == code),
             "{dir}/bad.yaml: {codes:?}"
         );
-        let (exit, good) = crate::lint_json(&[root.join(&dir).join("good.yaml").to_str().unwrap()]);
+        let (exit, good) = with("good.yaml");
         assert_eq!(
             (exit, diags(&good).len()),
             (0, 0),

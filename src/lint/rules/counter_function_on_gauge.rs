@@ -1,0 +1,95 @@
+//! `counter-function-on-gauge` (ML207): `rate`, `irate`, `increase` or
+//! `resets` over a gauge. They treat every decrease as a counter reset, so
+//! a gauge that goes down produces huge bogus rates.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::promql::dcgm;
+use crate::promql::selectors::{selector_name_range, selector_uses};
+use crate::promql::types::{MetricKind, is_counter_function, metric_kind};
+
+/// Metadata of `counter-function-on-gauge`.
+pub static META: LintMeta = LintMeta {
+    code: "ML207",
+    name: "counter-function-on-gauge",
+    category: Category::Correctness,
+    severity: Severity::Error,
+    summary: "`rate`/`irate`/`increase`/`resets` over a gauge",
+};
+
+/// The `counter-function-on-gauge` lint.
+pub struct CounterFunctionOnGauge;
+
+impl Lint for CounterFunctionOnGauge {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// Flags range selectors passed straight to a counter function whose
+    /// metric is known to be a gauge: dcgm-exporter's gauge fields
+    /// (`DCGM_FI_DEV_XID_ERRORS`, temperatures, utilisation) and the gauge
+    /// suffixes of `promql::types` (`_info`, `_ratio`, `_timestamp_seconds`, `up`, …).
+    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+        let Some(expr) = &cx.rule.expr else { return };
+        let Some(ast) = &expr.ast else { return };
+        for u in selector_uses(ast) {
+            let Some(name) = u.name else { continue };
+            let Some(call) = u.direct_call() else {
+                continue;
+            };
+            let f = call.func.name;
+            if !is_counter_function(f) || metric_kind(name) != MetricKind::Gauge {
+                continue;
+            }
+            // Deprecated aliases describe themselves as such: use the field they alias.
+            let what = match dcgm::field(name).map(|f| dcgm::field(f.alias_of).unwrap_or(f)) {
+                Some(field) => format!("a gauge (dcgm-exporter: {})", field.description),
+                None => "a gauge".to_string(),
+            };
+            let span = selector_name_range(&expr.text.value, expr.tokens(), ast, u.expr)
+                .map(|r| expr.span_of(r))
+                .unwrap_or(expr.text.span);
+            out.push(
+                Diagnostic::new(
+                    &META,
+                    cx.file,
+                    span,
+                    format!("`{f}` over `{name}`, which is {what}: every decrease is read as a counter reset"),
+                )
+                .with_help("use a gauge function: `delta`/`deriv` for change, `changes` for how often it changed, `max_over_time` for peaks"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    fn rule(expr: &str) -> String {
+        format!("groups:\n- name: g\n  rules:\n  - alert: GPUXid\n    expr: {expr}\n    for: 5m\n")
+    }
+
+    #[test]
+    fn flags_rate_of_dcgm_gauge() {
+        let y = rule("rate(DCGM_FI_DEV_XID_ERRORS[5m]) > 0");
+        let d = run_on("ML207", &y);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span.start, y.find("DCGM_FI_DEV_XID_ERRORS").unwrap());
+        assert_eq!(
+            run_on("ML207", &rule("increase(model_info[1h]) > 0")).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn passes_counters_and_gauge_functions() {
+        for e in [
+            "changes(DCGM_FI_DEV_XID_ERRORS[10m]) > 0",
+            "rate(inference_requests_total[5m]) > 0",
+            "increase(DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION[1h]) > 0",
+            "rate(job:x:sum[5m]) > 0",
+        ] {
+            assert!(run_on("ML207", &rule(e)).is_empty(), "{e}");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! `histogram-quantile-misuse` (ML202): `histogram_quantile` over bucket
+//! counters without `rate()`, with the `le` label aggregated away, or over a
+//! series that is not a histogram at all.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::promql::analysis::{op_str, walk};
+use crate::promql::ast::{Expr, LabelModifier};
+use crate::promql::labels::output_labels;
+use crate::promql::selectors::{call_name_range, selector_name_range, selector_uses};
+use crate::promql::types::{MetricKind, is_recorded, metric_kind};
+
+/// Metadata of `histogram-quantile-misuse`.
+pub static META: LintMeta = LintMeta {
+    code: "ML202",
+    name: "histogram-quantile-misuse",
+    category: Category::Correctness,
+    severity: Severity::Error,
+    summary: "`histogram_quantile` over raw bucket counters, without `le`, or over a non-histogram",
+};
+
+/// The `histogram-quantile-misuse` lint.
+pub struct HistogramQuantileMisuse;
+
+impl Lint for HistogramQuantileMisuse {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// For every `histogram_quantile(φ, v)`: flags `_bucket` selectors in
+    /// `v` not under `rate`/`irate`/`increase`; an aggregation in `v` that
+    /// drops `le` (every alternative of `v`'s output labels lacks it); and
+    /// `v` reading only series that are known not to be histograms (`_total`,
+    /// `_count`, `_sum`, gauges). Recorded series (`job:x_bucket:rate5m`)
+    /// and unknown names (native histograms) are not flagged.
+    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+        let Some(expr) = &cx.rule.expr else { return };
+        let Some(ast) = &expr.ast else { return };
+        let text = &expr.text.value;
+        let tokens = expr.tokens();
+        walk(ast, &mut |e| {
+            let Expr::Call(c) = e else { return };
+            if c.func.name != "histogram_quantile" {
+                return;
+            }
+            let Some(arg) = c.args.args.last() else {
+                return;
+            };
+            let hq_span = call_name_range(text, tokens, ast, e)
+                .map(|r| expr.span_of(r))
+                .unwrap_or(expr.text.span);
+            let uses = selector_uses(arg);
+            let mut classic = false;
+            for u in &uses {
+                let Some(name) = u.name else { continue };
+                if is_recorded(name) {
+                    classic |= name.contains("_bucket");
+                    continue;
+                }
+                if metric_kind(name) != MetricKind::HistogramBucket {
+                    continue;
+                }
+                classic = true;
+                if u.inside_call(|f| matches!(f, "rate" | "irate" | "increase")) {
+                    continue;
+                }
+                let span = selector_name_range(text, tokens, ast, u.expr)
+                    .map(|r| expr.span_of(r))
+                    .unwrap_or(hq_span);
+                out.push(
+                    Diagnostic::new(
+                        &META,
+                        cx.file,
+                        span,
+                        format!("`histogram_quantile` reads `{name}` without `rate()`: bucket counters count since the process started, so the quantile covers its whole lifetime and jumps at restarts"),
+                    )
+                    .with_help(format!("take the rate of the buckets first: `histogram_quantile(0.99, sum by (le) (rate({name}[5m])))`")),
+                );
+            }
+            if classic {
+                let sets = output_labels(arg);
+                if sets.iter().all(|s| !s.may_have("le")) {
+                    let at = dropping_aggregation(arg)
+                        .and_then(|a| call_name_range(text, tokens, ast, a))
+                        .map(|r| expr.span_of(r))
+                        .unwrap_or(hq_span);
+                    out.push(
+                        Diagnostic::new(
+                            &META,
+                            cx.file,
+                            at,
+                            "the `le` label is aggregated away before `histogram_quantile`: without it there are no buckets and the result is always empty",
+                        )
+                        .with_help("keep `le` in the grouping: `sum by (le, model) (rate(…_bucket[5m]))`"),
+                    );
+                }
+                return;
+            }
+            let known: Vec<&str> = uses
+                .iter()
+                .filter_map(|u| u.name)
+                .filter(|n| {
+                    !is_recorded(n)
+                        && matches!(
+                            metric_kind(n),
+                            MetricKind::Counter
+                                | MetricKind::HistogramCountOrSum
+                                | MetricKind::Gauge
+                        )
+                })
+                .collect();
+            let all_known = !uses.is_empty()
+                && uses
+                    .iter()
+                    .all(|u| u.name.is_some_and(|n| known.contains(&n)));
+            if all_known {
+                out.push(
+                    Diagnostic::new(
+                        &META,
+                        cx.file,
+                        hq_span,
+                        format!("`histogram_quantile` over `{}`, which is not a histogram: there are no buckets and the result is always empty", known[0]),
+                    )
+                    .with_help("pass the histogram's `_bucket` series (classic) or the histogram itself (native)"),
+                );
+            }
+        });
+    }
+}
+
+/// The outermost aggregation in `e` that drops `le` (`by` without it, or
+/// `without (le)`).
+fn dropping_aggregation(e: &Expr) -> Option<&Expr> {
+    let mut found = None;
+    walk(e, &mut |n| {
+        if found.is_some() {
+            return;
+        }
+        if let Expr::Aggregate(a) = n {
+            let drops = match &a.modifier {
+                Some(LabelModifier::Include(l)) => !l.labels.iter().any(|x| x == "le"),
+                Some(LabelModifier::Exclude(l)) => l.labels.iter().any(|x| x == "le"),
+                None => !matches!(op_str(&a.op).as_str(), "topk" | "bottomk" | "limitk"),
+            };
+            if drops {
+                found = Some(n);
+            }
+        }
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    fn rule(expr: &str) -> String {
+        format!(
+            "groups:\n- name: g\n  rules:\n  - alert: InferenceLatencyHigh\n    expr: {expr}\n    for: 5m\n"
+        )
+    }
+
+    #[test]
+    fn flags_missing_rate_lost_le_and_non_histograms() {
+        let y = rule("histogram_quantile(0.99, sum by (le) (latency_seconds_bucket)) > 1");
+        let d = run_on("ML202", &y);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span.start, y.find("latency_seconds_bucket").unwrap());
+        let y =
+            rule("histogram_quantile(0.99, sum by (model) (rate(latency_seconds_bucket[5m]))) > 1");
+        let d = run_on("ML202", &y);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span.start, y.find("sum").unwrap());
+        assert_eq!(
+            run_on(
+                "ML202",
+                &rule("histogram_quantile(0.9, rate(requests_total[5m])) > 1")
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn passes_correct_native_and_recorded() {
+        for e in [
+            "histogram_quantile(0.99, sum by (le, model) (rate(latency_seconds_bucket[5m]))) > 1",
+            "histogram_quantile(0.99, sum without (pod) (rate(latency_seconds_bucket[5m]))) > 1",
+            "histogram_quantile(0.99, rate(latency_seconds[5m])) > 1",
+            "histogram_quantile(0.99, model:latency_seconds_bucket:rate5m) > 1",
+            "histogram_quantile(0.99, sum by (le) (model:latency_seconds_bucket:rate5m)) > 1",
+        ] {
+            assert!(run_on("ML202", &rule(e)).is_empty(), "{e}");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! `rate-window-too-short` (ML209): a `rate`-like function over a window
+//! shorter than two scrape intervals. It needs two samples in the window;
+//! with fewer it returns nothing, and the alert silently never fires.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::model::duration::format_ms;
+use crate::promql::ast::Expr;
+use crate::promql::selectors::{matrix_range_range, selector_uses};
+
+/// Metadata of `rate-window-too-short`.
+pub static META: LintMeta = LintMeta {
+    code: "ML209",
+    name: "rate-window-too-short",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    summary: "a rate window shorter than two scrape intervals often holds one sample and returns nothing",
+};
+
+/// The `rate-window-too-short` lint.
+pub struct RateWindowTooShort;
+
+/// Functions that need at least two samples in their window.
+const TWO_SAMPLE_FUNCTIONS: &[&str] = &[
+    "rate",
+    "irate",
+    "increase",
+    "delta",
+    "idelta",
+    "deriv",
+    "predict_linear",
+];
+
+impl Lint for RateWindowTooShort {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// Flags range selectors passed to `rate`, `irate`, `increase`,
+    /// `delta`, `idelta`, `deriv` or `predict_linear` whose window is below
+    /// twice `scrape_interval` (default 1m). Subqueries are not checked:
+    /// their step, not the scrape interval, spaces their samples.
+    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+        let Some(expr) = &cx.rule.expr else { return };
+        let Some(ast) = &expr.ast else { return };
+        let min = cx.config.scrape_interval_ms.saturating_mul(2);
+        for u in selector_uses(ast) {
+            let Expr::MatrixSelector(ms) = u.expr else {
+                continue;
+            };
+            let Some(call) = u.direct_call() else {
+                continue;
+            };
+            let f = call.func.name;
+            if !TWO_SAMPLE_FUNCTIONS.contains(&f) {
+                continue;
+            }
+            let window = ms.range.as_millis() as u64;
+            if window >= min {
+                continue;
+            }
+            let span = matrix_range_range(&expr.text.value, expr.tokens(), ast, u.expr)
+                .map(|r| expr.span_of(r))
+                .unwrap_or(expr.text.span);
+            out.push(
+                Diagnostic::new(
+                    &META,
+                    cx.file,
+                    span,
+                    format!(
+                        "`{f}` over a {} window with a {} scrape interval: it needs two samples in the window and often has one, so it returns nothing",
+                        format_ms(window),
+                        format_ms(cx.config.scrape_interval_ms)
+                    ),
+                )
+                .with_help(format!(
+                    "use a window of at least {} (4× the scrape interval is safer); set `scrape_interval` in .mlalert.yaml if yours is shorter",
+                    format_ms(min)
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    fn rule(expr: &str) -> String {
+        format!(
+            "groups:\n- name: g\n  rules:\n  - alert: InferenceErrors\n    expr: {expr}\n    for: 5m\n"
+        )
+    }
+
+    #[test]
+    fn flags_short_windows_at_the_window() {
+        let y = rule("rate(inference_errors_total[1m]) > 1");
+        let d = run_on("ML209", &y);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span.start, y.find("[1m]").unwrap());
+        assert_eq!(d[0].span.end, y.find("[1m]").unwrap() + 4);
+    }
+
+    #[test]
+    fn passes_long_windows_over_time_and_subqueries() {
+        for e in [
+            "rate(inference_errors_total[2m]) > 1",
+            "avg_over_time(gpu_util[30s]) > 1",
+            "max_over_time(rate(x_total[5m])[1m:10s]) > 1",
+        ] {
+            assert!(run_on("ML209", &rule(e)).is_empty(), "{e}");
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! `regex-needless` (ML212): a regex matcher that is a plain equality
+//! (`model=~"bert"`) or carries anchors PromQL already adds (`=~"^gpu.*$"`).
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::promql::analysis::walk;
+use crate::promql::ast::{Expr, MatchOp, Matcher};
+use crate::promql::regex::{literal_value, redundant_anchors};
+
+/// Metadata of `regex-needless`.
+pub static META: LintMeta = LintMeta {
+    code: "ML212",
+    name: "regex-needless",
+    category: Category::Style,
+    severity: Severity::Info,
+    summary: "a regex matcher that is a plain equality or has redundant `^`/`$` anchors",
+};
+
+/// The `regex-needless` lint.
+pub struct RegexNeedless;
+
+impl Lint for RegexNeedless {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// Flags `=~`/`!~` matchers whose regex has no metacharacters (use
+    /// `=`/`!=`), and regexes that start with `^` or end with `$` (PromQL
+    /// anchors every regex). The diagnostic points at the quoted regex.
+    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+        let Some(expr) = &cx.rule.expr else { return };
+        let Some(ast) = &expr.ast else { return };
+        let text = &expr.text.value;
+        let mut seen: Vec<(String, bool, String)> = Vec::new();
+        walk(ast, &mut |e| {
+            let vs = match e {
+                Expr::VectorSelector(vs) => vs,
+                Expr::MatrixSelector(ms) => &ms.vs,
+                _ => return,
+            };
+            let all = vs
+                .matchers
+                .matchers
+                .iter()
+                .chain(vs.matchers.or_matchers.iter().flatten());
+            for m in all {
+                let (negated, op) = match m.op {
+                    MatchOp::Re(_) => (false, "=~"),
+                    MatchOp::NotRe(_) => (true, "!~"),
+                    _ => continue,
+                };
+                let key = (m.name.clone(), negated, m.value.clone());
+                let nth = seen.iter().filter(|k| **k == key).count();
+                seen.push(key);
+                let at = matcher_string(text, expr.tokens(), m, op, nth);
+                let span = at
+                    .clone()
+                    .map(|r| expr.span_of(r))
+                    .unwrap_or(expr.text.span);
+                if let Some(lit) = literal_value(&m.value) {
+                    let eq = if negated { "!=" } else { "=" };
+                    out.push(
+                        Diagnostic::new(
+                            &META,
+                            cx.file,
+                            span,
+                            format!(
+                                "`{}{op}\"{}\"` has no regex metacharacters: it is an equality",
+                                m.name, m.value
+                            ),
+                        )
+                        .with_help(format!("write `{}{eq}{lit:?}`", m.name)),
+                    );
+                    continue;
+                }
+                let anchors = redundant_anchors(&m.value);
+                if !anchors.is_empty() {
+                    let span = match (&at, anchors.first()) {
+                        // Point at the first anchor inside the quotes when the
+                        // string is written as-is (no escapes before it).
+                        (Some(r), Some(a)) if a.start == 0 => {
+                            expr.span_of(r.start + 1..r.start + 2)
+                        }
+                        _ => span,
+                    };
+                    let which: Vec<&str> = anchors.iter().map(|r| &m.value[r.clone()]).collect();
+                    out.push(
+                        Diagnostic::new(
+                            &META,
+                            cx.file,
+                            span,
+                            format!("`{}` in `{}{op}\"{}\"` is redundant: PromQL regexes are always fully anchored", which.join("` and `"), m.name, m.value),
+                        )
+                        .with_help("drop the anchors"),
+                    );
+                }
+            }
+        });
+    }
+}
+
+/// The range of the quoted regex of the `nth` matcher `name op "value"`.
+fn matcher_string(
+    text: &str,
+    tokens: &crate::promql::Tokens,
+    m: &Matcher,
+    op: &str,
+    nth: usize,
+) -> Option<std::ops::Range<usize>> {
+    let t = tokens.all();
+    t.windows(3)
+        .filter(|w| {
+            text.get(w[0].range.clone()) == Some(m.name.as_str())
+                && text.get(w[1].range.clone()) == Some(op)
+                && text
+                    .get(w[2].range.clone())
+                    .is_some_and(|s| unquote(s) == m.value)
+        })
+        .nth(nth)
+        .map(|w| w[2].range.clone())
+}
+
+fn unquote(s: &str) -> String {
+    let inner = s.get(1..s.len().saturating_sub(1)).unwrap_or("");
+    if s.starts_with('`') {
+        return inner.to_string();
+    }
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(o) => out.push(o),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    fn rule(expr: &str) -> String {
+        format!("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: '{expr}'\n    for: 5m\n")
+    }
+
+    #[test]
+    fn flags_literal_regex_and_anchors() {
+        let y = rule("up{job=~\"triton\"} == 0");
+        let d = run_on("ML212", &y);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span.start, y.find("\"triton\"").unwrap());
+        let y = rule("up{model=~\"^llama.*\"} == 0");
+        let d = run_on("ML212", &y);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span.start, y.find("^").unwrap());
+        assert_eq!(run_on("ML212", &rule("up{job!~\"a\\\\.b\"} == 0")).len(), 1);
+    }
+
+    #[test]
+    fn passes_real_regexes() {
+        for e in [
+            "up{job=~\"triton|vllm\"} == 0",
+            "up{pod=~\"llama-.*\"} == 0",
+            "up{job=\"a\"} == 0",
+            "up{cost=~\".*\\\\$\"} == 0",
+        ] {
+            assert!(run_on("ML212", &rule(e)).is_empty(), "{e}");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! `sampling-function-in-alert` (ML211): `topk`, `bottomk`, `limitk` or
+//! `limit_ratio` deciding which series an alert returns. Which series are
+//! picked changes between evaluations, so alerts resolve and re-fire
+//! (and restart `for`) as the ranking shifts.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::promql::analysis::op_str;
+use crate::promql::ast::Expr;
+use crate::promql::selectors::call_name_range;
+
+/// Metadata of `sampling-function-in-alert`.
+pub static META: LintMeta = LintMeta {
+    code: "ML211",
+    name: "sampling-function-in-alert",
+    category: Category::Suspicious,
+    severity: Severity::Warning,
+    summary: "`topk`/`bottomk`/`limitk`/`limit_ratio` pick an alert's series and make it flap",
+};
+
+/// The `sampling-function-in-alert` lint.
+pub struct SamplingFunctionInAlert;
+
+fn is_sampling(op: &str) -> bool {
+    matches!(op, "topk" | "bottomk" | "limitk" | "limit_ratio")
+}
+
+/// `topk by (labels) (1, …)`: one series per group, the idiom that
+/// deduplicates replicas; the alert's identity is the grouping.
+fn dedup(a: &crate::promql::ast::AggregateExpr) -> bool {
+    let by = matches!(&a.modifier, Some(crate::promql::ast::LabelModifier::Include(l)) if !l.labels.is_empty());
+    let one = matches!(a.param.as_deref(), Some(Expr::NumberLiteral(n)) if n.val == 1.0);
+    by && one && op_str(&a.op) != "limit_ratio"
+}
+
+/// Sampling aggregations whose picked series reach the result (not under
+/// another aggregation that combines them, e.g. `count(topk(…))`).
+fn exposed<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e {
+        Expr::Aggregate(a) if is_sampling(&op_str(&a.op)) => {
+            if !dedup(a) {
+                out.push(e);
+            }
+            exposed(&a.expr, out);
+        }
+        Expr::Paren(p) => exposed(&p.expr, out),
+        Expr::Unary(u) => exposed(&u.expr, out),
+        Expr::Binary(b) => {
+            exposed(&b.lhs, out);
+            exposed(&b.rhs, out);
+        }
+        Expr::Call(c) if !matches!(c.func.name, "scalar" | "absent" | "absent_over_time") => {
+            for a in &c.args.args {
+                exposed(a, out);
+            }
+        }
+        Expr::Subquery(_) => {}
+        _ => {}
+    }
+}
+
+impl Lint for SamplingFunctionInAlert {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// Flags, in alerting rules, sampling aggregations not enclosed in a
+    /// combining aggregation (`sum`, `count`, …), `scalar` or a subquery.
+    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+        if !cx.rule.is_alert() {
+            return;
+        }
+        let Some(expr) = &cx.rule.expr else { return };
+        let Some(ast) = &expr.ast else { return };
+        let mut found = Vec::new();
+        exposed(ast, &mut found);
+        for e in found {
+            let Expr::Aggregate(a) = e else { continue };
+            let op = op_str(&a.op);
+            let span = call_name_range(&expr.text.value, expr.tokens(), ast, e)
+                .map(|r| expr.span_of(r))
+                .unwrap_or(expr.text.span);
+            out.push(
+                Diagnostic::new(
+                    &META,
+                    cx.file,
+                    span,
+                    format!("`{op}` picks which series the alert returns: the pick changes between evaluations, so alerts resolve, re-fire and restart `for`"),
+                )
+                .with_help("alert on every series over a threshold instead; use `topk` in dashboards or in annotations (`query`)"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    fn rule(expr: &str) -> String {
+        format!(
+            "groups:\n- name: g\n  rules:\n  - alert: SlowestModels\n    expr: {expr}\n    for: 5m\n"
+        )
+    }
+
+    #[test]
+    fn flags_topk_deciding_series() {
+        let y = rule("topk(3, inference_latency_p99) > 2");
+        let d = run_on("ML211", &y);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span.start, y.find("topk").unwrap());
+    }
+
+    #[test]
+    fn passes_combined_and_recording() {
+        assert!(
+            run_on(
+                "ML211",
+                &rule("count(topk(3, inference_latency_p99) > 2) > 1")
+            )
+            .is_empty()
+        );
+        assert!(
+            run_on(
+                "ML211",
+                &rule("topk by (model, pod) (1, inference_latency_p99) > 2")
+            )
+            .is_empty()
+        );
+        assert!(
+            run_on(
+                "ML211",
+                "groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: topk(3, x)\n"
+            )
+            .is_empty()
+        );
+    }
+}

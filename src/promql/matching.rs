@@ -1,0 +1,171 @@
+//! Vector matching between the two sides of a binary operation, decided
+//! from [`super::labels`]' output label inference: can any series of the
+//! left side find a partner on the right?
+//!
+//! Prometheus matches on the label set without `__name__` (minus
+//! `ignoring(…)` labels), or on the `on(…)` labels only; a label missing on
+//! one side matches only a missing label on the other.
+
+use super::ast::{BinaryExpr, LabelModifier};
+use super::labels::{LabelSet, Value, output_labels};
+
+/// What is known about one matching label on one side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    /// Cannot be present.
+    Absent,
+    /// Present (named in `by`, an equality matcher, `label_replace`, …).
+    Present(Value),
+    /// An open selector's label: present or not.
+    Unknown,
+}
+
+fn state(set: &LabelSet, name: &str) -> State {
+    match set.labels.get(name) {
+        Some(v) => State::Present(v.clone()),
+        None if set.may_have(name) => State::Unknown,
+        None => State::Absent,
+    }
+}
+
+fn compatible(a: &State, b: &State) -> bool {
+    match (a, b) {
+        (State::Unknown, _) | (_, State::Unknown) => true,
+        (State::Absent, State::Absent) => true,
+        (State::Absent, State::Present(_)) | (State::Present(_), State::Absent) => false,
+        (State::Present(Value::OneOf(x)), State::Present(Value::OneOf(y))) => {
+            x.intersection(y).next().is_some()
+        }
+        (State::Present(_), State::Present(_)) => true,
+    }
+}
+
+/// Why two label sets cannot match: the first label that differs, with
+/// each side's state described.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The label.
+    pub label: String,
+    /// On the left: "absent", or the values it can take ("any value").
+    pub left: String,
+    /// On the right.
+    pub right: String,
+}
+
+fn describe(s: &State) -> String {
+    match s {
+        State::Absent => "absent".into(),
+        State::Unknown => "unknown".into(),
+        State::Present(Value::Any) => "present".into(),
+        State::Present(Value::OneOf(v)) => {
+            let v: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+            v.join(" or ")
+        }
+    }
+}
+
+/// Checks one pair of alternatives; `Some` when they can never match.
+fn pair_mismatch(l: &LabelSet, r: &LabelSet, matching: Option<&LabelModifier>) -> Option<Mismatch> {
+    let names: Vec<String> = match matching {
+        Some(LabelModifier::Include(on)) => on.labels.clone(),
+        other => {
+            let ignoring: &[String] = match other {
+                Some(LabelModifier::Exclude(i)) => &i.labels,
+                _ => &[],
+            };
+            let mut n: Vec<String> = l
+                .labels
+                .keys()
+                .chain(r.labels.keys())
+                .filter(|k| *k != "__name__" && !ignoring.contains(k))
+                .cloned()
+                .collect();
+            n.sort();
+            n.dedup();
+            n
+        }
+    };
+    names.into_iter().find_map(|n| {
+        let (a, b) = (state(l, &n), state(r, &n));
+        (!compatible(&a, &b)).then(|| Mismatch {
+            left: describe(&a),
+            right: describe(&b),
+            label: n,
+        })
+    })
+}
+
+/// For a binary operation between two vectors (arithmetic, comparison,
+/// `and`, `unless`), the reason no left series can ever match a right
+/// series, or `None` when some can (or it cannot be told). `or` and
+/// operations with a scalar side are never mismatched.
+pub fn never_matches(b: &BinaryExpr) -> Option<Mismatch> {
+    if b.op.to_string() == "or" || is_scalar_side(&b.lhs) || is_scalar_side(&b.rhs) {
+        return None;
+    }
+    let matching = b.modifier.as_ref().and_then(|m| m.matching.as_ref());
+    let (ls, rs) = (output_labels(&b.lhs), output_labels(&b.rhs));
+    let mut first = None;
+    for l in &ls {
+        for r in &rs {
+            match pair_mismatch(l, r, matching) {
+                None => return None,
+                Some(m) => {
+                    first.get_or_insert(m);
+                }
+            }
+        }
+    }
+    first
+}
+
+fn is_scalar_side(e: &super::ast::Expr) -> bool {
+    use super::ast::{Expr, ValueType};
+    match e {
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) => true,
+        Expr::Paren(p) => is_scalar_side(&p.expr),
+        _ => e.value_type() == ValueType::Scalar,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::promql::{ast::Expr, parse};
+
+    fn check(e: &str) -> Option<Mismatch> {
+        let ast = parse(e).unwrap();
+        let Expr::Binary(b) = ast.as_ref() else {
+            panic!("{e}")
+        };
+        never_matches(b)
+    }
+
+    #[test]
+    fn different_closed_label_sets_never_match() {
+        let m = check("sum by (model) (a) / sum by (model_name) (b)").unwrap();
+        assert_eq!(m.label, "model");
+        assert!(check("sum by (job, instance) (a) / sum by (instance) (b)").is_some());
+        assert!(check("sum by (job) (a) / vector(2)").is_some());
+        assert!(check("a{env=\"prod\"} / b{env=\"staging\"}").is_some());
+        assert!(check("sum by (a) (x) and sum by (b) (y)").is_some());
+    }
+
+    #[test]
+    fn reconciled_or_open_sets_can_match() {
+        for e in [
+            "sum by (model) (a) / on (model) sum by (model, pod) (b)",
+            "sum by (job, instance) (a) / ignoring (job) sum by (instance) (b)",
+            "sum by (model) (a) / sum by (model) (b)",
+            "a / b",
+            "a{env=\"prod\"} / b",
+            "sum by (job) (a) > 3",
+            "sum(a) / scalar(sum(b))",
+            "sum by (a) (x) or sum by (b) (y)",
+            "a / on () group_left sum(b)",
+            "sum by (model) (a) / on (model) group_left label_replace(sum by (name) (b), \"model\", \"$1\", \"name\", \"(.*)\")",
+        ] {
+            assert_eq!(check(e), None, "{e}");
+        }
+    }
+}
