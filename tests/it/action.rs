@@ -215,6 +215,8 @@ impl Outcome {
 struct Runner {
     dir: tempfile::TempDir,
     real_install: bool,
+    /// Run without any `cargo` on PATH.
+    no_cargo: bool,
 }
 
 impl Runner {
@@ -236,7 +238,17 @@ impl Runner {
             std::fs::write(&stub, CARGO_STUB).expect("write stub");
             make_executable(&stub);
         }
-        Runner { dir, real_install }
+        Runner {
+            dir,
+            real_install,
+            no_cargo: false,
+        }
+    }
+
+    /// A runner without a Rust toolchain.
+    fn without_cargo(mut self) -> Runner {
+        self.no_cargo = true;
+        self
     }
 
     fn workspace(&self) -> PathBuf {
@@ -263,6 +275,7 @@ impl Runner {
         let mut ctx = Ctx {
             inputs: action.inputs.clone(),
             outputs: BTreeMap::new(),
+            outcomes: BTreeMap::new(),
             workspace: self.workspace(),
             runner_temp: self.dir.path().join("runner-temp"),
             tool_cache: self.dir.path().join("tool-cache"),
@@ -273,7 +286,7 @@ impl Runner {
         }
 
         let mut path: Vec<PathBuf> = Vec::new();
-        if !self.real_install {
+        if !self.real_install && !self.no_cargo {
             path.push(self.dir.path().join("stub"));
         }
         let mut extra_env: Vec<(String, String)> = Vec::new();
@@ -287,7 +300,13 @@ impl Runner {
                 None => !failed,
                 Some(c) => ctx.condition(c, failed),
             };
+            let outcome = |ctx: &mut Ctx, o: &str| {
+                if let Some(id) = &step.id {
+                    ctx.outcomes.insert(id.clone(), o.to_string());
+                }
+            };
             if !go {
+                outcome(&mut ctx, "skipped");
                 runs.push(StepRun {
                     name: step.name.clone(),
                     status: None,
@@ -306,6 +325,7 @@ impl Runner {
                     let v = ctx.expand(v);
                     assert!(!v.is_empty(), "actions/cache `{k}` expands to nothing");
                 }
+                outcome(&mut ctx, "success");
                 runs.push(StepRun {
                     name: step.name.clone(),
                     status: None,
@@ -342,9 +362,10 @@ impl Runner {
                 }
             }
             let mut search = path.clone();
-            search.extend(std::env::split_paths(
-                &std::env::var_os("PATH").unwrap_or_default(),
-            ));
+            search.extend(
+                std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                    .filter(|d| !(self.no_cargo && d.join("cargo").exists())),
+            );
             cmd.env("PATH", std::env::join_paths(search).expect("PATH"))
                 .env("GITHUB_ACTIONS", "true")
                 .env("GITHUB_ACTION_PATH", REPO)
@@ -374,6 +395,7 @@ impl Runner {
             let out = cmd.output().expect("run bash");
             let status = out.status.code().unwrap_or(-1);
             failed |= status != 0;
+            outcome(&mut ctx, if status == 0 { "success" } else { "failure" });
 
             let text = |p: &Path| std::fs::read_to_string(p).expect("read step file");
             for line in text(&output).lines().filter(|l| !l.is_empty()) {
@@ -422,6 +444,8 @@ struct Ctx {
     inputs: BTreeMap<String, String>,
     /// Step id → its outputs.
     outputs: BTreeMap<String, BTreeMap<String, String>>,
+    /// Step id → `success`, `failure` or `skipped`.
+    outcomes: BTreeMap<String, String>,
     workspace: PathBuf,
     runner_temp: PathBuf,
     tool_cache: PathBuf,
@@ -456,6 +480,16 @@ impl Ctx {
                 .inputs
                 .get(name)
                 .unwrap_or_else(|| panic!("action.yml refers to undeclared input {name:?}"))
+                .clone();
+        }
+        if let Some(id) = e
+            .strip_prefix("steps.")
+            .and_then(|e| e.strip_suffix(".outcome"))
+        {
+            return self
+                .outcomes
+                .get(id)
+                .unwrap_or_else(|| panic!("{e:?} refers to no earlier step"))
                 .clone();
         }
         if let Some(rest) = e.strip_prefix("steps.") {
@@ -810,4 +844,31 @@ fn readme_and_ci_use_the_action_as_declared() {
     let ci =
         std::fs::read_to_string(Path::new(REPO).join(".github/workflows/ci.yml")).expect("ci.yml");
     assert_eq!(check_workflow("ci.yml", &ci, &inputs), 1, "ci.yml uses ./");
+}
+
+#[test]
+fn without_cargo_the_install_step_says_what_to_add() {
+    // Hiding cargo hides its PATH directory; that only works when it is not
+    // also where the system's tools are (rustup's ~/.cargo/bin, not /usr/bin).
+    if std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .any(|d| d.join("cargo").exists() && d.join("sort").exists())
+    {
+        println!("skipped: cargo shares a PATH directory with the system's tools");
+        return;
+    }
+    let r = Runner::new().without_cargo();
+    r.file("gpu.yaml", GOOD);
+    let o = r.run(&[("tests", "gpu_test.yaml")]);
+    assert!(!o.success, "{o:#?}");
+    let install = o.step("Install mlalert");
+    assert_eq!(install.status, Some(1), "{install:#?}");
+    assert!(
+        install
+            .stdout
+            .starts_with("::error title=mlalert::cargo not found"),
+        "{install:#?}"
+    );
+    // Nothing runs after a failed install, not even the unit tests.
+    assert_eq!(o.step("mlalert lint").status, None, "{o:#?}");
+    assert_eq!(o.step("mlalert test").status, None, "{o:#?}");
 }
