@@ -1,5 +1,6 @@
 //! Integration tests: one binary (ARCHITECTURE.md "Layout").
 
+mod action;
 mod adoption;
 mod alertmanager_conformance;
 mod bad_input;
@@ -8,6 +9,7 @@ mod corpus_real;
 mod docs;
 mod formats;
 mod matchers_conformance;
+mod precommit;
 mod promqltest;
 mod promtool_unittest;
 mod routes_cli;
