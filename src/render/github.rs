@@ -33,7 +33,8 @@ pub fn render(resolved: &[Resolved]) -> String {
         }
         out.push_str(&format!(
             "::{cmd} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-            escape_property(r.path),
+            // Annotations attach to repository-relative paths: `./x` is `x`.
+            escape_property(r.path.trim_start_matches("./")),
             r.start.line,
             r.start.column,
             r.end.line,

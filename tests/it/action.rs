@@ -613,15 +613,14 @@ fn bad_rule_fails_the_lint_step_with_error_annotations() {
     assert!(!o.success, "{o:#?}");
     let lint = o.step("mlalert lint");
     assert_eq!(lint.status, Some(1), "{lint:#?}");
-    // With the default path `.`, `--format github` currently prints
-    // `file=./rules/gpu.yaml` (paths as walked); GitHub matches annotations to
-    // repository-relative paths, so src/render/github.rs should drop the `./`
-    // as the SARIF renderer does. Accept both until it does.
+    // With the default path `.`, files are walked as `./rules/gpu.yaml`;
+    // GitHub matches annotations to repository-relative paths, so the
+    // renderer drops the `./`.
     assert!(
-        lint.stdout.lines().any(|l| l
-            .replacen("file=./", "file=", 1)
-            .starts_with("::error file=rules/gpu.yaml,line=5,")
-            && l.contains("title=ML201 inverted-gpu-memory-ratio::")),
+        lint.stdout
+            .lines()
+            .any(|l| l.starts_with("::error file=rules/gpu.yaml,line=5,")
+                && l.contains("title=ML201 inverted-gpu-memory-ratio::")),
         "{lint:#?}"
     );
     assert_eq!(o.step("mlalert test").status, None, "no `tests` input");
