@@ -48,6 +48,27 @@ pub struct KeyValue {
     pub key: Spanned<String>,
     /// The value (may be a template).
     pub value: Text,
+    /// The value's template analysis, computed on first use and shared by
+    /// the lints that read it.
+    template: std::sync::OnceLock<crate::promql::gotemplate::Checked>,
+}
+
+impl KeyValue {
+    /// A pair.
+    pub fn new(key: Spanned<String>, value: Text) -> KeyValue {
+        KeyValue {
+            key,
+            value,
+            template: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The value checked as an alert label or annotation template (syntax,
+    /// functions, variables, `$labels.x` references), parsed once.
+    pub fn template(&self) -> &crate::promql::gotemplate::Checked {
+        self.template
+            .get_or_init(|| crate::promql::gotemplate::check_alert_template(&self.value.value))
+    }
 }
 
 /// Looks up `key` in a list of pairs.

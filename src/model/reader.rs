@@ -231,7 +231,7 @@ pub(crate) fn key_values(node: &Node, what: &str, errs: &mut Errors) -> Vec<KeyV
             );
             continue;
         }
-        out.push(KeyValue { key, value });
+        out.push(KeyValue::new(key, value));
     }
     out
 }

@@ -122,12 +122,26 @@ pub struct PromqlExpr {
     pub ast: Option<Arc<Expr>>,
     /// The lexer's tokens, computed on first use (only findings need them).
     tokens: std::sync::OnceLock<promql::Tokens>,
+    /// The result's possible label sets, computed on first use and shared by
+    /// the lints and the routing analysis that need them.
+    output_labels: std::sync::OnceLock<Vec<promql::labels::LabelSet>>,
 }
 
 impl PromqlExpr {
     /// The span in the file of bytes `range` of the expression text.
     pub fn span_of(&self, range: std::ops::Range<usize>) -> Span {
         self.text.sub_span(range.start, range.end)
+    }
+
+    /// The possible label sets of the expression's result
+    /// ([`promql::labels::output_labels`]), computed once; empty when it does not parse.
+    pub fn output_labels(&self) -> &[promql::labels::LabelSet] {
+        self.output_labels.get_or_init(|| {
+            self.ast
+                .as_ref()
+                .map(|a| promql::labels::output_labels(a))
+                .unwrap_or_default()
+        })
     }
 
     /// The expression's tokens (lexed once, on first use).
@@ -380,6 +394,7 @@ fn parse_expr(text: Text, prefix: &str, errs: &mut Errors) -> PromqlExpr {
             text,
             ast: Some(ast),
             tokens,
+            output_labels: std::sync::OnceLock::new(),
         },
         Err(e) => {
             let span = match &e.range {
@@ -399,6 +414,7 @@ fn parse_expr(text: Text, prefix: &str, errs: &mut Errors) -> PromqlExpr {
                 text,
                 ast: None,
                 tokens,
+                output_labels: std::sync::OnceLock::new(),
             }
         }
     }

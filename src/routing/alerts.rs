@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::rules::{Rule, RuleGroup};
-use crate::promql::labels::{LabelSet, Value, output_labels};
+use crate::promql::labels::{LabelSet, Value};
 
 use super::inhibit::Labels;
 use super::matcher::{MatchType, Matcher};
@@ -48,8 +48,8 @@ pub const MAX_SCENARIOS: usize = 256;
 
 /// The label sets one alerting rule's alerts can carry (at least one).
 pub fn alert_label_sets(group: &RuleGroup, rule: &Rule) -> Vec<LabelSet> {
-    let base = match rule.expr.as_ref().and_then(|e| e.ast.as_ref()) {
-        Some(ast) => output_labels(ast),
+    let base = match rule.expr.as_ref().filter(|e| e.ast.is_some()) {
+        Some(e) => e.output_labels().to_vec(),
         None => vec![LabelSet {
             closed: false,
             ..LabelSet::default()

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
-use crate::promql::labels::{LabelSet, disjoint, output_labels};
+use crate::promql::labels::{LabelSet, disjoint};
 
 /// Metadata of `duplicate-alert`.
 pub static META: LintMeta = LintMeta {
@@ -32,29 +32,37 @@ impl Lint for DuplicateAlert {
     /// `up{job="b"}`, as the output label inference shows) are distinct.
     fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
         type Key<'a> = (&'a str, BTreeMap<&'a str, &'a str>);
-        // Every earlier rule per key: (file, offset of its name, output labels).
-        let mut seen: HashMap<Key, Vec<(usize, usize, Vec<LabelSet>)>> = HashMap::new();
+        // Every earlier rule per key: (file, offset of its name, the rule).
+        // Output labels are computed only when two rules share a key.
+        let mut seen: HashMap<Key, Vec<(usize, usize, &crate::model::rules::Rule)>> =
+            HashMap::new();
+        let labels_of = |r: &'_ crate::model::rules::Rule| -> Vec<LabelSet> {
+            r.expr
+                .as_ref()
+                .map(|e| e.output_labels().to_vec())
+                .unwrap_or_default()
+        };
         for (f, g, r) in cx.rules() {
             if !r.is_alert() {
                 continue;
             }
             let key = (r.name.value.as_str(), g.static_labels(r));
-            let out_labels = r
-                .expr
-                .as_ref()
-                .and_then(|e| e.ast.as_ref())
-                .map(|a| output_labels(a))
-                .unwrap_or_default();
             let statics = key.1.clone();
             let ignore = |l: &str| l == "__name__" || statics.contains_key(l);
             let earlier = seen.entry(key.clone()).or_default();
-            let clash = earlier
-                .iter()
-                .find(|(_, _, o)| {
-                    o.is_empty() || out_labels.is_empty() || !disjoint(o, &out_labels, &ignore)
-                })
-                .map(|(ff, at, _)| (*ff, *at));
-            earlier.push((f.file, r.name.span.start, out_labels));
+            let clash = if earlier.is_empty() {
+                None
+            } else {
+                let out_labels = labels_of(r);
+                earlier
+                    .iter()
+                    .find(|(_, _, other)| {
+                        let o = labels_of(other);
+                        o.is_empty() || out_labels.is_empty() || !disjoint(&o, &out_labels, &ignore)
+                    })
+                    .map(|(ff, at, _)| (*ff, *at))
+            };
+            earlier.push((f.file, r.name.span.start, r));
             let Some((ff, at)) = clash else {
                 continue;
             };

@@ -36,12 +36,13 @@ impl Lint for HistogramQuantileMisuse {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         let text = &expr.text.value;
-        let tokens = expr.tokens();
         walk(ast, &mut |e| {
             let Expr::Call(c) = e else { return };
             if c.func.name != "histogram_quantile" {
                 return;
             }
+            // Lexed once, and only for expressions this lint looks at.
+            let tokens = expr.tokens();
             let Some(arg) = c.args.args.last() else {
                 return;
             };

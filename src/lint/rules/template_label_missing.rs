@@ -4,8 +4,6 @@
 
 use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
 use crate::model::find;
-use crate::promql::gotemplate::check_alert_template;
-use crate::promql::labels::output_labels;
 
 /// Metadata of `template-label-missing`.
 pub static META: LintMeta = LintMeta {
@@ -33,24 +31,22 @@ impl Lint for TemplateLabelMissing {
         if !rule.is_alert() {
             return;
         }
-        let Some(ast) = rule.expr.as_ref().and_then(|e| e.ast.as_ref()) else {
+        let Some(expr) = rule.expr.as_ref().filter(|e| e.ast.is_some()) else {
             return;
         };
-        let mut sets = None;
         for (what, kv) in rule
             .labels
             .iter()
             .map(|kv| ("label", kv))
             .chain(rule.annotations.iter().map(|kv| ("annotation", kv)))
         {
-            let checked = check_alert_template(&kv.value.value);
-            for r in checked.label_refs {
+            for r in &kv.template().label_refs {
                 if find(&rule.labels, &r.label).is_some()
                     || find(&cx.group.labels, &r.label).is_some()
                 {
                     continue;
                 }
-                let sets = sets.get_or_insert_with(|| output_labels(ast));
+                let sets = expr.output_labels();
                 if sets.iter().any(|s| s.may_have(&r.label)) {
                     continue;
                 }

@@ -4,7 +4,7 @@
 //! load the rule file.
 
 use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
-use crate::promql::gotemplate::{check_alert_template, line_of};
+use crate::promql::gotemplate::line_of;
 
 /// Metadata of `template-syntax`.
 pub static META: LintMeta = LintMeta {
@@ -38,7 +38,7 @@ impl Lint for TemplateSyntax {
             .map(|kv| ("label", kv))
             .chain(rule.annotations.iter().map(|kv| ("annotation", kv)))
         {
-            let Some(e) = check_alert_template(&kv.value.value).error else {
+            let Some(e) = &kv.template().error else {
                 continue;
             };
             let line = line_of(&kv.value.value, e.range.start);
