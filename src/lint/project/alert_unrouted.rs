@@ -32,6 +32,32 @@ impl Lint for AlertUnrouted {
 
     fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
         let an = cx.routing();
+        // With several Alertmanager configs in one run (one per cluster or
+        // team), an alert is usually meant for one of them: it is reported
+        // only when no config of the run routes it below the root (or, for a
+        // critical alert, to a receiver that pages).
+        let routed_somewhere: Vec<bool> = (0..an.alerts.len())
+            .map(|i| {
+                an.configs.iter().any(|c| {
+                    !c.tree.root().children.is_empty()
+                        && c.routed[i]
+                            .likely
+                            .iter()
+                            .any(|(_, t)| t.finals.iter().any(|&f| f != 0))
+                })
+            })
+            .collect();
+        let pages_somewhere: Vec<bool> = (0..an.alerts.len())
+            .map(|i| {
+                an.configs.iter().any(|c| {
+                    c.routed[i].likely.iter().any(|(_, t)| {
+                        t.finals
+                            .iter()
+                            .any(|&f| c.pages(&c.tree.nodes[f].opts.receiver.value) != Some(false))
+                    })
+                })
+            })
+            .collect();
         for c in &an.configs {
             let tree = &c.tree;
             let root = tree.root();
@@ -68,9 +94,10 @@ impl Lint for AlertUnrouted {
                 .filter(|(_, v)| v.len() >= 2)
                 .map(|(k, _)| *k)
                 .collect();
-            for (alert, routed) in an.alerts.iter().zip(&c.routed) {
-                let root_only =
-                    !root.children.is_empty() && routed.likely.iter().all(|(_, t)| t.finals == [0]);
+            for (i, (alert, routed)) in an.alerts.iter().zip(&c.routed).enumerate() {
+                let root_only = !root.children.is_empty()
+                    && routed.likely.iter().all(|(_, t)| t.finals == [0])
+                    && !routed_somewhere[i];
                 let missing: Vec<&str> = keys
                     .iter()
                     .copied()
@@ -104,7 +131,7 @@ impl Lint for AlertUnrouted {
                     continue;
                 }
                 let critical = alert.severity_in(&["critical"]);
-                if critical && c.has_paging() {
+                if critical && c.has_paging() && !pages_somewhere[i] {
                     let mut reached: Vec<String> = Vec::new();
                     let mut pages = false;
                     for (_, t) in &routed.likely {
@@ -183,5 +210,16 @@ mod tests {
         let only_am = am("  - matchers: [team=ml]\n    receiver: ml\n");
         let only_am = only_am.split("---\n").nth(1).unwrap();
         assert!(run_on("ML401", only_am).is_empty());
+    }
+
+    #[test]
+    fn an_alert_routed_by_another_config_of_the_run_is_not_reported() {
+        // The same rules with a second config that does route `GpuHot` (by
+        // gpu team) and pages `TrainFailed`: neither is reported against the first.
+        let other = "---\nroute:\n  receiver: default\n  routes:\n  - matchers: [severity=~\"warning|critical\"]\n    receiver: pager\nreceivers:\n- name: default\n- name: pager\n  pagerduty_configs: [{routing_key_file: /etc/am/pd}]\n";
+        let y = am(
+            "  - matchers: [team=ml]\n    receiver: ml\n  - matchers: [team=infra]\n    receiver: pager\n",
+        );
+        assert!(run_on("ML401", &format!("{y}{other}")).is_empty());
     }
 }
