@@ -35,8 +35,42 @@ pub struct Config {
     /// The scrape interval rate windows are checked against
     /// (`rate-window-too-short`), in milliseconds; default 1m.
     pub scrape_interval_ms: u64,
+    /// Per-path overrides, in order (a later one wins on severity).
+    pub overrides: Vec<Override>,
     /// Where the config was read from, if a file.
     pub path: Option<PathBuf>,
+}
+
+/// `overrides:` entry: settings for the files matching `paths` (globs
+/// relative to the config file's folder, e.g. `vendor/**`).
+#[derive(Debug, Clone)]
+pub struct Override {
+    /// The globs as written.
+    pub paths: Vec<String>,
+    matcher: globset::GlobSet,
+    /// Lints (codes, names, categories) turned off for these files.
+    pub disable: Vec<String>,
+    /// When not empty: only these lints (codes, names, categories) report.
+    pub only: Vec<String>,
+    /// Severity per lint code or name for these files.
+    pub severity: HashMap<String, Severity>,
+}
+
+impl Override {
+    /// Whether this override applies to `path` (relative to `base`).
+    fn applies(&self, path: &Path, base: &Path) -> bool {
+        let rel = path.strip_prefix(base).unwrap_or(path);
+        let rel = rel.strip_prefix(".").unwrap_or(rel);
+        self.matcher.is_match(rel)
+    }
+}
+
+fn names_lint(list: &[String], lint: &LintMeta) -> bool {
+    list.iter().any(|x| {
+        x.eq_ignore_ascii_case(lint.code)
+            || x.eq_ignore_ascii_case(lint.name)
+            || x == lint.category.as_str()
+    })
 }
 
 impl Default for Config {
@@ -65,6 +99,7 @@ impl Default for Config {
             extra_fields: ExtraFields::default(),
             policy: Policy::default(),
             scrape_interval_ms: 60_000,
+            overrides: Vec::new(),
             path: None,
         }
     }
@@ -134,6 +169,32 @@ impl Config {
             return false;
         }
         lint.category != Category::Pedantic || named(&self.enable)
+    }
+
+    /// Applies the per-path overrides to a finding of `lint` in file `path`:
+    /// `None` when an override silences it, else its severity there.
+    pub fn for_path(&self, path: &Path, lint: &LintMeta, severity: Severity) -> Option<Severity> {
+        // Globs are relative to the config file's folder (the working directory without a file).
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let base = cwd.join(
+            self.path
+                .as_deref()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("")),
+        );
+        let abs = cwd.join(path);
+        let mut sev = severity;
+        for o in self.overrides.iter().filter(|o| o.applies(&abs, &base)) {
+            if names_lint(&o.disable, lint) || (!o.only.is_empty() && !names_lint(&o.only, lint)) {
+                return None;
+            }
+            if let Some((_, s)) = o.severity.iter().find(|(k, _)| {
+                k.eq_ignore_ascii_case(lint.code) || k.eq_ignore_ascii_case(lint.name)
+            }) {
+                sev = *s;
+            }
+        }
+        Some(sev)
     }
 
     /// The severity `lint` reports at.
@@ -259,37 +320,20 @@ impl Config {
                         })?
                         .ms;
                 }
-                "severity" => {
-                    let m = v.as_map().ok_or_else(|| {
-                        at(
-                            v,
-                            "severity must map lint codes or names to error|warning|info".into(),
-                        )
-                    })?;
-                    for (lk, lv) in m {
-                        let sev = match lv.as_str() {
-                            Some("error") => Severity::Error,
-                            Some("warning") => Severity::Warning,
-                            Some("info") => Severity::Info,
-                            _ => {
-                                return Err(at(
-                                    lv,
-                                    "severity must be error, warning or info".into(),
-                                ));
-                            }
-                        };
-                        let name = lk.as_str().unwrap_or("");
-                        if crate::lint::registry::find(name).is_none() {
-                            return Err(at(lk, format!("unknown lint {name:?}")));
-                        }
-                        cfg.severity.insert(name.to_string(), sev);
+                "severity" => cfg.severity = severity_map(v, &at)?,
+                "overrides" => {
+                    let items = v
+                        .as_seq()
+                        .ok_or_else(|| at(v, "overrides must be a list".into()))?;
+                    for item in items {
+                        cfg.overrides.push(read_override(item, &at)?);
                     }
                 }
                 _ => {
                     return Err(at(
                         k,
                         format!(
-                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields, allowed_severities, summary_annotations, max_group_interval, drift_min_for, dcgm_exported_fields, scrape_interval)"
+                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields, allowed_severities, summary_annotations, max_group_interval, drift_min_for, dcgm_exported_fields, scrape_interval, overrides)"
                         ),
                     ));
                 }
@@ -298,3 +342,219 @@ impl Config {
         Ok(cfg)
     }
 }
+
+type At<'a> = dyn Fn(&Node, String) -> ConfigError + 'a;
+
+/// `{ML101: error, missing-runbook: info}`.
+fn severity_map(v: &Node, at: &At) -> Result<HashMap<String, Severity>, ConfigError> {
+    let m = v.as_map().ok_or_else(|| {
+        at(
+            v,
+            "severity must map lint codes or names to error|warning|info".into(),
+        )
+    })?;
+    let mut out = HashMap::new();
+    for (lk, lv) in m {
+        let sev = match lv.as_str() {
+            Some("error") => Severity::Error,
+            Some("warning") => Severity::Warning,
+            Some("info") => Severity::Info,
+            _ => return Err(at(lv, "severity must be error, warning or info".into())),
+        };
+        let name = lk.as_str().unwrap_or("");
+        if crate::lint::registry::find(name).is_none() {
+            return Err(at(lk, format!("unknown lint {name:?}")));
+        }
+        out.insert(name.to_string(), sev);
+    }
+    Ok(out)
+}
+
+/// One `overrides:` entry: `paths` (required), `disable`, `only`, `severity`.
+fn read_override(node: &Node, at: &At) -> Result<Override, ConfigError> {
+    let entries = node
+        .as_map()
+        .ok_or_else(|| at(node, "an override must be a mapping with `paths`".into()))?;
+    let strings = |v: &Node, key: &str| -> Result<Vec<String>, ConfigError> {
+        let items = v
+            .as_seq()
+            .ok_or_else(|| at(v, format!("{key} must be a list of strings")))?;
+        items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| at(i, "expected a string".into()))
+            })
+            .collect()
+    };
+    let (mut paths, mut disable, mut only, mut severity) =
+        (Vec::new(), Vec::new(), Vec::new(), HashMap::new());
+    let mut paths_node = node;
+    for (k, v) in entries {
+        match k.as_str().unwrap_or("") {
+            "paths" => {
+                paths = strings(v, "paths")?;
+                paths_node = v;
+            }
+            "disable" => disable = strings(v, "disable")?,
+            "only" => only = strings(v, "only")?,
+            "severity" => severity = severity_map(v, at)?,
+            other => {
+                return Err(at(
+                    k,
+                    format!(
+                        "unknown key {other:?} in override (known: paths, disable, only, severity)"
+                    ),
+                ));
+            }
+        }
+    }
+    if paths.is_empty() {
+        return Err(at(
+            node,
+            "an override needs `paths`: globs relative to the config file".into(),
+        ));
+    }
+    let mut b = globset::GlobSetBuilder::new();
+    for p in &paths {
+        let g = globset::GlobBuilder::new(p)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| at(paths_node, format!("invalid glob {p:?}: {e}")))?;
+        b.add(g);
+    }
+    let matcher = b.build().map_err(|e| at(paths_node, e.to_string()))?;
+    Ok(Override {
+        paths,
+        matcher,
+        disable,
+        only,
+        severity,
+    })
+}
+
+impl Config {
+    /// The effective configuration as YAML (`mlalert config show`).
+    pub fn to_yaml(&self) -> String {
+        let list = |v: &[String]| format!("[{}]", v.join(", "));
+        let mut sev: Vec<String> = self
+            .severity
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", v.as_str()))
+            .collect();
+        sev.sort();
+        let mut out = String::new();
+        if let Some(p) = &self.path {
+            out.push_str(&format!("# from {}\n", p.display()));
+        } else {
+            out.push_str("# defaults (no .mlalert.yaml found)\n");
+        }
+        out.push_str(&format!("disable: {}\n", list(&self.disable)));
+        out.push_str(&format!("enable: {}\n", list(&self.enable)));
+        out.push_str(&format!("severity: {{{}}}\n", sev.join(", ")));
+        out.push_str(&format!(
+            "runbook_annotations: {}\n",
+            list(&self.runbook_annotations)
+        ));
+        out.push_str(&format!(
+            "unbounded_labels: {}\n",
+            list(&self.unbounded_labels)
+        ));
+        out.push_str(&format!(
+            "extra_group_fields: {}\n",
+            list(&self.extra_fields.group)
+        ));
+        out.push_str(&format!(
+            "extra_rule_fields: {}\n",
+            list(&self.extra_fields.rule)
+        ));
+        out.push_str(&format!(
+            "allowed_severities: {}\n",
+            list(&self.policy.allowed_severities)
+        ));
+        out.push_str(&format!(
+            "summary_annotations: {}\n",
+            list(&self.policy.summary_annotations)
+        ));
+        out.push_str(&format!(
+            "max_group_interval: {}\n",
+            crate::model::duration::format_ms(self.policy.max_group_interval_ms)
+        ));
+        out.push_str(&format!(
+            "drift_min_for: {}\n",
+            crate::model::duration::format_ms(self.policy.drift_min_for_ms)
+        ));
+        out.push_str(&format!(
+            "dcgm_exported_fields: {}\n",
+            list(&self.policy.dcgm_exported_fields)
+        ));
+        out.push_str(&format!(
+            "scrape_interval: {}\n",
+            crate::model::duration::format_ms(self.scrape_interval_ms)
+        ));
+        if self.overrides.is_empty() {
+            out.push_str("overrides: []\n");
+        } else {
+            out.push_str("overrides:\n");
+            for o in &self.overrides {
+                let mut sev: Vec<String> = o
+                    .severity
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v.as_str()))
+                    .collect();
+                sev.sort();
+                out.push_str(&format!(
+                    "  - paths: {}\n    disable: {}\n    only: {}\n    severity: {{{}}}\n",
+                    list(&o.paths),
+                    list(&o.disable),
+                    list(&o.only),
+                    sev.join(", ")
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// The commented `.mlalert.yaml` that `mlalert config init` writes.
+pub const INIT_TEMPLATE: &str = r#"# mlalert configuration. Every key is optional; unknown keys are errors.
+# `mlalert config show` prints the effective values, `mlalert lints` the catalogue.
+
+# Lints to turn off, by code (ML102), name (missing-runbook) or category
+# (invalid, correctness, suspicious, style, pedantic).
+disable: []
+# Pedantic lints are off by default; turn some on here.
+enable: []
+# Severity per lint code or name: error, warning or info.
+severity: {}
+
+# Annotation keys that count as a runbook link (missing-runbook).
+runbook_annotations: [runbook_url, runbook]
+# Label names unbounded by nature (unbounded-label-cardinality).
+unbounded_labels: [request_id, trace_id, span_id, session_id, user_id, uuid, correlation_id, transaction_id, client_ip, email, prediction_id, inference_id]
+# Extra fields your rule files carry (Thanos: partial_response_strategy; Mimir/Cortex: evaluation_delay, source_tenants).
+extra_group_fields: []
+extra_rule_fields: []
+# Values of the `severity` label your routes use (severity-not-allowed).
+allowed_severities: [critical, warning, info, none]
+# Annotation keys that count as a summary (missing-summary).
+summary_annotations: [summary, description, message]
+# Longest group interval before recording rules go stale (group-interval-too-long).
+max_group_interval: 5m
+# Shortest `for` of a drift or accuracy alert (drift-alert-for-too-short).
+drift_min_for: 10m
+# DCGM fields your dcgm-exporter counters file adds to its defaults.
+dcgm_exported_fields: []
+# Your Prometheus scrape interval (rate-window-too-short wants windows of at least twice it).
+scrape_interval: 1m
+
+# Per-path settings, globs relative to this file. Example: vendored mixins
+# report only what Prometheus or Alertmanager would refuse to load.
+overrides: []
+#  - paths: ["vendor/**", "mixins/**"]
+#    only: [invalid]
+#  - paths: ["teams/research/**"]
+#    disable: [missing-runbook]
+#    severity: {missing-for: info}
+"#;

@@ -70,6 +70,18 @@ pub fn run(args: &LintArgs) -> u8 {
     diags.extend(lint::check_project(&lint::ProjectCtx::new(
         project, &config,
     )));
+    // Per-path overrides apply after every pass, project-wide ones included.
+    if !config.overrides.is_empty() {
+        diags.retain_mut(|d| {
+            match config.for_path(Path::new(&files[d.file].path), d.lint, d.severity) {
+                Some(s) => {
+                    d.severity = s;
+                    true
+                }
+                None => false,
+            }
+        });
+    }
     // Suppression comments apply after every pass, project-wide ones included.
     for (id, (source, l)) in files.iter().zip(&loaded).enumerate() {
         if let Some(l) = l {
@@ -179,7 +191,8 @@ pub fn run(args: &LintArgs) -> u8 {
     }
 }
 
-fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
+/// The config given with `--config`, else the discovered `.mlalert.yaml`, else defaults.
+pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     match explicit {
         Some(p) => Config::load(p).map_err(|e| e.to_string()),
         None => {

@@ -57,6 +57,12 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `mlalert man > mlalert.1`.
     Man,
+    /// The configuration: `show` the effective one, `init` a commented `.mlalert.yaml`.
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Run promtool-compatible rule unit tests.
     Test(TestArgs),
     /// The Alertmanager routing tree: show it, test label sets, route every alert rule.
@@ -64,6 +70,23 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: routes::RoutesCommand,
+    },
+}
+
+/// `mlalert config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration (the discovered or given file, with defaults filled in).
+    Show {
+        /// Config file (default: .mlalert.yaml in the current directory or a parent).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Write a commented default `.mlalert.yaml` in the current directory.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -163,6 +186,7 @@ where
             );
             EXIT_OK
         }
+        Command::Config { command } => config_cmd(&command),
         Command::Man => {
             let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
             match man.render(&mut std::io::stdout()) {
@@ -172,5 +196,40 @@ where
         }
         Command::Test(a) => test::run(&a),
         Command::Routes { command } => routes::run(&command),
+    }
+}
+
+fn config_cmd(cmd: &ConfigCommand) -> u8 {
+    match cmd {
+        ConfigCommand::Show { config } => match lint::load_config(config.as_deref()) {
+            Ok(c) => {
+                print!("{}", c.to_yaml());
+                EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("mlalert: {e}");
+                EXIT_ERROR
+            }
+        },
+        ConfigCommand::Init { force } => {
+            let path = std::path::Path::new(crate::config::FILE_NAME);
+            if path.exists() && !force {
+                eprintln!(
+                    "mlalert: {} already exists (use --force to overwrite)",
+                    path.display()
+                );
+                return EXIT_ERROR;
+            }
+            match std::fs::write(path, crate::config::INIT_TEMPLATE) {
+                Ok(()) => {
+                    eprintln!("mlalert: wrote {}", path.display());
+                    EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("mlalert: cannot write {}: {e}", path.display());
+                    EXIT_ERROR
+                }
+            }
+        }
     }
 }

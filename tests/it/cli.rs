@@ -365,3 +365,105 @@ fn completions_man_quiet_and_statistics() {
         "{stats}"
     );
 }
+
+#[test]
+fn per_path_overrides_by_glob() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("vendor/mixin")).unwrap();
+    let rule = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n  - record: x\n    expr: sum(\n";
+    fs::write(d.join("vendor/mixin/rules.yaml"), rule).unwrap();
+    fs::write(d.join("own.yaml"), rule).unwrap();
+    fs::write(
+        d.join(".mlalert.yaml"),
+        "overrides:\n  - paths: [\"vendor/**\"]\n    only: [invalid]\n  - paths: [\"own.yaml\"]\n    severity: {missing-for: info}\n",
+    )
+    .unwrap();
+    let out = mlalert()
+        .current_dir(d)
+        .args(["lint", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |p: &str| -> Vec<(String, String)> {
+        diags(&json)
+            .iter()
+            .filter(|x| x["path"].as_str().unwrap().ends_with(p))
+            .map(|x| {
+                (
+                    x["code"].as_str().unwrap().to_string(),
+                    x["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    // Vendored: only the invalid PromQL remains.
+    assert_eq!(
+        of("vendor/mixin/rules.yaml"),
+        [("ML902".to_string(), "error".to_string())],
+        "{json}"
+    );
+    let own = of("own.yaml");
+    assert!(
+        own.contains(&("ML101".to_string(), "info".to_string())),
+        "{own:?}"
+    );
+    assert!(own.len() > 2, "{own:?}");
+    // A bad glob is a config error with its position.
+    fs::write(d.join(".mlalert.yaml"), "overrides:\n  - paths: [\"a[\"]\n").unwrap();
+    mlalert()
+        .current_dir(d)
+        .args(["lint", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".mlalert.yaml:2:"));
+}
+
+#[test]
+fn config_show_and_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let show = String::from_utf8(
+        mlalert()
+            .current_dir(d)
+            .args(["config", "show"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        show.contains("runbook_annotations: [runbook_url, runbook]"),
+        "{show}"
+    );
+    assert!(show.contains("scrape_interval: 1m"), "{show}");
+    mlalert()
+        .current_dir(d)
+        .args(["config", "init"])
+        .assert()
+        .code(0);
+    // The template loads, and gives the defaults back.
+    let after = String::from_utf8(
+        mlalert()
+            .current_dir(d)
+            .args(["config", "show"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let strip = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(strip(&after), strip(&show));
+    assert!(after.starts_with("# from "), "{after}");
+    // Never overwritten unless asked.
+    mlalert()
+        .current_dir(d)
+        .args(["config", "init"])
+        .assert()
+        .code(2);
+    mlalert()
+        .current_dir(d)
+        .args(["config", "init", "--force"])
+        .assert()
+        .code(0);
+}
