@@ -124,6 +124,13 @@ pub struct Policy {
     /// `dcgm_exported_fields`: DCGM fields your dcgm-exporter counters file
     /// adds to the defaults (`dcgm-field-not-exported-by-default`).
     pub dcgm_exported_fields: Vec<String>,
+    /// `runbook_url_prefix`: runbook links must start with it (`missing-runbook`); empty: any link.
+    pub runbook_url_prefix: String,
+    /// `required_labels`: labels every alerting rule must set (`missing-required-label`).
+    pub required_labels: Vec<String>,
+    /// `min_for`: shortest `for` per value of the `severity` label
+    /// (`missing-for`), in milliseconds.
+    pub min_for_ms: Vec<(String, u64)>,
 }
 
 impl Default for Policy {
@@ -136,6 +143,9 @@ impl Default for Policy {
             max_group_interval_ms: 5 * 60_000,
             drift_min_for_ms: 10 * 60_000,
             dcgm_exported_fields: Vec::new(),
+            runbook_url_prefix: String::new(),
+            required_labels: vec!["team".into()],
+            min_for_ms: Vec::new(),
         }
     }
 }
@@ -321,6 +331,34 @@ impl Config {
                         .ms;
                 }
                 "severity" => cfg.severity = severity_map(v, &at)?,
+                "runbook_url_prefix" => {
+                    cfg.policy.runbook_url_prefix = v
+                        .as_str()
+                        .ok_or_else(|| at(v, "runbook_url_prefix must be a string".into()))?
+                        .to_string()
+                }
+                "required_labels" => cfg.policy.required_labels = list(v)?,
+                "min_for" => {
+                    let m = v.as_map().ok_or_else(|| {
+                        at(
+                            v,
+                            "min_for must map severities to durations, e.g. {critical: 2m}".into(),
+                        )
+                    })?;
+                    cfg.policy.min_for_ms.clear();
+                    for (sk, sv) in m {
+                        let ms = sv
+                            .as_str()
+                            .and_then(|t| crate::model::duration::parse_duration(t).ok())
+                            .ok_or_else(|| {
+                                at(sv, "min_for values must be durations like 5m".into())
+                            })?
+                            .ms;
+                        cfg.policy
+                            .min_for_ms
+                            .push((sk.as_str().unwrap_or("").to_string(), ms));
+                    }
+                }
                 "overrides" => {
                     let items = v
                         .as_seq()
@@ -333,7 +371,7 @@ impl Config {
                     return Err(at(
                         k,
                         format!(
-                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields, allowed_severities, summary_annotations, max_group_interval, drift_min_for, dcgm_exported_fields, scrape_interval, overrides)"
+                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields, allowed_severities, summary_annotations, max_group_interval, drift_min_for, dcgm_exported_fields, scrape_interval, runbook_url_prefix, required_labels, min_for, overrides)"
                         ),
                     ));
                 }
@@ -548,6 +586,12 @@ drift_min_for: 10m
 dcgm_exported_fields: []
 # Your Prometheus scrape interval (rate-window-too-short wants windows of at least twice it).
 scrape_interval: 1m
+# Runbook links must start with this (missing-runbook); "" accepts any link.
+runbook_url_prefix: ""
+# Labels every alerting rule must set (missing-required-label, off by default: enable it above).
+required_labels: [team]
+# Shortest `for` per value of the `severity` label (missing-for), e.g. {critical: 2m, warning: 10m}.
+min_for: {}
 
 # Per-path settings, globs relative to this file. Example: vendored mixins
 # report only what Prometheus or Alertmanager would refuse to load.

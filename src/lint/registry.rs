@@ -6,6 +6,7 @@ use super::{Lint, LintMeta};
 /// Lints run as passes, in code order.
 pub static LINTS: &[&dyn Lint] = &[
     &super::rules::missing_for::MissingFor,
+    &super::rules::missing_required_label::MissingRequiredLabel,
     &super::rules::missing_runbook::MissingRunbook,
     &super::rules::unbounded_label_cardinality::UnboundedLabelCardinality,
     &super::rules::inverted_gpu_memory_ratio::InvertedGpuMemoryRatio,

@@ -29,7 +29,31 @@ impl Lint for MissingFor {
     /// is left to `keep-firing-for-without-for`.
     fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
         let rule = cx.rule;
-        if !rule.is_alert() || rule.for_.is_some() || rule.for_invalid {
+        if !rule.is_alert() || rule.for_invalid {
+            return;
+        }
+        if let Some(f) = &rule.for_ {
+            // `min_for` policy: a `for` shorter than the minimum for the alert's severity.
+            let severity =
+                crate::model::find(&rule.labels, "severity").map(|kv| kv.value.value.as_str());
+            let min = cx
+                .config
+                .policy
+                .min_for_ms
+                .iter()
+                .find(|(s, _)| Some(s.as_str()) == severity);
+            if let Some((sev, ms)) = min.filter(|(_, ms)| f.value.ms < *ms) {
+                let want = crate::model::duration::format_ms(*ms);
+                out.push(
+                    Diagnostic::new(
+                        &META,
+                        cx.file,
+                        f.span,
+                        format!("`for: {}` is shorter than the {want} the policy requires for severity {sev:?}", f.value),
+                    )
+                    .with_help(format!("use `for: {want}` or longer (`min_for` in .mlalert.yaml)")),
+                );
+            }
             return;
         }
         // With `keep_firing_for`, `keep-firing-for-without-for` says more.
@@ -83,6 +107,25 @@ mod tests {
             "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 1.5h\n";
         assert!(run_on("ML101", invalid).is_empty());
         assert_eq!(run_on("ML903", invalid).len(), 1);
+    }
+
+    #[test]
+    fn min_for_policy_per_severity() {
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 1m\n    labels: {severity: critical}\n  - alert: B\n    expr: up == 0\n    for: 1m\n    labels: {severity: warning}\n";
+        let source = crate::source::SourceFile::from_text("t.yaml", y.to_string(), 0);
+        let mut config = crate::config::Config::default();
+        config.policy.min_for_ms = vec![("critical".into(), 120_000)];
+        let d: Vec<_> = crate::lint::lint_sources(&[source], &config)
+            .into_iter()
+            .filter(|d| d.lint.code == "ML101")
+            .collect();
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message.contains("shorter than the 2m"),
+            "{}",
+            d[0].message
+        );
+        assert!(run_on("ML101", y).is_empty());
     }
 
     #[test]

@@ -28,11 +28,30 @@ impl Lint for MissingRunbook {
             return;
         }
         let keys = &cx.config.runbook_annotations;
-        let has = rule
+        let runbook = rule
             .annotations
             .iter()
-            .any(|a| keys.contains(&a.key.value) && !a.value.value.trim().is_empty());
-        if has {
+            .find(|a| keys.contains(&a.key.value) && !a.value.value.trim().is_empty());
+        if let Some(a) = runbook {
+            // `runbook_url_prefix` policy: links must point into the team's runbook site.
+            let prefix = &cx.config.policy.runbook_url_prefix;
+            if !prefix.is_empty() && !a.value.value.trim().starts_with(prefix.as_str()) {
+                out.push(
+                    Diagnostic::new(
+                        &META,
+                        cx.file,
+                        a.value.span,
+                        format!(
+                            "runbook link of alert {:?} does not start with {prefix:?}",
+                            rule.name.value
+                        ),
+                    )
+                    .with_help(format!(
+                        "point it at your runbook site: `{}: {prefix}…`",
+                        a.key.value
+                    )),
+                );
+            }
             return;
         }
         let first = keys.first().map(String::as_str).unwrap_or("runbook_url");
@@ -57,6 +76,25 @@ impl Lint for MissingRunbook {
 #[cfg(test)]
 mod tests {
     use crate::lint::run_on;
+
+    #[test]
+    fn runbook_url_prefix_policy() {
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations: {runbook_url: 'https://wiki.example.com/a'}\n";
+        let source = crate::source::SourceFile::from_text("t.yaml", y.to_string(), 0);
+        let mut config = crate::config::Config::default();
+        config.policy.runbook_url_prefix = "https://runbooks.example.com/".into();
+        let d: Vec<_> = crate::lint::lint_sources(&[source], &config)
+            .into_iter()
+            .filter(|d| d.lint.code == "ML102")
+            .collect();
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].message.contains("does not start with"),
+            "{}",
+            d[0].message
+        );
+        assert!(run_on("ML102", y).is_empty());
+    }
 
     #[test]
     fn flags_missing_or_empty_runbook() {

@@ -2,6 +2,7 @@
 
 pub mod inverted_gpu_memory_ratio;
 pub mod missing_for;
+pub mod missing_required_label;
 pub mod missing_runbook;
 pub mod unbounded_label_cardinality;
 

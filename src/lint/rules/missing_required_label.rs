@@ -1,0 +1,67 @@
+//! `missing-required-label` (ML113, pedantic): an alerting rule without a
+//! label the team's routing or ownership depends on (`required_labels`,
+//! default `team`). Off by default; enable it with `enable:
+//! [missing-required-label]` and set the list your Alertmanager routes on.
+
+use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::model::find;
+
+/// Metadata of `missing-required-label`.
+pub static META: LintMeta = LintMeta {
+    code: "ML113",
+    name: "missing-required-label",
+    category: Category::Pedantic,
+    severity: Severity::Warning,
+    summary: "an alerting rule lacks a label the policy requires (default `team`)",
+};
+
+/// The `missing-required-label` lint.
+pub struct MissingRequiredLabel;
+
+impl Lint for MissingRequiredLabel {
+    fn meta(&self) -> &'static LintMeta {
+        &META
+    }
+
+    /// Flags alerting rules where a label of `required_labels` is set neither
+    /// by the rule nor by its group (a label from the expression's series may
+    /// be missing on some series, so it does not count).
+    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+        let rule = cx.rule;
+        if !rule.is_alert() {
+            return;
+        }
+        for label in &cx.config.policy.required_labels {
+            if find(&rule.labels, label).is_some_and(|kv| !kv.value.value.is_empty())
+                || find(&cx.group.labels, label).is_some()
+            {
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    &META,
+                    cx.file,
+                    rule.name.span,
+                    format!("alert {:?} has no `{label}` label, which the policy requires", rule.name.value),
+                )
+                .with_help(format!("add `{label}: …` to the rule's labels (or the group's) so that routing and ownership do not depend on the series")),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    #[test]
+    fn flags_missing_team_unless_set_on_rule_or_group() {
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n";
+        assert_eq!(run_on("ML113", y).len(), 1);
+        let on_rule = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    labels: {team: ml}\n";
+        assert!(run_on("ML113", on_rule).is_empty());
+        let on_group =
+            "groups:\n- name: g\n  labels: {team: ml}\n  rules:\n  - alert: A\n    expr: up == 0\n";
+        assert!(run_on("ML113", on_group).is_empty());
+    }
+}
