@@ -103,3 +103,23 @@ fn format_snapshots() {
         insta::assert_snapshot!(format!("monitoring-stack.{format}"), text);
     }
 }
+
+#[test]
+fn junit_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("junit.xml");
+    let status = mlalert()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "test",
+            "--junit",
+            out.to_str().unwrap(),
+            "fixtures/unittest/gpu-failing-test.yaml",
+        ])
+        .output()
+        .expect("run")
+        .status;
+    assert_eq!(status.code(), Some(1));
+    let xml = std::fs::read_to_string(&out).expect("junit written");
+    insta::assert_snapshot!("gpu-failing-test.junit", xml);
+}
