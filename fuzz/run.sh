@@ -31,7 +31,7 @@ for t in "${targets[@]}"; do
       done
       opts+=(-max_len=65536)
       ;;
-    yaml_embedded) opts+=(-max_len=8192) ;;
+    yaml_embedded) opts+=(-max_len=8192 -len_control=0) ;;
   esac
   echo "== $t: ${secs}s" >&2
   cargo fuzz run "${flags[@]}" "$t" "${dirs[@]}" -- "${opts[@]}" 2>&1 | tee "fuzz/logs/$t.log" | grep -a -E 'DONE|stat::|mlalert-fuzz|ERROR|SUMMARY|Test unit written' || true
