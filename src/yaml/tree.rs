@@ -368,10 +368,20 @@ impl Builder<'_> {
 
     /// Block scalars: the value's lines are found on the lines after the header.
     fn block_map(&self, value: &str, style: Style, start: usize) -> TextMap {
-        // saphyr's span starts at the content; when the header (`|`) is on the
-        // same line as `start`, the content begins on the next line.
-        let line = self.lines.line_of(start);
-        let before = &self.text[self.lines.line_start(line)..start.min(self.text.len())];
+        // The value's first line is on the line after the header (`|`, `>`).
+        // saphyr's span starts at the first non-blank content line, or for a
+        // blank scalar on the header line or even on the next token's line:
+        // the header is the nearest line at or before `start` with text before
+        // `start` on it (blank lines in between are the value's leading empty
+        // lines).
+        let start = start.min(self.text.len());
+        let mut line = self.lines.line_of(start);
+        let mut before = &self.text[self.lines.line_start(line)..start];
+        while before.trim().is_empty() && line > 0 {
+            line -= 1;
+            let ls = self.lines.line_start(line);
+            before = self.text[ls..].split('\n').next().unwrap_or("");
+        }
         let first = if before.trim().is_empty() {
             line
         } else {
@@ -383,7 +393,9 @@ impl Builder<'_> {
         let value_lines: Vec<&str> = body.split('\n').collect();
         if style == Style::Folded && value_lines.len() > 1 {
             // Folding joins source lines: only the first content line is exact.
-            return TextMap::Point(self.content_start(first));
+            let leading = value_lines.iter().take_while(|l| l.is_empty()).count();
+            let content = (first + leading).min(self.lines.line_count() - 1);
+            return TextMap::Point(self.content_start(content));
         }
         for (k, vline) in value_lines.iter().enumerate() {
             let line0 = first + k;
@@ -511,6 +523,59 @@ mod tests {
         assert_eq!(c.map.map(8), text.find("line2").unwrap());
         let d = root.get("d").unwrap().as_scalar().unwrap();
         assert!(matches!(d.map, TextMap::Point(_)));
+    }
+
+    #[test]
+    fn block_scalars_with_leading_blank_lines_map_exactly() {
+        // saphyr's span starts at the first non-blank line (or, for a blank
+        // `|+` scalar, at the next token): the value still starts on the line
+        // after the header.
+        let at = |text: &str, needle: &str| text.find(needle).unwrap();
+        let cases: &[(&str, usize, &str)] = &[
+            ("k: |\n\n\n\n   \"\n", 3, "\""),
+            ("k: |\n  \n \n  a\n", 2, "a"),
+            ("k: |-\n\n  a\n", 1, "a"),
+            ("- |\n\n  a\n  b\n", 3, "b"),
+            ("k: |2\n\n   a\n", 1, " a"),
+            ("k: |\r\n\r\n  a\r\n", 1, "a"),
+        ];
+        for &(text, inner, needle) in cases {
+            let docs = parse(text);
+            let root = &docs[0].root;
+            let node = root
+                .get("k")
+                .or_else(|| root.as_seq().and_then(|s| s.first()));
+            let s = node.unwrap().as_scalar().unwrap();
+            assert_eq!(s.map.map(0), at(text, "\n") + 1, "{text:?}: {:?}", s.map);
+            assert_eq!(s.map.map(inner), at(text, needle), "{text:?}: {:?}", s.map);
+        }
+        let text = "k: |+\n\n\nx: 1\n";
+        let s = parse(text)[0]
+            .root
+            .get("k")
+            .unwrap()
+            .as_scalar()
+            .unwrap()
+            .clone();
+        assert_eq!(s.value, "\n\n");
+        assert_eq!((s.map.map(0), s.map.map(1)), (6, 7), "{:?}", s.map);
+    }
+
+    #[test]
+    fn embedded_error_after_leading_blank_lines_is_inside_the_file() {
+        // Found by fuzzing (yaml_embedded): the error at the end of the
+        // embedded text mapped past the end of the file.
+        let text = "stringData:\n  \"rules.yaml\": |\n\n\n\n   \"\n";
+        let data = parse(text)[0].root.get("stringData").unwrap().clone();
+        let s = data.get("rules.yaml").unwrap().as_scalar().unwrap();
+        let (_, err) = parse_stream(&s.value, &s.map);
+        let e = err.expect("an unterminated quoted scalar");
+        assert!(
+            e.span.end <= text.len(),
+            "{e:?} outside {} bytes",
+            text.len()
+        );
+        assert!(e.span.start >= text.rfind("\n\n").unwrap() + 2, "{e:?}");
     }
 
     #[test]
