@@ -216,9 +216,23 @@ pub fn parse_metric(s: &str) -> Result<(Labels, &str), SeriesDescError> {
     Ok((labels, rest))
 }
 
+/// Most values one series line may expand to (`axN` notation): ~12 weeks of
+/// 15s samples, far beyond any unit test, and 80 MB at most.
+pub const MAX_VALUES: u64 = 5_000_000;
+
 /// Expands a values string (`1 2+3x4 _x2 stale`) into a sequence.
+///
+/// # Errors
+/// Invalid tokens, native histograms, or more than [`MAX_VALUES`] values.
 pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
     let mut out = Vec::new();
+    // `1x99999999999` must be an error, not an allocation that aborts the process.
+    let room = |out: &Vec<SeqValue>, n: u64, tok: &str| -> Result<(), SeriesDescError> {
+        if (out.len() as u64).saturating_add(n) >= MAX_VALUES {
+            return err(format!("{tok}: a series may expand to at most {MAX_VALUES} values"));
+        }
+        Ok(())
+    };
     for tok in s.split_whitespace() {
         if tok == "_" {
             out.push(SeqValue::Omitted);
@@ -232,6 +246,7 @@ pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
             let n: u64 = n
                 .parse()
                 .map_err(|_| SeriesDescError(format!("invalid repetition in {tok}")))?;
+            room(&out, n, tok)?;
             out.extend(std::iter::repeat_n(SeqValue::Omitted, n as usize));
             continue;
         }
@@ -279,6 +294,7 @@ pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
                 0.0,
             ),
         };
+        room(&out, n.saturating_add(1), tok)?;
         let mut v = start;
         for _ in 0..=n {
             out.push(SeqValue::Value(v));
@@ -332,5 +348,18 @@ mod tests {
             acc += 0.1;
         }
         assert_eq!(v, want);
+    }
+}
+
+#[cfg(test)]
+mod expansion_limit_tests {
+    use super::*;
+
+    #[test]
+    fn huge_repetitions_are_errors_not_allocations() {
+        assert!(parse_values("1x99999999999").is_err());
+        assert!(parse_values("_x99999999999").is_err());
+        assert!(parse_values("1+1x18446744073709551615").is_err());
+        assert_eq!(parse_values("1x3 _x2").map(|v| v.len()), Ok(6));
     }
 }
