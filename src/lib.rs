@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod guard;
 pub mod lint;
 pub mod model;
 pub mod promql;

@@ -166,6 +166,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    crate::guard::install_quiet_hook();
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {

@@ -229,7 +229,9 @@ pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
     // `1x99999999999` must be an error, not an allocation that aborts the process.
     let room = |out: &Vec<SeqValue>, n: u64, tok: &str| -> Result<(), SeriesDescError> {
         if (out.len() as u64).saturating_add(n) >= MAX_VALUES {
-            return err(format!("{tok}: a series may expand to at most {MAX_VALUES} values"));
+            return err(format!(
+                "{tok}: a series may expand to at most {MAX_VALUES} values"
+            ));
         }
         Ok(())
     };

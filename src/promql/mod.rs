@@ -50,7 +50,7 @@ pub struct PromqlError {
 /// # Errors
 /// [`PromqlError`] with the parser's message and, when it names a token, its range.
 pub fn parse(text: &str) -> Result<Arc<ast::Expr>, PromqlError> {
-    let result = std::panic::catch_unwind(|| promql_parser::parser::parse(text));
+    let result = crate::guard::catch(|| promql_parser::parser::parse(text));
     match result {
         Ok(Ok(expr)) => Ok(Arc::new(expr)),
         Ok(Err(message)) => {
@@ -82,7 +82,7 @@ pub struct Tokens {
 impl Tokens {
     /// Lexes `text`; an expression that does not lex yields no tokens.
     pub fn new(text: &str) -> Tokens {
-        let lexed = std::panic::catch_unwind(|| {
+        let lexed = crate::guard::catch(|| {
             let lexer = promql_parser::parser::lex::lexer(text).ok()?;
             let tokens: Vec<Token> = lexer
                 .iter()

@@ -162,7 +162,7 @@ pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlErr
     let mut docs = Vec::new();
     let mut parser = Parser::new_from_str(text);
     loop {
-        let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.next_event()));
+        let next = crate::guard::catch(|| parser.next_event());
         let (event, span) = match next {
             Ok(None) => break,
             Ok(Some(Ok(ev))) => ev,

@@ -177,3 +177,24 @@ fn huge_file() {
         "MiB limit",
     );
 }
+
+#[test]
+fn parser_panics_are_quiet_errors() {
+    // promql-parser panics on an overflowing duration; mlalert reports a
+    // syntax error and prints no panic message.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    fs::write(
+        &f,
+        "groups:\n- name: g\n  rules:\n  - record: a:b:c\n    expr: x[1e100]\n",
+    )
+    .unwrap();
+    let out = crate::mlalert()
+        .args(["lint", "--format", "json", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(diags(&json).iter().any(|d| d["code"] == "ML902"), "{json}");
+}
