@@ -280,19 +280,7 @@ impl Config {
             .ok_or_else(|| at(root, "the config must be a mapping".into()))?;
         for (k, v) in entries {
             let key = k.as_str().unwrap_or("");
-            let list = |v: &Node| -> Result<Vec<String>, ConfigError> {
-                let items = v
-                    .as_seq()
-                    .ok_or_else(|| at(v, format!("{key} must be a list of strings")))?;
-                items
-                    .iter()
-                    .map(|i| {
-                        i.as_str()
-                            .map(String::from)
-                            .ok_or_else(|| at(i, "expected a string".into()))
-                    })
-                    .collect()
-            };
+            let list = |v: &Node| string_list(v, key, &at);
             match key {
                 "disable" => cfg.disable = list(v)?,
                 "enable" => cfg.enable = list(v)?,
@@ -383,6 +371,21 @@ impl Config {
 
 type At<'a> = dyn Fn(&Node, String) -> ConfigError + 'a;
 
+/// A list of strings under `key`.
+fn string_list(v: &Node, key: &str, at: &At) -> Result<Vec<String>, ConfigError> {
+    let items = v
+        .as_seq()
+        .ok_or_else(|| at(v, format!("{key} must be a list of strings")))?;
+    items
+        .iter()
+        .map(|i| {
+            i.as_str()
+                .map(String::from)
+                .ok_or_else(|| at(i, "expected a string".into()))
+        })
+        .collect()
+}
+
 /// `{ML101: error, missing-runbook: info}`.
 fn severity_map(v: &Node, at: &At) -> Result<HashMap<String, Severity>, ConfigError> {
     let m = v.as_map().ok_or_else(|| {
@@ -413,19 +416,7 @@ fn read_override(node: &Node, at: &At) -> Result<Override, ConfigError> {
     let entries = node
         .as_map()
         .ok_or_else(|| at(node, "an override must be a mapping with `paths`".into()))?;
-    let strings = |v: &Node, key: &str| -> Result<Vec<String>, ConfigError> {
-        let items = v
-            .as_seq()
-            .ok_or_else(|| at(v, format!("{key} must be a list of strings")))?;
-        items
-            .iter()
-            .map(|i| {
-                i.as_str()
-                    .map(String::from)
-                    .ok_or_else(|| at(i, "expected a string".into()))
-            })
-            .collect()
-    };
+    let strings = |v: &Node, key: &str| string_list(v, key, at);
     let (mut paths, mut disable, mut only, mut severity) =
         (Vec::new(), Vec::new(), Vec::new(), HashMap::new());
     let mut paths_node = node;
