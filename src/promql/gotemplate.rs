@@ -489,21 +489,7 @@ fn number_end(text: &str, start: usize, end: usize) -> Option<String> {
 }
 
 fn unquote(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some(o) => out.push(o),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    super::unescape(s)
 }
 
 struct Parser<'a> {

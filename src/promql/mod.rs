@@ -158,6 +158,26 @@ impl Tokens {
     }
 }
 
+/// Decodes backslash escapes of a PromQL or Go template string body
+/// (`\n`, `\t`; any other escaped character stands for itself).
+pub(crate) fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(o) => out.push(o),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Finds the text a parser message refers to: a quoted token, or the end of
 /// input for "unexpected end of input".
 fn locate_error(text: &str, message: &str) -> Option<Range<usize>> {

@@ -124,21 +124,7 @@ fn unquote(s: &str) -> String {
     if s.starts_with('`') {
         return inner.to_string();
     }
-    let mut out = String::new();
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some(o) => out.push(o),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::promql::unescape(inner)
 }
 
 #[cfg(test)]
