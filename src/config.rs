@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::lint::{Category, LintMeta, Severity};
+use crate::diagnostic::{Category, LintMeta, Severity};
 use crate::model::rules::ExtraFields;
 use crate::source::{SourceFile, TextMap};
 use crate::yaml::{self, Node};

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod diagnostic;
 pub mod engine;
 pub mod guard;
 pub mod lint;

@@ -7,8 +7,8 @@ use rayon::prelude::*;
 
 use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, LintArgs};
 use crate::config::Config;
+use crate::diagnostic::input::file_unreadable;
 use crate::lint::baseline::Baseline;
-use crate::lint::input::{file_unreadable, yaml_syntax};
 use crate::lint::{self, Diagnostic, FileId};
 use crate::model::LoadedFile;
 use crate::render;
@@ -267,9 +267,7 @@ fn check_path(id: FileId, path: &Path, config: &Config) -> Checked {
         Ok(bytes) => match SourceFile::new(display.clone(), bytes) {
             Ok(source) => {
                 let (loaded, diags) = lint::lint_source(id, &source, config);
-                let failed = diags
-                    .iter()
-                    .any(|d| std::ptr::eq(d.lint, &yaml_syntax::META));
+                let failed = loaded.yaml_error;
                 Checked {
                     source,
                     loaded: Some(loaded),

@@ -12,7 +12,7 @@ use clap::{Subcommand, ValueEnum};
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::config::Config;
-use crate::lint::input::alertmanager_invalid;
+use crate::diagnostic::input::{alertmanager_invalid, yaml_syntax};
 use crate::lint::{Diagnostic, ProjectFile};
 use crate::model::alertmanager::AmConfig;
 use crate::model::rules::ExtraFields;
@@ -170,11 +170,17 @@ fn first_valid<'a>(source: &SourceFile, loaded: &'a LoadedFile) -> Result<&'a Am
         );
         return Err(EXIT_ERROR);
     };
-    let errors: Vec<&Diagnostic> = loaded
-        .diagnostics
-        .iter()
-        .filter(|d| std::ptr::eq(d.lint, &alertmanager_invalid::META) || d.lint.code == "ML901")
-        .collect();
+    let errors: Vec<&Diagnostic> = if loaded.yaml_error || !am.valid {
+        loaded
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                [alertmanager_invalid::META.code, yaml_syntax::META.code].contains(&d.lint.code)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     if !errors.is_empty() {
         for d in errors {
             let lc = source.line_col(d.span.start);

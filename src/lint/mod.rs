@@ -4,14 +4,12 @@
 
 pub mod alertmanager;
 pub mod baseline;
-mod diagnostic;
-pub mod input;
 pub mod project;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
 
-pub use diagnostic::{Category, DOCS_BASE, Diagnostic, FileId, Label, LintMeta, Severity};
+pub use crate::diagnostic::{Category, DOCS_BASE, Diagnostic, FileId, Label, LintMeta, Severity};
 
 use crate::config::Config;
 use crate::model::LoadedFile;

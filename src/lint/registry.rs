@@ -1,7 +1,7 @@
 //! The catalogue: every lint mlalert runs, and every lint it can report.
 
-use super::input;
 use super::{Lint, LintMeta};
+use crate::diagnostic::input;
 
 /// Lints run as passes, in code order.
 pub static LINTS: &[&dyn Lint] = &[

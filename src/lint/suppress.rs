@@ -8,8 +8,8 @@
 //!
 //! A directive that silences nothing is reported by `unused-suppression`.
 
-use super::input::unused_suppression;
 use super::{Config, Diagnostic, FileId, registry};
+use crate::diagnostic::input::unused_suppression;
 use crate::model::LoadedFile;
 use crate::model::alertmanager::Route;
 use crate::source::{SourceFile, Span};

@@ -4,8 +4,10 @@
 
 use base64::Engine as _;
 
-use crate::lint::input::{alertmanager_invalid, rule_invalid, templated_skipped, yaml_syntax};
-use crate::lint::{Diagnostic, FileId};
+use crate::diagnostic::input::{
+    alertmanager_invalid, rule_invalid, templated_skipped, yaml_syntax,
+};
+use crate::diagnostic::{Diagnostic, FileId};
 use crate::source::{SourceFile, Span, TextMap};
 use crate::yaml::{self, DocKind, Node};
 
@@ -111,7 +113,9 @@ impl Loader<'_> {
                     meta: &alertmanager_invalid::META,
                     out: &mut self.out.diagnostics,
                 };
-                let cfg = read_config(node, &mut errs);
+                let before = errs.out.len();
+                let mut cfg = read_config(node, &mut errs);
+                cfg.valid = errs.out.len() == before;
                 self.out.am_configs.push(cfg);
             }
             DocKind::UnitTest(node) if !embedded => self.out.unit_tests.push(node.clone()),

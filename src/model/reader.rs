@@ -2,7 +2,7 @@
 //! and Alertmanager (yaml.v2 UnmarshalStrict) decode: unknown and duplicate
 //! keys are errors. Errors are collected, never fatal.
 
-use crate::lint::{Diagnostic, FileId, LintMeta};
+use crate::diagnostic::{Diagnostic, FileId, LintMeta};
 use crate::source::{SourceFile, Span};
 use crate::yaml::{Kind, Node, Style};
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::lint::input::promql_syntax;
+use crate::diagnostic::input::promql_syntax;
 use crate::promql::{self, ast::Expr};
 use crate::source::Span;
 use crate::yaml::Node;
@@ -402,7 +402,7 @@ fn parse_expr(text: Text, prefix: &str, errs: &mut Errors) -> PromqlExpr {
                 None => text.span,
             };
             errs.out.push(
-                crate::lint::Diagnostic::new(
+                crate::diagnostic::Diagnostic::new(
                     &promql_syntax::META,
                     errs.file,
                     span,

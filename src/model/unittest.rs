@@ -5,8 +5,8 @@
 //! Times are `u64` milliseconds relative to the test's start
 //! (`start_timestamp`, default the Unix epoch) unless said otherwise.
 
-use crate::lint::input::rule_invalid;
-use crate::lint::{Diagnostic, FileId};
+use crate::diagnostic::input::rule_invalid;
+use crate::diagnostic::{Diagnostic, FileId};
 use crate::source::{SourceFile, Span};
 use crate::yaml::{Kind, Node, Style};
 

@@ -3,7 +3,7 @@
 //! which GitHub shows as annotations on the pull request.
 
 use super::Resolved;
-use crate::lint::Severity;
+use crate::diagnostic::Severity;
 
 /// Escapes a workflow command's message (`%`, CR, LF).
 fn escape_data(s: &str) -> String {

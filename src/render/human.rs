@@ -6,7 +6,7 @@ use std::fmt;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
 use super::{Resolved, counts};
-use crate::lint::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceFile;
 
 /// Renders every diagnostic and a summary line. `color` picks the theme.

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Resolved, counts};
-use crate::lint::Diagnostic;
+use crate::diagnostic::Diagnostic;
 
 #[derive(Serialize)]
 struct Out<'a> {

@@ -6,7 +6,7 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 
-use crate::lint::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
 
 /// A diagnostic with its positions resolved (1-based lines, character columns;

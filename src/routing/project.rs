@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::lint::input::alertmanager_invalid;
-use crate::lint::{FileId, ProjectFile};
+use crate::diagnostic::FileId;
+use crate::lint::ProjectFile;
 use crate::model::alertmanager::{AmConfig, Receiver};
 use crate::model::rules::{Rule, RuleGroup};
 use crate::promql::labels::LabelSet;
@@ -187,12 +187,7 @@ impl<'a> Analysis<'a> {
             for am in &f.loaded.am_configs {
                 let Some(route) = &am.route else { continue };
                 // Alertmanager would refuse the config: nothing to reason about.
-                let invalid = f.loaded.diagnostics.iter().any(|d| {
-                    std::ptr::eq(d.lint, &alertmanager_invalid::META)
-                        && d.span.start >= am.span.start
-                        && d.span.start <= am.span.end
-                });
-                if invalid || !all_complete(route) {
+                if !am.valid || !all_complete(route) {
                     continue;
                 }
                 let tree = Tree::new(route);

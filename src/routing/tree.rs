@@ -487,7 +487,7 @@ pub fn fully_shadowed(tree: &Tree, idx: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lint::FileId;
+    use crate::diagnostic::FileId;
     use crate::source::SourceFile;
 
     fn config(yaml: &str) -> crate::model::alertmanager::AmConfig {

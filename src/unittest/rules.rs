@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::lint::Diagnostic;
+use crate::diagnostic::Diagnostic;
 use crate::model::{self, rules::ExtraFields, rules::RuleKind};
 use crate::promql::ast::Expr;
 use crate::source::SourceFile;

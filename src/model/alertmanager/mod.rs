@@ -37,6 +37,9 @@ pub struct AmConfig {
     pub global: Option<Node>,
     /// The document's span.
     pub span: Span,
+    /// False when Alertmanager would refuse the config (the loader reported
+    /// `alertmanager-invalid` inside it): routing questions are not asked of it.
+    pub valid: bool,
 }
 
 /// Which field a route matcher came from.
@@ -204,6 +207,7 @@ pub(crate) fn read_config(root: &Node, errs: &mut Errors) -> AmConfig {
         templates: Vec::new(),
         global: None,
         span: root.span,
+        valid: true,
     };
     let Some(fields) = reader::fields(root, "config.Config", TOP_FIELDS, &[], errs) else {
         return cfg;

@@ -2,7 +2,7 @@
 //!
 //! Reported by the model when promql-parser rejects a rule's `expr` (also when it panics), positioned at the expression or the offending token.
 
-use crate::lint::{Category, LintMeta, Severity};
+use crate::diagnostic::{Category, LintMeta, Severity};
 
 /// Metadata of `promql-syntax`.
 pub static META: LintMeta = LintMeta {

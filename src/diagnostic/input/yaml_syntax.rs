@@ -2,7 +2,7 @@
 //!
 //! Reported by the loader with the YAML parser's message and position; the run exits 2.
 
-use crate::lint::{Category, LintMeta, Severity};
+use crate::diagnostic::{Category, LintMeta, Severity};
 
 /// Metadata of `yaml-syntax`.
 pub static META: LintMeta = LintMeta {

@@ -2,7 +2,7 @@
 //!
 //! Reported by the model for Alertmanager configs: unknown or duplicate keys, bad durations, undefined receivers, invalid matchers.
 
-use crate::lint::{Category, LintMeta, Severity};
+use crate::diagnostic::{Category, LintMeta, Severity};
 
 /// Metadata of `alertmanager-invalid`.
 pub static META: LintMeta = LintMeta {

@@ -1,4 +1,10 @@
-//! The one diagnostic struct every output format renders from.
+//! The bottom layer of findings: the one [`Diagnostic`] struct every output
+//! format renders from, its [`Label`]s, [`Severity`], [`Category`],
+//! [`LintMeta`], and the metadata of the input lints (ML9xx, [`input`]) that
+//! the loader and the CLI report. Every layer may use it; it imports only
+//! `source`.
+
+pub mod input;
 
 use serde::Serialize;
 

@@ -2,7 +2,7 @@
 //!
 //! Reported by the model for what Prometheus' rulefmt rejects: missing `expr`, both `alert` and `record`, bad durations, unknown or duplicate keys, repeated group names.
 
-use crate::lint::{Category, LintMeta, Severity};
+use crate::diagnostic::{Category, LintMeta, Severity};
 
 /// Metadata of `rule-invalid`.
 pub static META: LintMeta = LintMeta {

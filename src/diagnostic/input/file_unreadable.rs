@@ -2,7 +2,7 @@
 //!
 //! Reported by the CLI for missing or unreadable paths, directories named like YAML files, binary and non-UTF-8 files; the run exits 2.
 
-use crate::lint::{Category, LintMeta, Severity};
+use crate::diagnostic::{Category, LintMeta, Severity};
 
 /// Metadata of `file-unreadable`.
 pub static META: LintMeta = LintMeta {

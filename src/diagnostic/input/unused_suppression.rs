@@ -4,7 +4,7 @@
 //!
 //! Reported by `lint::suppress::apply` after every other pass.
 
-use crate::lint::{Category, LintMeta, Severity};
+use crate::diagnostic::{Category, LintMeta, Severity};
 
 /// Metadata of `unused-suppression`.
 pub static META: LintMeta = LintMeta {

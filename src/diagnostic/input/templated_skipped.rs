@@ -2,7 +2,7 @@
 //!
 //! Reported once per file by the loader: `{{ ... }}` outside YAML strings means the file must be rendered (helm template) before it can be checked.
 
-use crate::lint::{Category, LintMeta, Severity};
+use crate::diagnostic::{Category, LintMeta, Severity};
 
 /// Metadata of `templated-file-skipped`.
 pub static META: LintMeta = LintMeta {
