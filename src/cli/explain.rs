@@ -1,6 +1,6 @@
 //! `mlalert explain CODE|NAME`: prints a lint's page.
 
-use super::{EXIT_ERROR, EXIT_OK, pages};
+use super::{EXIT_ERROR, EXIT_OK};
 use crate::lint::registry;
 
 /// Prints the page of `lint` (a code or a name); exit 2 when unknown.
@@ -9,13 +9,13 @@ pub fn run(lint: &str) -> u8 {
         eprintln!("mlalert: unknown lint {lint:?}; `mlalert lints` lists them");
         return EXIT_ERROR;
     };
-    match pages::page(meta.code) {
+    match Some(meta.page).filter(|p| !p.is_empty()) {
         Some(text) => {
-            print!("{text}");
+            out!("{text}");
             EXIT_OK
         }
         None => {
-            println!(
+            outln!(
                 "{} {} ({}, {}): {}",
                 meta.code,
                 meta.name,

@@ -7,10 +7,8 @@ use rayon::prelude::*;
 
 use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, LintArgs};
 use crate::config::Config;
-use crate::diagnostic::input::file_unreadable;
 use crate::lint::baseline::Baseline;
-use crate::lint::{self, Diagnostic, FileId};
-use crate::model::LoadedFile;
+use crate::lint::{self};
 use crate::render;
 use crate::source::diff::Changes;
 use crate::source::{SourceError, SourceFile, Span, walk_paths};
@@ -31,76 +29,25 @@ pub fn run(args: &LintArgs) -> u8 {
     let (paths, walk_errors) = walk_paths(&args.paths);
 
     let t0 = std::time::Instant::now();
-    // Read and lint every file in parallel; each result is independent.
+    // Read every file in parallel, then run the one lint pipeline over them.
     let progress = Progress::start(paths.len(), args.quiet);
-    let results: Vec<Checked> = paths
-        .par_iter()
-        .enumerate()
-        .map(|(id, path)| {
-            let c = check_path(id, path, &config);
-            progress.tick();
-            c
-        })
-        .collect();
-    progress.finish();
-
-    let mut files = Vec::with_capacity(results.len() + walk_errors.len());
-    let mut loaded = Vec::with_capacity(results.len());
-    let mut diags = Vec::new();
-    let mut failed = false;
-    for c in results {
-        files.push(c.source);
-        loaded.push(c.loaded);
-        diags.extend(c.diags);
-        failed |= c.failed;
-    }
-    // Whole-project passes (rules ↔ Alertmanager configs), once.
-    let project: Vec<lint::ProjectFile> = files
-        .iter()
-        .zip(&loaded)
-        .enumerate()
-        .filter_map(|(file, (source, l))| {
-            l.as_ref().map(|loaded| lint::ProjectFile {
-                file,
-                source,
-                loaded,
-            })
-        })
-        .collect();
-    diags.extend(lint::check_project(&lint::ProjectCtx::new(
-        project, &config,
-    )));
-    // Per-path overrides apply after every pass, project-wide ones included.
-    if !config.overrides.is_empty() {
-        diags.retain_mut(|d| {
-            match config.for_path(Path::new(&files[d.file].path), d.lint, d.severity) {
-                Some(s) => {
-                    d.severity = s;
-                    true
-                }
-                None => false,
-            }
+    let mut inputs: Vec<lint::Input> = paths.par_iter().map(|path| read_input(path)).collect();
+    for e in walk_errors {
+        inputs.push(lint::Input::Unreadable {
+            source: SourceFile::from_text(e.path.clone(), String::new(), 0),
+            span: Span::point(0),
+            message: e.message,
+            help: None,
         });
     }
-    // Suppression comments apply after every pass, project-wide ones included.
-    for (id, (source, l)) in files.iter().zip(&loaded).enumerate() {
-        if let Some(l) = l {
-            lint::suppress::apply(id, source, l, &config, &mut diags);
-        }
-    }
-    for e in walk_errors {
-        let id = files.len();
-        files.push(SourceFile::from_text(e.path.clone(), String::new(), 0));
-        diags.push(Diagnostic::new(
-            &file_unreadable::META,
-            id,
-            Span::point(0),
-            e.message,
-        ));
-        failed = true;
-    }
-    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    lint::sort(&mut diags, &paths);
+    let report = lint::run_with(inputs, &config, &|| progress.tick());
+    progress.finish();
+    let lint::Report {
+        files,
+        diagnostics: mut diags,
+        failed,
+        ..
+    } = report;
 
     if let Some(out) = &args.write_baseline {
         let baseline = Baseline::of(&diags, &files);
@@ -175,10 +122,11 @@ pub fn run(args: &LintArgs) -> u8 {
         );
     }
     let mut stdout = std::io::stdout().lock();
-    if stdout
+    // A reader that stopped reading (`| head`) does not change the verdict.
+    if let Err(e) = stdout
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush())
-        .is_err()
+        && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         return EXIT_ERROR;
     }
@@ -250,69 +198,37 @@ impl Progress {
     }
 }
 
-/// One file after the per-file pass.
-struct Checked {
-    source: SourceFile,
-    /// Its models, when it could be read.
-    loaded: Option<LoadedFile>,
-    diags: Vec<Diagnostic>,
-    /// mlalert could not do its job on it (unreadable, not YAML).
-    failed: bool,
-}
-
-/// Reads and lints one file.
-fn check_path(id: FileId, path: &Path, config: &Config) -> Checked {
+/// Reads one file as the pipeline's input.
+fn read_input(path: &Path) -> lint::Input {
     let display = path.display().to_string();
+    let unreadable =
+        |source: SourceFile, span: Span, message: String, help: &str| lint::Input::Unreadable {
+            source,
+            span,
+            message,
+            help: Some(help.to_string()),
+        };
     match read(path) {
-        Ok(bytes) => match SourceFile::new(display.clone(), bytes) {
-            Ok(source) => {
-                let (loaded, diags) = lint::lint_source(id, &source, config);
-                let failed = loaded.yaml_error;
-                Checked {
-                    source,
-                    loaded: Some(loaded),
-                    diags,
-                    failed,
-                }
-            }
+        Ok(bytes) => match SourceFile::new(display, bytes) {
+            Ok(source) => lint::Input::Source(source),
             Err(SourceError::NotUtf8 {
                 offset,
                 value,
                 lossy,
                 ..
-            }) => {
-                let diag = Diagnostic::new(
-                    &file_unreadable::META,
-                    id,
-                    Span::new(offset, offset + 1),
-                    format!("file is not valid UTF-8 (invalid byte 0x{value:02X})"),
-                )
-                .with_help("Prometheus and Alertmanager read UTF-8 YAML: re-encode the file (e.g. `iconv -f latin1 -t utf-8`)");
-                Checked {
-                    source: *lossy,
-                    loaded: None,
-                    diags: vec![diag],
-                    failed: true,
-                }
-            }
+            }) => unreadable(
+                *lossy,
+                Span::new(offset, offset + 1),
+                format!("file is not valid UTF-8 (invalid byte 0x{value:02X})"),
+                "Prometheus and Alertmanager read UTF-8 YAML: re-encode the file (e.g. `iconv -f latin1 -t utf-8`)",
+            ),
         },
-        Err(message) => unreadable(id, display, &message),
-    }
-}
-
-fn unreadable(id: FileId, path: String, message: &str) -> Checked {
-    let diag = Diagnostic::new(
-        &file_unreadable::META,
-        id,
-        Span::point(0),
-        message.to_string(),
-    )
-    .with_help("mlalert reads UTF-8 YAML files; check the path and the file's contents");
-    Checked {
-        source: SourceFile::from_text(path, String::new(), 0),
-        loaded: None,
-        diags: vec![diag],
-        failed: true,
+        Err(message) => unreadable(
+            SourceFile::from_text(display, String::new(), 0),
+            Span::point(0),
+            message,
+            "mlalert reads UTF-8 YAML files; check the path and the file's contents",
+        ),
     }
 }
 

@@ -31,15 +31,18 @@ pub fn run(format: ListFormat) -> u8 {
         })
         .collect();
     match format {
-        ListFormat::Json => println!(
+        ListFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&rows).unwrap_or_default()
         ),
         ListFormat::Human => {
             let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4);
-            println!(
+            outln!(
                 "{:<6} {:<w$} {:<12} {:<8} SUMMARY",
-                "CODE", "NAME", "CATEGORY", "SEVERITY"
+                "CODE",
+                "NAME",
+                "CATEGORY",
+                "SEVERITY"
             );
             for r in &rows {
                 let off = if r.default_enabled {
@@ -47,9 +50,13 @@ pub fn run(format: ListFormat) -> u8 {
                 } else {
                     " (off by default)"
                 };
-                println!(
+                outln!(
                     "{:<6} {:<w$} {:<12} {:<8} {}{off}",
-                    r.code, r.name, r.category, r.severity, r.summary
+                    r.code,
+                    r.name,
+                    r.category,
+                    r.severity,
+                    r.summary
                 );
             }
         }

@@ -2,10 +2,33 @@
 //! `cli` alone does I/O and picks exit codes (0 clean, 1 findings at or
 //! above `--fail-on`, 2 mlalert could not do its job).
 
+/// Writes `bytes` to standard output. A reader that stopped reading
+/// (`mlalert lints | head -1`) is not an error: a closed pipe ends the
+/// process quietly with exit code 0; any other write error with exit code 2.
+pub(crate) fn write_stdout(bytes: &[u8]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(EXIT_OK));
+        }
+        eprintln!("mlalert: cannot write to standard output: {e}");
+        std::process::exit(i32::from(EXIT_ERROR));
+    }
+}
+
+/// `print!` through [`write_stdout`] (a closed pipe is not a panic).
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(format!($($arg)*).as_bytes()) };
+}
+/// `println!` through [`write_stdout`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_stdout((format!($($arg)*) + "\n").as_bytes()) };
+}
+
 mod explain;
 mod lint;
 mod lints;
-pub mod pages;
 mod routes;
 mod test;
 
@@ -179,19 +202,25 @@ where
         Command::Lints { format } => lints::run(format),
         Command::Explain { lint } => explain::run(&lint),
         Command::Completions { shell } => {
+            let mut buf = Vec::new();
             clap_complete::generate(
                 shell,
                 &mut <Cli as clap::CommandFactory>::command(),
                 "mlalert",
-                &mut std::io::stdout(),
+                &mut buf,
             );
+            write_stdout(&buf);
             EXIT_OK
         }
         Command::Config { command } => config_cmd(&command),
         Command::Man => {
             let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
-            match man.render(&mut std::io::stdout()) {
-                Ok(()) => EXIT_OK,
+            let mut buf = Vec::new();
+            match man.render(&mut buf) {
+                Ok(()) => {
+                    write_stdout(&buf);
+                    EXIT_OK
+                }
                 Err(_) => EXIT_ERROR,
             }
         }
@@ -204,7 +233,7 @@ fn config_cmd(cmd: &ConfigCommand) -> u8 {
     match cmd {
         ConfigCommand::Show { config } => match lint::load_config(config.as_deref()) {
             Ok(c) => {
-                print!("{}", c.to_yaml());
+                out!("{}", c.to_yaml());
                 EXIT_OK
             }
             Err(e) => {

@@ -83,9 +83,9 @@ pub fn run(cmd: &RoutesCommand) -> u8 {
                 eprintln!("mlalert: the config has no route");
                 return EXIT_ERROR;
             };
-            print!("{}", Tree::new(root).render_show(!amtool));
+            out!("{}", Tree::new(root).render_show(!amtool));
             if !amtool {
-                println!(
+                outln!(
                     "(settings marked * are set on the route itself; the others are inherited or Alertmanager's defaults)"
                 );
             }
@@ -120,13 +120,13 @@ pub fn run(cmd: &RoutesCommand) -> u8 {
             let t = Tree::new(root);
             let get = |k: &str| set.get(k).map(String::as_str);
             if *tree {
-                print!("{}", t.render_matching(&get));
+                out!("{}", t.render_matching(&get));
             }
             let got = t.receivers(&get).join(",");
-            println!("{got}");
+            outln!("{got}");
             match verify_receivers {
                 Some(want) if *want != got => {
-                    println!("WARNING: Expected receivers did not match resolved receivers.");
+                    outln!("WARNING: Expected receivers did not match resolved receivers.");
                     EXIT_FINDINGS
                 }
                 _ => EXIT_OK,
@@ -292,7 +292,7 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
         CoverageFormat::Markdown => coverage_table(&rows, true),
         CoverageFormat::Human => coverage_table(&rows, false),
     };
-    print!("{text}");
+    out!("{text}");
     if walk_errors.is_empty() {
         EXIT_OK
     } else {

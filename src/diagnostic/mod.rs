@@ -78,6 +78,10 @@ pub struct LintMeta {
     pub severity: Severity,
     /// One-line summary for `mlalert lints`.
     pub summary: &'static str,
+    /// The lint's page, `lints/<code>-<name>.md`, embedded at build time
+    /// (front matter, then "What it does", "Why is this bad?", "Bad",
+    /// "Good", "Configuration").
+    pub page: &'static str,
 }
 
 impl LintMeta {
@@ -85,6 +89,69 @@ impl LintMeta {
     pub fn url(&self) -> String {
         format!("{DOCS_BASE}/{}-{}.md", self.code, self.name)
     }
+}
+
+/// Every lint's metadata, input lints (ML9xx) and checks alike, registered
+/// by [`declare_input_lint!`] and `lint::declare_lint!` where each lint is
+/// declared. Unordered: use [`catalogue`].
+#[linkme::distributed_slice]
+pub static CATALOGUE: [&'static LintMeta];
+
+/// Every lint's metadata, sorted by code.
+pub fn catalogue() -> Vec<&'static LintMeta> {
+    let mut v: Vec<&'static LintMeta> = CATALOGUE.iter().copied().collect();
+    v.sort_by_key(|m| m.code);
+    v
+}
+
+/// The lint with this code or name (ASCII case-insensitive).
+pub fn find_lint(code_or_name: &str) -> Option<&'static LintMeta> {
+    CATALOGUE.iter().copied().find(|m| {
+        m.code.eq_ignore_ascii_case(code_or_name) || m.name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+/// A [`LintMeta`] whose page is `lints/<code>-<name>.md`, embedded with
+/// `include_str!` (a missing page is a compile error).
+#[macro_export]
+macro_rules! lint_meta {
+    ($code:literal, $name:literal, $category:ident, $severity:ident, $summary:expr) => {
+        $crate::diagnostic::LintMeta {
+            code: $code,
+            name: $name,
+            category: $crate::diagnostic::Category::$category,
+            severity: $crate::diagnostic::Severity::$severity,
+            summary: $summary,
+            page: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/lints/",
+                $code,
+                "-",
+                $name,
+                ".md"
+            )),
+        }
+    };
+}
+
+/// Declares an input lint (ML9xx: reported by the loader or the CLI, not run
+/// as a pass): a `pub static META` with its page, registered in
+/// [`CATALOGUE`].
+///
+/// ```ignore
+/// declare_input_lint! { code: "ML901", name: "yaml-syntax", category: Invalid,
+///     severity: Error, summary: "the file is not valid YAML" }
+/// ```
+#[macro_export]
+macro_rules! declare_input_lint {
+    (code: $code:literal, name: $name:literal, category: $category:ident, severity: $severity:ident, summary: $summary:expr $(,)?) => {
+        #[doc = concat!("Metadata of `", $name, "` (", $code, ").")]
+        pub static META: $crate::diagnostic::LintMeta =
+            $crate::lint_meta!($code, $name, $category, $severity, $summary);
+
+        #[linkme::distributed_slice($crate::diagnostic::CATALOGUE)]
+        static CATALOGUE_ENTRY: &'static $crate::diagnostic::LintMeta = &META;
+    };
 }
 
 /// Index of a file in the run's file list.

@@ -106,12 +106,11 @@ impl Baseline {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::lint::lint_source;
 
     fn lint(text: &str) -> (Vec<SourceFile>, Vec<Diagnostic>) {
         let s = SourceFile::from_text("rules.yaml", text.to_string(), 0);
-        let (_, d) = lint_source(0, &s, &Config::default());
-        (vec![s], d)
+        let r = crate::lint::run_sources(vec![s], &Config::default());
+        (r.files, r.diagnostics)
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod rules;
 pub mod suppress;
 
 pub use crate::diagnostic::{Category, DOCS_BASE, Diagnostic, FileId, Label, LintMeta, Severity};
+use crate::source::Span;
 
 use crate::config::Config;
 use crate::model::LoadedFile;
@@ -41,6 +42,20 @@ pub struct AmCtx<'a> {
     pub am: &'a AmConfig,
     /// Policy settings.
     pub config: &'a Config,
+}
+
+impl<'a> AmCtx<'a> {
+    /// Every route of the config, the root first, in depth-first pre-order
+    /// (the order Alertmanager's routing tree is written and walked in).
+    pub fn routes(&self) -> Vec<&'a crate::model::alertmanager::Route> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&crate::model::alertmanager::Route> = self.am.route.iter().collect();
+        while let Some(r) = stack.pop() {
+            out.push(r);
+            stack.extend(r.routes.iter().rev());
+        }
+        out
+    }
 }
 
 /// One loaded file of the run, as project lints see it.
@@ -93,31 +108,199 @@ impl<'a> ProjectCtx<'a> {
     }
 }
 
-/// A lint: metadata plus checks at the levels it cares about. Each lint
-/// lives in its own file with inline pass/fail cases and a page in `lints/`.
+/// A lint's checks, at the levels it cares about. Metadata, page and
+/// registration come from [`declare_lint!`] in the lint's own file; a check
+/// reports through its [`Reporter`], which knows the lint and the file.
 pub trait Lint: Sync + Send {
-    /// Code, name, category, default severity, summary.
-    fn meta(&self) -> &'static LintMeta;
-
     /// Checks one alerting or recording rule.
-    fn check_rule(&self, _cx: &RuleCtx, _out: &mut Vec<Diagnostic>) {}
+    fn check_rule(&self, _cx: &RuleCtx, _r: &mut Reporter) {}
 
     /// Checks one Alertmanager configuration.
-    fn check_alertmanager(&self, _cx: &AmCtx, _out: &mut Vec<Diagnostic>) {}
+    fn check_alertmanager(&self, _cx: &AmCtx, _r: &mut Reporter) {}
 
-    /// Checks the whole run at once (rules ↔ Alertmanager configs, across files).
-    fn check_project(&self, _cx: &ProjectCtx, _out: &mut Vec<Diagnostic>) {}
+    /// Checks the whole run at once (rules ↔ Alertmanager configs, across
+    /// files); report with [`Reporter::report_in`].
+    fn check_project(&self, _cx: &ProjectCtx, _r: &mut Reporter) {}
+}
+
+/// Declares a lint in its own file: a `pub static META` (code, name,
+/// category, default severity, summary, and the page
+/// `lints/<code>-<name>.md` embedded at build time), the unit struct the
+/// [`Lint`] impl is written for, and its registration in the catalogue
+/// ([`crate::diagnostic::CATALOGUE`]) and in the passes ([`registry::CHECKS`]).
+///
+/// ```ignore
+/// crate::declare_lint! {
+///     /// The `missing-for` lint.
+///     pub struct MissingFor {
+///         code: "ML101", name: "missing-for", category: Correctness,
+///         severity: Warning, summary: "an alerting rule without `for` fires on a single evaluation",
+///     }
+/// }
+/// impl Lint for MissingFor { fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) { … } }
+/// ```
+#[macro_export]
+macro_rules! declare_lint {
+    (
+        $(#[$doc:meta])*
+        pub struct $ty:ident {
+            code: $code:literal,
+            name: $name:literal,
+            category: $category:ident,
+            severity: $severity:ident,
+            summary: $summary:expr $(,)?
+        }
+    ) => {
+        #[doc = concat!("Metadata of `", $name, "` (", $code, ").")]
+        pub static META: $crate::diagnostic::LintMeta =
+            $crate::lint_meta!($code, $name, $category, $severity, $summary);
+
+        $(#[$doc])*
+        pub struct $ty;
+
+        #[linkme::distributed_slice($crate::diagnostic::CATALOGUE)]
+        static CATALOGUE_ENTRY: &'static $crate::diagnostic::LintMeta = &META;
+
+        #[linkme::distributed_slice($crate::lint::registry::CHECKS)]
+        static CHECK: $crate::lint::registry::Registered = $crate::lint::registry::Registered {
+            meta: &META,
+            lint: &$ty,
+        };
+    };
+}
+
+/// Where a check reports: builds [`Diagnostic`]s of one lint, in the file
+/// being checked unless told otherwise, and asserts the message conventions
+/// in tests (lowercase start, no trailing period; `invalid` lints keep
+/// upstream's wording).
+pub struct Reporter<'a> {
+    meta: &'static LintMeta,
+    file: FileId,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl<'a> Reporter<'a> {
+    /// A reporter for `meta` whose findings default to `file`, appending to `out`.
+    pub fn new(
+        meta: &'static LintMeta,
+        file: FileId,
+        out: &'a mut Vec<Diagnostic>,
+    ) -> Reporter<'a> {
+        Reporter { meta, file, out }
+    }
+
+    /// The lint being run.
+    pub fn meta(&self) -> &'static LintMeta {
+        self.meta
+    }
+
+    /// A finding at `span` of the file being checked; add `.help(…)` and
+    /// `.label(…)`; it is recorded when the returned [`Finding`] is dropped.
+    pub fn report(&mut self, span: Span, message: impl Into<String>) -> Finding<'_> {
+        let file = self.file;
+        self.report_in(file, span, message)
+    }
+
+    /// A finding at `span` of `file` (project lints).
+    pub fn report_in(
+        &mut self,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Finding<'_> {
+        Finding {
+            out: self.out,
+            diagnostic: Some(Diagnostic::new(self.meta, file, span, message)),
+        }
+    }
+}
+
+/// One finding being built; recorded when dropped.
+pub struct Finding<'r> {
+    out: &'r mut Vec<Diagnostic>,
+    diagnostic: Option<Diagnostic>,
+}
+
+impl Finding<'_> {
+    /// What to do about it.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        if let Some(d) = &mut self.diagnostic {
+            d.help = Some(help.into());
+        }
+        self
+    }
+
+    /// A secondary labelled span in the finding's file.
+    pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
+        if let Some(d) = &mut self.diagnostic {
+            let file = d.file;
+            d.labels.push(Label {
+                file,
+                span,
+                message: message.into(),
+            });
+        }
+        self
+    }
+
+    /// A secondary labelled span in another file of the run.
+    pub fn label_in(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        if let Some(d) = &mut self.diagnostic {
+            d.labels.push(Label {
+                file,
+                span,
+                message: message.into(),
+            });
+        }
+        self
+    }
+}
+
+impl Drop for Finding<'_> {
+    fn drop(&mut self) {
+        if let Some(d) = self.diagnostic.take() {
+            #[cfg(test)]
+            assert_conventions(&d);
+            self.out.push(d);
+        }
+    }
+}
+
+/// Message conventions (ARCHITECTURE "A lint"): lowercase start, no
+/// trailing period; `invalid` lints keep Prometheus'/Alertmanager's wording.
+#[cfg(test)]
+fn assert_conventions(d: &Diagnostic) {
+    if d.lint.category == Category::Invalid {
+        return;
+    }
+    let m = d.message.as_str();
+    let mut chars = m.chars();
+    let capitalised_word = matches!(
+        (chars.next(), chars.next()),
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase()
+    );
+    assert!(
+        !capitalised_word,
+        "{} message starts with a capitalised word: {m:?}",
+        d.lint.code
+    );
+    assert!(
+        !m.ends_with('.'),
+        "{} message ends with a period: {m:?}",
+        d.lint.code
+    );
 }
 
 /// Runs every enabled lint's project-level check once over the whole run and
 /// applies the configured severities.
 pub fn check_project(cx: &ProjectCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for l in registry::LINTS
-        .iter()
-        .filter(|l| cx.config.is_enabled(l.meta()))
+    for l in registry::checks()
+        .into_iter()
+        .filter(|l| cx.config.is_enabled(l.meta))
     {
-        l.check_project(cx, &mut out);
+        let mut r = Reporter::new(l.meta, 0, &mut out);
+        l.lint.check_project(cx, &mut r);
     }
     for d in &mut out {
         d.severity = cx.config.severity_of(d.lint);
@@ -133,10 +316,9 @@ pub fn check_file(
     loaded: &LoadedFile,
     config: &Config,
 ) -> Vec<Diagnostic> {
-    let lints: Vec<&dyn Lint> = registry::LINTS
-        .iter()
-        .copied()
-        .filter(|l| config.is_enabled(l.meta()))
+    let lints: Vec<&registry::Registered> = registry::checks()
+        .into_iter()
+        .filter(|l| config.is_enabled(l.meta))
         .collect();
     let mut out: Vec<Diagnostic> = loaded
         .diagnostics
@@ -155,7 +337,8 @@ pub fn check_file(
                     config,
                 };
                 for l in &lints {
-                    l.check_rule(&cx, &mut out);
+                    l.lint
+                        .check_rule(&cx, &mut Reporter::new(l.meta, file, &mut out));
                 }
             }
         }
@@ -168,7 +351,8 @@ pub fn check_file(
             config,
         };
         for l in &lints {
-            l.check_alertmanager(&cx, &mut out);
+            l.lint
+                .check_alertmanager(&cx, &mut Reporter::new(l.meta, file, &mut out));
         }
     }
     for d in &mut out {
@@ -198,43 +382,143 @@ pub fn sort(diags: &mut [Diagnostic], paths: &[&str]) {
     });
 }
 
-/// Loads `source` and runs every enabled lint on it: the whole per-file
-/// pipeline (used by the CLI for each file and by docs-as-tests).
-pub fn lint_source(
-    file: FileId,
-    source: &SourceFile,
-    config: &Config,
-) -> (LoadedFile, Vec<Diagnostic>) {
-    let loaded = crate::model::load_file(file, source, &config.extra_fields);
-    let diags = check_file(file, source, &loaded, config);
-    (loaded, diags)
+/// One file of a run.
+pub enum Input {
+    /// A file read as text.
+    Source(SourceFile),
+    /// A file that could not be read: a stand-in with its path (and the
+    /// text when there is some, e.g. decoded lossily), and the
+    /// `file-unreadable` finding to report on it.
+    Unreadable {
+        /// The stand-in.
+        source: SourceFile,
+        /// Where in it (a point at 0, or the offending byte).
+        span: Span,
+        /// What is wrong, e.g. "no such file or directory".
+        message: String,
+        /// What to do about it.
+        help: Option<String>,
+    },
 }
 
-/// The whole pipeline over several files: each file's lints, then the
-/// project lints over all of them (used by docs-as-tests and inline cases).
-pub fn lint_sources(sources: &[SourceFile], config: &Config) -> Vec<Diagnostic> {
-    let loaded: Vec<(LoadedFile, Vec<Diagnostic>)> = sources
-        .iter()
+/// The result of [`run`]: the run's files in input order (a diagnostic's
+/// `file` indexes `files`), their models, and every finding, sorted.
+pub struct Report {
+    /// The files, in input order.
+    pub files: Vec<SourceFile>,
+    /// Each file's models; `None` for an unreadable file.
+    pub loaded: Vec<Option<LoadedFile>>,
+    /// Every finding after suppression and per-path overrides, sorted by
+    /// path, position and code.
+    pub diagnostics: Vec<Diagnostic>,
+    /// True when mlalert could not do its job on some file (unreadable, not
+    /// YAML): the CLI exits 2.
+    pub failed: bool,
+}
+
+/// The one lint pipeline, used by the CLI and by every test: loads each file
+/// and runs the per-file passes (in parallel), then the project passes once
+/// over every loaded file, then suppression comments (which see every
+/// finding, so a directive is "used" even where an override later drops the
+/// finding), then per-path overrides (which also apply to
+/// `unused-suppression`), then configured severities, then sorts.
+/// `on_file` is called once per file after its per-file pass (progress).
+pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)) -> Report {
+    use rayon::prelude::*;
+    let per_file: Vec<(SourceFile, Option<LoadedFile>, Vec<Diagnostic>)> = inputs
+        .into_par_iter()
         .enumerate()
-        .map(|(id, s)| lint_source(id, s, config))
+        .map(|(id, input)| {
+            let r = match input {
+                Input::Source(source) => {
+                    let loaded = crate::model::load_file(id, &source, &config.extra_fields);
+                    let diags = check_file(id, &source, &loaded, config);
+                    (source, Some(loaded), diags)
+                }
+                Input::Unreadable {
+                    source,
+                    span,
+                    message,
+                    help,
+                } => {
+                    let mut d = Diagnostic::new(
+                        &crate::diagnostic::input::file_unreadable::META,
+                        id,
+                        span,
+                        message,
+                    );
+                    d.help = help;
+                    (source, None, vec![d])
+                }
+            };
+            on_file();
+            r
+        })
         .collect();
-    let mut out: Vec<Diagnostic> = loaded.iter().flat_map(|(_, d)| d.clone()).collect();
-    let files = sources
+    let mut files = Vec::with_capacity(per_file.len());
+    let mut loaded = Vec::with_capacity(per_file.len());
+    let mut diagnostics = Vec::new();
+    let mut failed = false;
+    for (source, l, d) in per_file {
+        failed |= l.as_ref().is_none_or(|l| l.yaml_error);
+        files.push(source);
+        loaded.push(l);
+        diagnostics.extend(d);
+    }
+    let project: Vec<ProjectFile> = files
         .iter()
         .zip(&loaded)
         .enumerate()
-        .map(|(file, (source, (loaded, _)))| ProjectFile {
-            file,
-            source,
-            loaded,
+        .filter_map(|(file, (source, l))| {
+            l.as_ref().map(|loaded| ProjectFile {
+                file,
+                source,
+                loaded,
+            })
         })
         .collect();
-    out.extend(check_project(&ProjectCtx::new(files, config)));
-    // Suppression comments apply after every pass, project-wide ones included.
-    for (id, (source, (loaded, _))) in sources.iter().zip(&loaded).enumerate() {
-        suppress::apply(id, source, loaded, config, &mut out);
+    diagnostics.extend(check_project(&ProjectCtx::new(project, config)));
+    for (id, (source, l)) in files.iter().zip(&loaded).enumerate() {
+        if let Some(l) = l {
+            suppress::apply(id, source, l, config, &mut diagnostics);
+        }
     }
-    out
+    for d in &mut diagnostics {
+        d.severity = config.severity_of(d.lint);
+    }
+    if !config.overrides.is_empty() {
+        diagnostics.retain_mut(|d| {
+            match config.for_path(
+                std::path::Path::new(&files[d.file].path),
+                d.lint,
+                d.severity,
+            ) {
+                Some(s) => {
+                    d.severity = s;
+                    true
+                }
+                None => false,
+            }
+        });
+    }
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    sort(&mut diagnostics, &paths);
+    Report {
+        files,
+        loaded,
+        diagnostics,
+        failed,
+    }
+}
+
+/// [`run_with`] without progress.
+pub fn run(inputs: Vec<Input>, config: &Config) -> Report {
+    run_with(inputs, config, &|| {})
+}
+
+/// [`run`] over sources already read (tests, docs-as-tests, fuzz targets).
+pub fn run_sources(sources: Vec<SourceFile>, config: &Config) -> Report {
+    run(sources.into_iter().map(Input::Source).collect(), config)
 }
 
 /// Runs YAML text through the real pipeline (per-file and project lints)
@@ -254,7 +538,8 @@ pub(crate) fn run_on_files(code: &str, yamls: &[&str]) -> Vec<Diagnostic> {
         .collect();
     let mut config = Config::default();
     config.enable.push(code.to_string());
-    lint_sources(&sources, &config)
+    run_sources(sources, &config)
+        .diagnostics
         .into_iter()
         .filter(|d| d.lint.code == code)
         .collect()

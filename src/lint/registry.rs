@@ -1,92 +1,38 @@
 //! The catalogue: every lint mlalert runs, and every lint it can report.
+//! Lints register themselves where they are declared ([`crate::declare_lint!`],
+//! [`crate::declare_input_lint!`]); nothing here lists them by hand.
 
-use super::{Lint, LintMeta};
-use crate::diagnostic::input;
+use super::Lint;
+use crate::diagnostic::LintMeta;
 
-/// Lints run as passes, in code order.
-pub static LINTS: &[&dyn Lint] = &[
-    &super::rules::missing_for::MissingFor,
-    &super::rules::missing_required_label::MissingRequiredLabel,
-    &super::rules::missing_runbook::MissingRunbook,
-    &super::rules::unbounded_label_cardinality::UnboundedLabelCardinality,
-    &super::rules::inverted_gpu_memory_ratio::InvertedGpuMemoryRatio,
-    // Rule hygiene (ML104+) and ML/GPU lints (ML250+).
-    &super::rules::missing_severity::MissingSeverity,
-    &super::rules::severity_not_allowed::SeverityNotAllowed,
-    &super::rules::missing_summary::MissingSummary,
-    &super::project::duplicate_alert::DuplicateAlert,
-    &super::project::duplicate_rule_group::DuplicateRuleGroup,
-    &super::rules::recording_rule_naming::RecordingRuleNaming,
-    &super::rules::alert_name_style::AlertNameStyle,
-    &super::rules::keep_firing_for_without_for::KeepFiringForWithoutFor,
-    &super::rules::group_interval_too_long::GroupIntervalTooLong,
-    &super::rules::dcgm_field_unknown::DcgmFieldUnknown,
-    &super::rules::dcgm_field_not_exported_by_default::DcgmFieldNotExportedByDefault,
-    &super::rules::dcgm_unit_mismatch::DcgmUnitMismatch,
-    &super::project::staleness_alert_never_fires::StalenessAlertNeverFires,
-    &super::rules::drift_alert_for_too_short::DriftAlertForTooShort,
-    // PromQL meaning (ML202+).
-    &super::rules::histogram_quantile_misuse::HistogramQuantileMisuse,
-    &super::rules::vector_matching_mismatch::VectorMatchingMismatch,
-    &super::rules::template_label_missing::TemplateLabelMissing,
-    &super::rules::template_syntax::TemplateSyntax,
-    &super::rules::alert_without_condition::AlertWithoutCondition,
-    &super::rules::counter_function_on_gauge::CounterFunctionOnGauge,
-    &super::rules::raw_counter_comparison::RawCounterComparison,
-    &super::rules::rate_window_too_short::RateWindowTooShort,
-    &super::rules::rate_of_sum::RateOfSum,
-    &super::rules::sampling_function_in_alert::SamplingFunctionInAlert,
-    &super::rules::regex_needless::RegexNeedless,
-    &super::rules::division_may_be_zero::DivisionMayBeZero,
-    &super::alertmanager::route_shadowed::RouteShadowed,
-    &super::alertmanager::group_wait_zero::GroupWaitZero,
-    &super::alertmanager::deprecated_matcher_syntax::DeprecatedMatcherSyntax,
-    &super::alertmanager::placeholder_secret::PlaceholderSecret,
-    &super::alertmanager::plaintext_secret::PlaintextSecret,
-    &super::alertmanager::group_interval_too_short::GroupIntervalTooShort,
-    &super::alertmanager::repeat_interval_below_group_interval::RepeatIntervalBelowGroupInterval,
-    &super::alertmanager::unused_receiver::UnusedReceiver,
-    &super::alertmanager::inhibit_rule_without_equal::InhibitRuleWithoutEqual,
-    &super::alertmanager::inhibit_rule_self_match::InhibitRuleSelfMatch,
-    &super::alertmanager::relative_secret_file_path::RelativeSecretFilePath,
-    &super::alertmanager::null_receiver_inherits::NullReceiverInherits,
-    &super::alertmanager::global_http_config_credentials::GlobalHttpConfigCredentials,
-    &super::project::alert_unrouted::AlertUnrouted,
-    &super::project::alert_swallowed::AlertSwallowed,
-    &super::project::route_unused::RouteUnused,
-    &super::project::receiver_unreachable::ReceiverUnreachable,
-    &super::project::inhibit_rule_dead::InhibitRuleDead,
-    &super::project::inhibit_mutes_critical::InhibitMutesCritical,
-    &super::project::group_by_label_missing::GroupByLabelMissing,
-];
+/// A lint run as a pass: its metadata and its checks.
+pub struct Registered {
+    /// Code, name, category, default severity, summary, page.
+    pub meta: &'static LintMeta,
+    /// The checks.
+    pub lint: &'static dyn Lint,
+}
 
-/// Lints reported by the loader and the CLI (ML9xx).
-pub static INPUT: &[&LintMeta] = &[
-    &input::yaml_syntax::META,
-    &input::promql_syntax::META,
-    &input::rule_invalid::META,
-    &input::alertmanager_invalid::META,
-    &input::templated_skipped::META,
-    &input::file_unreadable::META,
-    &input::unused_suppression::META,
-];
+/// Every lint run as a pass, registered by [`crate::declare_lint!`].
+/// Unordered: use [`checks`].
+#[linkme::distributed_slice]
+pub static CHECKS: [Registered];
 
-/// Every lint's metadata, sorted by code.
-pub fn all() -> Vec<&'static LintMeta> {
-    let mut v: Vec<&'static LintMeta> = LINTS
-        .iter()
-        .map(|l| l.meta())
-        .chain(INPUT.iter().copied())
-        .collect();
-    v.sort_by_key(|m| m.code);
+/// Every lint run as a pass, in code order.
+pub fn checks() -> Vec<&'static Registered> {
+    let mut v: Vec<&'static Registered> = CHECKS.iter().collect();
+    v.sort_by_key(|r| r.meta.code);
     v
+}
+
+/// Every lint's metadata (passes and input lints), sorted by code.
+pub fn all() -> Vec<&'static LintMeta> {
+    crate::diagnostic::catalogue()
 }
 
 /// The lint with this code or name (case-insensitive).
 pub fn find(code_or_name: &str) -> Option<&'static LintMeta> {
-    all().into_iter().find(|m| {
-        m.code.eq_ignore_ascii_case(code_or_name) || m.name.eq_ignore_ascii_case(code_or_name)
-    })
+    crate::diagnostic::find_lint(code_or_name)
 }
 
 /// The README's lint table, generated from the registry (a test checks that

@@ -262,14 +262,14 @@ fn next_content_line(source: &SourceFile, line0: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lint::lint_source;
 
     fn run(yaml: &str) -> Vec<String> {
         let source = SourceFile::from_text("t.yaml", yaml.to_string(), 0);
         let config = Config::default();
-        let (loaded, mut diags) = lint_source(0, &source, &config);
-        apply(0, &source, &loaded, &config, &mut diags);
-        diags
+        let report = crate::lint::run_sources(vec![source], &config);
+        let source = &report.files[0];
+        report
+            .diagnostics
             .iter()
             .map(|d| format!("{}@{}", d.lint.name, source.line_col(d.span.start).line))
             .collect()

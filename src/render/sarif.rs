@@ -119,7 +119,7 @@ fn level(s: Severity) -> &'static str {
 
 /// The text of a lint page's "What it does" section, or its summary.
 fn full_description(m: &LintMeta) -> String {
-    crate::cli::pages::page(m.code)
+    Some(m.page)
         .and_then(|p| p.split("## What it does\n").nth(1))
         .and_then(|s| s.split("\n## ").next())
         .map(|s| s.trim().to_string())

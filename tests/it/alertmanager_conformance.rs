@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use mlalert::config::Config;
-use mlalert::lint::{Category, Severity, lint_source};
+use mlalert::lint::{Category, Severity, run_sources};
 use mlalert::source::SourceFile;
 
 /// Files we knowingly disagree on, with the reason.
@@ -51,7 +51,7 @@ fn refused(expectation: &str) -> Option<bool> {
 fn errors_of(root: &Path, file: &str) -> Vec<String> {
     let bytes = std::fs::read(root.join(file)).expect("corpus file");
     let source = SourceFile::new(file, bytes).expect("utf-8");
-    let (_, diags) = lint_source(0, &source, &Config::default());
+    let diags = run_sources(vec![source], &Config::default()).diagnostics;
     diags
         .iter()
         .filter(|d| d.lint.category == Category::Invalid && d.severity == Severity::Error)

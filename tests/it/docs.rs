@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use mlalert::config::Config;
-use mlalert::lint::{lint_sources, registry};
+use mlalert::lint::{registry, run_sources};
 use mlalert::source::SourceFile;
 
 const HEADINGS: [&str; 5] = [
@@ -108,7 +108,7 @@ fn bad_examples_give_one_diagnostic_and_good_examples_none() {
             let src =
                 SourceFile::from_text(format!("lints/{}#{which}", page.file), yaml.to_string(), 0);
             // The whole pipeline of a one-file run, project-wide passes included.
-            let diags = lint_sources(&[src], &config);
+            let diags = run_sources(vec![src], &config).diagnostics;
             diags.iter().filter(|d| d.lint.code == code).count()
         };
         let bad = section(&page.text, "## Bad");

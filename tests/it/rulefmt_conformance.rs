@@ -3,7 +3,7 @@
 //! `upstream_expectation_v3.14`).
 
 use mlalert::config::Config;
-use mlalert::lint::{Category, Severity, lint_source};
+use mlalert::lint::{Category, Severity, run_sources};
 use mlalert::source::SourceFile;
 
 /// Cases we knowingly disagree on, with the reason. Keep this list short and
@@ -37,7 +37,7 @@ fn rulefmt_verdicts_match_prometheus_3() {
         let path = root.join(file);
         let source =
             SourceFile::new(file, std::fs::read(&path).expect("corpus file")).expect("utf-8");
-        let (_, diags) = lint_source(0, &source, &Config::default());
+        let diags = run_sources(vec![source], &Config::default()).diagnostics;
         let errors: Vec<String> = diags
             .iter()
             .filter(|d| d.lint.category == Category::Invalid && d.severity == Severity::Error)

@@ -2,13 +2,10 @@
 //!
 //! Reported by the model for Alertmanager configs: unknown or duplicate keys, bad durations, undefined receivers, invalid matchers.
 
-use crate::diagnostic::{Category, LintMeta, Severity};
-
-/// Metadata of `alertmanager-invalid`.
-pub static META: LintMeta = LintMeta {
+crate::declare_input_lint! {
     code: "ML904",
     name: "alertmanager-invalid",
-    category: Category::Invalid,
-    severity: Severity::Error,
+    category: Invalid,
+    severity: Error,
     summary: "Alertmanager refuses to load this configuration",
-};
+}

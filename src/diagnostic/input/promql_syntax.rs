@@ -2,13 +2,10 @@
 //!
 //! Reported by the model when promql-parser rejects a rule's `expr` (also when it panics), positioned at the expression or the offending token.
 
-use crate::diagnostic::{Category, LintMeta, Severity};
-
-/// Metadata of `promql-syntax`.
-pub static META: LintMeta = LintMeta {
+crate::declare_input_lint! {
     code: "ML902",
     name: "promql-syntax",
-    category: Category::Invalid,
-    severity: Severity::Error,
+    category: Invalid,
+    severity: Error,
     summary: "an expression is not valid PromQL",
-};
+}

@@ -2,13 +2,10 @@
 //!
 //! Reported once per file by the loader: `{{ ... }}` outside YAML strings means the file must be rendered (helm template) before it can be checked.
 
-use crate::diagnostic::{Category, LintMeta, Severity};
-
-/// Metadata of `templated-file-skipped`.
-pub static META: LintMeta = LintMeta {
+crate::declare_input_lint! {
     code: "ML905",
     name: "templated-file-skipped",
-    category: Category::Invalid,
-    severity: Severity::Info,
+    category: Invalid,
+    severity: Info,
     summary: "a Helm or Go-templated file was skipped",
-};
+}

@@ -4,13 +4,10 @@
 //!
 //! Reported by `lint::suppress::apply` after every other pass.
 
-use crate::diagnostic::{Category, LintMeta, Severity};
-
-/// Metadata of `unused-suppression`.
-pub static META: LintMeta = LintMeta {
+crate::declare_input_lint! {
     code: "ML907",
     name: "unused-suppression",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
+    category: Suspicious,
+    severity: Warning,
     summary: "a suppression comment silences nothing",
-};
+}

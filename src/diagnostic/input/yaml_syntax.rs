@@ -2,13 +2,10 @@
 //!
 //! Reported by the loader with the YAML parser's message and position; the run exits 2.
 
-use crate::diagnostic::{Category, LintMeta, Severity};
-
-/// Metadata of `yaml-syntax`.
-pub static META: LintMeta = LintMeta {
+crate::declare_input_lint! {
     code: "ML901",
     name: "yaml-syntax",
-    category: Category::Invalid,
-    severity: Severity::Error,
+    category: Invalid,
+    severity: Error,
     summary: "the file is not valid YAML",
-};
+}

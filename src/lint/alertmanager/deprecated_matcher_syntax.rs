@@ -4,41 +4,36 @@
 //! entries that only the classic parser accepts (Alertmanager 0.27+ logs a
 //! warning and will refuse them once the fallback mode goes away).
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 use crate::model::alertmanager::{MatcherSource, Route, SpannedMatcher};
 
-/// Metadata of `deprecated-matcher-syntax`.
-pub static META: LintMeta = LintMeta {
-    code: "ML303",
-    name: "deprecated-matcher-syntax",
-    category: Category::Style,
-    severity: Severity::Warning,
-    summary: "`match`/`match_re` or a matcher only the classic parser accepts",
-};
-
-/// The `deprecated-matcher-syntax` lint.
-pub struct DeprecatedMatcherSyntax;
+crate::declare_lint! {
+    /// The `deprecated-matcher-syntax` lint.
+    pub struct DeprecatedMatcherSyntax {
+        code: "ML303",
+        name: "deprecated-matcher-syntax",
+        category: Style,
+        severity: Warning,
+        summary: "`match`/`match_re` or a matcher only the classic parser accepts",
+    }
+}
 
 impl Lint for DeprecatedMatcherSyntax {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         if let Some(root) = &cx.am.route {
-            visit(root, cx, out);
+            visit(root, cx, r);
         }
         for rule in &cx.am.inhibit_rules {
-            check(&rule.source, "source_", cx, out);
-            check(&rule.target, "target_", cx, out);
+            check(&rule.source, "source_", cx, r);
+            check(&rule.target, "target_", cx, r);
         }
     }
 }
 
-fn visit(route: &Route, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
-    check(&route.matchers, "", cx, out);
+fn visit(route: &Route, cx: &AmCtx, r: &mut Reporter) {
+    check(&route.matchers, "", cx, r);
     for child in &route.routes {
-        visit(child, cx, out);
+        visit(child, cx, r);
     }
 }
 
@@ -58,7 +53,7 @@ pub fn matchers_line(field: &str, ms: &[&SpannedMatcher]) -> String {
     format!("{field}: [{}]", items.join(", "))
 }
 
-fn check(ms: &[SpannedMatcher], prefix: &str, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+fn check(ms: &[SpannedMatcher], prefix: &str, _cx: &AmCtx, r: &mut Reporter) {
     let old: Vec<&SpannedMatcher> = ms
         .iter()
         .filter(|m| m.source != MatcherSource::Matchers)
@@ -78,22 +73,18 @@ fn check(ms: &[SpannedMatcher], prefix: &str, cx: &AmCtx, out: &mut Vec<Diagnost
         let written: Vec<String> = fields.iter().map(|f| format!("`{prefix}{f}`")).collect();
         // Existing `matchers:` entries are kept: the new list holds them all.
         let all: Vec<&SpannedMatcher> = ms.iter().collect();
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                first.span,
-                format!(
-                    "{} {} deprecated",
-                    written.join(" and "),
-                    if fields.len() > 1 { "are" } else { "is" }
-                ),
-            )
-            .with_help(format!(
-                "write `{}` instead",
-                matchers_line(&format!("{prefix}matchers"), &all)
-            )),
-        );
+        r.report(
+            first.span,
+            format!(
+                "{} {} deprecated",
+                written.join(" and "),
+                if fields.len() > 1 { "are" } else { "is" }
+            ),
+        )
+        .help(format!(
+            "write `{}` instead",
+            matchers_line(&format!("{prefix}matchers"), &all)
+        ));
     }
     let mut seen = Vec::new();
     for m in ms.iter().filter(|m| m.classic_only) {
@@ -103,15 +94,8 @@ fn check(ms: &[SpannedMatcher], prefix: &str, cx: &AmCtx, out: &mut Vec<Diagnost
         seen.push(m.span);
         let same: Vec<&SpannedMatcher> = ms.iter().filter(|x| x.span == m.span).collect();
         let fixed: Vec<String> = same.iter().map(|x| x.matcher.to_string()).collect();
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                m.span,
-                "only Alertmanager's classic matcher parser accepts this entry: 0.27+ logs a warning and the UTF-8 parser will refuse it",
-            )
-            .with_help(format!("quote the value: `{}`", fixed.join(", "))),
-        );
+        r.report(m.span, "only Alertmanager's classic matcher parser accepts this entry: 0.27+ logs a warning and the UTF-8 parser will refuse it")
+            .help(format!("quote the value: `{}`", fixed.join(", ")));
     }
 }
 

@@ -3,16 +3,18 @@
 //! `http_config` of its own: the Slack webhook, PagerDuty, every webhook
 //! receiver, … all receive the same token.
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 
-/// Metadata of `global-http-config-credentials`.
-pub static META: LintMeta = LintMeta {
-    code: "ML313",
-    name: "global-http-config-credentials",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "credentials in `global.http_config` are sent to every integration",
-};
+crate::declare_lint! {
+    /// The `global-http-config-credentials` lint.
+    pub struct GlobalHttpConfigCredentials {
+        code: "ML313",
+        name: "global-http-config-credentials",
+        category: Suspicious,
+        severity: Warning,
+        summary: "credentials in `global.http_config` are sent to every integration",
+    }
+}
 
 const CREDENTIALS: &[&str] = &[
     "authorization",
@@ -22,15 +24,8 @@ const CREDENTIALS: &[&str] = &[
     "oauth2",
 ];
 
-/// The `global-http-config-credentials` lint.
-pub struct GlobalHttpConfigCredentials;
-
 impl Lint for GlobalHttpConfigCredentials {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         let Some(http) = cx.am.global.as_ref().and_then(|g| g.get("http_config")) else {
             return;
         };
@@ -41,15 +36,8 @@ impl Lint for GlobalHttpConfigCredentials {
             if v.is_null() {
                 continue;
             }
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    k.span,
-                    format!("`global.http_config.{key}` is sent with every notification of every integration that has no `http_config` of its own, to Slack, PagerDuty and every webhook alike"),
-                )
-                .with_help("move the credentials into the `http_config` of the one integration that needs them"),
-            );
+            r.report(k.span, format!("`global.http_config.{key}` is sent with every notification of every integration that has no `http_config` of its own, to Slack, PagerDuty and every webhook alike"))
+                .help("move the credentials into the `http_config` of the one integration that needs them");
         }
     }
 }

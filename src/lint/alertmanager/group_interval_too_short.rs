@@ -1,58 +1,43 @@
 //! `group-interval-too-short` (ML306): a `group_interval` under one minute
 //! re-sends a group's notification every time one alert of it changes.
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 use crate::model::alertmanager::Route;
 
-/// Metadata of `group-interval-too-short`.
-pub static META: LintMeta = LintMeta {
-    code: "ML306",
-    name: "group-interval-too-short",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "a `group_interval` under one minute sends a notification for every change of a group",
-};
+crate::declare_lint! {
+    /// The `group-interval-too-short` lint.
+    pub struct GroupIntervalTooShort {
+        code: "ML306",
+        name: "group-interval-too-short",
+        category: Suspicious,
+        severity: Warning,
+        summary: "a `group_interval` under one minute sends a notification for every change of a group",
+    }
+}
 
 /// Shortest `group_interval` not reported, in milliseconds.
 pub const MIN_GROUP_INTERVAL_MS: u64 = 60_000;
 
-/// The `group-interval-too-short` lint.
-pub struct GroupIntervalTooShort;
-
 impl Lint for GroupIntervalTooShort {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
-        if let Some(root) = &cx.am.route {
-            visit(root, cx, out);
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
+        for route in cx.routes() {
+            visit(route, r);
         }
     }
 }
 
-fn visit(route: &Route, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+fn visit(route: &Route, r: &mut Reporter) {
     // Zero is refused by Alertmanager (alertmanager-invalid).
     if let Some(gi) = route
         .group_interval
         .as_ref()
         .filter(|g| g.value.ms > 0 && g.value.ms < MIN_GROUP_INTERVAL_MS)
     {
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                gi.span,
-                format!(
+        r.report(gi.span, format!(
                     "`group_interval: {}` sends an updated notification for a group every time one of its alerts fires or resolves, as often as every {}",
                     gi.value, gi.value
-                ),
-            )
-            .with_help("use a few minutes (Alertmanager's default is 5m): `group_wait` already controls how fast the first notification goes out"),
-        );
-    }
-    for child in &route.routes {
-        visit(child, cx, out);
+                ))
+            .help("use a few minutes (Alertmanager's default is 5m): `group_wait` already controls how fast the first notification goes out");
     }
 }
 

@@ -2,44 +2,34 @@
 //! once, so the first alert of a burst goes out alone and its siblings
 //! follow one `group_interval` later.
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 use crate::model::alertmanager::Route;
 
-/// Metadata of `group-wait-zero`.
-pub static META: LintMeta = LintMeta {
-    code: "ML302",
-    name: "group-wait-zero",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "`group_wait: 0s` sends the first alert of a burst without its siblings",
-};
-
-/// The `group-wait-zero` lint.
-pub struct GroupWaitZero;
+crate::declare_lint! {
+    /// The `group-wait-zero` lint.
+    pub struct GroupWaitZero {
+        code: "ML302",
+        name: "group-wait-zero",
+        category: Suspicious,
+        severity: Warning,
+        summary: "`group_wait: 0s` sends the first alert of a burst without its siblings",
+    }
+}
 
 impl Lint for GroupWaitZero {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags every route (root included) that sets `group_wait` to zero;
     /// children that inherit it are not flagged again.
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
-        if let Some(root) = &cx.am.route {
-            visit(root, cx, out);
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
+        for route in cx.routes() {
+            visit(route, r);
         }
     }
 }
 
-fn visit(route: &Route, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+fn visit(route: &Route, r: &mut Reporter) {
     if let Some(gw) = route.group_wait.as_ref().filter(|g| g.value.ms == 0) {
-        out.push(
-            Diagnostic::new(&META, cx.file, gw.span, format!("`group_wait: {}` sends each alert group the moment its first alert arrives", gw.value))
-                .with_help("use a few seconds (Alertmanager's default is 30s; 10s for paging routes) so that alerts firing together are sent together"),
-        );
-    }
-    for child in &route.routes {
-        visit(child, cx, out);
+        r.report(gw.span, format!("`group_wait: {}` sends each alert group the moment its first alert arrives", gw.value))
+                .help("use a few seconds (Alertmanager's default is 30s; 10s for paging routes) so that alerts firing together are sent together");
     }
 }
 

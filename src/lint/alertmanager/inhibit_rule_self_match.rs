@@ -5,27 +5,22 @@
 //! included), and its documentation recommends matchers that never match
 //! both sides: the rule usually does not do what its author meant.
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 use crate::routing::overlap::common_witness;
 
-/// Metadata of `inhibit-rule-self-match`.
-pub static META: LintMeta = LintMeta {
-    code: "ML310",
-    name: "inhibit-rule-self-match",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "an alert can match both the source and the target of an inhibit rule",
-};
-
-/// The `inhibit-rule-self-match` lint.
-pub struct InhibitRuleSelfMatch;
+crate::declare_lint! {
+    /// The `inhibit-rule-self-match` lint.
+    pub struct InhibitRuleSelfMatch {
+        code: "ML310",
+        name: "inhibit-rule-self-match",
+        category: Suspicious,
+        severity: Warning,
+        summary: "an alert can match both the source and the target of an inhibit rule",
+    }
+}
 
 impl Lint for InhibitRuleSelfMatch {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         for rule in &cx.am.inhibit_rules {
             if !rule.complete {
                 continue;
@@ -54,17 +49,12 @@ impl Lint for InhibitRuleSelfMatch {
                 .or(rule.source.first())
                 .map(|m| m.span)
                 .unwrap_or(rule.span);
-            let mut d = Diagnostic::new(
-                &META,
-                cx.file,
-                at,
-                format!("{labels} matches both the source and the target of this inhibit rule, so it could inhibit itself (Alertmanager then ignores every source alert that also matches the target)"),
-            )
-            .with_help("make the source and target disjoint, e.g. `severity=\"critical\"` as source and `severity=\"warning\"` as target");
+            let mut d = r.report(at, format!("{labels} matches both the source and the target of this inhibit rule, so it could inhibit itself (Alertmanager then ignores every source alert that also matches the target)"))
+            .help("make the source and target disjoint, e.g. `severity=\"critical\"` as source and `severity=\"warning\"` as target");
             if let Some(s) = rule.source.first() {
-                d = d.with_label(s.span, "source matchers");
+                d = d.label(s.span, "source matchers");
             }
-            out.push(d);
+            drop(d);
         }
     }
 }

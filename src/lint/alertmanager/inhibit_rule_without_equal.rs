@@ -2,26 +2,21 @@
 //! lets any source alert mute every target alert, from any cluster,
 //! namespace or service.
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 
-/// Metadata of `inhibit-rule-without-equal`.
-pub static META: LintMeta = LintMeta {
-    code: "ML309",
-    name: "inhibit-rule-without-equal",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "an inhibit rule without `equal`: one source alert mutes every target alert everywhere",
-};
-
-/// The `inhibit-rule-without-equal` lint.
-pub struct InhibitRuleWithoutEqual;
+crate::declare_lint! {
+    /// The `inhibit-rule-without-equal` lint.
+    pub struct InhibitRuleWithoutEqual {
+        code: "ML309",
+        name: "inhibit-rule-without-equal",
+        category: Suspicious,
+        severity: Warning,
+        summary: "an inhibit rule without `equal`: one source alert mutes every target alert everywhere",
+    }
+}
 
 impl Lint for InhibitRuleWithoutEqual {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         for rule in &cx.am.inhibit_rules {
             if !rule.equal.is_empty() {
                 continue;
@@ -30,15 +25,8 @@ impl Lint for InhibitRuleWithoutEqual {
                 .equal_span
                 .or(rule.source.first().map(|m| m.span))
                 .unwrap_or(rule.span);
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    at,
-                    "this inhibit rule has no `equal`: any alert matching the source mutes every alert matching the target, whatever cluster, namespace or service they come from",
-                )
-                .with_help("add `equal:` with the labels both alerts must share, e.g. `equal: [cluster, namespace, alertname]`"),
-            );
+            r.report(at, "this inhibit rule has no `equal`: any alert matching the source mutes every alert matching the target, whatever cluster, namespace or service they come from")
+                .help("add `equal:` with the labels both alerts must share, e.g. `equal: [cluster, namespace, alertname]`");
         }
     }
 }

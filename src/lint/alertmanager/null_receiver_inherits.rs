@@ -3,43 +3,32 @@
 //! route inherits its parent's receiver. It is not the receiver named
 //! `"null"` that many configs define to drop alerts.
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 use crate::model::alertmanager::Route;
 
-/// Metadata of `null-receiver-inherits`.
-pub static META: LintMeta = LintMeta {
-    code: "ML312",
-    name: "null-receiver-inherits",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    summary: "`receiver: null` is a YAML null: the route inherits its parent's receiver",
-};
-
-/// The `null-receiver-inherits` lint.
-pub struct NullReceiverInherits;
+crate::declare_lint! {
+    /// The `null-receiver-inherits` lint.
+    pub struct NullReceiverInherits {
+        code: "ML312",
+        name: "null-receiver-inherits",
+        category: Correctness,
+        severity: Warning,
+        summary: "`receiver: null` is a YAML null: the route inherits its parent's receiver",
+    }
+}
 
 impl Lint for NullReceiverInherits {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         let Some(root) = &cx.am.route else { return };
         let has_null = cx.am.receivers.iter().any(|r| r.name.value == "null");
         let parent = root.receiver.as_ref().map(|r| r.value.as_str());
         for child in &root.routes {
-            visit(child, parent, has_null, cx, out);
+            visit(child, parent, has_null, r);
         }
     }
 }
 
-fn visit(
-    route: &Route,
-    parent: Option<&str>,
-    has_null: bool,
-    cx: &AmCtx,
-    out: &mut Vec<Diagnostic>,
-) {
+fn visit(route: &Route, parent: Option<&str>, has_null: bool, r: &mut Reporter) {
     let own = route.receiver.as_ref().map(|r| r.value.as_str());
     if let Some(span) = route.receiver_null {
         let inherited = parent
@@ -50,19 +39,12 @@ fn visit(
         } else {
             ""
         };
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                span,
-                format!("`receiver: null` is a YAML null, so this route sends to {inherited}{named}"),
-            )
-            .with_help("quote it (`receiver: 'null'`) to send to a receiver named \"null\", or remove the line to inherit on purpose"),
-        );
+        r.report(span, format!("`receiver: null` is a YAML null, so this route sends to {inherited}{named}"))
+            .help("quote it (`receiver: 'null'`) to send to a receiver named \"null\", or remove the line to inherit on purpose");
     }
     let effective = own.or(parent);
     for child in &route.routes {
-        visit(child, effective, has_null, cx, out);
+        visit(child, effective, has_null, r);
     }
 }
 

@@ -6,17 +6,19 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 use crate::model::alertmanager::receivers::secret_fields;
 
-/// Metadata of `placeholder-secret`.
-pub static META: LintMeta = LintMeta {
-    code: "ML304",
-    name: "placeholder-secret",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    summary: "a webhook URL, key or token is still a placeholder",
-};
+crate::declare_lint! {
+    /// The `placeholder-secret` lint.
+    pub struct PlaceholderSecret {
+        code: "ML304",
+        name: "placeholder-secret",
+        category: Correctness,
+        severity: Error,
+        summary: "a webhook URL, key or token is still a placeholder",
+    }
+}
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -39,15 +41,8 @@ pub fn is_placeholder(value: &str) -> bool {
     !v.is_empty() && !v.contains("{{") && PLACEHOLDER.is_match(v)
 }
 
-/// The `placeholder-secret` lint.
-pub struct PlaceholderSecret;
-
 impl Lint for PlaceholderSecret {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         for f in secret_fields(cx.am.global.as_ref(), &cx.am.receivers) {
             if f.is_file {
                 continue;
@@ -63,18 +58,11 @@ impl Lint for PlaceholderSecret {
             } else {
                 "is still a placeholder"
             };
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    *span,
-                    format!("`{}` of {} {what}: notifications sent with it fail", f.key, f.owner),
-                )
-                .with_help(match &f.file_twin {
+            r.report(*span, format!("`{}` of {} {what}: notifications sent with it fail", f.key, f.owner))
+                .help(match &f.file_twin {
                     Some(t) => format!("put the real value in a file and point `{t}` at it (mounted from a secret store)"),
                     None => "replace it with the real value from your secret store".to_string(),
-                }),
-            );
+                });
         }
     }
 }

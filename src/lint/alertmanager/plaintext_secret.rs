@@ -2,29 +2,24 @@
 //! config where Alertmanager offers a `*_file` field for it. The message
 //! never prints the secret.
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 use crate::model::alertmanager::receivers::secret_fields;
 
 use super::placeholder_secret::is_placeholder;
 
-/// Metadata of `plaintext-secret`.
-pub static META: LintMeta = LintMeta {
-    code: "ML305",
-    name: "plaintext-secret",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "a secret written inline where a `*_file` field could read it from a file",
-};
-
-/// The `plaintext-secret` lint.
-pub struct PlaintextSecret;
+crate::declare_lint! {
+    /// The `plaintext-secret` lint.
+    pub struct PlaintextSecret {
+        code: "ML305",
+        name: "plaintext-secret",
+        category: Suspicious,
+        severity: Warning,
+        summary: "a secret written inline where a `*_file` field could read it from a file",
+    }
+}
 
 impl Lint for PlaintextSecret {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         for f in secret_fields(cx.am.global.as_ref(), &cx.am.receivers) {
             let (Some(twin), Some((value, span))) = (&f.file_twin, &f.value) else {
                 continue;
@@ -34,22 +29,15 @@ impl Lint for PlaintextSecret {
             if v.len() < 8 || v.contains("{{") || v.starts_with('$') || is_placeholder(v) {
                 continue;
             }
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    *span,
-                    format!(
+            r.report(*span, format!(
                         "`{}` of {} holds a secret inline ({} characters): anyone who can read this config can use it",
                         f.key,
                         f.owner,
                         v.chars().count()
-                    ),
-                )
-                .with_help(format!(
+                    ))
+                .help(format!(
                     "mount the secret as a file and use `{twin}` instead, then rotate this one: it is in your repository's history"
-                )),
-            );
+                ));
         }
     }
 }

@@ -4,27 +4,22 @@
 //! fields (`api_url_file`, `routing_key_file`, `smtp_auth_password_file`,
 //! …): those are opened relative to Alertmanager's working directory.
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 use crate::model::alertmanager::receivers::secret_fields;
 
-/// Metadata of `relative-secret-file-path`.
-pub static META: LintMeta = LintMeta {
-    code: "ML311",
-    name: "relative-secret-file-path",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    summary: "a notifier `*_file` path is relative to Alertmanager's working directory, not the config's",
-};
-
-/// The `relative-secret-file-path` lint.
-pub struct RelativeSecretFilePath;
+crate::declare_lint! {
+    /// The `relative-secret-file-path` lint.
+    pub struct RelativeSecretFilePath {
+        code: "ML311",
+        name: "relative-secret-file-path",
+        category: Correctness,
+        severity: Warning,
+        summary: "a notifier `*_file` path is relative to Alertmanager's working directory, not the config's",
+    }
+}
 
 impl Lint for RelativeSecretFilePath {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         for f in secret_fields(cx.am.global.as_ref(), &cx.am.receivers) {
             if !f.is_file || f.in_http_config {
                 continue;
@@ -35,18 +30,11 @@ impl Lint for RelativeSecretFilePath {
             if path.is_empty() || path.starts_with('/') || path.contains("{{") {
                 continue;
             }
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    *span,
-                    format!(
+            r.report(*span, format!(
                         "`{}` of {} is the relative path {path:?}: Alertmanager opens it from its working directory, not from the config file's folder",
                         f.key, f.owner
-                    ),
-                )
-                .with_help("use an absolute path (e.g. where the secret is mounted: `/etc/alertmanager/secrets/...`)"),
-            );
+                    ))
+                .help("use an absolute path (e.g. where the secret is mounted: `/etc/alertmanager/secrets/...`)");
         }
     }
 }

@@ -8,38 +8,33 @@
 //! depends on which alerts exist, and is `alert-swallowed`'s job, which
 //! reads the alerting rules.
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 use crate::model::alertmanager::Route;
 use crate::routing::overlap::covers;
 use crate::source::Span;
 
-/// Metadata of `route-shadowed`.
-pub static META: LintMeta = LintMeta {
-    code: "ML301",
-    name: "route-shadowed",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    summary: "an earlier sibling route without `continue` takes every alert this route matches",
-};
-
-/// The `route-shadowed` lint.
-pub struct RouteShadowed;
+crate::declare_lint! {
+    /// The `route-shadowed` lint.
+    pub struct RouteShadowed {
+        code: "ML301",
+        name: "route-shadowed",
+        category: Correctness,
+        severity: Error,
+        summary: "an earlier sibling route without `continue` takes every alert this route matches",
+    }
+}
 
 impl Lint for RouteShadowed {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         if let Some(root) = &cx.am.route {
-            check_children(root, cx, out);
+            check_children(root, r);
         }
     }
 }
 
-fn check_children(parent: &Route, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+fn check_children(parent: &Route, r: &mut Reporter) {
     for (j, later) in parent.routes.iter().enumerate() {
-        check_children(later, cx, out);
+        check_children(later, r);
         // A route with a matcher that did not parse (reported as invalid) takes unknown alerts.
         if !later.matchers_complete {
             continue;
@@ -76,16 +71,9 @@ fn check_children(parent: &Route, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
                 .as_ref()
                 .map(|r| format!(" (receiver {:?})", r.value))
                 .unwrap_or_default();
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    head(later),
-                    format!("this route{receiver} never receives an alert: an earlier sibling without `continue: true` {what}"),
-                )
-                .with_label(head(earlier), "this route takes the alerts first")
-                .with_help("move the more specific route before the broader one, or add `continue: true` to the earlier route"),
-            );
+            r.report(head(later), format!("this route{receiver} never receives an alert: an earlier sibling without `continue: true` {what}"))
+                .label(head(earlier), "this route takes the alerts first")
+                .help("move the more specific route before the broader one, or add `continue: true` to the earlier route");
         }
     }
 }

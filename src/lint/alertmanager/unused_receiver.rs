@@ -1,40 +1,28 @@
 //! `unused-receiver` (ML308): a receiver no route sends to.
 
-use crate::lint::{AmCtx, Category, Diagnostic, Lint, LintMeta, Severity};
+use crate::lint::{AmCtx, Lint, Reporter};
 use crate::model::alertmanager::Route;
 
-/// Metadata of `unused-receiver`.
-pub static META: LintMeta = LintMeta {
-    code: "ML308",
-    name: "unused-receiver",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "a receiver that no route sends to",
-};
-
-/// The `unused-receiver` lint.
-pub struct UnusedReceiver;
+crate::declare_lint! {
+    /// The `unused-receiver` lint.
+    pub struct UnusedReceiver {
+        code: "ML308",
+        name: "unused-receiver",
+        category: Suspicious,
+        severity: Warning,
+        summary: "a receiver that no route sends to",
+    }
+}
 
 impl Lint for UnusedReceiver {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_alertmanager(&self, cx: &AmCtx, out: &mut Vec<Diagnostic>) {
+    fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         let Some(root) = &cx.am.route else { return };
         let mut used = Vec::new();
         collect(root, &mut used);
-        for r in &cx.am.receivers {
-            if !used.contains(&r.name.value.as_str()) {
-                out.push(
-                    Diagnostic::new(
-                        &META,
-                        cx.file,
-                        r.name.span,
-                        format!("receiver {:?} is not used by any route", r.name.value),
-                    )
-                    .with_help("route alerts to it, or remove it (a typo in a route's `receiver` would be reported as undefined)"),
-                );
+        for recv in &cx.am.receivers {
+            if !used.contains(&recv.name.value.as_str()) {
+                r.report(recv.name.span, format!("receiver {:?} is not used by any route", recv.name.value))
+                    .help("route alerts to it, or remove it (a typo in a route's `receiver` would be reported as undefined)");
             }
         }
     }

@@ -7,28 +7,27 @@
 //! `route-shadowed` (ML301); this lint reports the alerts that fall into a
 //! partial overlap.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::routing::alerts::choice_text;
 use crate::routing::matcher::MatchType;
 use crate::routing::overlap::{covers, is_universal};
 use crate::routing::tree::Tree;
 
-use super::{label, receivers};
+use super::receivers;
 
-/// Metadata of `alert-swallowed`.
-pub static META: LintMeta = LintMeta {
-    code: "ML402",
-    name: "alert-swallowed",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    summary: "an earlier sibling route without `continue` takes an alert a later route was written for",
-};
+crate::declare_lint! {
+    /// The `alert-swallowed` lint.
+    pub struct AlertSwallowed {
+        code: "ML402",
+        name: "alert-swallowed",
+        category: Correctness,
+        severity: Warning,
+        summary: "an earlier sibling route without `continue` takes an alert a later route was written for",
+    }
+}
 
 /// Labels that classify urgency rather than say whose an alert is.
 const GENERIC: &[&str] = &["severity", "priority", "urgency"];
-
-/// The `alert-swallowed` lint.
-pub struct AlertSwallowed;
 
 /// Whether route `later` is written for alerts like this one: it matches on
 /// a non-severity label with a positive matcher the earlier route does not have.
@@ -50,11 +49,7 @@ fn shadowed(tree: &Tree, earlier: usize, later: usize) -> bool {
 }
 
 impl Lint for AlertSwallowed {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+    fn check_project(&self, cx: &ProjectCtx, r: &mut Reporter) {
         let an = cx.routing();
         for c in &an.configs {
             let tree = &c.tree;
@@ -77,32 +72,21 @@ impl Lint for AlertSwallowed {
                                 sc.choices.iter().map(|(n, v)| choice_text(n, v)).collect();
                             format!(" (when {})", c.join(", "))
                         };
-                        let d = Diagnostic::new(
-                            &META,
-                            alert.file,
-                            alert.rule.name.span,
-                            format!(
+                        r.report_in(alert.file, alert.rule.name.span, format!(
                                 "alert `{}` matches {} but {} takes it first{when}: it reaches {} and never {}",
                                 alert.name(),
                                 tree.describe(later),
                                 tree.describe(earlier),
                                 receivers(tree, &t.finals),
                                 receivers(tree, &missed),
-                            ),
-                        )
-                        .with_help("add `continue: true` to the earlier route, or move the later route before it");
-                        let d = label(
-                            d,
+                            ))
+                        .help("add `continue: true` to the earlier route, or move the later route before it")
+                        .label_in(
                             c.file,
                             tree.nodes[earlier].head(),
                             "this route takes the alert (no `continue: true`)",
-                        );
-                        out.push(label(
-                            d,
-                            c.file,
-                            tree.nodes[later].head(),
-                            "this route never sees it",
-                        ));
+                        )
+                        .label_in(c.file, tree.nodes[later].head(), "this route never sees it");
                     }
                 }
             }

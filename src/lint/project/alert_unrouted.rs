@@ -6,31 +6,24 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::routing::alerts::{Know, know};
 use crate::routing::matcher::MatchType;
 use crate::routing::overlap::{is_universal, literal_alternatives};
 
-use super::label;
-
-/// Metadata of `alert-unrouted`.
-pub static META: LintMeta = LintMeta {
-    code: "ML401",
-    name: "alert-unrouted",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    summary: "an alert reaches only the default receiver, or a critical alert reaches no pager",
-};
-
-/// The `alert-unrouted` lint.
-pub struct AlertUnrouted;
+crate::declare_lint! {
+    /// The `alert-unrouted` lint.
+    pub struct AlertUnrouted {
+        code: "ML401",
+        name: "alert-unrouted",
+        category: Correctness,
+        severity: Warning,
+        summary: "an alert reaches only the default receiver, or a critical alert reaches no pager",
+    }
+}
 
 impl Lint for AlertUnrouted {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+    fn check_project(&self, cx: &ProjectCtx, r: &mut Reporter) {
         let an = cx.routing();
         // With several Alertmanager configs in one run (one per cluster or
         // team), an alert is usually meant for one of them: it is reported
@@ -109,25 +102,18 @@ impl Lint for AlertUnrouted {
                     })
                     .collect();
                 let name = alert.name();
-                let cfg_label =
-                    |d: Diagnostic, msg: &str| label(d, c.file, root.head(), msg.to_string());
                 if root_only && !missing.is_empty() {
                     let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
-                    let d = Diagnostic::new(
-                        &META,
-                        alert.file,
-                        alert.rule.name.span,
-                        format!(
+                    let _d = r.report_in(alert.file, alert.rule.name.span, format!(
                             "alert `{name}` reaches only the default receiver {:?}: it has no {} label, by which the routes below the root partition alerts",
                             root.opts.receiver.value,
                             list.join(" or ")
-                        ),
-                    )
-                    .with_help(format!(
+                        ))
+                    .help(format!(
                         "add {} to the rule's (or its group's) labels, or add a route that matches it",
                         list.join(" / ")
-                    ));
-                    out.push(cfg_label(d, "the alert stays on the root route"));
+                    ))
+                    .label_in(c.file, root.head(), "the alert stays on the root route");
                     continue;
                 }
                 let critical = alert.severity_in(&["critical"]);
@@ -147,19 +133,14 @@ impl Lint for AlertUnrouted {
                     }
                     if !pages && !routed.likely.is_empty() {
                         let list: Vec<String> = reached.iter().map(|r| format!("{r:?}")).collect();
-                        let d = Diagnostic::new(
-                            &META,
-                            alert.file,
-                            alert.rule.name.span,
-                            format!(
+                        let span = tree.nodes[routed.likely[0].1.finals[0]].head();
+                        r.report_in(alert.file, alert.rule.name.span, format!(
                                 "critical alert `{name}` reaches no receiver that pages: only {}, which {} no pagerduty/opsgenie/victorops integration",
                                 list.join(", "),
                                 if list.len() == 1 { "has" } else { "have" }
-                            ),
-                        )
-                        .with_help("route critical alerts to a paging receiver (e.g. a `severity=\"critical\"` route with `continue: true`), or lower the alert's severity");
-                        let span = tree.nodes[routed.likely[0].1.finals[0]].head();
-                        out.push(label(d, c.file, span, "the alert ends here"));
+                            ))
+                        .help("route critical alerts to a paging receiver (e.g. a `severity=\"critical\"` route with `continue: true`), or lower the alert's severity")
+                        .label_in(c.file, span, "the alert ends here");
                     }
                 }
             }

@@ -5,32 +5,27 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::promql::labels::{LabelSet, disjoint};
 
-/// Metadata of `duplicate-alert`.
-pub static META: LintMeta = LintMeta {
-    code: "ML107",
-    name: "duplicate-alert",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "two alerting rules have the same name and the same static labels",
-};
-
-/// The `duplicate-alert` lint.
-pub struct DuplicateAlert;
+crate::declare_lint! {
+    /// The `duplicate-alert` lint.
+    pub struct DuplicateAlert {
+        code: "ML107",
+        name: "duplicate-alert",
+        category: Suspicious,
+        severity: Warning,
+        summary: "two alerting rules have the same name and the same static labels",
+    }
+}
 
 impl Lint for DuplicateAlert {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags every alerting rule after the first with the same name and the
     /// same static labels (the rule's and its group's, empty values dropped),
     /// anywhere in the files of the run; the message names the first. Two
     /// rules whose results cannot share a label set (`up{job="a"}` and
     /// `up{job="b"}`, as the output label inference shows) are distinct.
-    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+    fn check_project(&self, cx: &ProjectCtx, rep: &mut Reporter) {
         type Key<'a> = (&'a str, BTreeMap<&'a str, &'a str>);
         // Every earlier rule per key: (file, offset of its name, the rule).
         // Output labels are computed only when two rules share a key.
@@ -83,23 +78,18 @@ impl Lint for DuplicateAlert {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let mut d = Diagnostic::new(
-                &META,
-                f.file,
-                r.name.span,
-                format!(
+            let mut d = rep.report_in(f.file, r.name.span, format!(
                     "alert {:?} with {labels} is already defined at {where_}",
                     r.name.value
-                ),
-            )
-            .with_help("remove one of the two, or give them distinct labels (e.g. `severity: warning` and `severity: critical` with different thresholds)");
+                ))
+            .help("remove one of the two, or give them distinct labels (e.g. `severity: warning` and `severity: critical` with different thresholds)");
             if ff == f.file {
-                d = d.with_label(
+                d = d.label(
                     crate::source::Span::new(at, at + r.name.value.len()),
                     "first defined here",
                 );
             }
-            out.push(d);
+            drop(d);
         }
     }
 }

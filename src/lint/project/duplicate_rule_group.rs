@@ -5,29 +5,24 @@
 
 use std::collections::HashMap;
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::lint::{Lint, ProjectCtx, Reporter};
 
-/// Metadata of `duplicate-rule-group`.
-pub static META: LintMeta = LintMeta {
-    code: "ML108",
-    name: "duplicate-rule-group",
-    category: Category::Style,
-    severity: Severity::Warning,
-    summary: "two rule files of the run define a rule group with the same name",
-};
-
-/// The `duplicate-rule-group` lint.
-pub struct DuplicateRuleGroup;
+crate::declare_lint! {
+    /// The `duplicate-rule-group` lint.
+    pub struct DuplicateRuleGroup {
+        code: "ML108",
+        name: "duplicate-rule-group",
+        category: Style,
+        severity: Warning,
+        summary: "two rule files of the run define a rule group with the same name",
+    }
+}
 
 impl Lint for DuplicateRuleGroup {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags every group after the first whose name another rule file of the
     /// run (another file, or another document or CRD of a file) already
     /// uses. Repeats inside one rule file are `rule-invalid`.
-    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+    fn check_project(&self, cx: &ProjectCtx, r: &mut Reporter) {
         // name → (file id, rule file index in the run, offset of the name)
         let mut first: HashMap<&str, (usize, usize, usize)> = HashMap::new();
         let mut rf_index = 0;
@@ -55,15 +50,8 @@ impl Lint for DuplicateRuleGroup {
                     } else {
                         format!("{}:{line}", pf.source.path)
                     };
-                    out.push(
-                        Diagnostic::new(
-                            &META,
-                            f.file,
-                            g.name.span,
-                            format!("rule group {name:?} is also defined at {where_}"),
-                        )
-                        .with_help("give each group a name unique in the deployment (e.g. prefix it with the team or service), or remove the stale copy"),
-                    );
+                    r.report_in(f.file, g.name.span, format!("rule group {name:?} is also defined at {where_}"))
+                        .help("give each group a name unique in the deployment (e.g. prefix it with the team or service), or remove the stale copy");
                 }
             }
         }

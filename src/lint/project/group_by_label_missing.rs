@@ -6,30 +6,25 @@
 
 use std::collections::BTreeSet;
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::routing::alerts::may_carry;
 use crate::routing::tree::GroupBy;
 
-use super::{label, names};
+use super::names;
 
-/// Metadata of `group-by-label-missing`.
-pub static META: LintMeta = LintMeta {
-    code: "ML407",
-    name: "group-by-label-missing",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "a route groups by a label that no alert routed to it carries",
-};
-
-/// The `group-by-label-missing` lint.
-pub struct GroupByLabelMissing;
+crate::declare_lint! {
+    /// The `group-by-label-missing` lint.
+    pub struct GroupByLabelMissing {
+        code: "ML407",
+        name: "group-by-label-missing",
+        category: Suspicious,
+        severity: Warning,
+        summary: "a route groups by a label that no alert routed to it carries",
+    }
+}
 
 impl Lint for GroupByLabelMissing {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+    fn check_project(&self, cx: &ProjectCtx, r: &mut Reporter) {
         let an = cx.routing();
         for c in &an.configs {
             let tree = &c.tree;
@@ -73,28 +68,18 @@ impl Lint for GroupByLabelMissing {
                         .iter()
                         .map(|&i| an.alerts[i].name().to_string())
                         .collect();
-                    let mut d = Diagnostic::new(
-                        &META,
-                        c.file,
-                        entry.span,
-                        format!(
+                    let mut d = r.report_in(c.file, entry.span, format!(
                             "no alert routed to {} carries the `group_by` label `{l}` ({} alert rule{}: {})",
                             tree.describe(idx),
                             alerts.len(),
                             if alerts.len() == 1 { "" } else { "s" },
                             names(&alerts, 3)
-                        ),
-                    )
-                    .with_help(format!("check the label name against the rules' labels and `by (…)` clauses, or remove `{l}` from `group_by`"));
+                        ))
+                    .help(format!("check the label name against the rules' labels and `by (…)` clauses, or remove `{l}` from `group_by`"));
                     if owner != idx {
-                        d = label(
-                            d,
-                            c.file,
-                            node.head(),
-                            "alerts routed here are grouped by it",
-                        );
+                        d = d.label_in(c.file, node.head(), "alerts routed here are grouped by it");
                     }
-                    out.push(d);
+                    drop(d);
                 }
             }
         }

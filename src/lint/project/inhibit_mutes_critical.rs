@@ -3,29 +3,24 @@
 //! meant to silence the less urgent symptom of a more urgent cause, not the
 //! other way round.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::routing::alerts::possible_values;
 
 use super::inhibit_rule_dead::{can_equal, satisfying};
 
-/// Metadata of `inhibit-mutes-critical`.
-pub static META: LintMeta = LintMeta {
-    code: "ML406",
-    name: "inhibit-mutes-critical",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "an inhibit rule lets a warning or info alert mute a critical one",
-};
-
-/// The `inhibit-mutes-critical` lint.
-pub struct InhibitMutesCritical;
+crate::declare_lint! {
+    /// The `inhibit-mutes-critical` lint.
+    pub struct InhibitMutesCritical {
+        code: "ML406",
+        name: "inhibit-mutes-critical",
+        category: Suspicious,
+        severity: Warning,
+        summary: "an inhibit rule lets a warning or info alert mute a critical one",
+    }
+}
 
 impl Lint for InhibitMutesCritical {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+    fn check_project(&self, cx: &ProjectCtx, r: &mut Reporter) {
         let an = cx.routing();
         for c in &an.configs {
             for rule in c.am.inhibit_rules.iter().filter(|r| r.complete) {
@@ -55,15 +50,8 @@ impl Lint for InhibitMutesCritical {
                 }
                 if let Some((source, sev, target)) = found {
                     let at = rule.target.first().map(|m| m.span).unwrap_or(rule.span);
-                    out.push(
-                        Diagnostic::new(
-                            &META,
-                            c.file,
-                            at,
-                            format!("this inhibit rule lets `{source}` (severity {sev}) mute the critical alert `{target}`"),
-                        )
-                        .with_help("restrict the target matchers to less urgent alerts (e.g. `severity=~\"warning|info\"`), or the source matchers to critical ones"),
-                    );
+                    r.report_in(c.file, at, format!("this inhibit rule lets `{source}` (severity {sev}) mute the critical alert `{target}`"))
+                        .help("restrict the target matchers to less urgent alerts (e.g. `severity=~\"warning|info\"`), or the source matchers to critical ones");
                 }
             }
         }

@@ -3,24 +3,23 @@
 //! source (or target) matchers, often an alertname typo, or its `equal`
 //! labels can never be equal between a source and a target alert.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::model::alertmanager::{InhibitRule, SpannedMatcher};
 use crate::promql::labels::LabelSet;
 use crate::routing::alerts::{Know, Tri, eval_all, know};
 use crate::routing::matcher::MatchType;
 use crate::routing::project::Alert;
 
-/// Metadata of `inhibit-rule-dead`.
-pub static META: LintMeta = LintMeta {
-    code: "ML405",
-    name: "inhibit-rule-dead",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    summary: "no alert rule can satisfy an inhibit rule's source or target matchers, or its `equal` labels",
-};
-
-/// The `inhibit-rule-dead` lint.
-pub struct InhibitRuleDead;
+crate::declare_lint! {
+    /// The `inhibit-rule-dead` lint.
+    pub struct InhibitRuleDead {
+        code: "ML405",
+        name: "inhibit-rule-dead",
+        category: Correctness,
+        severity: Warning,
+        summary: "no alert rule can satisfy an inhibit rule's source or target matchers, or its `equal` labels",
+    }
+}
 
 /// Whether label `name` can have the same value (or be absent) on both alerts.
 pub(crate) fn can_equal(s: &LabelSet, t: &LabelSet, name: &str) -> bool {
@@ -148,11 +147,7 @@ fn check(
 }
 
 impl Lint for InhibitRuleDead {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+    fn check_project(&self, cx: &ProjectCtx, r: &mut Reporter) {
         let an = cx.routing();
         if an.alerts.is_empty() {
             return;
@@ -160,15 +155,15 @@ impl Lint for InhibitRuleDead {
         for c in &an.configs {
             for rule in c.am.inhibit_rules.iter().filter(|r| r.complete) {
                 if let Some((msg, help, span)) = check(rule, &an.alerts) {
-                    let mut d = Diagnostic::new(&META, c.file, span, msg);
+                    let mut d = r.report_in(c.file, span, msg);
                     if let Some(h) = help {
-                        d = d.with_help(h);
+                        d = d.help(h);
                     } else {
-                        d = d.with_help(
+                        d = d.help(
                             "check the matchers against the alerting rules' names and labels",
                         );
                     }
-                    out.push(d);
+                    drop(d);
                 }
             }
         }

@@ -14,24 +14,6 @@ pub mod receiver_unreachable;
 pub mod route_unused;
 pub mod staleness_alert_never_fires;
 
-use crate::lint::{Diagnostic, FileId, Label};
-use crate::source::Span;
-
-/// Adds a labelled span that may lie in another file.
-pub(crate) fn label(
-    mut d: Diagnostic,
-    file: FileId,
-    span: Span,
-    message: impl Into<String>,
-) -> Diagnostic {
-    d.labels.push(Label {
-        file,
-        span,
-        message: message.into(),
-    });
-    d
-}
-
 /// `"a", "b" and 3 more`.
 pub(crate) fn names(list: &[String], max: usize) -> String {
     let shown: Vec<String> = list.iter().take(max).map(|s| format!("`{s}`")).collect();

@@ -4,53 +4,40 @@
 //! `unused-receiver`'s (ML308) finding; the root route's receiver is the
 //! catch-all for alerts from elsewhere and is never reported.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::lint::{Lint, ProjectCtx, Reporter};
 
-use super::label;
-
-/// Metadata of `receiver-unreachable`.
-pub static META: LintMeta = LintMeta {
-    code: "ML404",
-    name: "receiver-unreachable",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "no alert rule in the run reaches the routes that send to this receiver",
-};
-
-/// The `receiver-unreachable` lint.
-pub struct ReceiverUnreachable;
+crate::declare_lint! {
+    /// The `receiver-unreachable` lint.
+    pub struct ReceiverUnreachable {
+        code: "ML404",
+        name: "receiver-unreachable",
+        category: Suspicious,
+        severity: Warning,
+        summary: "no alert rule in the run reaches the routes that send to this receiver",
+    }
+}
 
 impl Lint for ReceiverUnreachable {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+    fn check_project(&self, cx: &ProjectCtx, rep: &mut Reporter) {
         let an = cx.routing();
         for c in &an.configs {
             let tree = &c.tree;
             for (r, routes) in c.unreached_receivers(!an.alerts.is_empty()) {
                 let name = &r.name.value;
-                let mut d = Diagnostic::new(
-                    &META,
-                    c.file,
-                    r.name.span,
-                    format!(
+                let mut d = rep.report_in(c.file, r.name.span, format!(
                         "no alerting rule in this run reaches receiver {name:?}: none of its {} route{} receives an alert",
                         routes.len(),
                         if routes.len() == 1 { "" } else { "s" }
-                    ),
-                )
-                .with_help("check the matchers of the routes that send to it against the rules' labels");
+                    ))
+                .help("check the matchers of the routes that send to it against the rules' labels");
                 for &i in routes.iter().take(3) {
-                    d = label(
-                        d,
+                    d = d.label_in(
                         c.file,
                         tree.nodes[i].head(),
                         format!("{} is never reached", tree.describe(i)),
                     );
                 }
-                out.push(d);
+                drop(d);
             }
         }
     }

@@ -4,27 +4,22 @@
 
 use std::collections::BTreeSet;
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::routing::tree::fully_shadowed;
 
-/// Metadata of `route-unused`.
-pub static META: LintMeta = LintMeta {
-    code: "ML403",
-    name: "route-unused",
-    category: Category::Suspicious,
-    severity: Severity::Info,
-    summary: "no alerting rule in the run can reach this route",
-};
-
-/// The `route-unused` lint.
-pub struct RouteUnused;
+crate::declare_lint! {
+    /// The `route-unused` lint.
+    pub struct RouteUnused {
+        code: "ML403",
+        name: "route-unused",
+        category: Suspicious,
+        severity: Info,
+        summary: "no alerting rule in the run can reach this route",
+    }
+}
 
 impl Lint for RouteUnused {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
-    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+    fn check_project(&self, cx: &ProjectCtx, r: &mut Reporter) {
         let an = cx.routing();
         if an.alerts.is_empty() {
             return;
@@ -52,20 +47,13 @@ impl Lint for RouteUnused {
                 {
                     continue;
                 }
-                out.push(
-                    Diagnostic::new(
-                        &META,
-                        c.file,
-                        tree.nodes[idx].head(),
-                        format!(
+                r.report_in(c.file, tree.nodes[idx].head(), format!(
                             "no alerting rule in this run reaches {} ({} alert rule{} checked)",
                             tree.describe(idx),
                             an.alerts.len(),
                             if an.alerts.len() == 1 { "" } else { "s" }
-                        ),
-                    )
-                    .with_help("check the route's matchers against the rules' labels (a typo in a value?), or remove the route if it is for alerts that no longer exist"),
-                );
+                        ))
+                    .help("check the route's matchers against the rules' labels (a typo in a value?), or remove the route if it is for alerts that no longer exist");
             }
         }
     }

@@ -4,34 +4,29 @@
 //! when the pipeline that writes it has died. Without an `absent()`
 //! companion somewhere in the run, nothing pages.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::promql::analysis::{aggregation_preserves_quantity, op_str, preserves_quantity, walk};
 use crate::promql::ast::{Expr, Matcher, VectorSelector};
 use crate::promql::names::is_last_event_timestamp;
 
-/// Metadata of `staleness-alert-never-fires`.
-pub static META: LintMeta = LintMeta {
-    code: "ML253",
-    name: "staleness-alert-never-fires",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    summary: "an alert on `time() - <last updated timestamp>` has no `absent()` companion: it cannot fire when the metric disappears",
-};
-
-/// The `staleness-alert-never-fires` lint.
-pub struct StalenessAlertNeverFires;
+crate::declare_lint! {
+    /// The `staleness-alert-never-fires` lint.
+    pub struct StalenessAlertNeverFires {
+        code: "ML253",
+        name: "staleness-alert-never-fires",
+        category: Correctness,
+        severity: Warning,
+        summary: "an alert on `time() - <last updated timestamp>` has no `absent()` companion: it cannot fire when the metric disappears",
+    }
+}
 
 impl Lint for StalenessAlertNeverFires {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags alerting rules that compare `time() - M` as too large (`>`,
     /// `>=`, or `<`/`<=` with the age on the right) where `M` is a "last
     /// event" timestamp metric, unless an alerting rule of the run (this
     /// one included) calls `absent(M…)`/`absent_over_time(M…[…])`, or
     /// `absent(up{job…})` with the same `job` matcher as `M`'s selector.
-    fn check_project(&self, cx: &ProjectCtx, out: &mut Vec<Diagnostic>) {
+    fn check_project(&self, cx: &ProjectCtx, rep: &mut Reporter) {
         let mut absent: Vec<&VectorSelector> = Vec::new();
         for (_, _, r) in cx.rules() {
             if !r.is_alert() {
@@ -89,20 +84,13 @@ impl Lint for StalenessAlertNeverFires {
                 let job = job_matcher(vs)
                     .map(|m| format!("{{job{}{:?}}}", m.op, m.value))
                     .unwrap_or_default();
-                out.push(
-                    Diagnostic::new(
-                        &META,
-                        f.file,
-                        expr.word_span(name, 0),
-                        format!(
+                rep.report_in(f.file, expr.word_span(name, 0), format!(
                             "alert {:?} measures the age of `{name}`, but when `{name}` disappears the expression returns nothing and the alert cannot fire, and no alert in the run checks `absent({name})`",
                             r.name.value
-                        ),
-                    )
-                    .with_help(format!(
+                        ))
+                    .help(format!(
                         "add a companion alert `absent({name}{job})` (or `absent_over_time({name}{job}[1h])`) with a `for`, or append `or absent({name}{job})` to this expression"
-                    )),
-                );
+                    ));
             }
         }
     }

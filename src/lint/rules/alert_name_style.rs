@@ -2,29 +2,24 @@
 //! `_`, `-`, punctuation) has to be quoted in every matcher, silence and URL,
 //! and does not look like the other alerts it is routed with.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 
-/// Metadata of `alert-name-style`.
-pub static META: LintMeta = LintMeta {
-    code: "ML110",
-    name: "alert-name-style",
-    category: Category::Style,
-    severity: Severity::Warning,
-    summary: "an alert name is not CamelCase (spaces, `_`, `-` or punctuation)",
-};
-
-/// The `alert-name-style` lint.
-pub struct AlertNameStyle;
+crate::declare_lint! {
+    /// The `alert-name-style` lint.
+    pub struct AlertNameStyle {
+        code: "ML110",
+        name: "alert-name-style",
+        category: Style,
+        severity: Warning,
+        summary: "an alert name is not CamelCase (spaces, `_`, `-` or punctuation)",
+    }
+}
 
 impl Lint for AlertNameStyle {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags alert names that contain anything but ASCII letters and digits,
     /// or that do not start with a letter. A lowercase first letter
     /// (`etcdMembersDown`, the etcd mixin's style) is accepted.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
@@ -45,15 +40,11 @@ impl Lint for AlertNameStyle {
         } else {
             format!("use CamelCase: `alert: {fixed}`")
         };
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                rule.name.span,
-                format!("alert name {name:?} {why}: it is not CamelCase"),
-            )
-            .with_help(help),
-        );
+        r.report(
+            rule.name.span,
+            format!("alert name {name:?} {why}: it is not CamelCase"),
+        )
+        .help(help);
     }
 }
 

@@ -2,30 +2,25 @@
 //! has no comparison or filter fires for every series it returns, all the
 //! time.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::conditions::has_condition;
 
-/// Metadata of `alert-without-condition`.
-pub static META: LintMeta = LintMeta {
-    code: "ML206",
-    name: "alert-without-condition",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    summary: "an alert expression with no comparison or filter fires for every series",
-};
-
-/// The `alert-without-condition` lint.
-pub struct AlertWithoutCondition;
+crate::declare_lint! {
+    /// The `alert-without-condition` lint.
+    pub struct AlertWithoutCondition {
+        code: "ML206",
+        name: "alert-without-condition",
+        category: Correctness,
+        severity: Error,
+        summary: "an alert expression with no comparison or filter fires for every series",
+    }
+}
 
 impl Lint for AlertWithoutCondition {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags alerting rules whose expression has no filtering comparison
     /// (`>`, `==`, … without `bool`), no `and`/`unless`, no `absent()`, does
     /// not read `ALERTS`, and does read series (`vector(1)` heartbeats pass).
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
@@ -35,18 +30,11 @@ impl Lint for AlertWithoutCondition {
         if has_condition(ast) {
             return;
         }
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                expr.text.span,
-                format!(
+        r.report(expr.text.span, format!(
                     "alert {:?} has no condition: it fires for every series the expression returns, whatever the value",
                     rule.name.value
-                ),
-            )
-            .with_help("compare with a threshold (`… > 0.9`) or filter with `and`/`unless`; `bool` comparisons do not filter"),
-        );
+                ))
+            .help("compare with a threshold (`… > 0.9`) or filter with `and`/`unless`; `bool` comparisons do not filter");
     }
 }
 

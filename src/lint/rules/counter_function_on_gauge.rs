@@ -2,33 +2,28 @@
 //! `resets` over a gauge. They treat every decrease as a counter reset, so
 //! a gauge that goes down produces huge bogus rates.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::dcgm;
 use crate::promql::selectors::{selector_name_range, selector_uses};
 use crate::promql::types::{MetricKind, is_counter_function, metric_kind};
 
-/// Metadata of `counter-function-on-gauge`.
-pub static META: LintMeta = LintMeta {
-    code: "ML207",
-    name: "counter-function-on-gauge",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    summary: "`rate`/`irate`/`increase`/`resets` over a gauge",
-};
-
-/// The `counter-function-on-gauge` lint.
-pub struct CounterFunctionOnGauge;
+crate::declare_lint! {
+    /// The `counter-function-on-gauge` lint.
+    pub struct CounterFunctionOnGauge {
+        code: "ML207",
+        name: "counter-function-on-gauge",
+        category: Correctness,
+        severity: Error,
+        summary: "`rate`/`irate`/`increase`/`resets` over a gauge",
+    }
+}
 
 impl Lint for CounterFunctionOnGauge {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags range selectors passed straight to a counter function whose
     /// metric is known to be a gauge: dcgm-exporter's gauge fields
     /// (`DCGM_FI_DEV_XID_ERRORS`, temperatures, utilisation) and the gauge
     /// suffixes of `promql::types` (`_info`, `_ratio`, `_timestamp_seconds`, `up`, …).
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         for u in selector_uses(ast) {
@@ -48,15 +43,8 @@ impl Lint for CounterFunctionOnGauge {
             let span = selector_name_range(&expr.text.value, expr.tokens(), ast, u.expr)
                 .map(|r| expr.span_of(r))
                 .unwrap_or(expr.text.span);
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    span,
-                    format!("`{f}` over `{name}`, which is {what}: every decrease is read as a counter reset"),
-                )
-                .with_help("use a gauge function: `delta`/`deriv` for change, `changes` for how often it changed, `max_over_time` for peaks"),
-            );
+            r.report(span, format!("`{f}` over `{name}`, which is {what}: every decrease is read as a counter reset"))
+                .help("use a gauge function: `delta`/`deriv` for change, `changes` for how often it changed, `max_over_time` for peaks");
         }
     }
 }

@@ -2,33 +2,28 @@
 //! dcgm-exporter does not export with its default counters file: unless the
 //! deployment adds it, the alert has no data and never fires.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{selector_name, walk};
 use crate::promql::ast::Expr;
 use crate::promql::dcgm::{FIELDS, MetricType, field};
 
-/// Metadata of `dcgm-field-not-exported-by-default`.
-pub static META: LintMeta = LintMeta {
-    code: "ML251",
-    name: "dcgm-field-not-exported-by-default",
-    category: Category::Suspicious,
-    severity: Severity::Info,
-    summary: "a DCGM field is not in dcgm-exporter's default counters: no data unless your exporter adds it",
-};
-
-/// The `dcgm-field-not-exported-by-default` lint.
-pub struct DcgmFieldNotExportedByDefault;
+crate::declare_lint! {
+    /// The `dcgm-field-not-exported-by-default` lint.
+    pub struct DcgmFieldNotExportedByDefault {
+        code: "ML251",
+        name: "dcgm-field-not-exported-by-default",
+        category: Suspicious,
+        severity: Info,
+        summary: "a DCGM field is not in dcgm-exporter's default counters: no data unless your exporter adds it",
+    }
+}
 
 impl Lint for DcgmFieldNotExportedByDefault {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags each selector (once per name and rule) of a DCGM field that is
     /// not exported by dcgm-exporter's default counters file, or that it
     /// exports as a label on the other metrics rather than as a series.
     /// Fields listed in `dcgm_exported_fields` are taken as exported.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         let extra = &cx.config.policy.dcgm_exported_fields;
@@ -70,9 +65,7 @@ impl Lint for DcgmFieldNotExportedByDefault {
                 return;
             };
             seen.push(name);
-            out.push(
-                Diagnostic::new(&META, cx.file, expr.word_span(name, 0), message).with_help(help),
-            );
+            r.report(expr.word_span(name, 0), message).help(help);
         });
     }
 }

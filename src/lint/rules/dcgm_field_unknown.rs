@@ -1,33 +1,28 @@
 //! `dcgm-field-unknown` (ML250): a `DCGM_FI_*` metric name that is no DCGM
 //! field: a typo, so the selector matches nothing and the alert never fires.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{selector_name, walk};
 use crate::promql::ast::Expr;
 use crate::promql::dcgm::{FIELDS, field};
 use crate::promql::names::closest;
 
-/// Metadata of `dcgm-field-unknown`.
-pub static META: LintMeta = LintMeta {
-    code: "ML250",
-    name: "dcgm-field-unknown",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    summary: "a `DCGM_FI_*` metric name is not a DCGM field (a typo): it matches no series",
-};
-
-/// The `dcgm-field-unknown` lint.
-pub struct DcgmFieldUnknown;
+crate::declare_lint! {
+    /// The `dcgm-field-unknown` lint.
+    pub struct DcgmFieldUnknown {
+        code: "ML250",
+        name: "dcgm-field-unknown",
+        category: Correctness,
+        severity: Error,
+        summary: "a `DCGM_FI_*` metric name is not a DCGM field (a typo): it matches no series",
+    }
+}
 
 impl Lint for DcgmFieldUnknown {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags each selector whose metric name starts with `DCGM_FI_` and is
     /// not in the DCGM field table, once per name and rule, with the closest
     /// existing field by edit distance.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         let mut seen: Vec<&str> = Vec::new();
@@ -45,15 +40,11 @@ impl Lint for DcgmFieldUnknown {
                 Some(n) => format!("did you mean `{n}`?"),
                 None => "check the name against dcgm-exporter's counters file (`dcgmi dmon -l` lists the fields)".to_string(),
             };
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    expr.word_span(name, 0),
-                    format!("`{name}` is not a DCGM field: the selector matches no series"),
-                )
-                .with_help(help),
-            );
+            r.report(
+                expr.word_span(name, 0),
+                format!("`{name}` is not a DCGM field: the selector matches no series"),
+            )
+            .help(help);
         });
     }
 }

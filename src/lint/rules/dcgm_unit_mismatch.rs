@@ -4,31 +4,26 @@
 //! with no conversion: every dashboard and alert on it is off by a factor
 //! of a million or a hundred.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::units::{dcgm_unit, expr_unit, name_unit};
 
-/// Metadata of `dcgm-unit-mismatch`.
-pub static META: LintMeta = LintMeta {
-    code: "ML252",
-    name: "dcgm-unit-mismatch",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    summary: "a recording rule named in one unit is built from DCGM fields in another, without conversion",
-};
-
-/// The `dcgm-unit-mismatch` lint.
-pub struct DcgmUnitMismatch;
+crate::declare_lint! {
+    /// The `dcgm-unit-mismatch` lint.
+    pub struct DcgmUnitMismatch {
+        code: "ML252",
+        name: "dcgm-unit-mismatch",
+        category: Correctness,
+        severity: Warning,
+        summary: "a recording rule named in one unit is built from DCGM fields in another, without conversion",
+    }
+}
 
 impl Lint for DcgmUnitMismatch {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags recording rules whose name's unit word (the metric part's last
     /// word, else the name's) differs from the unit of the expression as
     /// computed from DCGM fields' units (see `promql::units::expr_unit`:
     /// scaling by a number counts as a conversion and clears the unit).
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if rule.is_alert() {
             return;
@@ -58,20 +53,13 @@ impl Lint for DcgmUnitMismatch {
                 have.as_str()
             ),
         };
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                rule.name.span,
-                format!(
+        r.report(rule.name.span, format!(
                     "recording rule {:?} is named in {} but `{field}` is in {} and the expression does not convert it",
                     rule.name.value,
                     want.as_str(),
                     have.as_str()
-                ),
-            )
-            .with_help(help),
-        );
+                ))
+            .help(help);
     }
 }
 

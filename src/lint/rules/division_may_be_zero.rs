@@ -3,22 +3,21 @@
 //! `deriv`, …). Any non-zero numerator over 0 is `+Inf` (or `-Inf`), which
 //! passes `> threshold`: the alert fires exactly when nothing is happening.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{op_str, walk};
 use crate::promql::ast::Expr;
 use crate::promql::selectors::{binary_op_range, call_name_range};
 
-/// Metadata of `division-may-be-zero`.
-pub static META: LintMeta = LintMeta {
-    code: "ML213",
-    name: "division-may-be-zero",
-    category: Category::Pedantic,
-    severity: Severity::Warning,
-    summary: "an alert divides by a value that is 0 when the data is flat, and fires on `+Inf`",
-};
-
-/// The `division-may-be-zero` lint.
-pub struct DivisionMayBeZero;
+crate::declare_lint! {
+    /// The `division-may-be-zero` lint.
+    pub struct DivisionMayBeZero {
+        code: "ML213",
+        name: "division-may-be-zero",
+        category: Pedantic,
+        severity: Warning,
+        summary: "an alert divides by a value that is 0 when the data is flat, and fires on `+Inf`",
+    }
+}
 
 /// The node of `e` that makes it 0 on flat data, unless guarded.
 fn zero_source(e: &Expr) -> Option<&Expr> {
@@ -68,16 +67,12 @@ fn guarded(e: &Expr) -> bool {
 }
 
 impl Lint for DivisionMayBeZero {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags `/` in alerting rules whose denominator is a standard
     /// deviation or variance (`stddev_over_time`, `stddev`), or a change
     /// (`changes`, `resets`, `delta`, `idelta`, `deriv`), through
     /// parentheses and `sum`/`avg`/`max`/`min`, unless it is guarded by a
     /// comparison (`(… > 0)`), an addition (`+ 1e-9`), `or`, or `clamp_min`.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         if !cx.rule.is_alert() {
             return;
         }
@@ -101,15 +96,8 @@ impl Lint for DivisionMayBeZero {
                 .or_else(|| binary_op_range(text, expr.tokens(), ast, e))
                 .map(|r| expr.span_of(r))
                 .unwrap_or(expr.text.span);
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    span,
-                    format!("the denominator `{name}(…)` is 0 when the data is flat: the division gives `+Inf`, which passes any `>` threshold"),
-                )
-                .with_help("keep the denominator away from 0: `/ clamp_min(stddev_over_time(x[1h]), 1e-9)` or filter it: `/ (stddev_over_time(x[1h]) > 0)`"),
-            );
+            r.report(span, format!("the denominator `{name}(…)` is 0 when the data is flat: the division gives `+Inf`, which passes any `>` threshold"))
+                .help("keep the denominator away from 0: `/ clamp_min(stddev_over_time(x[1h]), 1e-9)` or filter it: `/ (stddev_over_time(x[1h]) > 0)`");
         });
     }
 }

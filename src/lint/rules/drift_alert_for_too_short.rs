@@ -2,35 +2,30 @@
 //! metrics are computed over windows of noisy samples; an alert on them with
 //! a short `for` flaps with every batch.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::model::duration::format_ms;
 use crate::promql::analysis::{selector_name, walk};
 use crate::promql::ast::Expr;
 use crate::promql::names::model_quality_word;
 
-/// Metadata of `drift-alert-for-too-short`.
-pub static META: LintMeta = LintMeta {
-    code: "ML254",
-    name: "drift-alert-for-too-short",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "a drift or model-quality alert with a `for` under 10m flaps",
-};
-
-/// The `drift-alert-for-too-short` lint.
-pub struct DriftAlertForTooShort;
+crate::declare_lint! {
+    /// The `drift-alert-for-too-short` lint.
+    pub struct DriftAlertForTooShort {
+        code: "ML254",
+        name: "drift-alert-for-too-short",
+        category: Suspicious,
+        severity: Warning,
+        summary: "a drift or model-quality alert with a `for` under 10m flaps",
+    }
+}
 
 impl Lint for DriftAlertForTooShort {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags alerting rules about drift or model quality (by a word of the
     /// alert's name or of a metric it reads: drift, accuracy, psi,
     /// divergence, kolmogorov_smirnov, wasserstein, data quality,
     /// distribution shift, training/serving skew) whose `for` is shorter than
     /// `drift_min_for` (default 10m). A missing `for` is `missing-for`'s.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
@@ -59,22 +54,15 @@ impl Lint for DriftAlertForTooShort {
             });
         }
         let Some((word, source)) = why else { return };
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                for_.span,
-                format!(
+        r.report(for_.span, format!(
                     "alert {:?} is about {word} (from its {source}) but has `for: {}`: drift and model-quality metrics are noisy and the alert will flap",
                     rule.name.value, for_.value.text
-                ),
-            )
-            .with_help(format!(
+                ))
+            .help(format!(
                 "hold the condition for at least {} (`for: {}`), or smooth the metric with `avg_over_time(…[30m])`",
                 format_ms(min),
                 format_ms(min)
-            )),
-        );
+            ));
     }
 }
 

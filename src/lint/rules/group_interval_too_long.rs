@@ -2,30 +2,25 @@
 //! less often than the query lookback delta (5m) writes series that go stale
 //! between evaluations: dashboards and alerts built on them see gaps.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::model::duration::format_ms;
 
-/// Metadata of `group-interval-too-long`.
-pub static META: LintMeta = LintMeta {
-    code: "ML112",
-    name: "group-interval-too-long",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "a group with recording rules is evaluated less often than every 5m, so their series go stale",
-};
-
-/// The `group-interval-too-long` lint.
-pub struct GroupIntervalTooLong;
+crate::declare_lint! {
+    /// The `group-interval-too-long` lint.
+    pub struct GroupIntervalTooLong {
+        code: "ML112",
+        name: "group-interval-too-long",
+        category: Suspicious,
+        severity: Warning,
+        summary: "a group with recording rules is evaluated less often than every 5m, so their series go stale",
+    }
+}
 
 impl Lint for GroupIntervalTooLong {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags a group's `interval` longer than `max_group_interval` (default
     /// 5m, Prometheus' lookback delta) when the group has recording rules;
     /// reported once per group, from its first recording rule.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         let Some(interval) = &cx.group.interval else {
             return;
@@ -44,24 +39,17 @@ impl Lint for GroupIntervalTooLong {
             return;
         }
         let records = cx.group.rules.iter().filter(|r| !r.is_alert()).count();
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                interval.span,
-                format!(
+        r.report(interval.span, format!(
                     "group {:?} is evaluated every {}, longer than the {} lookback: its {records} recording rule{} go stale between evaluations",
                     cx.group.name.value,
                     interval.value.text,
                     format_ms(max),
                     if records == 1 { "" } else { "s" }
-                ),
-            )
-            .with_help(format!(
+                ))
+            .help(format!(
                 "evaluate the group at most every {} (e.g. `interval: 1m`); for slow, expensive rules keep the interval short and widen their range windows instead",
                 format_ms(max)
-            )),
-        );
+            ));
     }
 }
 

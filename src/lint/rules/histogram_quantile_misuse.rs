@@ -2,37 +2,32 @@
 //! counters without `rate()`, with the `le` label aggregated away, or over a
 //! series that is not a histogram at all.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{op_str, walk};
 use crate::promql::ast::{Expr, LabelModifier};
 use crate::promql::labels::output_labels;
 use crate::promql::selectors::{call_name_range, selector_name_range, selector_uses};
 use crate::promql::types::{MetricKind, is_recorded, metric_kind};
 
-/// Metadata of `histogram-quantile-misuse`.
-pub static META: LintMeta = LintMeta {
-    code: "ML202",
-    name: "histogram-quantile-misuse",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    summary: "`histogram_quantile` over raw bucket counters, without `le`, or over a non-histogram",
-};
-
-/// The `histogram-quantile-misuse` lint.
-pub struct HistogramQuantileMisuse;
+crate::declare_lint! {
+    /// The `histogram-quantile-misuse` lint.
+    pub struct HistogramQuantileMisuse {
+        code: "ML202",
+        name: "histogram-quantile-misuse",
+        category: Correctness,
+        severity: Error,
+        summary: "`histogram_quantile` over raw bucket counters, without `le`, or over a non-histogram",
+    }
+}
 
 impl Lint for HistogramQuantileMisuse {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// For every `histogram_quantile(φ, v)`: flags `_bucket` selectors in
     /// `v` not under `rate`/`irate`/`increase`; an aggregation in `v` that
     /// drops `le` (every alternative of `v`'s output labels lacks it); and
     /// `v` reading only series that are known not to be histograms (`_total`,
     /// `_count`, `_sum`, gauges). Recorded series (`job:x_bucket:rate5m`)
     /// and unknown names (native histograms) are not flagged.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         let text = &expr.text.value;
@@ -67,15 +62,8 @@ impl Lint for HistogramQuantileMisuse {
                 let span = selector_name_range(text, tokens, ast, u.expr)
                     .map(|r| expr.span_of(r))
                     .unwrap_or(hq_span);
-                out.push(
-                    Diagnostic::new(
-                        &META,
-                        cx.file,
-                        span,
-                        format!("`histogram_quantile` reads `{name}` without `rate()`: bucket counters count since the process started, so the quantile covers its whole lifetime and jumps at restarts"),
-                    )
-                    .with_help(format!("take the rate of the buckets first: `histogram_quantile(0.99, sum by (le) (rate({name}[5m])))`")),
-                );
+                r.report(span, format!("`histogram_quantile` reads `{name}` without `rate()`: bucket counters count since the process started, so the quantile covers its whole lifetime and jumps at restarts"))
+                    .help(format!("take the rate of the buckets first: `histogram_quantile(0.99, sum by (le) (rate({name}[5m])))`"));
             }
             if classic {
                 let sets = output_labels(arg);
@@ -84,15 +72,8 @@ impl Lint for HistogramQuantileMisuse {
                         .and_then(|a| call_name_range(text, tokens, ast, a))
                         .map(|r| expr.span_of(r))
                         .unwrap_or(hq_span);
-                    out.push(
-                        Diagnostic::new(
-                            &META,
-                            cx.file,
-                            at,
-                            "the `le` label is aggregated away before `histogram_quantile`: without it there are no buckets and the result is always empty",
-                        )
-                        .with_help("keep `le` in the grouping: `sum by (le, model) (rate(…_bucket[5m]))`"),
-                    );
+                    r.report(at, "the `le` label is aggregated away before `histogram_quantile`: without it there are no buckets and the result is always empty")
+                        .help("keep `le` in the grouping: `sum by (le, model) (rate(…_bucket[5m]))`");
                 }
                 return;
             }
@@ -114,15 +95,8 @@ impl Lint for HistogramQuantileMisuse {
                     .iter()
                     .all(|u| u.name.is_some_and(|n| known.contains(&n)));
             if all_known {
-                out.push(
-                    Diagnostic::new(
-                        &META,
-                        cx.file,
-                        hq_span,
-                        format!("`histogram_quantile` over `{}`, which is not a histogram: there are no buckets and the result is always empty", known[0]),
-                    )
-                    .with_help("pass the histogram's `_bucket` series (classic) or the histogram itself (native)"),
-                );
+                r.report(hq_span, format!("`histogram_quantile` over `{}`, which is not a histogram: there are no buckets and the result is always empty", known[0]))
+                    .help("pass the histogram's `_bucket` series (classic) or the histogram itself (native)");
             }
         });
     }

@@ -3,34 +3,29 @@
 //! `DCGM_FI_DEV_FB_USED / DCGM_FI_DEV_FB_FREE` is 1 at half full and grows
 //! without bound, so `> 0.95` fires at 49% usage.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{
     aggregation_preserves_quantity, op_str, preserves_quantity, selector_name, walk,
 };
 use crate::promql::ast::Expr;
 use crate::promql::dcgm::{MemoryRole, memory_role};
 
-/// Metadata of `inverted-gpu-memory-ratio`.
-pub static META: LintMeta = LintMeta {
-    code: "ML201",
-    name: "inverted-gpu-memory-ratio",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    summary: "used memory divided by free memory is not a fraction of capacity",
-};
-
-/// The `inverted-gpu-memory-ratio` lint.
-pub struct InvertedGpuMemoryRatio;
+crate::declare_lint! {
+    /// The `inverted-gpu-memory-ratio` lint.
+    pub struct InvertedGpuMemoryRatio {
+        code: "ML201",
+        name: "inverted-gpu-memory-ratio",
+        category: Correctness,
+        severity: Error,
+        summary: "used memory divided by free memory is not a fraction of capacity",
+    }
+}
 
 impl Lint for InvertedGpuMemoryRatio {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags every `/` whose sides measure used and free memory (in either
     /// order), through aggregations, `*_over_time`, parentheses and scaling
     /// by a number. `used / (used + free)` and `used / total` pass.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, rep: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         walk(ast, &mut |e| {
@@ -61,19 +56,12 @@ impl Lint for InvertedGpuMemoryRatio {
             } else {
                 (rn, ln)
             };
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    span,
-                    format!(
+            rep.report(span, format!(
                         "`{ln} / {rn}` divides {} memory by {} memory: it is not a fraction of capacity (1 at half full, unbounded near full)",
                         name_of(lr),
                         name_of(rr)
-                    ),
-                )
-                .with_help(format!("divide by the capacity: `{used} / ({used} + {free})`")),
-            );
+                    ))
+                .help(format!("divide by the capacity: `{used} / ({used} + {free})`"));
         });
     }
 }

@@ -2,29 +2,24 @@
 //! turns a single bad evaluation into an alert that stays firing for the
 //! whole `keep_firing_for`.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 
-/// Metadata of `keep-firing-for-without-for`.
-pub static META: LintMeta = LintMeta {
-    code: "ML111",
-    name: "keep-firing-for-without-for",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "`keep_firing_for` without `for` holds a one-evaluation blip firing",
-};
-
-/// The `keep-firing-for-without-for` lint.
-pub struct KeepFiringForWithoutFor;
+crate::declare_lint! {
+    /// The `keep-firing-for-without-for` lint.
+    pub struct KeepFiringForWithoutFor {
+        code: "ML111",
+        name: "keep-firing-for-without-for",
+        category: Suspicious,
+        severity: Warning,
+        summary: "`keep_firing_for` without `for` holds a one-evaluation blip firing",
+    }
+}
 
 impl Lint for KeepFiringForWithoutFor {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags alerting rules with a non-zero `keep_firing_for` and no `for`,
     /// an empty one or `for: 0s`. (`missing-for` leaves these rules to this
     /// lint.) An invalid `for` is `rule-invalid`'s finding.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         let Some(kff) = &rule.keep_firing_for else {
             return;
@@ -39,18 +34,11 @@ impl Lint for KeepFiringForWithoutFor {
             Some(f) => format!("`for: {}`", f.value.text),
             None => "no `for`".to_string(),
         };
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                kff.span,
-                format!(
+        r.report(kff.span, format!(
                     "alert {:?} has `keep_firing_for: {}` but {for_text}: one matching evaluation fires it and keeps it firing for {}",
                     rule.name.value, kff.value.text, kff.value.text
-                ),
-            )
-            .with_help("add a `for` (e.g. `for: 5m`) so that the condition must hold before firing; `keep_firing_for` only delays resolving"),
-        );
+                ))
+            .help("add a `for` (e.g. `for: 5m`) so that the condition must hold before firing; `keep_firing_for` only delays resolving");
     }
 }
 

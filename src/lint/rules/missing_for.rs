@@ -1,33 +1,28 @@
 //! `missing-for` (ML101): an alerting rule without `for` fires on a single
 //! evaluation, so one slow or failed scrape pages someone.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::is_constant;
 
-/// Metadata of `missing-for`.
-pub static META: LintMeta = LintMeta {
-    code: "ML101",
-    name: "missing-for",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    summary: "an alerting rule without `for` fires on a single evaluation",
-};
-
-/// The `missing-for` lint.
-pub struct MissingFor;
+crate::declare_lint! {
+    /// The `missing-for` lint.
+    pub struct MissingFor {
+        code: "ML101",
+        name: "missing-for",
+        category: Correctness,
+        severity: Warning,
+        summary: "an alerting rule without `for` fires on a single evaluation",
+    }
+}
 
 impl Lint for MissingFor {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags alerting rules with no `for` or an empty `for:` (Prometheus reads
     /// both as zero). An explicit `for: 0s` is a decision and is not flagged;
     /// neither are rules whose expression reads no series (a `vector(1)`
     /// heartbeat is meant to fire always), nor an invalid `for` value, which
     /// is `rule-invalid`'s finding. A rule with a non-zero `keep_firing_for`
     /// is left to `keep-firing-for-without-for`.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() || rule.for_invalid {
             return;
@@ -44,15 +39,8 @@ impl Lint for MissingFor {
                 .find(|(s, _)| Some(s.as_str()) == severity);
             if let Some((sev, ms)) = min.filter(|(_, ms)| f.value.ms < *ms) {
                 let want = crate::model::duration::format_ms(*ms);
-                out.push(
-                    Diagnostic::new(
-                        &META,
-                        cx.file,
-                        f.span,
-                        format!("`for: {}` is shorter than the {want} the policy requires for severity {sev:?}", f.value),
-                    )
-                    .with_help(format!("use `for: {want}` or longer (`min_for` in .mlalert.yaml)")),
-                );
+                r.report(f.span, format!("`for: {}` is shorter than the {want} the policy requires for severity {sev:?}", f.value))
+                    .help(format!("use `for: {want}` or longer (`min_for` in .mlalert.yaml)"));
             }
             return;
         }
@@ -70,15 +58,8 @@ impl Lint for MissingFor {
         if is_constant(ast) {
             return;
         }
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                rule.name.span,
-                format!("alert {:?} has no `for`: it fires on the first evaluation that matches", rule.name.value),
-            )
-            .with_help("add `for: 5m` (or longer) so that one bad scrape or a brief spike does not page; write `for: 0s` if firing at once is intended"),
-        );
+        r.report(rule.name.span, format!("alert {:?} has no `for`: it fires on the first evaluation that matches", rule.name.value))
+            .help("add `for: 5m` (or longer) so that one bad scrape or a brief spike does not page; write `for: 0s` if firing at once is intended");
     }
 }
 
@@ -115,7 +96,8 @@ mod tests {
         let source = crate::source::SourceFile::from_text("t.yaml", y.to_string(), 0);
         let mut config = crate::config::Config::default();
         config.policy.min_for_ms = vec![("critical".into(), 120_000)];
-        let d: Vec<_> = crate::lint::lint_sources(&[source], &config)
+        let d: Vec<_> = crate::lint::run_sources(vec![source], &config)
+            .diagnostics
             .into_iter()
             .filter(|d| d.lint.code == "ML101")
             .collect();

@@ -3,30 +3,25 @@
 //! default `team`). Off by default; enable it with `enable:
 //! [missing-required-label]` and set the list your Alertmanager routes on.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::model::find;
 
-/// Metadata of `missing-required-label`.
-pub static META: LintMeta = LintMeta {
-    code: "ML113",
-    name: "missing-required-label",
-    category: Category::Pedantic,
-    severity: Severity::Warning,
-    summary: "an alerting rule lacks a label the policy requires (default `team`)",
-};
-
-/// The `missing-required-label` lint.
-pub struct MissingRequiredLabel;
+crate::declare_lint! {
+    /// The `missing-required-label` lint.
+    pub struct MissingRequiredLabel {
+        code: "ML113",
+        name: "missing-required-label",
+        category: Pedantic,
+        severity: Warning,
+        summary: "an alerting rule lacks a label the policy requires (default `team`)",
+    }
+}
 
 impl Lint for MissingRequiredLabel {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags alerting rules where a label of `required_labels` is set neither
     /// by the rule nor by its group (a label from the expression's series may
     /// be missing on some series, so it does not count).
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
@@ -37,15 +32,8 @@ impl Lint for MissingRequiredLabel {
             {
                 continue;
             }
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    rule.name.span,
-                    format!("alert {:?} has no `{label}` label, which the policy requires", rule.name.value),
-                )
-                .with_help(format!("add `{label}: …` to the rule's labels (or the group's) so that routing and ownership do not depend on the series")),
-            );
+            r.report(rule.name.span, format!("alert {:?} has no `{label}` label, which the policy requires", rule.name.value))
+                .help(format!("add `{label}: …` to the rule's labels (or the group's) so that routing and ownership do not depend on the series"));
         }
     }
 }

@@ -1,28 +1,23 @@
 //! `missing-runbook` (ML102): an alerting rule without a runbook link
 //! annotation leaves the person paged at 3am without a next step.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 
-/// Metadata of `missing-runbook`.
-pub static META: LintMeta = LintMeta {
-    code: "ML102",
-    name: "missing-runbook",
-    category: Category::Style,
-    severity: Severity::Warning,
-    summary: "an alerting rule has no runbook link annotation",
-};
-
-/// The `missing-runbook` lint.
-pub struct MissingRunbook;
+crate::declare_lint! {
+    /// The `missing-runbook` lint.
+    pub struct MissingRunbook {
+        code: "ML102",
+        name: "missing-runbook",
+        category: Style,
+        severity: Warning,
+        summary: "an alerting rule has no runbook link annotation",
+    }
+}
 
 impl Lint for MissingRunbook {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags alerting rules without a non-empty annotation named in
     /// `runbook_annotations` (default `runbook_url`, `runbook`).
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
@@ -36,40 +31,32 @@ impl Lint for MissingRunbook {
             // `runbook_url_prefix` policy: links must point into the team's runbook site.
             let prefix = &cx.config.policy.runbook_url_prefix;
             if !prefix.is_empty() && !a.value.value.trim().starts_with(prefix.as_str()) {
-                out.push(
-                    Diagnostic::new(
-                        &META,
-                        cx.file,
-                        a.value.span,
-                        format!(
-                            "runbook link of alert {:?} does not start with {prefix:?}",
-                            rule.name.value
-                        ),
-                    )
-                    .with_help(format!(
-                        "point it at your runbook site: `{}: {prefix}…`",
-                        a.key.value
-                    )),
-                );
+                r.report(
+                    a.value.span,
+                    format!(
+                        "runbook link of alert {:?} does not start with {prefix:?}",
+                        rule.name.value
+                    ),
+                )
+                .help(format!(
+                    "point it at your runbook site: `{}: {prefix}…`",
+                    a.key.value
+                ));
             }
             return;
         }
         let first = keys.first().map(String::as_str).unwrap_or("runbook_url");
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                rule.name.span,
-                format!(
-                    "alert {:?} has no runbook annotation ({})",
-                    rule.name.value,
-                    keys.join(" or ")
-                ),
-            )
-            .with_help(format!(
-                "add an annotation `{first}: https://…` that says what to check and how to fix it"
-            )),
-        );
+        r.report(
+            rule.name.span,
+            format!(
+                "alert {:?} has no runbook annotation ({})",
+                rule.name.value,
+                keys.join(" or ")
+            ),
+        )
+        .help(format!(
+            "add an annotation `{first}: https://…` that says what to check and how to fix it"
+        ));
     }
 }
 
@@ -83,7 +70,8 @@ mod tests {
         let source = crate::source::SourceFile::from_text("t.yaml", y.to_string(), 0);
         let mut config = crate::config::Config::default();
         config.policy.runbook_url_prefix = "https://runbooks.example.com/".into();
-        let d: Vec<_> = crate::lint::lint_sources(&[source], &config)
+        let d: Vec<_> = crate::lint::run_sources(vec![source], &config)
+            .diagnostics
             .into_iter()
             .filter(|d| d.lint.code == "ML102")
             .collect();

@@ -1,28 +1,23 @@
 //! `missing-severity` (ML104): an alerting rule without a `severity` label
 //! cannot be routed or inhibited by severity in Alertmanager.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 
-/// Metadata of `missing-severity`.
-pub static META: LintMeta = LintMeta {
-    code: "ML104",
-    name: "missing-severity",
-    category: Category::Style,
-    severity: Severity::Warning,
-    summary: "an alerting rule has no `severity` label",
-};
-
-/// The `missing-severity` lint.
-pub struct MissingSeverity;
+crate::declare_lint! {
+    /// The `missing-severity` lint.
+    pub struct MissingSeverity {
+        code: "ML104",
+        name: "missing-severity",
+        category: Style,
+        severity: Warning,
+        summary: "an alerting rule has no `severity` label",
+    }
+}
 
 impl Lint for MissingSeverity {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags alerting rules with no non-empty `severity` label, neither their
     /// own nor their group's.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
@@ -43,18 +38,11 @@ impl Lint for MissingSeverity {
             .or(cx.config.policy.allowed_severities.first())
             .map(String::as_str)
             .unwrap_or("warning");
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                rule.name.span,
-                format!("alert {:?} has no `severity` label", rule.name.value),
-            )
-            .with_help(format!(
+        r.report(rule.name.span, format!("alert {:?} has no `severity` label", rule.name.value))
+            .help(format!(
                 "add `labels: {{severity: {example}}}` ({}): Alertmanager routes, silences and inhibits on it",
                 cx.config.policy.allowed_severities.join(", ")
-            )),
-        );
+            ));
     }
 }
 

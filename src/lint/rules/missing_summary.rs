@@ -2,28 +2,23 @@
 //! a `description` annotation sends notifications that say nothing but the
 //! alert's name.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 
-/// Metadata of `missing-summary`.
-pub static META: LintMeta = LintMeta {
-    code: "ML106",
-    name: "missing-summary",
-    category: Category::Style,
-    severity: Severity::Warning,
-    summary: "an alerting rule has neither a `summary` nor a `description` annotation",
-};
-
-/// The `missing-summary` lint.
-pub struct MissingSummary;
+crate::declare_lint! {
+    /// The `missing-summary` lint.
+    pub struct MissingSummary {
+        code: "ML106",
+        name: "missing-summary",
+        category: Style,
+        severity: Warning,
+        summary: "an alerting rule has neither a `summary` nor a `description` annotation",
+    }
+}
 
 impl Lint for MissingSummary {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags alerting rules without a non-empty annotation named in
     /// `summary_annotations` (default `summary`, `description`).
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
@@ -37,21 +32,14 @@ impl Lint for MissingSummary {
             return;
         }
         let first = keys.first().map(String::as_str).unwrap_or("summary");
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                rule.name.span,
-                format!(
+        r.report(rule.name.span, format!(
                     "alert {:?} has no {} annotation",
                     rule.name.value,
                     one_of(keys)
-                ),
-            )
-            .with_help(format!(
+                ))
+            .help(format!(
                 "add an annotation `{first}: …` that says what is wrong and where, with `{{{{ $labels.… }}}}` for the affected model, GPU or instance"
-            )),
-        );
+            ));
     }
 }
 

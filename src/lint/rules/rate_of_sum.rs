@@ -4,23 +4,22 @@
 //! summed counters resets, the sum drops and `rate` reads that as a reset
 //! of the whole sum: a huge spike.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{op_str, walk};
 use crate::promql::ast::Expr;
 use crate::promql::selectors::{call_name_range, selector_name_range, selector_uses};
 use crate::promql::types::{is_change_function, is_counter_function, metric_kind};
 
-/// Metadata of `rate-of-sum`.
-pub static META: LintMeta = LintMeta {
-    code: "ML210",
-    name: "rate-of-sum",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    summary: "`rate` of a sum of counters: one reset looks like the whole sum resetting",
-};
-
-/// The `rate-of-sum` lint.
-pub struct RateOfSum;
+crate::declare_lint! {
+    /// The `rate-of-sum` lint.
+    pub struct RateOfSum {
+        code: "ML210",
+        name: "rate-of-sum",
+        category: Correctness,
+        severity: Error,
+        summary: "`rate` of a sum of counters: one reset looks like the whole sum resetting",
+    }
+}
 
 fn strip(e: &Expr) -> &Expr {
     match e {
@@ -51,14 +50,10 @@ fn sums_raw_counters(e: &Expr) -> bool {
 }
 
 impl Lint for RateOfSum {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags counter functions over a subquery of an aggregation, and over
     /// a recorded series defined in the same group as an aggregation of raw
     /// counters (`record: job:requests_total:sum`, `expr: sum by (job) (requests_total)`).
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         let text = &expr.text.value;
@@ -77,15 +72,8 @@ impl Lint for RateOfSum {
                     let span = call_name_range(text, expr.tokens(), ast, strip(&s.expr))
                         .map(|r| expr.span_of(r))
                         .unwrap_or(expr.text.span);
-                    out.push(
-                        Diagnostic::new(
-                            &META,
-                            cx.file,
-                            span,
-                            format!("`{f}` over `{op}(…)`: when one summed counter resets, the {op} drops and `{f}` reads it as a reset of the whole {op}"),
-                        )
-                        .with_help(format!("aggregate after the rate: `{op}(rate(x_total[5m]))`")),
-                    );
+                    r.report(span, format!("`{f}` over `{op}(…)`: when one summed counter resets, the {op} drops and `{f}` reads it as a reset of the whole {op}"))
+                        .help(format!("aggregate after the rate: `{op}(rate(x_total[5m]))`"));
                 }
                 m @ Expr::MatrixSelector(ms) => {
                     let Some(name) = ms.vs.name.as_deref() else {
@@ -104,16 +92,9 @@ impl Lint for RateOfSum {
                     let span = selector_name_range(text, expr.tokens(), ast, m)
                         .map(|r| expr.span_of(r))
                         .unwrap_or(expr.text.span);
-                    out.push(
-                        Diagnostic::new(
-                            &META,
-                            cx.file,
-                            span,
-                            format!("`{f}` over `{name}`, which aggregates raw counters: when one of them resets, the aggregate drops and `{f}` reads it as a reset of the whole"),
-                        )
-                        .with_label(rec.name.span, "recorded here from raw counters")
-                        .with_help("record the aggregation of the rates instead: `sum by (…) (rate(x_total[5m]))`"),
-                    );
+                    r.report(span, format!("`{f}` over `{name}`, which aggregates raw counters: when one of them resets, the aggregate drops and `{f}` reads it as a reset of the whole"))
+                        .label(rec.name.span, "recorded here from raw counters")
+                        .help("record the aggregation of the rates instead: `sum by (…) (rate(x_total[5m]))`");
                 }
                 _ => {}
             }

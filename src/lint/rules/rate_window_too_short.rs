@@ -2,22 +2,21 @@
 //! shorter than two scrape intervals. It needs two samples in the window;
 //! with fewer it returns nothing, and the alert silently never fires.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::model::duration::format_ms;
 use crate::promql::ast::Expr;
 use crate::promql::selectors::{matrix_range_range, selector_uses};
 
-/// Metadata of `rate-window-too-short`.
-pub static META: LintMeta = LintMeta {
-    code: "ML209",
-    name: "rate-window-too-short",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    summary: "a rate window shorter than two scrape intervals often holds one sample and returns nothing",
-};
-
-/// The `rate-window-too-short` lint.
-pub struct RateWindowTooShort;
+crate::declare_lint! {
+    /// The `rate-window-too-short` lint.
+    pub struct RateWindowTooShort {
+        code: "ML209",
+        name: "rate-window-too-short",
+        category: Correctness,
+        severity: Warning,
+        summary: "a rate window shorter than two scrape intervals often holds one sample and returns nothing",
+    }
+}
 
 /// Functions that need at least two samples in their window.
 const TWO_SAMPLE_FUNCTIONS: &[&str] = &[
@@ -31,15 +30,11 @@ const TWO_SAMPLE_FUNCTIONS: &[&str] = &[
 ];
 
 impl Lint for RateWindowTooShort {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags range selectors passed to `rate`, `irate`, `increase`,
     /// `delta`, `idelta`, `deriv` or `predict_linear` whose window is below
     /// twice `scrape_interval` (default 1m). Subqueries are not checked:
     /// their step, not the scrape interval, spaces their samples.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         let min = cx.config.scrape_interval_ms.saturating_mul(2);
@@ -61,22 +56,15 @@ impl Lint for RateWindowTooShort {
             let span = matrix_range_range(&expr.text.value, expr.tokens(), ast, u.expr)
                 .map(|r| expr.span_of(r))
                 .unwrap_or(expr.text.span);
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    span,
-                    format!(
+            r.report(span, format!(
                         "`{f}` over a {} window with a {} scrape interval: it needs two samples in the window and often has one, so it returns nothing",
                         format_ms(window),
                         format_ms(cx.config.scrape_interval_ms)
-                    ),
-                )
-                .with_help(format!(
+                    ))
+                .help(format!(
                     "use a window of at least {} (4× the scrape interval is safer); set `scrape_interval` in .mlalert.yaml if yours is shorter",
                     format_ms(min)
-                )),
-            );
+                ));
         }
     }
 }

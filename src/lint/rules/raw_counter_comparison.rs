@@ -3,36 +3,31 @@
 //! comparison says nothing about now, never resolves until a restart, and
 //! flips back at every restart.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{op_str, preserves_quantity, selector_name, walk};
 use crate::promql::ast::Expr;
 use crate::promql::conditions::is_number;
 use crate::promql::selectors::{binary_op_range, selector_name_range};
 use crate::promql::types::{MetricKind, metric_kind};
 
-/// Metadata of `raw-counter-comparison`.
-pub static META: LintMeta = LintMeta {
-    code: "ML208",
-    name: "raw-counter-comparison",
-    category: Category::Pedantic,
-    severity: Severity::Warning,
-    summary: "a raw counter is compared with a threshold instead of its rate or increase",
-};
-
-/// The `raw-counter-comparison` lint.
-pub struct RawCounterComparison;
+crate::declare_lint! {
+    /// The `raw-counter-comparison` lint.
+    pub struct RawCounterComparison {
+        code: "ML208",
+        name: "raw-counter-comparison",
+        category: Pedantic,
+        severity: Warning,
+        summary: "a raw counter is compared with a threshold instead of its rate or increase",
+    }
+}
 
 impl Lint for RawCounterComparison {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags comparisons with a number whose other side is a `_total`
     /// counter as scraped: through parentheses, aggregations that keep the
     /// value (`sum`, `max`, …), functions that keep it (`max_over_time`,
     /// `label_replace`, …) and scaling by a number. Differences of counters
     /// (`x - x offset 1h`) and ratios of two counters are not flagged.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         let text = &expr.text.value;
@@ -54,18 +49,11 @@ impl Lint for RawCounterComparison {
                 .or_else(|| binary_op_range(text, expr.tokens(), ast, e))
                 .map(|r| expr.span_of(r))
                 .unwrap_or(expr.text.span);
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    span,
-                    format!(
+            r.report(span, format!(
                         "counter `{name}` is compared with `{}` as it is: it counts since the process started, so this says nothing about now and resets with every restart",
                         op_str(&b.op)
-                    ),
-                )
-                .with_help(format!("compare its change over a window: `increase({name}[10m]) > …` or `rate({name}[5m]) > …`")),
-            );
+                    ))
+                .help(format!("compare its change over a window: `increase({name}[10m]) > …` or `rate({name}[5m]) > …`"));
         });
     }
 }

@@ -2,31 +2,26 @@
 //! Prometheus' `level:metric:operations` convention, so nobody can tell it
 //! from a scraped metric or see what it aggregates.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 
-/// Metadata of `recording-rule-naming`.
-pub static META: LintMeta = LintMeta {
-    code: "ML109",
-    name: "recording-rule-naming",
-    category: Category::Style,
-    severity: Severity::Warning,
-    summary: "a recording rule's name is not `level:metric:operations`",
-};
-
-/// The `recording-rule-naming` lint.
-pub struct RecordingRuleNaming;
+crate::declare_lint! {
+    /// The `recording-rule-naming` lint.
+    pub struct RecordingRuleNaming {
+        code: "ML109",
+        name: "recording-rule-naming",
+        category: Style,
+        severity: Warning,
+        summary: "a recording rule's name is not `level:metric:operations`",
+    }
+}
 
 impl Lint for RecordingRuleNaming {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags recording rules whose name is not at least three `:`-separated
     /// parts with non-empty metric and operations parts. An empty level
     /// (`:node_memory_MemAvailable_bytes:sum`, a cluster-wide aggregate) and
     /// operations chained with more colons (`instance:node_cpu:rate:sum`) are
     /// accepted, as kube-prometheus writes them.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if rule.is_alert() || rule.name.value.contains('{') {
             return;
@@ -45,15 +40,11 @@ impl Lint for RecordingRuleNaming {
             ),
             _ => "name it `level:metric:operations`: the labels it keeps, the metric it is built from, and what was applied (`job:inference_requests:rate5m`)".to_string(),
         };
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                rule.name.span,
-                format!("recording rule {name:?} {why}: it is not `level:metric:operations`"),
-            )
-            .with_help(help),
-        );
+        r.report(
+            rule.name.span,
+            format!("recording rule {name:?} {why}: it is not `level:metric:operations`"),
+        )
+        .help(help);
     }
 }
 

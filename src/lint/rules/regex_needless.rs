@@ -1,32 +1,27 @@
 //! `regex-needless` (ML212): a regex matcher that is a plain equality
 //! (`model=~"bert"`) or carries anchors PromQL already adds (`=~"^gpu.*$"`).
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::walk;
 use crate::promql::ast::{Expr, MatchOp, Matcher};
 use crate::promql::regex::{literal_value, redundant_anchors};
 
-/// Metadata of `regex-needless`.
-pub static META: LintMeta = LintMeta {
-    code: "ML212",
-    name: "regex-needless",
-    category: Category::Style,
-    severity: Severity::Info,
-    summary: "a regex matcher that is a plain equality or has redundant `^`/`$` anchors",
-};
-
-/// The `regex-needless` lint.
-pub struct RegexNeedless;
+crate::declare_lint! {
+    /// The `regex-needless` lint.
+    pub struct RegexNeedless {
+        code: "ML212",
+        name: "regex-needless",
+        category: Style,
+        severity: Info,
+        summary: "a regex matcher that is a plain equality or has redundant `^`/`$` anchors",
+    }
+}
 
 impl Lint for RegexNeedless {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags `=~`/`!~` matchers whose regex has no metacharacters (use
     /// `=`/`!=`), and regexes that start with `^` or end with `$` (PromQL
     /// anchors every regex). The diagnostic points at the quoted regex.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         let text = &expr.text.value;
@@ -58,18 +53,14 @@ impl Lint for RegexNeedless {
                     .unwrap_or(expr.text.span);
                 if let Some(lit) = literal_value(&m.value) {
                     let eq = if negated { "!=" } else { "=" };
-                    out.push(
-                        Diagnostic::new(
-                            &META,
-                            cx.file,
-                            span,
-                            format!(
-                                "`{}{op}\"{}\"` has no regex metacharacters: it is an equality",
-                                m.name, m.value
-                            ),
-                        )
-                        .with_help(format!("write `{}{eq}{lit:?}`", m.name)),
-                    );
+                    r.report(
+                        span,
+                        format!(
+                            "`{}{op}\"{}\"` has no regex metacharacters: it is an equality",
+                            m.name, m.value
+                        ),
+                    )
+                    .help(format!("write `{}{eq}{lit:?}`", m.name));
                     continue;
                 }
                 let anchors = redundant_anchors(&m.value);
@@ -83,15 +74,8 @@ impl Lint for RegexNeedless {
                         _ => span,
                     };
                     let which: Vec<&str> = anchors.iter().map(|r| &m.value[r.clone()]).collect();
-                    out.push(
-                        Diagnostic::new(
-                            &META,
-                            cx.file,
-                            span,
-                            format!("`{}` in `{}{op}\"{}\"` is redundant: PromQL regexes are always fully anchored", which.join("` and `"), m.name, m.value),
-                        )
-                        .with_help("drop the anchors"),
-                    );
+                    r.report(span, format!("`{}` in `{}{op}\"{}\"` is redundant: PromQL regexes are always fully anchored", which.join("` and `"), m.name, m.value))
+                        .help("drop the anchors");
                 }
             }
         });

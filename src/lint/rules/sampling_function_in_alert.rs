@@ -3,22 +3,21 @@
 //! picked changes between evaluations, so alerts resolve and re-fire
 //! (and restart `for`) as the ranking shifts.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::op_str;
 use crate::promql::ast::Expr;
 use crate::promql::selectors::call_name_range;
 
-/// Metadata of `sampling-function-in-alert`.
-pub static META: LintMeta = LintMeta {
-    code: "ML211",
-    name: "sampling-function-in-alert",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "`topk`/`bottomk`/`limitk`/`limit_ratio` pick an alert's series and make it flap",
-};
-
-/// The `sampling-function-in-alert` lint.
-pub struct SamplingFunctionInAlert;
+crate::declare_lint! {
+    /// The `sampling-function-in-alert` lint.
+    pub struct SamplingFunctionInAlert {
+        code: "ML211",
+        name: "sampling-function-in-alert",
+        category: Suspicious,
+        severity: Warning,
+        summary: "`topk`/`bottomk`/`limitk`/`limit_ratio` pick an alert's series and make it flap",
+    }
+}
 
 fn is_sampling(op: &str) -> bool {
     matches!(op, "topk" | "bottomk" | "limitk" | "limit_ratio")
@@ -59,13 +58,9 @@ fn exposed<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
 }
 
 impl Lint for SamplingFunctionInAlert {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags, in alerting rules, sampling aggregations not enclosed in a
     /// combining aggregation (`sum`, `count`, …), `scalar` or a subquery.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         if !cx.rule.is_alert() {
             return;
         }
@@ -79,15 +74,8 @@ impl Lint for SamplingFunctionInAlert {
             let span = call_name_range(&expr.text.value, expr.tokens(), ast, e)
                 .map(|r| expr.span_of(r))
                 .unwrap_or(expr.text.span);
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    span,
-                    format!("`{op}` picks which series the alert returns: the pick changes between evaluations, so alerts resolve, re-fire and restart `for`"),
-                )
-                .with_help("alert on every series over a threshold instead; use `topk` in dashboards or in annotations (`query`)"),
-            );
+            r.report(span, format!("`{op}` picks which series the alert returns: the pick changes between evaluations, so alerts resolve, re-fire and restart `for`"))
+                .help("alert on every series over a threshold instead; use `topk` in dashboards or in annotations (`query`)");
         }
     }
 }

@@ -2,30 +2,25 @@
 //! team's vocabulary matches no Alertmanager route or inhibition written for
 //! the allowed values.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::names::closest;
 
-/// Metadata of `severity-not-allowed`.
-pub static META: LintMeta = LintMeta {
-    code: "ML105",
-    name: "severity-not-allowed",
-    category: Category::Style,
-    severity: Severity::Warning,
-    summary: "a `severity` label value is not one of the allowed severities",
-};
-
-/// The `severity-not-allowed` lint.
-pub struct SeverityNotAllowed;
+crate::declare_lint! {
+    /// The `severity-not-allowed` lint.
+    pub struct SeverityNotAllowed {
+        code: "ML105",
+        name: "severity-not-allowed",
+        category: Style,
+        severity: Warning,
+        summary: "a `severity` label value is not one of the allowed severities",
+    }
+}
 
 impl Lint for SeverityNotAllowed {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags an alerting rule's `severity` label (its own, or its group's
     /// when the rule has none) whose value is not in `allowed_severities`.
     /// Empty values (`missing-severity`) and templated ones are left alone.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
@@ -67,19 +62,12 @@ impl Lint for SeverityNotAllowed {
                 allowed.join(", ")
             ),
         };
-        out.push(
-            Diagnostic::new(
-                &META,
-                cx.file,
-                kv.value.span,
-                format!(
+        r.report(kv.value.span, format!(
                     "alert {:?} has severity {value:?}, which is not one of the allowed severities ({})",
                     rule.name.value,
                     allowed.join(", ")
-                ),
-            )
-            .with_help(help),
-        );
+                ))
+            .help(help);
     }
 }
 

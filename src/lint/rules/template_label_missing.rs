@@ -2,31 +2,26 @@
 //! `$labels.x` (or `.Labels.x`, `index $labels "x"`) where `x` cannot be on
 //! the alert's series, so it always expands to an empty string.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::model::find;
 
-/// Metadata of `template-label-missing`.
-pub static META: LintMeta = LintMeta {
-    code: "ML204",
-    name: "template-label-missing",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    summary: "a template reads a label the alert's series can never have",
-};
-
-/// The `template-label-missing` lint.
-pub struct TemplateLabelMissing;
+crate::declare_lint! {
+    /// The `template-label-missing` lint.
+    pub struct TemplateLabelMissing {
+        code: "ML204",
+        name: "template-label-missing",
+        category: Correctness,
+        severity: Warning,
+        summary: "a template reads a label the alert's series can never have",
+    }
+}
 
 impl Lint for TemplateLabelMissing {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// For alerting rules: every label a template reads is looked up in
     /// the expression's possible output label sets (`promql::labels`); it
     /// is flagged when no alternative can carry it. Labels set by the rule
     /// or its group count as present.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, rep: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
@@ -63,21 +58,14 @@ impl Lint for TemplateLabelMissing {
                 } else {
                     format!("only {}", kept.join(", "))
                 };
-                out.push(
-                    Diagnostic::new(
-                        &META,
-                        cx.file,
-                        kv.value.sub_span(r.range.start, r.range.end),
-                        format!(
+                rep.report(kv.value.sub_span(r.range.start, r.range.end), format!(
                             "{what} {:?} reads label {:?}, which the alert's series cannot have (they carry {has}): it is always empty",
                             kv.key.value, r.label
-                        ),
-                    )
-                    .with_help(format!(
+                        ))
+                    .help(format!(
                         "keep {:?} in the expression (e.g. add it to `by (…)`), or stop reading it",
                         r.label
-                    )),
-                );
+                    ));
             }
         }
     }

@@ -3,31 +3,26 @@
 //! defined, undefined variables such as `$label`). Prometheus refuses to
 //! load the rule file.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::gotemplate::line_of;
 
-/// Metadata of `template-syntax`.
-pub static META: LintMeta = LintMeta {
-    code: "ML205",
-    name: "template-syntax",
-    category: Category::Invalid,
-    severity: Severity::Error,
-    summary: "an alert label or annotation is not a valid template",
-};
-
-/// The `template-syntax` lint.
-pub struct TemplateSyntax;
+crate::declare_lint! {
+    /// The `template-syntax` lint.
+    pub struct TemplateSyntax {
+        code: "ML205",
+        name: "template-syntax",
+        category: Invalid,
+        severity: Error,
+        summary: "an alert label or annotation is not a valid template",
+    }
+}
 
 impl Lint for TemplateSyntax {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Parses every label and annotation of an alerting rule as Prometheus
     /// does (Go's and Prometheus' functions; `$labels`, `$externalLabels`,
     /// `$externalURL` and `$value` defined) and reports the first error of
     /// each, at the offending token, in Prometheus' wording.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
@@ -42,18 +37,11 @@ impl Lint for TemplateSyntax {
                 continue;
             };
             let line = line_of(&kv.value.value, e.range.start);
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    kv.value.sub_span(e.range.start, e.range.end),
-                    format!(
+            r.report(kv.value.sub_span(e.range.start, e.range.end), format!(
                         "group {:?}, rule {}, {:?}: {what} {:?}: template: __alert_{}:{line}: {}",
                         cx.group.name.value, rule.index, rule.name.value, kv.key.value, rule.name.value, e.message
-                    ),
-                )
-                .with_help("fix the template: variables are `$labels`, `$value`, `$externalLabels`, `$externalURL`; functions are Go's and Prometheus' (`humanize`, `humanizePercentage`, `query`, …)"),
-            );
+                    ))
+                .help("fix the template: variables are `$labels`, `$value`, `$externalLabels`, `$externalURL`; functions are Go's and Prometheus' (`humanize`, `humanizePercentage`, `query`, …)");
         }
     }
 }

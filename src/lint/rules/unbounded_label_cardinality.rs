@@ -4,34 +4,29 @@
 //! keeping or creating request, trace, session or user ids makes one series
 //! or alert per id.
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{LabelSource, labels_kept_or_created};
 
-/// Metadata of `unbounded-label-cardinality`.
-pub static META: LintMeta = LintMeta {
-    code: "ML103",
-    name: "unbounded-label-cardinality",
-    category: Category::Suspicious,
-    severity: Severity::Warning,
-    summary: "a label takes a new value on every evaluation or per request, session or user",
-};
-
-/// The `unbounded-label-cardinality` lint.
-pub struct UnboundedLabelCardinality;
+crate::declare_lint! {
+    /// The `unbounded-label-cardinality` lint.
+    pub struct UnboundedLabelCardinality {
+        code: "ML103",
+        name: "unbounded-label-cardinality",
+        category: Suspicious,
+        severity: Warning,
+        summary: "a label takes a new value on every evaluation or per request, session or user",
+    }
+}
 
 /// Template parts that change between evaluations: the sample value and query results.
 const VOLATILE: &[&str] = &["$value", ".Value", "query "];
 
 impl Lint for UnboundedLabelCardinality {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags (1) alerting-rule labels whose template reads `$value`,
     /// `.Value` or `query`, and (2) `by (…)` labels and `label_replace`/
     /// `label_join` destinations named in `unbounded_labels`. Copying a
     /// series label (`{{ $labels.pod }}`) is not flagged.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if rule.is_alert() {
             for kv in &rule.labels {
@@ -39,15 +34,8 @@ impl Lint for UnboundedLabelCardinality {
                 let Some((at, what)) = template_volatile(v) else {
                     continue;
                 };
-                out.push(
-                    Diagnostic::new(
-                        &META,
-                        cx.file,
-                        kv.value.sub_span(at, at + what.len()),
-                        format!("label {:?} is templated from `{}`: every new value makes a new alert and resets `for`", kv.key.value, what.trim()),
-                    )
-                    .with_help("move the value into an annotation (e.g. `description: \"… {{ $value }}\"`); labels identify an alert and must be stable"),
-                );
+                r.report(kv.value.sub_span(at, at + what.len()), format!("label {:?} is templated from `{}`: every new value makes a new alert and resets `for`", kv.key.value, what.trim()))
+                    .help("move the value into an annotation (e.g. `description: \"… {{ $value }}\"`); labels identify an alert and must be stable");
             }
         }
         let Some(expr) = &rule.expr else { return };
@@ -77,10 +65,13 @@ impl Lint for UnboundedLabelCardinality {
                 }
             };
             let span = range.map(|r| expr.span_of(r)).unwrap_or(expr.text.span);
-            out.push(
-                Diagnostic::new(&META, cx.file, span, format!("{how} label {label:?}, which is unbounded: one series per value"))
-                    .with_help(format!("aggregate {label:?} away; keep bounded labels such as model, version, pod or gpu")),
-            );
+            r.report(
+                span,
+                format!("{how} label {label:?}, which is unbounded: one series per value"),
+            )
+            .help(format!(
+                "aggregate {label:?} away; keep bounded labels such as model, version, pod or gpu"
+            ));
         }
     }
 }

@@ -2,34 +2,29 @@
 //! can never have the same matching label set, so it returns nothing
 //! (`/`, `>`, `and`) or filters nothing (`unless`).
 
-use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
+use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{op_str, walk};
 use crate::promql::ast::Expr;
 use crate::promql::matching::never_matches;
 use crate::promql::selectors::binary_op_range;
 
-/// Metadata of `vector-matching-mismatch`.
-pub static META: LintMeta = LintMeta {
-    code: "ML203",
-    name: "vector-matching-mismatch",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    summary: "the two sides of a binary operation can never have matching labels",
-};
-
-/// The `vector-matching-mismatch` lint.
-pub struct VectorMatchingMismatch;
+crate::declare_lint! {
+    /// The `vector-matching-mismatch` lint.
+    pub struct VectorMatchingMismatch {
+        code: "ML203",
+        name: "vector-matching-mismatch",
+        category: Correctness,
+        severity: Error,
+        summary: "the two sides of a binary operation can never have matching labels",
+    }
+}
 
 impl Lint for VectorMatchingMismatch {
-    fn meta(&self) -> &'static LintMeta {
-        &META
-    }
-
     /// Flags binary operations between vectors where, for every pair of
     /// the sides' possible label sets (`promql::labels`), some matching
     /// label is present on one side and absent on the other, or takes
     /// disjoint values. Open selectors match anything not known absent.
-    fn check_rule(&self, cx: &RuleCtx, out: &mut Vec<Diagnostic>) {
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         walk(ast, &mut |e| {
@@ -43,18 +38,11 @@ impl Lint for VectorMatchingMismatch {
                 "unless" => "`unless` never removes anything",
                 _ => "the result is always empty",
             };
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    cx.file,
-                    span,
-                    format!(
+            r.report(span, format!(
                         "the sides of `{op}` never match: label {:?} is {} on the left and {} on the right, so {effect}",
                         m.label, m.left, m.right
-                    ),
-                )
-                .with_help("group both sides by the same labels, or say which labels to match with `on (…)`/`ignoring (…)`"),
-            );
+                    ))
+                .help("group both sides by the same labels, or say which labels to match with `on (…)`/`ignoring (…)`");
         });
     }
 }
