@@ -522,25 +522,27 @@ pub fn run_sources(sources: Vec<SourceFile>, config: &Config) -> Report {
 }
 
 /// Runs YAML text through the real pipeline (per-file and project lints)
-/// and keeps the diagnostics of lint `code` (for inline pass/fail cases).
+/// with `lint` enabled, and keeps that lint's diagnostics (for inline
+/// pass/fail cases). Taking the lint's metadata, not a code string, means a
+/// mistyped code cannot make a pass case vacuous.
 #[cfg(test)]
-pub(crate) fn run_on(code: &str, yaml: &str) -> Vec<Diagnostic> {
-    run_on_files(code, &[yaml])
+pub(crate) fn run_on(lint: &'static LintMeta, yaml: &str) -> Vec<Diagnostic> {
+    run_on_files(lint, &[yaml])
 }
 
 /// Like [`run_on`] for a run of several files (`test0.yaml`, `test1.yaml`, …).
 #[cfg(test)]
-pub(crate) fn run_on_files(code: &str, yamls: &[&str]) -> Vec<Diagnostic> {
+pub(crate) fn run_on_files(lint: &'static LintMeta, yamls: &[&str]) -> Vec<Diagnostic> {
     let sources: Vec<SourceFile> = yamls
         .iter()
         .enumerate()
         .map(|(i, y)| SourceFile::from_text(format!("test{i}.yaml"), y.to_string(), 0))
         .collect();
     let mut config = Config::default();
-    config.enable.push(code.to_string());
+    config.enable.push(lint.code.to_string());
     run_sources(sources, &config)
         .diagnostics
         .into_iter()
-        .filter(|d| d.lint.code == code)
+        .filter(|d| d.lint.code == lint.code)
         .collect()
 }

@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn flags_match_and_classic_only() {
         let y = "route:\n  receiver: a\n  routes:\n  - receiver: a\n    match: {team: ml}\n    match_re: {severity: 'critical|page'}\n  - receiver: a\n    matchers: ['foo=bar baz']\nreceivers:\n- name: a\ninhibit_rules:\n- source_match: {severity: critical}\n  target_matchers: [severity=warning]\n  equal: [alertname]\n";
-        let d = run_on("ML303", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 3, "{d:?}");
         assert!(
             d[0].help
@@ -120,6 +120,6 @@ mod tests {
     #[test]
     fn passes_matchers() {
         let y = "route:\n  receiver: a\n  routes:\n  - receiver: a\n    matchers: [team=ml, 'severity=~\"critical|page\"']\nreceivers:\n- name: a\n";
-        assert!(run_on("ML303", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

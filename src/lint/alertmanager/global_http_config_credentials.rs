@@ -49,12 +49,12 @@ mod tests {
     #[test]
     fn flags_global_credentials() {
         let y = "global:\n  http_config:\n    authorization:\n      credentials_file: /etc/am/token\nroute:\n  receiver: a\nreceivers:\n- name: a\n";
-        assert_eq!(run_on("ML313", y).len(), 1);
+        assert_eq!(run_on(&super::META, y).len(), 1);
     }
 
     #[test]
     fn passes_proxy_only() {
         let y = "global:\n  http_config:\n    proxy_url: http://proxy:3128\nroute:\n  receiver: a\nreceivers:\n- name: a\n";
-        assert!(run_on("ML313", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

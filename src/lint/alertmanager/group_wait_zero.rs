@@ -40,7 +40,7 @@ mod tests {
     #[test]
     fn flags_zero_on_root_and_child() {
         let y = "route:\n  receiver: a\n  group_wait: 0s\n  routes:\n  - receiver: a\n    group_wait: 0\n  - receiver: a\nreceivers:\n- name: a\n";
-        let d = run_on("ML302", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].span.start, y.find("0s").unwrap());
     }
@@ -49,7 +49,7 @@ mod tests {
     fn passes_non_zero() {
         assert!(
             run_on(
-                "ML302",
+                &super::META,
                 "route:\n  receiver: a\n  group_wait: 10s\nreceivers:\n- name: a\n"
             )
             .is_empty()

@@ -70,11 +70,11 @@ mod tests {
         let y = format!(
             "{HEAD}- source_matchers: ['severity=~\"critical|warning\"']\n  target_matchers: [severity=warning]\n  equal: [alertname]\n"
         );
-        let d = run_on("ML310", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("severity=\"warning\""));
         let y = format!("{HEAD}- source_matchers: [alertname=NodeDown]\n  equal: [node]\n");
-        assert_eq!(run_on("ML310", &y).len(), 1);
+        assert_eq!(run_on(&super::META, &y).len(), 1);
     }
 
     #[test]
@@ -82,10 +82,10 @@ mod tests {
         let y = format!(
             "{HEAD}- source_matchers: [severity=critical]\n  target_matchers: ['severity=~\"warning|info\"']\n  equal: [alertname]\n"
         );
-        assert!(run_on("ML310", &y).is_empty());
+        assert!(run_on(&super::META, &y).is_empty());
         let y = format!(
             "{HEAD}- source_matchers: [alertname=InfoInhibitor]\n  target_matchers: [severity=info]\n  equal: [namespace]\n"
         );
-        assert!(run_on("ML310", &y).is_empty());
+        assert!(run_on(&super::META, &y).is_empty());
     }
 }

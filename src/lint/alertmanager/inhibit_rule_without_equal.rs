@@ -42,11 +42,11 @@ mod tests {
         let y = format!(
             "{HEAD}- source_matchers: [severity=critical]\n  target_matchers: [severity=warning]\n"
         );
-        assert_eq!(run_on("ML309", &y).len(), 1);
+        assert_eq!(run_on(&super::META, &y).len(), 1);
         let y = format!(
             "{HEAD}- source_matchers: [severity=critical]\n  target_matchers: [severity=warning]\n  equal: []\n"
         );
-        assert_eq!(run_on("ML309", &y).len(), 1);
+        assert_eq!(run_on(&super::META, &y).len(), 1);
     }
 
     #[test]
@@ -54,6 +54,6 @@ mod tests {
         let y = format!(
             "{HEAD}- source_matchers: [severity=critical]\n  target_matchers: [severity=warning]\n  equal: [cluster]\n"
         );
-        assert!(run_on("ML309", &y).is_empty());
+        assert!(run_on(&super::META, &y).is_empty());
     }
 }

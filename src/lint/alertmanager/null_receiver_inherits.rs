@@ -55,7 +55,7 @@ mod tests {
     #[test]
     fn flags_unquoted_null() {
         let y = "route:\n  receiver: pager\n  routes:\n  - matchers: [severity=info]\n    receiver: null\n  - matchers: [severity=none]\n    receiver: ~\nreceivers:\n- name: pager\n- name: 'null'\n";
-        let d = run_on("ML312", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 2);
         assert!(d[0].message.contains("\"pager\""));
     }
@@ -63,6 +63,6 @@ mod tests {
     #[test]
     fn passes_quoted_null() {
         let y = "route:\n  receiver: pager\n  routes:\n  - matchers: [severity=info]\n    receiver: 'null'\nreceivers:\n- name: pager\n- name: 'null'\n";
-        assert!(run_on("ML312", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

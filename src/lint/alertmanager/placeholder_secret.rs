@@ -99,12 +99,12 @@ mod tests {
     #[test]
     fn flags_in_receivers_and_global() {
         let y = "global:\n  slack_api_url: https://hooks.slack.com/services/YOUR/WEBHOOK/URL\nroute:\n  receiver: a\nreceivers:\n- name: a\n  pagerduty_configs:\n  - routing_key: <pagerduty-key>\n  slack_configs:\n  - channel: '#x'\n";
-        assert_eq!(run_on("ML304", y).len(), 2);
+        assert_eq!(run_on(&super::META, y).len(), 2);
     }
 
     #[test]
     fn passes_files_and_real_values() {
         let y = "route:\n  receiver: a\nreceivers:\n- name: a\n  pagerduty_configs:\n  - routing_key_file: /etc/am/pd\n";
-        assert!(run_on("ML304", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

@@ -49,7 +49,7 @@ mod tests {
     #[test]
     fn flags_inline_secret_without_printing_it() {
         let y = "route:\n  receiver: a\nreceivers:\n- name: a\n  slack_configs:\n  - api_url: https://hooks.slack.com/services/T02A1B2C3/B04D5E6F7/q8Rz2Lm9Xp4Wn6Kt\n";
-        let d = run_on("ML305", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 1);
         assert!(!d[0].message.contains("q8Rz2Lm9Xp4Wn6Kt"));
         assert!(d[0].help.as_ref().unwrap().contains("api_url_file"));
@@ -58,6 +58,6 @@ mod tests {
     #[test]
     fn passes_file_template_and_placeholder() {
         let y = "route:\n  receiver: a\nreceivers:\n- name: a\n  slack_configs:\n  - api_url_file: /etc/am/slack\n  - api_url: <slack-url>\n  pagerduty_configs:\n  - routing_key: '{{ .Key }}'\n";
-        assert!(run_on("ML305", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

@@ -46,12 +46,12 @@ mod tests {
     #[test]
     fn flags_relative_notifier_file() {
         let y = "global:\n  smtp_auth_password_file: secrets/smtp\nroute:\n  receiver: a\nreceivers:\n- name: a\n  pagerduty_configs:\n  - routing_key_file: ./pd-key\n";
-        assert_eq!(run_on("ML311", y).len(), 2);
+        assert_eq!(run_on(&super::META, y).len(), 2);
     }
 
     #[test]
     fn passes_absolute_and_http_config() {
         let y = "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url_file: /etc/am/url\n    http_config:\n      authorization:\n        credentials_file: token\n";
-        assert!(run_on("ML311", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

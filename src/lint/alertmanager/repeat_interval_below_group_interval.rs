@@ -63,7 +63,7 @@ mod tests {
     #[test]
     fn flags_inherited_group_interval() {
         let y = "route:\n  receiver: a\n  group_interval: 10m\n  routes:\n  - receiver: a\n    repeat_interval: 5m\nreceivers:\n- name: a\n";
-        let d = run_on("ML307", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("5m").unwrap());
     }
@@ -71,6 +71,6 @@ mod tests {
     #[test]
     fn passes_longer_repeat() {
         let y = "route:\n  receiver: a\n  group_interval: 5m\n  repeat_interval: 4h\nreceivers:\n- name: a\n";
-        assert!(run_on("ML307", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

@@ -104,12 +104,12 @@ mod tests {
         let y = am(
             "  - receiver: a\n    matchers: [severity=~\"critical|warning\"]\n  - receiver: b\n    matchers: [severity=critical, team=ml]\n",
         );
-        let d = run_on("ML301", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("severity=critical").unwrap());
         assert_eq!(d[0].labels[0].span.start, y.find("severity=~").unwrap());
         let y = am("  - receiver: a\n  - receiver: b\n    match: {team: ml}\n");
-        assert_eq!(run_on("ML301", &y).len(), 1);
+        assert_eq!(run_on(&super::META, &y).len(), 1);
     }
 
     #[test]
@@ -117,7 +117,7 @@ mod tests {
         let y = am(
             "  - receiver: a\n    matchers: ['alertname=~\"GPU(Xid|Temp\"']\n  - receiver: b\n    matchers: [team=ml]\n",
         );
-        assert!(run_on("ML301", &y).is_empty());
+        assert!(run_on(&super::META, &y).is_empty());
     }
 
     #[test]
@@ -129,7 +129,7 @@ mod tests {
             "  - receiver: a\n    matchers: [severity=critical]\n  - receiver: b\n    matchers: [team=ml]\n",
             "  - receiver: b\n    matchers: [severity=critical, team=ml]\n  - receiver: a\n    matchers: [severity=critical]\n",
         ] {
-            assert!(run_on("ML301", &am(routes)).is_empty(), "{routes}");
+            assert!(run_on(&super::META, &am(routes)).is_empty(), "{routes}");
         }
     }
 }

@@ -44,7 +44,7 @@ mod tests {
     #[test]
     fn flags_unused() {
         let y = "route:\n  receiver: a\nreceivers:\n- name: a\n- name: b\n";
-        let d = run_on("ML308", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("\"b\""));
     }
@@ -52,6 +52,6 @@ mod tests {
     #[test]
     fn passes_used_in_child() {
         let y = "route:\n  receiver: a\n  routes:\n  - receiver: b\n    matchers: [x=y]\nreceivers:\n- name: a\n- name: b\n";
-        assert!(run_on("ML308", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

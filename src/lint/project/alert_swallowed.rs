@@ -106,7 +106,7 @@ mod tests {
         let y = format!(
             "{RULES}---\nroute:\n  receiver: default\n  routes:\n  - matchers: [severity=critical]\n    receiver: pager\n  - matchers: [team=ml]\n    receiver: ml\n{RECEIVERS}"
         );
-        let d = run_on("ML402", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert!(
             d[0].message.contains("reaches \"pager\" and never \"ml\""),
@@ -124,7 +124,7 @@ mod tests {
         ] {
             let y =
                 format!("{RULES}---\nroute:\n  receiver: default\n  routes:\n{routes}{RECEIVERS}");
-            assert!(run_on("ML402", &y).is_empty(), "{routes}");
+            assert!(run_on(&super::META, &y).is_empty(), "{routes}");
         }
     }
 }

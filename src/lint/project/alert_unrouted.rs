@@ -165,7 +165,7 @@ mod tests {
         let y = am(
             "  - matchers: [team=ml]\n    receiver: ml\n  - matchers: [team=infra]\n    receiver: pager\n",
         );
-        let d = run_on("ML401", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(
             d[0].message
@@ -186,11 +186,11 @@ mod tests {
         let y = am(
             "  - matchers: [severity=critical]\n    receiver: pager\n    continue: true\n  - matchers: [severity=~\"warning|critical\"]\n    receiver: ml\n",
         );
-        assert!(run_on("ML401", &y).is_empty());
+        assert!(run_on(&super::META, &y).is_empty());
         // Without rules there is nothing to say.
         let only_am = am("  - matchers: [team=ml]\n    receiver: ml\n");
         let only_am = only_am.split("---\n").nth(1).unwrap();
-        assert!(run_on("ML401", only_am).is_empty());
+        assert!(run_on(&super::META, only_am).is_empty());
     }
 
     #[test]
@@ -201,6 +201,6 @@ mod tests {
         let y = am(
             "  - matchers: [team=ml]\n    receiver: ml\n  - matchers: [team=infra]\n    receiver: pager\n",
         );
-        assert!(run_on("ML401", &format!("{y}{other}")).is_empty());
+        assert!(run_on(&super::META, &format!("{y}{other}")).is_empty());
     }
 }

@@ -105,8 +105,8 @@ mod tests {
         let two = format!(
             "{A}  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 90\n    labels:\n      severity: warning\n"
         );
-        assert_eq!(run_on("ML107", &two).len(), 1);
-        let d = run_on_files("ML107", &[A, A]);
+        assert_eq!(run_on(&super::META, &two).len(), 1);
+        let d = run_on_files(&super::META, &[A, A]);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].file, 1);
         assert!(d[0].message.contains("test0.yaml:4"), "{}", d[0].message);
@@ -115,18 +115,18 @@ mod tests {
     #[test]
     fn group_labels_count_and_different_labels_pass() {
         let other = "groups:\n- name: h\n  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 95\n    labels:\n      severity: critical\n";
-        assert!(run_on_files("ML107", &[A, other]).is_empty());
+        assert!(run_on_files(&super::META, &[A, other]).is_empty());
         let by_group = "groups:\n- name: h\n  labels:\n    severity: critical\n  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 95\n    labels:\n      severity: warning\n";
         // The rule's label overrides the group's: same labels as A.
-        assert_eq!(run_on_files("ML107", &[A, by_group]).len(), 1);
+        assert_eq!(run_on_files(&super::META, &[A, by_group]).len(), 1);
         let other_job = "groups:\n- name: h\n  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP{job=\"b\"} > 95\n    labels:\n      severity: warning\n";
         let job_a = A.replace(
             "DCGM_FI_DEV_GPU_TEMP >",
             "DCGM_FI_DEV_GPU_TEMP{job=\"a\"} >",
         );
-        assert!(run_on_files("ML107", &[&job_a, other_job]).is_empty());
-        assert_eq!(run_on_files("ML107", &[A, other_job]).len(), 1);
+        assert!(run_on_files(&super::META, &[&job_a, other_job]).is_empty());
+        assert_eq!(run_on_files(&super::META, &[A, other_job]).len(), 1);
         let team = "groups:\n- name: h\n  labels:\n    team: ml\n  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 95\n    labels:\n      severity: warning\n";
-        assert!(run_on_files("ML107", &[A, team]).is_empty());
+        assert!(run_on_files(&super::META, &[A, team]).is_empty());
     }
 }

@@ -66,17 +66,17 @@ mod tests {
 
     #[test]
     fn flags_same_group_name_in_two_files_or_documents() {
-        let d = run_on_files("ML108", &[G, G]);
+        let d = run_on_files(&super::META, &[G, G]);
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("test0.yaml:2"), "{}", d[0].message);
-        assert_eq!(run_on("ML108", &format!("{G}---\n{G}")).len(), 1);
+        assert_eq!(run_on(&super::META, &format!("{G}---\n{G}")).len(), 1);
     }
 
     #[test]
     fn same_file_repeat_is_rule_invalid_and_distinct_names_pass() {
         let twice = format!("{G}- name: gpu\n  rules: []\n");
-        assert!(run_on("ML108", &twice).is_empty());
+        assert!(run_on(&super::META, &twice).is_empty());
         let other = "groups:\n- name: cpu\n  rules: []\n";
-        assert!(run_on_files("ML108", &[G, other]).is_empty());
+        assert!(run_on_files(&super::META, &[G, other]).is_empty());
     }
 }

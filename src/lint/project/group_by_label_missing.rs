@@ -95,16 +95,16 @@ mod tests {
     #[test]
     fn typo_in_group_by() {
         let am = "route:\n  receiver: default\n  group_by: [alertname, model, cluster]\nreceivers:\n- name: default\n";
-        let d = run_on("ML407", &format!("{RULES}{am}"));
+        let d = run_on(&super::META, &format!("{RULES}{am}"));
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(d[0].message.contains("`model`"));
         assert!(
             run_on(
-                "ML407",
+                &super::META,
                 &format!("{RULES}{}", am.replace("model,", "model_name,"))
             )
             .is_empty()
         );
-        assert!(run_on("ML407", am).is_empty());
+        assert!(run_on(&super::META, am).is_empty());
     }
 }

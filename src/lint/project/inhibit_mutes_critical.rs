@@ -73,7 +73,7 @@ mod tests {
     #[test]
     fn warning_source_without_target_severity() {
         let d = run_on(
-            "ML406",
+            &super::META,
             &am(
                 "- source_matchers: [severity=warning]\n  target_matchers: ['alertname=~\".+\"']\n  equal: [node]\n",
             ),
@@ -87,6 +87,6 @@ mod tests {
 
     #[test]
     fn severity_ladder_passes() {
-        assert!(run_on("ML406", &am("- source_matchers: [severity=critical]\n  target_matchers: [severity=warning]\n  equal: [node]\n")).is_empty());
+        assert!(run_on(&super::META, &am("- source_matchers: [severity=critical]\n  target_matchers: [severity=warning]\n  equal: [node]\n")).is_empty());
     }
 }

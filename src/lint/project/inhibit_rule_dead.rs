@@ -185,7 +185,7 @@ mod tests {
     #[test]
     fn typos_and_never_equal_labels() {
         let d = run_on(
-            "ML405",
+            &super::META,
             &am(
                 "- source_matchers: [alertname=ServiceDwn]\n  target_matchers: [severity=warning]\n",
             ),
@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert!(d[0].help.as_deref().unwrap_or("").contains("ServiceDown"));
         let d = run_on(
-            "ML405",
+            &super::META,
             &am(
                 "- source_matchers: [alertname=ServiceDown]\n  target_matchers: [alertname=HighLatency]\n  equal: [alertname]\n",
             ),
@@ -209,7 +209,7 @@ mod tests {
     #[test]
     fn live_rules_pass() {
         let d = run_on(
-            "ML405",
+            &super::META,
             &am(
                 "- source_matchers: [alertname=ServiceDown]\n  target_matchers: [severity=warning]\n  equal: [service]\n",
             ),

@@ -51,12 +51,12 @@ mod tests {
     fn unreached_receivers_but_not_unused_ones() {
         let am = "route:\n  receiver: default\n  routes:\n  - matchers: [team=ml]\n    receiver: ml\nreceivers:\n- name: default\n- name: ml\n- name: old\n";
         // Without rules nothing is reported; an unused receiver is unused-receiver's finding.
-        assert!(run_on("ML404", am).is_empty());
+        assert!(run_on(&super::META, am).is_empty());
         let rules = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: sum(x) > 1\n    for: 5m\n    labels: {team: infra}\n---\n";
-        let d = run_on("ML404", &format!("{rules}{am}"));
+        let d = run_on(&super::META, &format!("{rules}{am}"));
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(d[0].message.contains("\"ml\""), "{}", d[0].message);
         let rules_ml = rules.replace("infra", "ml");
-        assert!(run_on("ML404", &format!("{rules_ml}{am}")).is_empty());
+        assert!(run_on(&super::META, &format!("{rules_ml}{am}")).is_empty());
     }
 }

@@ -68,7 +68,7 @@ mod tests {
 
     #[test]
     fn typo_route_is_unused_once() {
-        let d = run_on("ML403", &format!("{RULES}{AM}"));
+        let d = run_on(&super::META, &format!("{RULES}{AM}"));
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(
             d[0].message.contains("team=\"ml-platfrom\""),
@@ -79,6 +79,6 @@ mod tests {
 
     #[test]
     fn without_rules_nothing_is_reported() {
-        assert!(run_on("ML403", AM).is_empty());
+        assert!(run_on(&super::META, AM).is_empty());
     }
 }

@@ -177,7 +177,7 @@ mod tests {
             "86400 < time() - feature_store_last_refresh_time{job=\"feast\"}",
             "min by (model) (time() - (model_last_trained_timestamp > 0)) > 86400",
         ] {
-            let d = run_on("ML253", &alert(e));
+            let d = run_on(&super::META, &alert(e));
             assert_eq!(d.len(), 1, "{e}");
         }
     }
@@ -186,13 +186,13 @@ mod tests {
     fn absent_companion_anywhere_in_the_run_passes() {
         let stale = alert("time() - model_last_trained_timestamp{job=\"train\"} > 86400");
         let companion = "groups:\n- name: h\n  rules:\n  - alert: ModelTimestampMissing\n    expr: absent(model_last_trained_timestamp)\n    for: 1h\n";
-        assert!(run_on_files("ML253", &[&stale, companion]).is_empty());
+        assert!(run_on_files(&super::META, &[&stale, companion]).is_empty());
         let up = "groups:\n- name: h\n  rules:\n  - alert: TrainerDown\n    expr: absent(up{job=\"train\"})\n    for: 5m\n";
-        assert!(run_on_files("ML253", &[&stale, up]).is_empty());
+        assert!(run_on_files(&super::META, &[&stale, up]).is_empty());
         let inline = alert(
             "time() - model_last_trained_timestamp > 86400 or absent(model_last_trained_timestamp)",
         );
-        assert!(run_on("ML253", &inline).is_empty());
+        assert!(run_on(&super::META, &inline).is_empty());
     }
 
     #[test]
@@ -203,7 +203,7 @@ mod tests {
             "time() - process_start_time_seconds > 86400",
             "(time() - windows_system_boot_time_timestamp_seconds) < 600",
         ] {
-            assert!(run_on("ML253", &alert(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &alert(e)).is_empty(), "{e}");
         }
     }
 }

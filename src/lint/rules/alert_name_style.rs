@@ -79,11 +79,11 @@ mod tests {
             "'Disk.Full'",
             "'5xxHigh'",
         ] {
-            assert_eq!(run_on("ML110", &alert(n)).len(), 1, "{n}");
+            assert_eq!(run_on(&super::META, &alert(n)).len(), 1, "{n}");
         }
-        let d = run_on("ML110", &alert("gpu_memory_high"));
+        let d = run_on(&super::META, &alert("gpu_memory_high"));
         assert!(d[0].help.as_deref().unwrap().contains("GpuMemoryHigh"));
-        let d = run_on("ML110", &alert("GPU_Temp"));
+        let d = run_on(&super::META, &alert("GPU_Temp"));
         assert!(d[0].help.as_deref().unwrap().contains("GPUTemp"));
     }
 
@@ -95,7 +95,7 @@ mod tests {
             "Watchdog",
             "KubeAPIErrorBudgetBurn",
         ] {
-            assert!(run_on("ML110", &alert(n)).is_empty(), "{n}");
+            assert!(run_on(&super::META, &alert(n)).is_empty(), "{n}");
         }
     }
 }

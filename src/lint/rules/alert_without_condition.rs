@@ -55,7 +55,7 @@ mod tests {
             "rate(inference_errors_total[5m])",
             "drift_score > bool 0.3",
         ] {
-            assert_eq!(run_on("ML206", &rule(e)).len(), 1, "{e}");
+            assert_eq!(run_on(&super::META, &rule(e)).len(), 1, "{e}");
         }
     }
 
@@ -67,11 +67,11 @@ mod tests {
             "absent(up{job=\"triton\"})",
             "up{job=\"triton\"} unless on (pod) ready",
         ] {
-            assert!(run_on("ML206", &rule(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
         assert!(
             run_on(
-                "ML206",
+                &super::META,
                 "groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: x\n"
             )
             .is_empty()

@@ -60,11 +60,11 @@ mod tests {
     #[test]
     fn flags_rate_of_dcgm_gauge() {
         let y = rule("rate(DCGM_FI_DEV_XID_ERRORS[5m]) > 0");
-        let d = run_on("ML207", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("DCGM_FI_DEV_XID_ERRORS").unwrap());
         assert_eq!(
-            run_on("ML207", &rule("increase(model_info[1h]) > 0")).len(),
+            run_on(&super::META, &rule("increase(model_info[1h]) > 0")).len(),
             1
         );
     }
@@ -77,7 +77,7 @@ mod tests {
             "increase(DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION[1h]) > 0",
             "rate(job:x:sum[5m]) > 0",
         ] {
-            assert!(run_on("ML207", &rule(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
     }
 }

@@ -83,12 +83,12 @@ mod tests {
     #[test]
     fn flags_fields_outside_the_default_counters() {
         let d = run_on(
-            "ML251",
+            &super::META,
             &alert("DCGM_FI_DEV_FB_USED / DCGM_FI_DEV_FB_TOTAL > 0.9"),
         );
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("DCGM_FI_DEV_FB_TOTAL"));
-        let d = run_on("ML251", &alert("DCGM_FI_DEV_GPU_UTIL_RATIO > 0.9"));
+        let d = run_on(&super::META, &alert("DCGM_FI_DEV_GPU_UTIL_RATIO > 0.9"));
         assert!(
             d[0].help
                 .as_deref()
@@ -98,7 +98,7 @@ mod tests {
             d[0].help
         );
         assert_eq!(
-            run_on("ML251", &alert("DCGM_FI_DRIVER_VERSION > 0")).len(),
+            run_on(&super::META, &alert("DCGM_FI_DRIVER_VERSION > 0")).len(),
             1
         );
     }
@@ -110,7 +110,7 @@ mod tests {
             "DCGM_FI_DEV_GPU_TEMP > 85",
             "DCGM_FI_DEV_FB_TOTLA > 1",
         ] {
-            assert!(run_on("ML251", &alert(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &alert(e)).is_empty(), "{e}");
         }
     }
 }

@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn flags_typos_with_a_suggestion() {
-        let d = run_on("ML250", &alert("DCGM_FI_DEV_GPU_TEMPERATURE > 85"));
+        let d = run_on(&super::META, &alert("DCGM_FI_DEV_GPU_TEMPERATURE > 85"));
         assert_eq!(d.len(), 1);
         assert!(
             d[0].help
@@ -90,7 +90,7 @@ mod tests {
             d[0].help
         );
         let d = run_on(
-            "ML250",
+            &super::META,
             &alert("DCGM_FI_DEV_FB_USE / DCGM_FI_DEV_FB_USE > 1"),
         );
         assert_eq!(d.len(), 1);
@@ -101,7 +101,7 @@ mod tests {
                 .contains("`DCGM_FI_DEV_FB_USED`")
         );
         let y = alert("DCGM_FI_DEV_GPU_UTILIZATION > 90");
-        let d = run_on("ML250", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(
             d[0].span.start,
             y.find("DCGM_FI_DEV_GPU_UTILIZATION").unwrap()
@@ -117,7 +117,7 @@ mod tests {
             "nvidia_gpu_temperature_celsius > 85",
             "{__name__=~\"DCGM_FI_.*\"} > 0",
         ] {
-            assert!(run_on("ML250", &alert(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &alert(e)).is_empty(), "{e}");
         }
     }
 }

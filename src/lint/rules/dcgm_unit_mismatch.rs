@@ -91,10 +91,10 @@ mod tests {
                 "DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE)",
             ),
         ] {
-            assert_eq!(run_on("ML252", &rec(n, e)).len(), 1, "{n}");
+            assert_eq!(run_on(&super::META, &rec(n, e)).len(), 1, "{n}");
         }
         let d = run_on(
-            "ML252",
+            &super::META,
             &rec("gpu:fb_used_bytes:sum", "sum(DCGM_FI_DEV_FB_USED)"),
         );
         assert!(d[0].help.as_deref().unwrap().contains("* 1024 * 1024"));
@@ -119,7 +119,7 @@ mod tests {
                 "sum(node_memory_MemTotal_bytes)",
             ),
         ] {
-            assert!(run_on("ML252", &rec(n, e)).is_empty(), "{n}");
+            assert!(run_on(&super::META, &rec(n, e)).is_empty(), "{n}");
         }
     }
 }

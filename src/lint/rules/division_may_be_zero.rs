@@ -117,7 +117,7 @@ mod tests {
         let y = rule(
             "abs(feature_mean - avg_over_time(feature_mean[7d])) / stddev_over_time(feature_mean[7d]) > 3",
         );
-        let d = run_on("ML213", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("stddev_over_time").unwrap());
     }
@@ -129,7 +129,7 @@ mod tests {
             "abs(feature_mean - avg_over_time(feature_mean[7d])) / (stddev_over_time(feature_mean[7d]) > 0) > 3",
             "rate(errors_total[5m]) / rate(requests_total[5m]) > 0.05",
         ] {
-            assert!(run_on("ML213", &rule(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
     }
 }

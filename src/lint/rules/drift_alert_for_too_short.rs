@@ -89,7 +89,7 @@ mod tests {
             ),
             ("ModelAccuracyLow", "model_accuracy < 0.9", "9m59s"),
         ] {
-            assert_eq!(run_on("ML254", &alert(n, e, f)).len(), 1, "{n}");
+            assert_eq!(run_on(&super::META, &alert(n, e, f)).len(), 1, "{n}");
         }
     }
 
@@ -105,10 +105,10 @@ mod tests {
                 "2m",
             ),
         ] {
-            assert!(run_on("ML254", &alert(n, e, f)).is_empty(), "{n}");
+            assert!(run_on(&super::META, &alert(n, e, f)).is_empty(), "{n}");
         }
         let no_for =
             "groups:\n- name: g\n  rules:\n  - alert: DataDrift\n    expr: drift_score > 0.15\n";
-        assert!(run_on("ML254", no_for).is_empty());
+        assert!(run_on(&super::META, no_for).is_empty());
     }
 }

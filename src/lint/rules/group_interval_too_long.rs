@@ -65,17 +65,17 @@ mod tests {
 
     #[test]
     fn flags_long_interval_with_recording_rules_once() {
-        assert_eq!(run_on("ML112", &group("10m", REC)).len(), 1);
+        assert_eq!(run_on(&super::META, &group("10m", REC)).len(), 1);
         assert_eq!(
-            run_on("ML112", &group("1h", &format!("{ALERT}{REC}{REC}"))).len(),
+            run_on(&super::META, &group("1h", &format!("{ALERT}{REC}{REC}"))).len(),
             1
         );
     }
 
     #[test]
     fn passes_short_intervals_and_alert_only_groups() {
-        assert!(run_on("ML112", &group("5m", REC)).is_empty());
-        assert!(run_on("ML112", &group("30s", REC)).is_empty());
-        assert!(run_on("ML112", &group("1h", ALERT)).is_empty());
+        assert!(run_on(&super::META, &group("5m", REC)).is_empty());
+        assert!(run_on(&super::META, &group("30s", REC)).is_empty());
+        assert!(run_on(&super::META, &group("1h", ALERT)).is_empty());
     }
 }

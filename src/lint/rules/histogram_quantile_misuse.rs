@@ -137,17 +137,17 @@ mod tests {
     #[test]
     fn flags_missing_rate_lost_le_and_non_histograms() {
         let y = rule("histogram_quantile(0.99, sum by (le) (latency_seconds_bucket)) > 1");
-        let d = run_on("ML202", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("latency_seconds_bucket").unwrap());
         let y =
             rule("histogram_quantile(0.99, sum by (model) (rate(latency_seconds_bucket[5m]))) > 1");
-        let d = run_on("ML202", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("sum").unwrap());
         assert_eq!(
             run_on(
-                "ML202",
+                &super::META,
                 &rule("histogram_quantile(0.9, rate(requests_total[5m])) > 1")
             )
             .len(),
@@ -164,7 +164,7 @@ mod tests {
             "histogram_quantile(0.99, model:latency_seconds_bucket:rate5m) > 1",
             "histogram_quantile(0.99, sum by (le) (model:latency_seconds_bucket:rate5m)) > 1",
         ] {
-            assert!(run_on("ML202", &rule(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
     }
 }

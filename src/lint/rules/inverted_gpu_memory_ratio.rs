@@ -151,14 +151,14 @@ mod tests {
             "avg_over_time(DCGM_FI_DEV_FB_USED[5m]) / (DCGM_FI_DEV_FB_FREE * 1) > 0.9",
             "nvidia_gpu_memory_used_bytes / nvidia_gpu_memory_free_bytes > 0.9",
         ] {
-            assert_eq!(run_on("ML201", &rule(e)).len(), 1, "{e}");
+            assert_eq!(run_on(&super::META, &rule(e)).len(), 1, "{e}");
         }
     }
 
     #[test]
     fn points_at_the_ratio() {
         let y = rule("DCGM_FI_DEV_FB_USED / DCGM_FI_DEV_FB_FREE > 0.95");
-        let d = run_on("ML201", &y);
+        let d = run_on(&super::META, &y);
         let start = y.find("DCGM_FI_DEV_FB_USED").unwrap();
         assert_eq!(
             (d[0].span.start, d[0].span.end),
@@ -174,7 +174,7 @@ mod tests {
             "node_memory_used_bytes / node_memory_total_bytes > 0.9",
             "rate(requests_used_total[5m]) / rate(requests_free_total[5m]) > 1",
         ] {
-            assert!(run_on("ML201", &rule(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
     }
 }

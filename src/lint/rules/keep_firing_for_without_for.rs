@@ -57,10 +57,10 @@ mod tests {
             "    for: 0s\n    keep_firing_for: 10m\n",
             "    for:\n    keep_firing_for: 1h\n",
         ] {
-            assert_eq!(run_on("ML111", &alert(e)).len(), 1, "{e}");
+            assert_eq!(run_on(&super::META, &alert(e)).len(), 1, "{e}");
         }
         // missing-for leaves it to this lint.
-        assert!(run_on("ML101", &alert("    keep_firing_for: 10m\n")).is_empty());
+        assert!(run_on(&crate::lint::rules::missing_for::META, &alert("    keep_firing_for: 10m\n")).is_empty());
     }
 
     #[test]
@@ -70,7 +70,7 @@ mod tests {
             "    for: 0s\n    keep_firing_for: 0s\n",
             "    for: 1.5m\n    keep_firing_for: 10m\n",
         ] {
-            assert!(run_on("ML111", &alert(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &alert(e)).is_empty(), "{e}");
         }
     }
 }

@@ -70,7 +70,7 @@ mod tests {
     #[test]
     fn flags_alert_without_for() {
         let d = run_on(
-            "ML101",
+            &super::META,
             "groups:\n- name: g\n  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 85\n",
         );
         assert_eq!(d.len(), 1);
@@ -83,11 +83,11 @@ mod tests {
     #[test]
     fn empty_for_is_missing_but_invalid_for_is_left_to_rule_invalid() {
         let empty = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for:\n";
-        assert_eq!(run_on("ML101", empty).len(), 1);
+        assert_eq!(run_on(&super::META, empty).len(), 1);
         let invalid =
             "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 1.5h\n";
-        assert!(run_on("ML101", invalid).is_empty());
-        assert_eq!(run_on("ML903", invalid).len(), 1);
+        assert!(run_on(&super::META, invalid).is_empty());
+        assert_eq!(run_on(&crate::diagnostic::input::rule_invalid::META, invalid).len(), 1);
     }
 
     #[test]
@@ -107,7 +107,7 @@ mod tests {
             "{}",
             d[0].message
         );
-        assert!(run_on("ML101", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 
     #[test]
@@ -119,7 +119,7 @@ mod tests {
             "groups:\n- name: g\n  rules:\n  - record: job:up:sum\n    expr: sum by (job) (up)\n",
         ];
         for y in ok {
-            assert!(run_on("ML101", y).is_empty(), "{y}");
+            assert!(run_on(&super::META, y).is_empty(), "{y}");
         }
     }
 }

@@ -45,11 +45,11 @@ mod tests {
     #[test]
     fn flags_missing_team_unless_set_on_rule_or_group() {
         let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n";
-        assert_eq!(run_on("ML113", y).len(), 1);
+        assert_eq!(run_on(&super::META, y).len(), 1);
         let on_rule = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    labels: {team: ml}\n";
-        assert!(run_on("ML113", on_rule).is_empty());
+        assert!(run_on(&super::META, on_rule).is_empty());
         let on_group =
             "groups:\n- name: g\n  labels: {team: ml}\n  rules:\n  - alert: A\n    expr: up == 0\n";
-        assert!(run_on("ML113", on_group).is_empty());
+        assert!(run_on(&super::META, on_group).is_empty());
     }
 }

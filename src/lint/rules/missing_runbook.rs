@@ -81,21 +81,21 @@ mod tests {
             "{}",
             d[0].message
         );
-        assert!(run_on("ML102", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 
     #[test]
     fn flags_missing_or_empty_runbook() {
         assert_eq!(
             run_on(
-                "ML102",
+                &super::META,
                 "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n"
             )
             .len(),
             1
         );
         let empty = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      runbook_url: ''\n";
-        assert_eq!(run_on("ML102", empty).len(), 1);
+        assert_eq!(run_on(&super::META, empty).len(), 1);
     }
 
     #[test]
@@ -104,11 +104,11 @@ mod tests {
             let y = format!(
                 "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      {key}: https://x/y\n"
             );
-            assert!(run_on("ML102", &y).is_empty());
+            assert!(run_on(&super::META, &y).is_empty());
         }
         assert!(
             run_on(
-                "ML102",
+                &super::META,
                 "groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: up\n"
             )
             .is_empty()

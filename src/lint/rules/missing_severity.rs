@@ -53,9 +53,9 @@ mod tests {
     #[test]
     fn flags_alert_without_severity() {
         let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    labels:\n      team: ml\n";
-        assert_eq!(run_on("ML104", y).len(), 1);
+        assert_eq!(run_on(&super::META, y).len(), 1);
         let empty = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    labels:\n      severity: ''\n";
-        assert_eq!(run_on("ML104", empty).len(), 1);
+        assert_eq!(run_on(&super::META, empty).len(), 1);
     }
 
     #[test]
@@ -65,7 +65,7 @@ mod tests {
             "groups:\n- name: g\n  labels:\n    severity: warning\n  rules:\n  - alert: A\n    expr: up == 0\n",
             "groups:\n- name: g\n  rules:\n  - record: a:b:c\n    expr: up\n",
         ] {
-            assert!(run_on("ML104", y).is_empty(), "{y}");
+            assert!(run_on(&super::META, y).is_empty(), "{y}");
         }
     }
 }

@@ -59,9 +59,9 @@ mod tests {
     #[test]
     fn flags_alert_without_summary_or_description() {
         let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      runbook_url: https://x\n";
-        assert_eq!(run_on("ML106", y).len(), 1);
+        assert_eq!(run_on(&super::META, y).len(), 1);
         let blank = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      summary: ' '\n";
-        assert_eq!(run_on("ML106", blank).len(), 1);
+        assert_eq!(run_on(&super::META, blank).len(), 1);
     }
 
     #[test]
@@ -70,11 +70,11 @@ mod tests {
             let y = format!(
                 "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      {key}: down\n"
             );
-            assert!(run_on("ML106", &y).is_empty());
+            assert!(run_on(&super::META, &y).is_empty());
         }
         assert!(
             run_on(
-                "ML106",
+                &super::META,
                 "groups:\n- name: g\n  rules:\n  - record: a:b:c\n    expr: up\n"
             )
             .is_empty()

@@ -109,16 +109,16 @@ mod tests {
     #[test]
     fn flags_subquery_and_recorded_sums() {
         let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: rate(sum by (model) (inference_requests_total)[5m:]) > 100\n    for: 5m\n";
-        let d = run_on("ML210", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("sum").unwrap());
         let y = "groups:\n- name: g\n  rules:\n  - record: model:inference_requests_total:sum\n    expr: sum by (model) (inference_requests_total)\n  - alert: A\n    expr: rate(model:inference_requests_total:sum[5m]) > 100\n    for: 5m\n";
-        assert_eq!(run_on("ML210", y).len(), 1);
+        assert_eq!(run_on(&super::META, y).len(), 1);
     }
 
     #[test]
     fn passes_sum_of_rates() {
         let y = "groups:\n- name: g\n  rules:\n  - record: model:inference_requests:rate5m\n    expr: sum by (model) (rate(inference_requests_total[5m]))\n  - alert: A\n    expr: sum by (model) (rate(inference_requests_total[5m])) > 100 or deriv(model:inference_requests:rate5m[10m]) > 1 or rate(model:inference_requests:rate5m[5m]) > 1\n    for: 5m\n";
-        assert!(run_on("ML210", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn flags_short_windows_at_the_window() {
         let y = rule("rate(inference_errors_total[1m]) > 1");
-        let d = run_on("ML209", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("[1m]").unwrap());
         assert_eq!(d[0].span.end, y.find("[1m]").unwrap() + 4);
@@ -95,7 +95,7 @@ mod tests {
             "avg_over_time(gpu_util[30s]) > 1",
             "max_over_time(rate(x_total[5m])[1m:10s]) > 1",
         ] {
-            assert!(run_on("ML209", &rule(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
     }
 }

@@ -118,7 +118,7 @@ mod tests {
             "100 < max_over_time(inference_errors_total[1h])",
         ] {
             let y = rule(e);
-            let d = run_on("ML208", &y);
+            let d = run_on(&super::META, &y);
             assert_eq!(d.len(), 1, "{e}");
             assert_eq!(
                 d[0].span.start,
@@ -137,7 +137,7 @@ mod tests {
             "job:inference_errors_total:sum > 100",
             "model_drift_score > 0.3",
         ] {
-            assert!(run_on("ML208", &rule(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
     }
 }

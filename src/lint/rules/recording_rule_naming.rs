@@ -65,7 +65,7 @@ mod tests {
             "a:b::d",
             "'job:up:'",
         ] {
-            assert_eq!(run_on("ML109", &rec(n)).len(), 1, "{n}");
+            assert_eq!(run_on(&super::META, &rec(n)).len(), 1, "{n}");
         }
     }
 
@@ -77,11 +77,11 @@ mod tests {
             ":node_memory_MemAvailable_bytes:sum",
             "instance:node_cpu:rate:sum",
         ] {
-            assert!(run_on("ML109", &rec(n)).is_empty(), "{n}");
+            assert!(run_on(&super::META, &rec(n)).is_empty(), "{n}");
         }
         assert!(
             run_on(
-                "ML109",
+                &super::META,
                 "groups:\n- name: g\n  rules:\n  - alert: up_down\n    expr: up == 0\n"
             )
             .is_empty()

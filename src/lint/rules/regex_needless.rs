@@ -122,14 +122,14 @@ mod tests {
     #[test]
     fn flags_literal_regex_and_anchors() {
         let y = rule("up{job=~\"triton\"} == 0");
-        let d = run_on("ML212", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("\"triton\"").unwrap());
         let y = rule("up{model=~\"^llama.*\"} == 0");
-        let d = run_on("ML212", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("^").unwrap());
-        assert_eq!(run_on("ML212", &rule("up{job!~\"a\\\\.b\"} == 0")).len(), 1);
+        assert_eq!(run_on(&super::META, &rule("up{job!~\"a\\\\.b\"} == 0")).len(), 1);
     }
 
     #[test]
@@ -140,7 +140,7 @@ mod tests {
             "up{job=\"a\"} == 0",
             "up{cost=~\".*\\\\$\"} == 0",
         ] {
-            assert!(run_on("ML212", &rule(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
     }
 }

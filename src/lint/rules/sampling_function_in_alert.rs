@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn flags_topk_deciding_series() {
         let y = rule("topk(3, inference_latency_p99) > 2");
-        let d = run_on("ML211", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("topk").unwrap());
     }
@@ -102,21 +102,21 @@ mod tests {
     fn passes_combined_and_recording() {
         assert!(
             run_on(
-                "ML211",
+                &super::META,
                 &rule("count(topk(3, inference_latency_p99) > 2) > 1")
             )
             .is_empty()
         );
         assert!(
             run_on(
-                "ML211",
+                &super::META,
                 &rule("topk by (model, pod) (1, inference_latency_p99) > 2")
             )
             .is_empty()
         );
         assert!(
             run_on(
-                "ML211",
+                &super::META,
                 "groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: topk(3, x)\n"
             )
             .is_empty()

@@ -78,7 +78,7 @@ mod tests {
     #[test]
     fn flags_label_aggregated_away() {
         let y = "groups:\n- name: g\n  rules:\n  - alert: GPUHot\n    expr: max by (Hostname) (DCGM_FI_DEV_GPU_TEMP) > 85\n    for: 5m\n    annotations:\n      summary: \"GPU {{ $labels.gpu }} on {{ $labels.Hostname }} is hot\"\n";
-        let d = run_on("ML204", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("gpu }}").unwrap());
     }
@@ -86,6 +86,6 @@ mod tests {
     #[test]
     fn passes_kept_open_and_static_labels() {
         let y = "groups:\n- name: g\n  labels:\n    team: ml\n  rules:\n  - alert: GPUHot\n    expr: max by (Hostname, gpu) (DCGM_FI_DEV_GPU_TEMP) > 85 or DCGM_FI_DEV_GPU_TEMP{gpu=\"0\"} > 90\n    for: 5m\n    labels:\n      severity: warning\n    annotations:\n      summary: \"{{ $labels.gpu }} {{ $labels.pod }} {{ $labels.severity }} {{ $labels.team }}\"\n";
-        assert!(run_on("ML204", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

@@ -53,7 +53,7 @@ mod tests {
     #[test]
     fn flags_undefined_variable_at_the_variable() {
         let y = "groups:\n- name: alerts\n  rules:\n  - alert: InstanceDown\n    expr: up == 0\n    annotations:\n      summary: \"Instance {{ $label.instance }} down\"\n";
-        let d = run_on("ML205", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("$label.").unwrap());
         assert!(
@@ -67,6 +67,6 @@ mod tests {
     #[test]
     fn passes_valid_templates_and_recording_rules() {
         let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    labels:\n      pod: \"{{ $labels.pod }}\"\n    annotations:\n      d: \"{{ $value | humanizePercentage }} {{ if gt $value 1.0 }}x{{ end }}\"\n  - record: r\n    expr: up\n    labels:\n      x: \"{{ nonsense\"\n";
-        assert!(run_on("ML205", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn flags_value_templated_label_at_the_variable() {
         let y = "groups:\n- name: g\n  rules:\n  - alert: Drift\n    expr: drift_score > 0.3\n    for: 10m\n    labels:\n      score: \"{{ $value }}\"\n";
-        let d = run_on("ML103", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("$value").unwrap());
     }
@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn flags_unbounded_by_and_label_replace() {
         let y = "groups:\n- name: g\n  rules:\n  - record: x:errors:rate5m\n    expr: sum by (model, request_id) (rate(errors_total[5m]))\n  - record: y\n    expr: label_replace(up, \"traceId\", \"$1\", \"instance\", \"(.*)\")\n";
-        let d = run_on("ML103", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].span.start, y.find("request_id").unwrap());
     }
@@ -120,12 +120,12 @@ mod tests {
     #[test]
     fn points_at_the_by_list_and_reports_nested_aggregations_once() {
         let y = "groups:\n- name: g\n  rules:\n  - record: a\n    expr: topk by (user_id) (10, sum(rate(x{user_id!=\"\"}[5m])) by (user_id))\n";
-        let d = run_on("ML103", y);
+        let d = run_on(&super::META, y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("user_id").unwrap());
         let y = "groups:\n- name: g\n  rules:\n  - record: a\n    expr: sum(rate(x{user_id!=\"\"}[5m])) by (user_id)\n";
         assert_eq!(
-            run_on("ML103", y)[0].span.start,
+            run_on(&super::META, y)[0].span.start,
             y.find("(user_id)").unwrap() + 1
         );
     }
@@ -133,6 +133,6 @@ mod tests {
     #[test]
     fn passes_copied_labels_and_bounded_labels() {
         let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: sum by (model, gpu) (x) > 1\n    for: 5m\n    labels:\n      pod: \"{{ $labels.pod }}\"\n      severity: warning\n    annotations:\n      description: \"value {{ $value }}\"\n";
-        assert!(run_on("ML103", y).is_empty());
+        assert!(run_on(&super::META, y).is_empty());
     }
 }

@@ -62,7 +62,7 @@ mod tests {
         let y = rule(
             "sum by (model) (rate(errors_total[5m])) / sum by (model_name) (rate(requests_total[5m])) > 0.05",
         );
-        let d = run_on("ML203", &y);
+        let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find(" / ").unwrap() + 1);
     }
@@ -74,7 +74,7 @@ mod tests {
             "sum by (model) (rate(errors_total[5m])) / on (model) group_left sum by (model, pod) (rate(requests_total[5m])) > 0.05",
             "rate(errors_total[5m]) / rate(requests_total[5m]) > 0.05",
         ] {
-            assert!(run_on("ML203", &rule(e)).is_empty(), "{e}");
+            assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
     }
 }
