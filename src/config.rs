@@ -13,8 +13,25 @@ use crate::yaml::{self, Node};
 /// The config file's name.
 pub const FILE_NAME: &str = ".mlalert.yaml";
 
+mod settings;
+
+pub use settings::{
+    Kind, Millis, PerSeverity, SETTINGS, Setting, SettingDecl, SettingType, Value, find_setting,
+    format_value, parse_value, settings,
+};
+
+/// Keys `config` itself owns; every other key is a lint setting from [`SETTINGS`].
+const CORE_KEYS: &[&str] = &[
+    "disable",
+    "enable",
+    "severity",
+    "extra_group_fields",
+    "extra_rule_fields",
+    "overrides",
+];
+
 /// Effective settings of a run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Lints (codes, names or categories) turned off.
     pub disable: Vec<String>,
@@ -22,19 +39,11 @@ pub struct Config {
     pub enable: Vec<String>,
     /// Severity per lint code or name.
     pub severity: HashMap<String, Severity>,
-    /// Annotation keys that count as a runbook link (`missing-runbook`).
-    pub runbook_annotations: Vec<String>,
-    /// Label names unbounded by nature (`unbounded-label-cardinality`);
-    /// compared ignoring case and underscores.
-    pub unbounded_labels: Vec<String>,
     /// Extra rule and group fields to accept (Thanos, Mimir, Cortex).
     pub extra_fields: ExtraFields,
-    /// Rule hygiene and ML/GPU policy (ML104+, ML250+).
-    pub policy: Policy,
-    // PromQL-meaning lints (ML2xx).
-    /// The scrape interval rate windows are checked against
-    /// (`rate-window-too-short`), in milliseconds; default 1m.
-    pub scrape_interval_ms: u64,
+    /// Lint settings set explicitly, by key; the others have their
+    /// declared default (read them with [`Config::get`]).
+    values: HashMap<&'static str, Value>,
     /// Per-path overrides, in order (a later one wins on severity).
     pub overrides: Vec<Override>,
     /// Where the config was read from, if a file.
@@ -71,83 +80,6 @@ fn names_lint(list: &[String], lint: &LintMeta) -> bool {
             || x.eq_ignore_ascii_case(lint.name)
             || x == lint.category.as_str()
     })
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            disable: Vec::new(),
-            enable: Vec::new(),
-            severity: HashMap::new(),
-            runbook_annotations: vec!["runbook_url".into(), "runbook".into()],
-            unbounded_labels: [
-                "request_id",
-                "trace_id",
-                "span_id",
-                "session_id",
-                "user_id",
-                "uuid",
-                "correlation_id",
-                "transaction_id",
-                "client_ip",
-                "email",
-                "prediction_id",
-                "inference_id",
-            ]
-            .map(String::from)
-            .to_vec(),
-            extra_fields: ExtraFields::default(),
-            policy: Policy::default(),
-            scrape_interval_ms: 60_000,
-            overrides: Vec::new(),
-            path: None,
-        }
-    }
-}
-
-/// Policy settings of the rule hygiene and ML/GPU lints.
-#[derive(Debug, Clone)]
-pub struct Policy {
-    /// `allowed_severities`: values of the `severity` label teams route on
-    /// (`severity-not-allowed`).
-    pub allowed_severities: Vec<String>,
-    /// `summary_annotations`: annotation keys that count as a human-readable
-    /// summary (`missing-summary`).
-    pub summary_annotations: Vec<String>,
-    /// `max_group_interval`: longest evaluation interval of a group with
-    /// recording rules before their results go stale (the query lookback
-    /// delta; `group-interval-too-long`), in milliseconds.
-    pub max_group_interval_ms: u64,
-    /// `drift_min_for`: shortest `for` of a drift or accuracy alert
-    /// (`drift-alert-for-too-short`), in milliseconds.
-    pub drift_min_for_ms: u64,
-    /// `dcgm_exported_fields`: DCGM fields your dcgm-exporter counters file
-    /// adds to the defaults (`dcgm-field-not-exported-by-default`).
-    pub dcgm_exported_fields: Vec<String>,
-    /// `runbook_url_prefix`: runbook links must start with it (`missing-runbook`); empty: any link.
-    pub runbook_url_prefix: String,
-    /// `required_labels`: labels every alerting rule must set (`missing-required-label`).
-    pub required_labels: Vec<String>,
-    /// `min_for`: shortest `for` per value of the `severity` label
-    /// (`missing-for`), in milliseconds.
-    pub min_for_ms: Vec<(String, u64)>,
-}
-
-impl Default for Policy {
-    fn default() -> Policy {
-        Policy {
-            allowed_severities: ["critical", "warning", "info", "none"]
-                .map(String::from)
-                .to_vec(),
-            summary_annotations: vec!["summary".into(), "description".into(), "message".into()],
-            max_group_interval_ms: 5 * 60_000,
-            drift_min_for_ms: 10 * 60_000,
-            dcgm_exported_fields: Vec::new(),
-            runbook_url_prefix: String::new(),
-            required_labels: vec!["team".into()],
-            min_for_ms: Vec::new(),
-        }
-    }
 }
 
 /// A config file that cannot be used.
@@ -216,16 +148,21 @@ impl Config {
             .unwrap_or(lint.severity)
     }
 
-    /// True when `label` is in the unbounded list (ignoring case and `_`).
-    pub fn is_unbounded_label(&self, label: &str) -> bool {
-        let norm = |s: &str| {
-            s.chars()
-                .filter(|c| *c != '_' && *c != '-')
-                .flat_map(char::to_lowercase)
-                .collect::<String>()
-        };
-        let l = norm(label);
-        self.unbounded_labels.iter().any(|u| norm(u) == l)
+    /// The value of a lint setting: as set in the config file, else its
+    /// declared default.
+    pub fn get<T: SettingType>(&self, setting: &'static Setting<T>) -> &T {
+        let v = self
+            .values
+            .get(setting.decl.key)
+            .unwrap_or_else(|| setting.decl.default_value());
+        T::from_value(v)
+            .or_else(|| T::from_value(setting.decl.default_value()))
+            .unwrap_or_else(|| unreachable_kind(setting.decl.key))
+    }
+
+    /// Sets a lint setting (tests, `--from` inference).
+    pub fn set(&mut self, setting: &'static Setting<impl SettingType>, value: Value) {
+        self.values.insert(setting.decl.key, value);
     }
 
     /// `.mlalert.yaml` in `dir` or its nearest parent that has one.
@@ -282,71 +219,11 @@ impl Config {
             let key = k.as_str().unwrap_or("");
             let list = |v: &Node| string_list(v, key, &at);
             match key {
-                "disable" => cfg.disable = list(v)?,
-                "enable" => cfg.enable = list(v)?,
-                "runbook_annotations" => cfg.runbook_annotations = list(v)?,
-                "unbounded_labels" => cfg.unbounded_labels = list(v)?,
+                "disable" => cfg.disable = lint_list(v, key, &at)?,
+                "enable" => cfg.enable = lint_list(v, key, &at)?,
                 "extra_group_fields" => cfg.extra_fields.group = list(v)?,
                 "extra_rule_fields" => cfg.extra_fields.rule = list(v)?,
-                "allowed_severities" => cfg.policy.allowed_severities = list(v)?,
-                "summary_annotations" => cfg.policy.summary_annotations = list(v)?,
-                "dcgm_exported_fields" => cfg.policy.dcgm_exported_fields = list(v)?,
-                "max_group_interval" | "drift_min_for" => {
-                    let ms = v
-                        .as_str()
-                        .and_then(|t| crate::model::duration::parse_duration(t).ok())
-                        .ok_or_else(|| at(v, format!("{key} must be a duration like 5m")))?
-                        .ms;
-                    if key == "max_group_interval" {
-                        cfg.policy.max_group_interval_ms = ms;
-                    } else {
-                        cfg.policy.drift_min_for_ms = ms;
-                    }
-                }
-                "scrape_interval" => {
-                    let text = v.as_str().unwrap_or("");
-                    cfg.scrape_interval_ms = crate::model::duration::parse_duration(text)
-                        .ok()
-                        .filter(|d| d.ms > 0)
-                        .ok_or_else(|| {
-                            at(
-                                v,
-                                format!(
-                                    "scrape_interval must be a duration such as 30s, got {text:?}"
-                                ),
-                            )
-                        })?
-                        .ms;
-                }
                 "severity" => cfg.severity = severity_map(v, &at)?,
-                "runbook_url_prefix" => {
-                    cfg.policy.runbook_url_prefix = v
-                        .as_str()
-                        .ok_or_else(|| at(v, "runbook_url_prefix must be a string".into()))?
-                        .to_string()
-                }
-                "required_labels" => cfg.policy.required_labels = list(v)?,
-                "min_for" => {
-                    let m = v.as_map().ok_or_else(|| {
-                        at(
-                            v,
-                            "min_for must map severities to durations, e.g. {critical: 2m}".into(),
-                        )
-                    })?;
-                    cfg.policy.min_for_ms.clear();
-                    for (sk, sv) in m {
-                        let ms = sv
-                            .as_str()
-                            .and_then(|t| crate::model::duration::parse_duration(t).ok())
-                            .ok_or_else(|| {
-                                at(sv, "min_for values must be durations like 5m".into())
-                            })?
-                            .ms;
-                        cfg.policy
-                            .min_for_ms
-                            .push((sk.as_str().unwrap_or("").to_string(), ms));
-                    }
-                }
                 "overrides" => {
                     let items = v
                         .as_seq()
@@ -356,12 +233,29 @@ impl Config {
                     }
                 }
                 _ => {
-                    return Err(at(
-                        k,
-                        format!(
-                            "unknown key {key:?} (known: disable, enable, severity, runbook_annotations, unbounded_labels, extra_group_fields, extra_rule_fields, allowed_severities, summary_annotations, max_group_interval, drift_min_for, dcgm_exported_fields, scrape_interval, runbook_url_prefix, required_labels, min_for, overrides)"
-                        ),
-                    ));
+                    let Some(decl) = find_setting(key) else {
+                        let known: Vec<&str> = CORE_KEYS
+                            .iter()
+                            .copied()
+                            .chain(settings().iter().map(|s| s.key))
+                            .collect();
+                        let hint = crate::promql::names::closest(key, known.iter().copied(), 3)
+                            .map(|c| format!("; did you mean {c:?}?"))
+                            .unwrap_or_default();
+                        return Err(at(
+                            k,
+                            format!("unknown key {key:?}{hint} (known: {})", known.join(", ")),
+                        ));
+                    };
+                    let value =
+                        parse_value(decl.kind, v).map_err(|e| at(v, format!("{key} {e}")))?;
+                    if value == Value::Ms(Millis(0)) && key == "scrape_interval" {
+                        return Err(at(
+                            v,
+                            "scrape_interval must be a duration such as 30s, not 0".into(),
+                        ));
+                    }
+                    cfg.values.insert(decl.key, value);
                 }
             }
         }
@@ -386,6 +280,51 @@ fn string_list(v: &Node, key: &str, at: &At) -> Result<Vec<String>, ConfigError>
         .collect()
 }
 
+/// Why `name` names no lint: `unknown lint "ML1O1"; did you mean "ML101"?`.
+/// `None` when it is a lint code, a lint name or a category.
+fn unknown_lint(name: &str) -> Option<String> {
+    const CATEGORIES: &[&str] = &["invalid", "correctness", "suspicious", "style", "pedantic"];
+    if crate::diagnostic::find_lint(name).is_some() || CATEGORIES.contains(&name) {
+        return None;
+    }
+    let all = crate::diagnostic::catalogue();
+    let names = all
+        .iter()
+        .flat_map(|m| [m.code, m.name])
+        .chain(CATEGORIES.iter().copied());
+    let upper = name.to_ascii_uppercase();
+    let probe = if upper.starts_with("ML") {
+        upper.as_str()
+    } else {
+        name
+    };
+    let hint = crate::promql::names::closest(probe, names, 2)
+        .map(|c| format!("; did you mean {c:?}?"))
+        .unwrap_or_default();
+    Some(format!(
+        "unknown lint {name:?}{hint} (a lint code, a lint name, or a category; `mlalert lints` lists them)"
+    ))
+}
+
+/// A list of lint codes, names or categories under `key`.
+fn lint_list(v: &Node, key: &str, at: &At) -> Result<Vec<String>, ConfigError> {
+    let list = string_list(v, key, at)?;
+    if let Some(items) = v.as_seq() {
+        for (name, node) in list.iter().zip(items) {
+            if let Some(e) = unknown_lint(name) {
+                return Err(at(node, e));
+            }
+        }
+    }
+    Ok(list)
+}
+
+fn unreachable_kind(key: &str) -> ! {
+    // A setting's stored value always has its declared kind (parse_value
+    // builds it from the kind); reaching this is a bug in this module.
+    panic!("setting {key}: value of the wrong kind")
+}
+
 /// `{ML101: error, missing-runbook: info}`.
 fn severity_map(v: &Node, at: &At) -> Result<HashMap<String, Severity>, ConfigError> {
     let m = v.as_map().ok_or_else(|| {
@@ -403,8 +342,11 @@ fn severity_map(v: &Node, at: &At) -> Result<HashMap<String, Severity>, ConfigEr
             _ => return Err(at(lv, "severity must be error, warning or info".into())),
         };
         let name = lk.as_str().unwrap_or("");
-        if crate::lint::registry::find(name).is_none() {
-            return Err(at(lk, format!("unknown lint {name:?}")));
+        if crate::diagnostic::find_lint(name).is_none() {
+            return Err(at(
+                lk,
+                unknown_lint(name).unwrap_or_else(|| format!("unknown lint {name:?}")),
+            ));
         }
         out.insert(name.to_string(), sev);
     }
@@ -426,8 +368,8 @@ fn read_override(node: &Node, at: &At) -> Result<Override, ConfigError> {
                 paths = strings(v, "paths")?;
                 paths_node = v;
             }
-            "disable" => disable = strings(v, "disable")?,
-            "only" => only = strings(v, "only")?,
+            "disable" => disable = lint_list(v, "disable", at)?,
+            "only" => only = lint_list(v, "only", at)?,
             "severity" => severity = severity_map(v, at)?,
             other => {
                 return Err(at(
@@ -483,14 +425,6 @@ impl Config {
         out.push_str(&format!("enable: {}\n", list(&self.enable)));
         out.push_str(&format!("severity: {{{}}}\n", sev.join(", ")));
         out.push_str(&format!(
-            "runbook_annotations: {}\n",
-            list(&self.runbook_annotations)
-        ));
-        out.push_str(&format!(
-            "unbounded_labels: {}\n",
-            list(&self.unbounded_labels)
-        ));
-        out.push_str(&format!(
             "extra_group_fields: {}\n",
             list(&self.extra_fields.group)
         ));
@@ -498,30 +432,13 @@ impl Config {
             "extra_rule_fields: {}\n",
             list(&self.extra_fields.rule)
         ));
-        out.push_str(&format!(
-            "allowed_severities: {}\n",
-            list(&self.policy.allowed_severities)
-        ));
-        out.push_str(&format!(
-            "summary_annotations: {}\n",
-            list(&self.policy.summary_annotations)
-        ));
-        out.push_str(&format!(
-            "max_group_interval: {}\n",
-            crate::model::duration::format_ms(self.policy.max_group_interval_ms)
-        ));
-        out.push_str(&format!(
-            "drift_min_for: {}\n",
-            crate::model::duration::format_ms(self.policy.drift_min_for_ms)
-        ));
-        out.push_str(&format!(
-            "dcgm_exported_fields: {}\n",
-            list(&self.policy.dcgm_exported_fields)
-        ));
-        out.push_str(&format!(
-            "scrape_interval: {}\n",
-            crate::model::duration::format_ms(self.scrape_interval_ms)
-        ));
+        for decl in settings() {
+            let v = self
+                .values
+                .get(decl.key)
+                .unwrap_or_else(|| decl.default_value());
+            out.push_str(&format!("{}: {}\n", decl.key, format_value(v)));
+        }
         if self.overrides.is_empty() {
             out.push_str("overrides: []\n");
         } else {
@@ -546,8 +463,11 @@ impl Config {
     }
 }
 
-/// The commented `.mlalert.yaml` that `mlalert config init` writes.
-pub const INIT_TEMPLATE: &str = r#"# mlalert configuration. Every key is optional; unknown keys are errors.
+/// The commented `.mlalert.yaml` that `mlalert config init` writes: the
+/// core keys, then every declared lint setting with its doc and default.
+pub fn init_template() -> String {
+    let mut out = String::from(
+        r#"# mlalert configuration. Every key is optional; unknown keys are errors.
 # `mlalert config show` prints the effective values, `mlalert lints` the catalogue.
 
 # Lints to turn off, by code (ML102), name (missing-runbook) or category
@@ -557,33 +477,18 @@ disable: []
 enable: []
 # Severity per lint code or name: error, warning or info.
 severity: {}
-
-# Annotation keys that count as a runbook link (missing-runbook).
-runbook_annotations: [runbook_url, runbook]
-# Label names unbounded by nature (unbounded-label-cardinality).
-unbounded_labels: [request_id, trace_id, span_id, session_id, user_id, uuid, correlation_id, transaction_id, client_ip, email, prediction_id, inference_id]
 # Extra fields your rule files carry (Thanos: partial_response_strategy; Mimir/Cortex: evaluation_delay, source_tenants).
 extra_group_fields: []
 extra_rule_fields: []
-# Values of the `severity` label your routes use (severity-not-allowed).
-allowed_severities: [critical, warning, info, none]
-# Annotation keys that count as a summary (missing-summary).
-summary_annotations: [summary, description, message]
-# Longest group interval before recording rules go stale (group-interval-too-long).
-max_group_interval: 5m
-# Shortest `for` of a drift or accuracy alert (drift-alert-for-too-short).
-drift_min_for: 10m
-# DCGM fields your dcgm-exporter counters file adds to its defaults.
-dcgm_exported_fields: []
-# Your Prometheus scrape interval (rate-window-too-short wants windows of at least twice it).
-scrape_interval: 1m
-# Runbook links must start with this (missing-runbook); "" accepts any link.
-runbook_url_prefix: ""
-# Labels every alerting rule must set (missing-required-label, off by default: enable it above).
-required_labels: [team]
-# Shortest `for` per value of the `severity` label (missing-for), e.g. {critical: 2m, warning: 10m}.
-min_for: {}
 
+# Lint settings.
+"#,
+    );
+    for decl in settings() {
+        out.push_str(&format!("# {}\n{}: {}\n", decl.doc, decl.key, decl.default));
+    }
+    out.push_str(
+        r#"
 # Per-path settings, globs relative to this file. Example: vendored mixins
 # report only what Prometheus or Alertmanager would refuse to load.
 overrides: []
@@ -592,4 +497,110 @@ overrides: []
 #  - paths: ["teams/research/**"]
 #    disable: [missing-runbook]
 #    severity: {missing-for: info}
-"#;
+"#,
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        let f = tempfile_path(text);
+        Config::load(&f)
+    }
+
+    fn tempfile_path(text: &str) -> PathBuf {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "mlalert-config-test-{}-{}.yaml",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&p, text).expect("write temp config");
+        p
+    }
+
+    #[test]
+    fn every_declared_default_parses_to_its_kind() {
+        assert!(settings().len() >= 10, "settings not registered");
+        for decl in settings() {
+            let v = decl.default_value();
+            let (docs, _) =
+                yaml::parse_stream(&format!("v: {}\n", decl.default), &TextMap::Shift(0));
+            let node = docs[0].root.as_map().expect("map")[0].1.clone();
+            assert_eq!(
+                &parse_value(decl.kind, &node).expect(decl.key),
+                v,
+                "{}",
+                decl.key
+            );
+            assert!(
+                crate::diagnostic::find_lint(decl.lint).is_some(),
+                "{}: lint {}",
+                decl.key,
+                decl.lint
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_lint_names_are_errors_with_a_suggestion() {
+        let e = load("disable: [ML1O1]\n").unwrap_err();
+        assert!(
+            e.message
+                .contains("unknown lint \"ML1O1\"; did you mean \"ML101\"?"),
+            "{}",
+            e.message
+        );
+        assert_eq!((e.line, e.column), (1, 11));
+        let e = load("enable: [missing-fr]\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean \"missing-for\"?"),
+            "{}",
+            e.message
+        );
+        let e = load("overrides:\n- paths: [a/**]\n  only: [invaild]\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean \"invalid\"?"),
+            "{}",
+            e.message
+        );
+        assert!(load("disable: [ML101, missing-runbook, style]\n").is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_closest() {
+        let e = load("runbook_anotations: [x]\n").unwrap_err();
+        assert!(
+            e.message.contains("did you mean \"runbook_annotations\"?"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn show_prints_every_setting_and_init_loads_back_to_the_defaults() {
+        let c = load("min_for: {critical: 2m}\nrunbook_url_prefix: https://r/\n").expect("loads");
+        let shown = c.to_yaml();
+        for decl in settings() {
+            assert!(
+                shown.contains(&format!("\n{}: ", decl.key)),
+                "{} missing from:\n{shown}",
+                decl.key
+            );
+        }
+        assert!(shown.contains("min_for: {critical: 2m}"), "{shown}");
+        assert!(
+            shown.contains("runbook_url_prefix: \"https://r/\""),
+            "{shown}"
+        );
+        let init = load(&init_template()).expect("template loads");
+        for decl in settings() {
+            let v = init.values.get(decl.key).expect("template sets every key");
+            assert_eq!(v, decl.default_value(), "{}", decl.key);
+        }
+    }
+}

@@ -250,7 +250,7 @@ fn config_cmd(cmd: &ConfigCommand) -> u8 {
                 );
                 return EXIT_ERROR;
             }
-            match std::fs::write(path, crate::config::INIT_TEMPLATE) {
+            match std::fs::write(path, crate::config::init_template()) {
                 Ok(()) => {
                     eprintln!("mlalert: wrote {}", path.display());
                     EXIT_OK

@@ -102,8 +102,18 @@ fn bad_examples_give_one_diagnostic_and_good_examples_none() {
     let mut checked = 0;
     for page in pages() {
         let code = page.file.split('-').next().unwrap_or("").to_string();
-        let mut config = Config::default();
-        config.enable.push(code.clone());
+        // `<!-- docs-test: config KEY: VALUE -->` in Bad: the policy the
+        // page's examples are checked with (Good too).
+        let policy = page
+            .text
+            .split("<!-- docs-test: config ")
+            .nth(1)
+            .and_then(|s| s.split(" -->").next())
+            .unwrap_or("");
+        let cfg_file = tempfile::NamedTempFile::new().expect("temp config");
+        std::fs::write(cfg_file.path(), format!("enable: [{code}]\n{policy}\n"))
+            .expect("write config");
+        let config = Config::load(cfg_file.path()).expect("page's config loads");
         let count = |yaml: &str, which: &str| {
             let src =
                 SourceFile::from_text(format!("lints/{}#{which}", page.file), yaml.to_string(), 0);

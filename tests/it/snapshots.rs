@@ -14,7 +14,10 @@ fn fixtures() -> Vec<PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml")
+                // A fixture's own `.mlalert.yaml` is its policy, not an input.
+                && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
                 out.push(p);
             }
         }
@@ -29,9 +32,17 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 fn run(format: &str, rel: &Path) -> String {
+    // A fixture folder's `.mlalert.yaml` is the policy its files are linted with.
+    let policy = rel.parent().map(|d| d.join(".mlalert.yaml"));
+    let config: Vec<&Path> = policy
+        .iter()
+        .filter(|p| Path::new(env!("CARGO_MANIFEST_DIR")).join(p).is_file())
+        .flat_map(|p| [Path::new("--config"), p.as_path()])
+        .collect();
     let out = mlalert()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["lint", "--format", format])
+        .args(config)
         .arg(rel)
         .output()
         .expect("run");
@@ -65,7 +76,10 @@ fn lint_fixture_pairs_flag_only_their_lint() {
         let code = dir.split('-').next().unwrap_or("").to_string();
         // Pedantic lints are off by default: run their pair with the lint enabled.
         let cfg = tempfile::NamedTempFile::new().expect("temp config");
-        std::fs::write(cfg.path(), format!("enable: [{code}]\n")).expect("write config");
+        // A policy lint's pair carries the policy it is checked against.
+        let policy =
+            std::fs::read_to_string(root.join(&dir).join(".mlalert.yaml")).unwrap_or_default();
+        std::fs::write(cfg.path(), format!("enable: [{code}]\n{policy}")).expect("write config");
         let cfg_path = cfg.path().to_str().unwrap();
         let with = |file: &str| {
             let path = root.join(&dir).join(file);

@@ -18,6 +18,16 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `dcgm_exported_fields`: DCGM fields your dcgm-exporter counters file adds to the defaults.
+    pub static DCGM_EXPORTED_FIELDS: Vec<String> = {
+        key: "dcgm_exported_fields",
+        default: "[]",
+        doc: "DCGM fields your dcgm-exporter counters file adds to its defaults (dcgm-field-not-exported-by-default).",
+        lint: "dcgm-field-not-exported-by-default",
+    }
+}
+
 impl Lint for DcgmFieldNotExportedByDefault {
     /// Flags each selector (once per name and rule) of a DCGM field that is
     /// not exported by dcgm-exporter's default counters file, or that it
@@ -26,7 +36,7 @@ impl Lint for DcgmFieldNotExportedByDefault {
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
-        let extra = &cx.config.policy.dcgm_exported_fields;
+        let extra = cx.config.get(&DCGM_EXPORTED_FIELDS);
         let mut seen: Vec<&str> = Vec::new();
         walk(ast, &mut |e| {
             if !matches!(e, Expr::VectorSelector(_) | Expr::MatrixSelector(_)) {

@@ -19,6 +19,16 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `drift_min_for`: shortest `for` of a drift or accuracy alert, in milliseconds.
+    pub static DRIFT_MIN_FOR: crate::config::Millis = {
+        key: "drift_min_for",
+        default: "10m",
+        doc: "Shortest `for` of a drift or accuracy alert (drift-alert-for-too-short).",
+        lint: "drift-alert-for-too-short",
+    }
+}
+
 impl Lint for DriftAlertForTooShort {
     /// Flags alerting rules about drift or model quality (by a word of the
     /// alert's name or of a metric it reads: drift, accuracy, psi,
@@ -31,7 +41,7 @@ impl Lint for DriftAlertForTooShort {
             return;
         }
         let Some(for_) = &rule.for_ else { return };
-        let min = cx.config.policy.drift_min_for_ms;
+        let min = cx.config.get(&DRIFT_MIN_FOR).0;
         if for_.value.ms >= min {
             return;
         }

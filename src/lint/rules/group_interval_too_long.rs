@@ -16,6 +16,16 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `max_group_interval`: longest evaluation interval of a group with recording rules before their results go stale (the 5m lookback delta), in milliseconds.
+    pub static MAX_GROUP_INTERVAL: crate::config::Millis = {
+        key: "max_group_interval",
+        default: "5m",
+        doc: "Longest group interval before recording rules go stale (group-interval-too-long).",
+        lint: "group-interval-too-long",
+    }
+}
+
 impl Lint for GroupIntervalTooLong {
     /// Flags a group's `interval` longer than `max_group_interval` (default
     /// 5m, Prometheus' lookback delta) when the group has recording rules;
@@ -25,7 +35,7 @@ impl Lint for GroupIntervalTooLong {
         let Some(interval) = &cx.group.interval else {
             return;
         };
-        let max = cx.config.policy.max_group_interval_ms;
+        let max = cx.config.get(&MAX_GROUP_INTERVAL).0;
         if rule.is_alert() || interval.value.ms <= max {
             return;
         }

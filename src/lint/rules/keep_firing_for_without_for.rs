@@ -60,7 +60,13 @@ mod tests {
             assert_eq!(run_on(&super::META, &alert(e)).len(), 1, "{e}");
         }
         // missing-for leaves it to this lint.
-        assert!(run_on(&crate::lint::rules::missing_for::META, &alert("    keep_firing_for: 10m\n")).is_empty());
+        assert!(
+            run_on(
+                &crate::lint::rules::missing_for::META,
+                &alert("    keep_firing_for: 10m\n")
+            )
+            .is_empty()
+        );
     }
 
     #[test]

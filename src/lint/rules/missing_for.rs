@@ -27,21 +27,8 @@ impl Lint for MissingFor {
         if !rule.is_alert() || rule.for_invalid {
             return;
         }
-        if let Some(f) = &rule.for_ {
-            // `min_for` policy: a `for` shorter than the minimum for the alert's severity.
-            let severity =
-                crate::model::find(&rule.labels, "severity").map(|kv| kv.value.value.as_str());
-            let min = cx
-                .config
-                .policy
-                .min_for_ms
-                .iter()
-                .find(|(s, _)| Some(s.as_str()) == severity);
-            if let Some((sev, ms)) = min.filter(|(_, ms)| f.value.ms < *ms) {
-                let want = crate::model::duration::format_ms(*ms);
-                r.report(f.span, format!("`for: {}` is shorter than the {want} the policy requires for severity {sev:?}", f.value))
-                    .help(format!("use `for: {want}` or longer (`min_for` in .mlalert.yaml)"));
-            }
+        // A `for` shorter than the policy's `min_for` is `for-below-policy`'s.
+        if rule.for_.is_some() {
             return;
         }
         // With `keep_firing_for`, `keep-firing-for-without-for` says more.
@@ -87,27 +74,10 @@ mod tests {
         let invalid =
             "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 1.5h\n";
         assert!(run_on(&super::META, invalid).is_empty());
-        assert_eq!(run_on(&crate::diagnostic::input::rule_invalid::META, invalid).len(), 1);
-    }
-
-    #[test]
-    fn min_for_policy_per_severity() {
-        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 1m\n    labels: {severity: critical}\n  - alert: B\n    expr: up == 0\n    for: 1m\n    labels: {severity: warning}\n";
-        let source = crate::source::SourceFile::from_text("t.yaml", y.to_string(), 0);
-        let mut config = crate::config::Config::default();
-        config.policy.min_for_ms = vec![("critical".into(), 120_000)];
-        let d: Vec<_> = crate::lint::run_sources(vec![source], &config)
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.lint.code == "ML101")
-            .collect();
-        assert_eq!(d.len(), 1);
-        assert!(
-            d[0].message.contains("shorter than the 2m"),
-            "{}",
-            d[0].message
+        assert_eq!(
+            run_on(&crate::diagnostic::input::rule_invalid::META, invalid).len(),
+            1
         );
-        assert!(run_on(&super::META, y).is_empty());
     }
 
     #[test]

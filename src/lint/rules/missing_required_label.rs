@@ -17,6 +17,16 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `required_labels`: labels every alerting rule must set.
+    pub static REQUIRED_LABELS: Vec<String> = {
+        key: "required_labels",
+        default: "[team]",
+        doc: "Labels every alerting rule must set (missing-required-label, off by default: enable it above).",
+        lint: "missing-required-label",
+    }
+}
+
 impl Lint for MissingRequiredLabel {
     /// Flags alerting rules where a label of `required_labels` is set neither
     /// by the rule nor by its group (a label from the expression's series may
@@ -26,7 +36,7 @@ impl Lint for MissingRequiredLabel {
         if !rule.is_alert() {
             return;
         }
-        for label in &cx.config.policy.required_labels {
+        for label in cx.config.get(&REQUIRED_LABELS) {
             if find(&rule.labels, label).is_some_and(|kv| !kv.value.value.is_empty())
                 || find(&cx.group.labels, label).is_some()
             {

@@ -14,6 +14,16 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `runbook_annotations`: annotation keys that count as a runbook link.
+    pub static RUNBOOK_ANNOTATIONS: Vec<String> = {
+        key: "runbook_annotations",
+        default: "[runbook_url, runbook]",
+        doc: "Annotation keys that count as a runbook link (missing-runbook).",
+        lint: "missing-runbook",
+    }
+}
+
 impl Lint for MissingRunbook {
     /// Flags alerting rules without a non-empty annotation named in
     /// `runbook_annotations` (default `runbook_url`, `runbook`).
@@ -22,27 +32,13 @@ impl Lint for MissingRunbook {
         if !rule.is_alert() {
             return;
         }
-        let keys = &cx.config.runbook_annotations;
+        let keys = cx.config.get(&RUNBOOK_ANNOTATIONS);
         let runbook = rule
             .annotations
             .iter()
             .find(|a| keys.contains(&a.key.value) && !a.value.value.trim().is_empty());
-        if let Some(a) = runbook {
-            // `runbook_url_prefix` policy: links must point into the team's runbook site.
-            let prefix = &cx.config.policy.runbook_url_prefix;
-            if !prefix.is_empty() && !a.value.value.trim().starts_with(prefix.as_str()) {
-                r.report(
-                    a.value.span,
-                    format!(
-                        "runbook link of alert {:?} does not start with {prefix:?}",
-                        rule.name.value
-                    ),
-                )
-                .help(format!(
-                    "point it at your runbook site: `{}: {prefix}…`",
-                    a.key.value
-                ));
-            }
+        // A link outside `runbook_url_prefix` is `runbook-url-outside-prefix`'s.
+        if runbook.is_some() {
             return;
         }
         let first = keys.first().map(String::as_str).unwrap_or("runbook_url");
@@ -63,26 +59,6 @@ impl Lint for MissingRunbook {
 #[cfg(test)]
 mod tests {
     use crate::lint::run_on;
-
-    #[test]
-    fn runbook_url_prefix_policy() {
-        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations: {runbook_url: 'https://wiki.example.com/a'}\n";
-        let source = crate::source::SourceFile::from_text("t.yaml", y.to_string(), 0);
-        let mut config = crate::config::Config::default();
-        config.policy.runbook_url_prefix = "https://runbooks.example.com/".into();
-        let d: Vec<_> = crate::lint::run_sources(vec![source], &config)
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.lint.code == "ML102")
-            .collect();
-        assert_eq!(d.len(), 1);
-        assert!(
-            d[0].message.contains("does not start with"),
-            "{}",
-            d[0].message
-        );
-        assert!(run_on(&super::META, y).is_empty());
-    }
 
     #[test]
     fn flags_missing_or_empty_runbook() {

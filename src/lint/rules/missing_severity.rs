@@ -29,19 +29,19 @@ impl Lint for MissingSeverity {
         {
             return;
         }
-        let example = cx
+        let allowed = cx
             .config
-            .policy
-            .allowed_severities
+            .get(&crate::lint::rules::severity_not_allowed::ALLOWED_SEVERITIES);
+        let example = allowed
             .iter()
             .find(|s| *s == "warning")
-            .or(cx.config.policy.allowed_severities.first())
+            .or(allowed.first())
             .map(String::as_str)
             .unwrap_or("warning");
         r.report(rule.name.span, format!("alert {:?} has no `severity` label", rule.name.value))
             .help(format!(
                 "add `labels: {{severity: {example}}}` ({}): Alertmanager routes, silences and inhibits on it",
-                cx.config.policy.allowed_severities.join(", ")
+                allowed.join(", ")
             ));
     }
 }

@@ -15,6 +15,16 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `summary_annotations`: annotation keys that count as a human-readable summary.
+    pub static SUMMARY_ANNOTATIONS: Vec<String> = {
+        key: "summary_annotations",
+        default: "[summary, description, message]",
+        doc: "Annotation keys that count as a summary (missing-summary).",
+        lint: "missing-summary",
+    }
+}
+
 impl Lint for MissingSummary {
     /// Flags alerting rules without a non-empty annotation named in
     /// `summary_annotations` (default `summary`, `description`).
@@ -23,7 +33,7 @@ impl Lint for MissingSummary {
         if !rule.is_alert() {
             return;
         }
-        let keys = &cx.config.policy.summary_annotations;
+        let keys = cx.config.get(&SUMMARY_ANNOTATIONS);
         if rule
             .annotations
             .iter()

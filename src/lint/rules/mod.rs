@@ -12,11 +12,13 @@ pub mod dcgm_field_not_exported_by_default;
 pub mod dcgm_field_unknown;
 pub mod dcgm_unit_mismatch;
 pub mod drift_alert_for_too_short;
+pub mod for_below_policy;
 pub mod group_interval_too_long;
 pub mod keep_firing_for_without_for;
 pub mod missing_severity;
 pub mod missing_summary;
 pub mod recording_rule_naming;
+pub mod runbook_url_outside_prefix;
 pub mod severity_not_allowed;
 // PromQL meaning (ML202+).
 pub mod alert_without_condition;

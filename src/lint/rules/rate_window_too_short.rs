@@ -18,6 +18,16 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `scrape_interval`: the scrape interval rate windows are checked against, in milliseconds.
+    pub static SCRAPE_INTERVAL: crate::config::Millis = {
+        key: "scrape_interval",
+        default: "1m",
+        doc: "Your Prometheus scrape interval (rate-window-too-short wants windows of at least twice it).",
+        lint: "rate-window-too-short",
+    }
+}
+
 /// Functions that need at least two samples in their window.
 const TWO_SAMPLE_FUNCTIONS: &[&str] = &[
     "rate",
@@ -37,7 +47,7 @@ impl Lint for RateWindowTooShort {
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
-        let min = cx.config.scrape_interval_ms.saturating_mul(2);
+        let min = cx.config.get(&SCRAPE_INTERVAL).0.saturating_mul(2);
         for u in selector_uses(ast) {
             let Expr::MatrixSelector(ms) = u.expr else {
                 continue;
@@ -59,7 +69,7 @@ impl Lint for RateWindowTooShort {
             r.report(span, format!(
                         "`{f}` over a {} window with a {} scrape interval: it needs two samples in the window and often has one, so it returns nothing",
                         format_ms(window),
-                        format_ms(cx.config.scrape_interval_ms)
+                        format_ms(cx.config.get(&SCRAPE_INTERVAL).0)
                     ))
                 .help(format!(
                     "use a window of at least {} (4× the scrape interval is safer); set `scrape_interval` in .mlalert.yaml if yours is shorter",

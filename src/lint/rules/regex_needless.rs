@@ -129,7 +129,10 @@ mod tests {
         let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("^").unwrap());
-        assert_eq!(run_on(&super::META, &rule("up{job!~\"a\\\\.b\"} == 0")).len(), 1);
+        assert_eq!(
+            run_on(&super::META, &rule("up{job!~\"a\\\\.b\"} == 0")).len(),
+            1
+        );
     }
 
     #[test]

@@ -16,6 +16,16 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `allowed_severities`: values of the `severity` label teams route on.
+    pub static ALLOWED_SEVERITIES: Vec<String> = {
+        key: "allowed_severities",
+        default: "[critical, warning, info, none]",
+        doc: "Values of the `severity` label your routes use (severity-not-allowed).",
+        lint: "severity-not-allowed",
+    }
+}
+
 impl Lint for SeverityNotAllowed {
     /// Flags an alerting rule's `severity` label (its own, or its group's
     /// when the rule has none) whose value is not in `allowed_severities`.
@@ -29,7 +39,7 @@ impl Lint for SeverityNotAllowed {
             return;
         };
         let value = kv.value.value.as_str();
-        let allowed = &cx.config.policy.allowed_severities;
+        let allowed = cx.config.get(&ALLOWED_SEVERITIES);
         if value.trim().is_empty() || value.contains("{{") || allowed.iter().any(|a| a == value) {
             return;
         }

@@ -18,6 +18,16 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `unbounded_labels`: label names unbounded by nature, compared ignoring case, `_` and `-`.
+    pub static UNBOUNDED_LABELS: Vec<String> = {
+        key: "unbounded_labels",
+        default: "[request_id, trace_id, span_id, session_id, user_id, uuid, correlation_id, transaction_id, client_ip, email, prediction_id, inference_id]",
+        doc: "Label names unbounded by nature (unbounded-label-cardinality); compared ignoring case, `_` and `-`.",
+        lint: "unbounded-label-cardinality",
+    }
+}
+
 /// Template parts that change between evaluations: the sample value and query results.
 const VOLATILE: &[&str] = &["$value", ".Value", "query "];
 
@@ -44,7 +54,9 @@ impl Lint for UnboundedLabelCardinality {
         let mut seen: Vec<String> = Vec::new();
         for (label, source) in labels_kept_or_created(ast) {
             // Nested aggregations keep the same label: report it once per rule.
-            if !cx.config.is_unbounded_label(&label) || seen.contains(&label) {
+            if !is_unbounded_label(cx.config.get(&UNBOUNDED_LABELS).as_slice(), &label)
+                || seen.contains(&label)
+            {
                 continue;
             }
             seen.push(label.clone());
@@ -95,6 +107,18 @@ fn template_volatile(v: &str) -> Option<(usize, &'static str)> {
         }
     }
     None
+}
+
+/// True when `label` is in `unbounded` (ignoring case, `_` and `-`).
+fn is_unbounded_label(unbounded: &[String], label: &str) -> bool {
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    let l = norm(label);
+    unbounded.iter().any(|u| norm(u) == l)
 }
 
 #[cfg(test)]
