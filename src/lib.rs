@@ -2,7 +2,9 @@
 //!
 //! The data flow is `source` (bytes, positions) → `yaml` (spanned node tree,
 //! document classification) → `model` (typed rule files and Alertmanager
-//! configs) → `lint` (diagnostics) → `render`. See ARCHITECTURE.md.
+//! configs) → `lint` (diagnostics) → `render`. See docs/architecture.md.
+
+#![warn(missing_docs)]
 
 pub mod cli;
 pub mod config;

@@ -18,7 +18,9 @@ fn run(data: &[u8]) {
     let config = Config::default();
     match SourceFile::new("fuzz.yaml", data.to_vec()) {
         Ok(source) => {
-            let (_loaded, mut diags) = lint::lint_source(0, &source, &config);
+            let report = lint::run_sources(vec![source], &config);
+            let source = report.files.into_iter().next().expect("one file");
+            let mut diags = report.diagnostics;
             check_diagnostics(&source, 0, &diags);
             for d in &diags {
                 let _ = source.line_col(d.span.start);
@@ -36,7 +38,7 @@ fn run(data: &[u8]) {
             let span = Span::new(offset, offset + 1);
             check_span(&lossy, Span::point(offset), "not-utf8 offset");
             let diag = Diagnostic::new(
-                &lint::input::file_unreadable::META,
+                &mlalert::diagnostic::input::file_unreadable::META,
                 0,
                 span,
                 "file is not valid UTF-8",

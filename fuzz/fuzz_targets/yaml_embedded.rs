@@ -935,7 +935,11 @@ fn run(input: &Input) {
     }
     let config = Config::default();
     let source = SourceFile::from_text("fuzz.yaml", built.outer.clone(), 0);
-    let (_, diags) = lint::lint_source(0, &source, &config);
+    let diags = lint::run_sources(
+        vec![SourceFile::from_text("fuzz.yaml", built.outer.clone(), 0)],
+        &config,
+    )
+    .diagnostics;
     if std::env::var_os("MLALERT_FUZZ_DUMP").is_some() {
         for d in &diags {
             eprintln!("{} {:?} {}", d.lint.code, d.span, d.message);
@@ -965,7 +969,7 @@ fn run(input: &Input) {
         return;
     }
     let alone = SourceFile::from_text("inner.yaml", inner.clone(), 0);
-    let (_, alone_diags) = lint::lint_source(0, &alone, &config);
+    let alone_diags = lint::run_sources(vec![alone], &config).diagnostics;
     let templated = |ds: &[Diagnostic]| ds.iter().any(|d| d.lint.code == "ML905");
     if templated(&alone_diags) || templated(&diags) {
         return;

@@ -46,6 +46,14 @@ pub fn render(
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("  {}\n", r.diag.message));
         }
+        // Labels in another file (the Alertmanager route a rule's finding
+        // is about) cannot share the snippet: one line each.
+        for l in r.labels.iter().filter(|l| l.elsewhere) {
+            out.push_str(&format!(
+                "  note: {}:{}:{}: {}\n",
+                l.path, l.start.line, l.start.column, l.message
+            ));
+        }
         out.push('\n');
     }
     let (e, w, i) = counts(diags);

@@ -25,6 +25,19 @@ struct Item<'a> {
     end_column: usize,
     help: Option<&'a str>,
     url: String,
+    /// Secondary labels: other places that matter to the finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    labels: Vec<LabelItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct LabelItem<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -55,6 +68,18 @@ pub fn render(resolved: &[Resolved], diags: &[Diagnostic], files: usize) -> Stri
                 end_column: r.end.column,
                 help: r.diag.help.as_deref(),
                 url: r.diag.lint.url(),
+                labels: r
+                    .labels
+                    .iter()
+                    .map(|l| LabelItem {
+                        path: l.path,
+                        line: l.start.line,
+                        column: l.start.column,
+                        end_line: l.end.line,
+                        end_column: l.end.column,
+                        message: l.message,
+                    })
+                    .collect(),
             })
             .collect(),
         summary: Summary {

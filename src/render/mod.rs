@@ -21,6 +21,23 @@ pub struct Resolved<'a> {
     pub start: LineCol,
     /// End position (exclusive).
     pub end: LineCol,
+    /// The secondary labels, resolved the same way (possibly in other files).
+    pub labels: Vec<ResolvedLabel<'a>>,
+}
+
+/// A secondary label with its positions resolved.
+#[derive(Debug, Clone)]
+pub struct ResolvedLabel<'a> {
+    /// The path of the label's file as given (may differ from the finding's).
+    pub path: &'a str,
+    /// True when the label is in another file than the finding.
+    pub elsewhere: bool,
+    /// Start position.
+    pub start: LineCol,
+    /// End position (exclusive).
+    pub end: LineCol,
+    /// What this place has to do with the finding.
+    pub message: &'a str,
 }
 
 /// Resolves positions of `diags` against `files` (indexed by `Diagnostic::file`).
@@ -29,11 +46,26 @@ pub fn resolve<'a>(diags: &'a [Diagnostic], files: &'a [SourceFile]) -> Vec<Reso
         .iter()
         .filter_map(|d| {
             let f = files.get(d.file)?;
+            let labels = d
+                .labels
+                .iter()
+                .filter_map(|l| {
+                    let lf = files.get(l.file)?;
+                    Some(ResolvedLabel {
+                        path: &lf.path,
+                        elsewhere: l.file != d.file,
+                        start: lf.line_col(l.span.start),
+                        end: lf.line_col(l.span.end),
+                        message: &l.message,
+                    })
+                })
+                .collect();
             Some(Resolved {
                 diag: d,
                 path: &f.path,
                 start: f.line_col(d.span.start),
                 end: f.line_col(d.span.end),
+                labels,
             })
         })
         .collect()

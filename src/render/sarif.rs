@@ -77,6 +77,16 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Text,
     locations: Vec<Location<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Related<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Related<'a> {
+    id: usize,
+    physical_location: Physical<'a>,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -107,6 +117,19 @@ struct Region {
     start_column: usize,
     end_line: usize,
     end_column: usize,
+}
+
+/// An artifact URI for `path`: relative paths under `%SRCROOT%`, absolute
+/// ones as `file://` URIs.
+fn artifact(path: &str) -> (std::borrow::Cow<'static, str>, Option<&'static str>) {
+    if path.starts_with('/') {
+        (format!("file://{}", percent_path(path)).into(), None)
+    } else {
+        (
+            percent_path(path.trim_start_matches("./")).into(),
+            Some("%SRCROOT%"),
+        )
+    }
 }
 
 fn level(s: Severity) -> &'static str {
@@ -158,15 +181,7 @@ pub fn render(resolved: &[Resolved]) -> String {
     let results = resolved
         .iter()
         .map(|r| {
-            let path = r.path;
-            let (uri, base) = if path.starts_with('/') {
-                (format!("file://{}", percent_path(path)).into(), None)
-            } else {
-                (
-                    percent_path(path.trim_start_matches("./")).into(),
-                    Some("%SRCROOT%"),
-                )
-            };
+            let (uri, base) = artifact(r.path);
             let mut message = r.diag.message.clone();
             if let Some(h) = &r.diag.help {
                 message.push_str("\nhelp: ");
@@ -194,6 +209,32 @@ pub fn render(resolved: &[Resolved]) -> String {
                         },
                     },
                 }],
+                related_locations: r
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(id, l)| {
+                        let (uri, base) = artifact(l.path);
+                        Related {
+                            id,
+                            physical_location: Physical {
+                                artifact_location: Artifact {
+                                    uri,
+                                    uri_base_id: base,
+                                },
+                                region: Region {
+                                    start_line: l.start.line,
+                                    start_column: l.start.column,
+                                    end_line: l.end.line,
+                                    end_column: l.end.column,
+                                },
+                            },
+                            message: Text {
+                                text: l.message.to_string(),
+                            },
+                        }
+                    })
+                    .collect(),
             }
         })
         .collect();

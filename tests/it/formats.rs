@@ -123,3 +123,94 @@ fn junit_snapshot() {
     let xml = std::fs::read_to_string(&out).expect("junit written");
     insta::assert_snapshot!("gpu-failing-test.junit", xml);
 }
+
+/// A project lint's secondary label in another file (the Alertmanager
+/// config a rule's finding is about) reaches every format.
+#[test]
+fn labels_in_another_file_reach_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("rules.yaml"),
+        r#"groups:
+  - name: gpus
+    rules:
+      - alert: GPUTemperatureHigh
+        expr: max by (Hostname, gpu) (DCGM_FI_DEV_GPU_TEMP) > 85
+        for: 10m
+        labels:
+          severity: warning
+        annotations:
+          summary: "GPU {{ $labels.gpu }} is hot"
+          runbook_url: https://runbooks.example.com/ml/gpu-temperature
+"#,
+    )
+    .expect("write rules");
+    std::fs::write(
+        dir.path().join("alertmanager.yml"),
+        r##"route:
+  receiver: default
+  routes:
+    - matchers: [team="ml-platform"]
+      receiver: ml
+    - matchers: [team="data"]
+      receiver: data
+receivers:
+  - name: default
+  - name: ml
+    slack_configs: [{api_url_file: /etc/am/slack, channel: "#ml"}]
+  - name: data
+    slack_configs: [{api_url_file: /etc/am/slack, channel: "#data"}]
+"##,
+    )
+    .expect("write config");
+    let run = |format: &str| {
+        let out = mlalert()
+            .current_dir(dir.path())
+            .args(["lint", "--format", format, "rules.yaml", "alertmanager.yml"])
+            .output()
+            .expect("run");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("json");
+    let d = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["code"] == "ML401")
+        .expect("alert-unrouted reported");
+    assert_eq!(d["path"], "rules.yaml");
+    let label = &d["labels"][0];
+    assert_eq!(label["path"], "alertmanager.yml", "{d}");
+    assert_eq!(
+        (label["line"].as_u64(), label["column"].as_u64()),
+        (Some(2), Some(13)),
+        "{d}"
+    );
+    assert!(
+        label["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("root route"),
+        "{d}"
+    );
+
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).expect("sarif");
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "ML401")
+        .expect("ML401 result");
+    let related = &result["relatedLocations"][0];
+    assert_eq!(
+        related["physicalLocation"]["artifactLocation"]["uri"],
+        "alertmanager.yml"
+    );
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 2);
+
+    let human = run("human");
+    assert!(
+        human.contains("  note: alertmanager.yml:2:13: the alert stays on the root route"),
+        "{human}"
+    );
+}
