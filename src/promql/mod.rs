@@ -11,6 +11,7 @@ pub mod gotemplate;
 pub mod labels;
 pub mod matching;
 pub mod names;
+pub mod persistence;
 pub mod regex;
 pub mod selectors;
 pub mod types;

@@ -3,6 +3,11 @@
 
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::is_constant;
+use crate::promql::persistence::persistence;
+
+/// The shortest `*_over_time` window that makes `for` unnecessary: the
+/// `for: 5m` the help suggests, in milliseconds.
+const MIN_WINDOW_MS: u64 = 5 * 60_000;
 
 crate::declare_lint! {
     /// The `missing-for` lint.
@@ -42,7 +47,7 @@ impl Lint for MissingFor {
         let Some(ast) = rule.expr.as_ref().and_then(|e| e.ast.as_ref()) else {
             return;
         };
-        if is_constant(ast) {
+        if is_constant(ast) || persistence(ast, MIN_WINDOW_MS).is_some() {
             return;
         }
         r.report(rule.name.span, format!("alert {:?} has no `for`: it fires on the first evaluation that matches", rule.name.value))
@@ -78,6 +83,34 @@ mod tests {
             run_on(&crate::diagnostic::input::rule_invalid::META, invalid).len(),
             1
         );
+    }
+
+    #[test]
+    fn exempts_expressions_that_already_persist_events_and_countdowns() {
+        let rule = |expr: &str| {
+            format!("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: '{expr}'\n")
+        };
+        for expr in [
+            "avg_over_time(DCGM_FI_DEV_GPU_UTIL[30m]) < 5",
+            "min_over_time(up{job=\"triton\"}[10m]) == 0",
+            "count_over_time((up == 0)[5m:1m]) == 5",
+            "count(ALERTS{alertstate=\"firing\", severity=\"critical\"}) > 10",
+            "increase(training_job_failures_total[15m]) > 0",
+            "changes(model_version_info[1h]) > 0",
+            "probe_ssl_earliest_cert_expiry - time() < 86400 * 7",
+            "kubelet_certificate_manager_client_ttl_seconds < 86400",
+        ] {
+            assert!(run_on(&super::META, &rule(expr)).is_empty(), "{expr}");
+        }
+        // Still flagged: short windows, thresholds above one event, plain gauges.
+        for expr in [
+            "avg_over_time(DCGM_FI_DEV_GPU_UTIL[1m]) < 5",
+            "increase(inference_errors_total[5m]) > 100",
+            "rate(inference_errors_total[5m]) > 0",
+            "inference_queue_depth > 100",
+        ] {
+            assert_eq!(run_on(&super::META, &rule(expr)).len(), 1, "{expr}");
+        }
     }
 
     #[test]
