@@ -60,10 +60,10 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
         Expr::VectorSelector(vs) if firing_alerts(vs) => {
             found = found.or(Some(Persistence::FiringAlerts));
         }
-        Expr::VectorSelector(_) | Expr::MatrixSelector(_) => {
-            if selector_name(e).is_some_and(is_countdown_name) {
-                countdown_metric = true;
-            }
+        Expr::VectorSelector(_) | Expr::MatrixSelector(_)
+            if selector_name(e).is_some_and(is_countdown_name) =>
+        {
+            countdown_metric = true;
         }
         _ => {}
     });
