@@ -67,7 +67,9 @@ fn dcgm(out_dir: &Path) {
             "gauge" => "Gauge",
             "counter" => "Counter",
             "label" => "Label",
-            other => panic!("{counters_path}:{line}: type {other:?} is not gauge, counter or label"),
+            other => {
+                panic!("{counters_path}:{line}: type {other:?} is not gauge, counter or label")
+            }
         };
         let default = match default {
             "yes" => true,
@@ -75,7 +77,17 @@ fn dcgm(out_dir: &Path) {
             other => panic!("{counters_path}:{line}: default {other:?} is not yes or no"),
         };
         let help = help.to_string();
-        if counters.insert(name.clone(), Counter { kind, default, help }).is_some() {
+        if counters
+            .insert(
+                name.clone(),
+                Counter {
+                    kind,
+                    default,
+                    help,
+                },
+            )
+            .is_some()
+        {
             panic!("{counters_path}:{line}: {name} listed twice");
         }
     }
@@ -92,7 +104,10 @@ fn dcgm(out_dir: &Path) {
     for (line, l) in data_lines(fields_path) {
         let cols: Vec<&str> = l.split('\t').collect();
         let [name, id, alias_of, unit, role, description] = cols[..] else {
-            panic!("{fields_path}:{line}: want 6 tab-separated columns, got {}", cols.len());
+            panic!(
+                "{fields_path}:{line}: want 6 tab-separated columns, got {}",
+                cols.len()
+            );
         };
         if name <= prev.as_str() {
             panic!("{fields_path}:{line}: {name} is not sorted after {prev}");

@@ -93,7 +93,10 @@ mod tests {
     #[test]
     fn known_facts_from_the_data_files() {
         let fb = field("DCGM_FI_DEV_FB_USED").expect("FB_USED");
-        assert_eq!((fb.id, fb.unit, fb.memory_role), (252, Some(Unit::Mebibytes), Some(MemoryRole::Used)));
+        assert_eq!(
+            (fb.id, fb.unit, fb.memory_role),
+            (252, Some(Unit::Mebibytes), Some(MemoryRole::Used))
+        );
         assert_eq!(fb.exporter_type, MetricType::Gauge);
         assert!(fb.exported_by_default);
         assert_eq!(fb.exporter_help, "Framebuffer memory used (in MiB).");
@@ -108,7 +111,14 @@ mod tests {
         assert_eq!(tx.unit, Some(Unit::Nanoseconds));
         // Not in the counters file at all.
         let cuda = field("DCGM_FI_CUDA_DRIVER_VERSION").expect("CUDA_DRIVER_VERSION");
-        assert_eq!((cuda.exporter_type, cuda.exported_by_default, cuda.exporter_help), (MetricType::Unknown, false, ""));
+        assert_eq!(
+            (
+                cuda.exporter_type,
+                cuda.exported_by_default,
+                cuda.exporter_help
+            ),
+            (MetricType::Unknown, false, "")
+        );
         assert_eq!(FIELDS.iter().filter(|f| f.exported_by_default).count(), 26);
     }
 }

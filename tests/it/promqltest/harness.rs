@@ -16,7 +16,9 @@ use mlalert::engine::error::{AnnotationKind, EvalError};
 use mlalert::engine::eval::{Engine, QueryOutput};
 use mlalert::engine::labels::Labels;
 use mlalert::engine::parse::parse_expr;
-use mlalert::engine::series_desc::{SeqValue, parse_metric, parse_number, parse_values, unquote_prefix};
+use mlalert::engine::series_desc::{
+    SeqValue, parse_metric, parse_number, parse_values, unquote_prefix,
+};
 use mlalert::engine::storage::Storage;
 use mlalert::engine::value::Value;
 
