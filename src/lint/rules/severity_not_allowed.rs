@@ -2,8 +2,8 @@
 //! team's vocabulary matches no Alertmanager route or inhibition written for
 //! the allowed values.
 
+use crate::diagnostic::suggest::closest;
 use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
-use crate::promql::names::closest;
 
 /// Metadata of `severity-not-allowed`.
 pub static META: LintMeta = LintMeta {
