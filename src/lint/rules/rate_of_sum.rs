@@ -5,7 +5,7 @@
 //! of the whole sum: a huge spike.
 
 use crate::lint::{Category, Diagnostic, Lint, LintMeta, RuleCtx, Severity};
-use crate::promql::analysis::{op_str, walk};
+use crate::promql::analysis::{op_str, returns_input_series, unwrap_parens, walk};
 use crate::promql::ast::Expr;
 use crate::promql::selectors::{call_name_range, selector_name_range, selector_uses};
 use crate::promql::types::{is_change_function, is_counter_function, metric_kind};
@@ -22,19 +22,12 @@ pub static META: LintMeta = LintMeta {
 /// The `rate-of-sum` lint.
 pub struct RateOfSum;
 
-fn strip(e: &Expr) -> &Expr {
-    match e {
-        Expr::Paren(p) => strip(&p.expr),
-        _ => e,
-    }
-}
-
 /// Aggregations that combine series (not `topk` & co, which return them).
 fn combines(e: &Expr) -> Option<String> {
-    match strip(e) {
+    match unwrap_parens(e) {
         Expr::Aggregate(a) => {
             let op = op_str(&a.op);
-            (!matches!(op.as_str(), "topk" | "bottomk" | "limitk" | "limit_ratio")).then_some(op)
+            (!returns_input_series(&op)).then_some(op)
         }
         _ => None,
     }
@@ -71,10 +64,10 @@ impl Lint for RateOfSum {
             let Some(arg) = c.args.args.first() else {
                 return;
             };
-            match strip(arg) {
+            match unwrap_parens(arg) {
                 Expr::Subquery(s) => {
                     let Some(op) = combines(&s.expr) else { return };
-                    let span = call_name_range(text, expr.tokens(), ast, strip(&s.expr))
+                    let span = call_name_range(text, expr.tokens(), ast, unwrap_parens(&s.expr))
                         .map(|r| expr.span_of(r))
                         .unwrap_or(expr.text.span);
                     out.push(
