@@ -154,6 +154,22 @@ mod tests {
     use crate::promql::parse;
 
     #[test]
+    fn parens_and_aggregation_kinds() {
+        let e = parse("((sum(x)))").unwrap();
+        assert!(matches!(unwrap_parens(&e), Expr::Aggregate(_)));
+        let s = parse("x").unwrap();
+        assert!(std::ptr::eq(unwrap_parens(&s), &*s));
+        assert!(returns_input_series("limit_ratio") && returns_input_series("topk"));
+        assert!(!returns_input_series("sum") && !returns_input_series("count_values"));
+        assert!(
+            aggregation_preserves_quantity("limitk") && aggregation_preserves_quantity("quantile")
+        );
+        assert!(
+            !aggregation_preserves_quantity("count") && !aggregation_preserves_quantity("stddev")
+        );
+    }
+
+    #[test]
     fn constant_expressions() {
         assert!(is_constant(&parse("vector(1)").unwrap()));
         assert!(is_constant(&parse("vector(time()) > 0").unwrap()));
