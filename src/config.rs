@@ -239,9 +239,10 @@ impl Config {
                             .copied()
                             .chain(settings().iter().map(|s| s.key))
                             .collect();
-                        let hint = crate::promql::names::closest(key, known.iter().copied(), 3)
-                            .map(|c| format!("; did you mean {c:?}?"))
-                            .unwrap_or_default();
+                        let hint =
+                            crate::diagnostic::suggest::closest(key, known.iter().copied(), 3)
+                                .map(|c| format!("; did you mean {c:?}?"))
+                                .unwrap_or_default();
                         return Err(at(
                             k,
                             format!("unknown key {key:?}{hint} (known: {})", known.join(", ")),
@@ -298,7 +299,7 @@ fn unknown_lint(name: &str) -> Option<String> {
     } else {
         name
     };
-    let hint = crate::promql::names::closest(probe, names, 2)
+    let hint = crate::diagnostic::suggest::closest(probe, names, 2)
         .map(|c| format!("; did you mean {c:?}?"))
         .unwrap_or_default();
     Some(format!(

@@ -1,10 +1,13 @@
 //! The bottom layer of findings: the one [`Diagnostic`] struct every output
 //! format renders from, its [`Label`]s, [`Severity`], [`Category`],
-//! [`LintMeta`], and the metadata of the input lints (ML9xx, [`input`]) that
-//! the loader and the CLI report. Every layer may use it; it imports only
-//! `source`.
+//! [`LintMeta`], the metadata of the input lints (ML9xx, [`input`]) that
+//! the loader and the CLI report, and "did you mean" suggestions
+//! ([`suggest`]). Every layer may use it; it imports only `source`.
 
 pub mod input;
+pub mod suggest;
+
+pub use suggest::{closest, edit_distance};
 
 use serde::Serialize;
 

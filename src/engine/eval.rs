@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, SystemTime};
 
+use crate::promql::analysis::unwrap_parens;
 use crate::promql::ast::{AtModifier, Expr, Offset, SubqueryExpr, VectorSelector};
 use crate::promql::ast::{MatchOp, Matcher, Matchers};
 
@@ -562,14 +563,6 @@ fn absent_labels_from_matchers(m: &Matchers) -> Labels {
         }
     }
     l
-}
-
-/// Strips parentheses.
-pub(crate) fn unwrap_parens(e: &Expr) -> &Expr {
-    match e {
-        Expr::Paren(p) => unwrap_parens(&p.expr),
-        other => other,
-    }
 }
 
 #[cfg(test)]

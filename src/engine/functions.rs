@@ -5,11 +5,12 @@ use crate::promql::ast::{Call, Expr};
 use chrono::{DateTime, Datelike, Timelike};
 
 use super::error::{Annotation, EvalError};
-use super::eval::{Evaluator, absent_labels, duration_ms, unwrap_parens};
+use super::eval::{Evaluator, absent_labels, duration_ms};
 use super::histogram::{Bucket, bucket_fraction, bucket_quantile};
 use super::labels::{Labels, METRIC_NAME};
 use super::rangefns as rf;
 use super::value::{InstantVector, Matrix, Sample, Value};
+use crate::promql::analysis::unwrap_parens;
 
 /// A matrix argument with the window `(start, end]` (ms) it was selected over.
 struct RangeArg {

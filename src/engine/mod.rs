@@ -1,12 +1,11 @@
 //! PromQL evaluator (Prometheus 3.x semantics over float samples) used by
-//! `mlalert test`, plus a runner for Prometheus' promqltest scripts.
+//! `mlalert test` and by the promqltest conformance harness (`tests/it/promqltest/`).
 //!
 //! Layout: [`storage`] holds series, [`value`] the result types, [`eval`] the
 //! evaluator (selectors, subqueries, `@`/`offset`), [`binop`] binary
 //! operators, [`aggregate`] aggregations, [`functions`] and [`rangefns`] the
 //! function library, [`histogram`] classic-bucket quantiles, [`series_desc`]
-//! the series notation shared with rule unit tests, [`promqltest`] the
-//! conformance script runner.
+//! the series notation shared with rule unit tests and promqltest scripts.
 //!
 //! Timestamps are `i64` milliseconds since the Unix epoch; durations are `i64`
 //! milliseconds.
@@ -19,7 +18,6 @@ pub mod functions;
 pub mod histogram;
 pub mod labels;
 pub mod parse;
-pub mod promqltest;
 pub mod rangefns;
 pub mod series_desc;
 pub mod storage;

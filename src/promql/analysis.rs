@@ -1,7 +1,18 @@
-//! Analysis helpers shared by lints: walking the AST, operator names,
-//! selectors and the labels an expression keeps or creates.
+//! Analysis helpers shared by lints and the evaluator: walking the AST,
+//! unwrapping parentheses, operator names, selectors, the labels an
+//! expression keeps or creates, and the one list of which aggregations keep
+//! their input series or quantity.
 
 use super::ast::{Expr, LabelModifier, TokenType};
+
+/// `e` without its enclosing parentheses: `((x))` → `x`; any other
+/// expression unchanged.
+pub fn unwrap_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unwrap_parens(&p.expr),
+        other => other,
+    }
+}
 
 /// Calls `f` on `expr` and every sub-expression, parents first.
 pub fn walk<'a>(expr: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
@@ -122,18 +133,41 @@ pub fn preserves_quantity(func: &str) -> bool {
     )
 }
 
-/// Aggregations whose result has the same meaning as their input.
+/// Aggregations that return some of their input series as they are, with
+/// all their labels (`topk`, `bottomk`, `limitk`, `limit_ratio`), rather than
+/// one new series per group: they neither combine series nor drop labels
+/// (Prometheus' promql/engine.go `aggregationK`/`aggregationLimitK`).
+pub fn returns_input_series(op: &str) -> bool {
+    matches!(op, "topk" | "bottomk" | "limitk" | "limit_ratio")
+}
+
+/// Aggregations whose result has the same meaning (and unit) as their
+/// input: the series kept by [`returns_input_series`], and `sum`, `avg`,
+/// `max`, `min`, `quantile` of the values.
 pub fn aggregation_preserves_quantity(op: &str) -> bool {
-    matches!(
-        op,
-        "sum" | "avg" | "max" | "min" | "topk" | "bottomk" | "quantile" | "limitk" | "limit_ratio"
-    )
+    returns_input_series(op) || matches!(op, "sum" | "avg" | "max" | "min" | "quantile")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::promql::parse;
+
+    #[test]
+    fn parens_and_aggregation_kinds() {
+        let e = parse("((sum(x)))").unwrap();
+        assert!(matches!(unwrap_parens(&e), Expr::Aggregate(_)));
+        let s = parse("x").unwrap();
+        assert!(std::ptr::eq(unwrap_parens(&s), &*s));
+        assert!(returns_input_series("limit_ratio") && returns_input_series("topk"));
+        assert!(!returns_input_series("sum") && !returns_input_series("count_values"));
+        assert!(
+            aggregation_preserves_quantity("limitk") && aggregation_preserves_quantity("quantile")
+        );
+        assert!(
+            !aggregation_preserves_quantity("count") && !aggregation_preserves_quantity("stddev")
+        );
+    }
 
     #[test]
     fn constant_expressions() {

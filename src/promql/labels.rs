@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::analysis::op_str;
+use super::analysis::{op_str, returns_input_series};
 use super::ast::{Expr, LabelModifier, MatchOp, VectorMatchCardinality};
 use crate::routing::overlap::literal_alternatives;
 
@@ -183,7 +183,7 @@ fn infer(expr: &Expr) -> Vec<LabelSet> {
             };
             match op.as_str() {
                 // These return input series (with all their labels) selected per group.
-                "topk" | "bottomk" | "limitk" | "limit_ratio" => infer(&a.expr),
+                o if returns_input_series(o) => infer(&a.expr),
                 "count_values" => {
                     let label = match a.param.as_deref() {
                         Some(Expr::StringLiteral(s)) => s.val.clone(),

@@ -1,5 +1,6 @@
-//! Names of metrics, recording rules and alerts: splitting into words,
-//! edit distance and closest-name suggestions, shared by lints.
+//! Names of metrics, recording rules and alerts: splitting into words and
+//! reading what a name says, shared by lints. Edit distance and closest-name
+//! suggestions are `crate::diagnostic::suggest`.
 
 /// The lowercase words of a metric, recording rule or alert name: split at
 /// `_`, `:`, `-`, `.`, spaces and camelCase boundaries (`GPUMemoryHigh` →
@@ -29,37 +30,6 @@ pub fn words(name: &str) -> Vec<String> {
         out.push(cur);
     }
     out
-}
-
-/// Levenshtein distance between `a` and `b` (counted in characters).
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
-/// The candidate closest to `name` by edit distance, if it is within
-/// `max_distance` (ties go to the earlier candidate).
-pub fn closest<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-    max_distance: usize,
-) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= max_distance)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 /// True when a metric name reads as the Unix time of the last time
@@ -182,21 +152,5 @@ mod tests {
         assert_eq!(model_quality_word("ClockSkewDetected"), None);
         assert_eq!(model_quality_word("NodeClockDrift"), None);
         assert_eq!(model_quality_word("TrainingServingSkewHigh"), Some("skew"));
-    }
-
-    #[test]
-    fn edit_distances_and_closest() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
-        assert_eq!(
-            closest(
-                "DCGM_FI_DEV_GPU_TEMPP",
-                ["DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_FB_USED"],
-                3
-            ),
-            Some("DCGM_FI_DEV_GPU_TEMP")
-        );
-        assert_eq!(closest("abc", ["xyzw"], 2), None);
     }
 }

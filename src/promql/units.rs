@@ -1,6 +1,5 @@
-//! Units: what a DCGM field measures in (from the field table and
-//! dcgm-exporter's counters file), what unit a metric or recording rule name
-//! promises (`_bytes`, `_hertz`, `_ratio`), and the unit of an expression
+//! Units: what a DCGM field measures in (decided in the field table), what
+//! unit a metric or recording rule name promises (`_bytes`, `_hertz`, `_ratio`), and the unit of an expression
 //! built from fields of known units.
 
 use super::analysis::{aggregation_preserves_quantity, op_str, preserves_quantity, selector_name};
@@ -74,49 +73,14 @@ impl Unit {
     }
 }
 
-/// The unit a DCGM field's values are in, when known: the header's unit hint
-/// (`MB` is MiB), names ending in `_HERTZ`/`_RATIO`, and for the legacy
-/// fields dcgm-exporter exports by default its counters file's help text
-/// (clocks "in MHz", utilisation "in %", temperatures "in C"). A deprecated
-/// alias without its own hint takes the unit of the field it aliases.
+/// The unit a DCGM field's values are in, when known, as the field table
+/// (`data/dcgm/fields.tsv`) records it: the header's unit hint (`MB` is MiB),
+/// names ending in `_HERTZ`/`_RATIO`, and for the legacy fields dcgm-exporter
+/// exports by default its counters file's help text (clocks "in MHz",
+/// utilisation "in %", temperatures "in C"); a deprecated alias without its
+/// own hint has the unit of the field it aliases.
 pub fn dcgm_unit(name: &str) -> Option<Unit> {
-    let f = field(name)?;
-    let own = match f.unit {
-        "MB" => Some(Unit::Mebibytes),
-        "bytes" if !f.description.contains("per second") => Some(Unit::Bytes),
-        "Watts" => Some(Unit::Watts),
-        "degrees C" => Some(Unit::Celsius),
-        "mJ" => Some(Unit::Millijoules),
-        "ms" => Some(Unit::Milliseconds),
-        "ns" => Some(Unit::Nanoseconds),
-        "percent" => Some(Unit::Percent),
-        "seconds" => Some(Unit::Seconds),
-        _ => None,
-    };
-    if own.is_some() {
-        return own;
-    }
-    let lower = f.description.to_ascii_lowercase();
-    if name.ends_with("_HERTZ") || lower.contains("in hertz") {
-        return Some(Unit::Hertz);
-    }
-    if name.ends_with("_RATIO") || lower.starts_with("ratio") || lower.starts_with("the ratio") {
-        return Some(Unit::Ratio);
-    }
-    // Legacy names, as dcgm-exporter's default-counters.csv documents them.
-    if name.ends_with("_CLOCK") {
-        return Some(Unit::Megahertz);
-    }
-    if name.ends_with("_UTIL") {
-        return Some(Unit::Percent);
-    }
-    if name.ends_with("_TEMP") {
-        return Some(Unit::Celsius);
-    }
-    if !f.alias_of.is_empty() && f.alias_of != name {
-        return dcgm_unit(f.alias_of);
-    }
-    None
+    field(name)?.unit
 }
 
 /// The unit a metric or recording rule name promises by its last word

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use mlalert::engine::Engine;
-use mlalert::engine::promqltest::{Outcome, run_script};
+
+mod harness;
+
+use harness::{Outcome, run_script};
 
 /// Minimum share of non-skipped cases that must pass (ratchet up, never down).
 const MIN_PASS_RATE: f64 = 0.97;

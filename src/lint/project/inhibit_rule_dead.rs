@@ -3,6 +3,7 @@
 //! source (or target) matchers, often an alertname typo, or its `equal`
 //! labels can never be equal between a source and a target alert.
 
+use crate::diagnostic::suggest::edit_distance;
 use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::model::alertmanager::{InhibitRule, SpannedMatcher};
 use crate::promql::labels::LabelSet;
@@ -64,23 +65,6 @@ fn suggestion(alerts: &[Alert], side: &[SpannedMatcher]) -> Option<String> {
         })
         .map(str::to_string)
         .next()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn check(

@@ -5,7 +5,9 @@
 //! companion somewhere in the run, nothing pages.
 
 use crate::lint::{Lint, ProjectCtx, Reporter};
-use crate::promql::analysis::{aggregation_preserves_quantity, op_str, preserves_quantity, walk};
+use crate::promql::analysis::{
+    aggregation_preserves_quantity, op_str, preserves_quantity, unwrap_parens, walk,
+};
 use crate::promql::ast::{Expr, Matcher, VectorSelector};
 use crate::promql::names::is_last_event_timestamp;
 
@@ -103,7 +105,7 @@ fn age_of(e: &Expr) -> Option<&VectorSelector> {
     if op_str(&b.op) != "-" {
         return None;
     }
-    let Expr::Call(c) = strip_parens(&b.lhs) else {
+    let Expr::Call(c) = unwrap_parens(&b.lhs) else {
         return None;
     };
     if c.func.name != "time" {
@@ -111,13 +113,6 @@ fn age_of(e: &Expr) -> Option<&VectorSelector> {
     }
     let vs = timestamp_selector(&b.rhs)?;
     is_last_event_timestamp(vs.name.as_deref()?).then_some(vs)
-}
-
-fn strip_parens(e: &Expr) -> &Expr {
-    match e {
-        Expr::Paren(p) => strip_parens(&p.expr),
-        _ => e,
-    }
 }
 
 fn timestamp_selector(e: &Expr) -> Option<&VectorSelector> {

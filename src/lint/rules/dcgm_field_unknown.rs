@@ -1,11 +1,11 @@
 //! `dcgm-field-unknown` (ML250): a `DCGM_FI_*` metric name that is no DCGM
 //! field: a typo, so the selector matches nothing and the alert never fires.
 
+use crate::diagnostic::suggest::closest;
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{selector_name, walk};
 use crate::promql::ast::Expr;
 use crate::promql::dcgm::{FIELDS, field};
-use crate::promql::names::closest;
 
 crate::declare_lint! {
     /// The `dcgm-field-unknown` lint.
@@ -62,7 +62,7 @@ fn suggestion(name: &str) -> Option<&'static str> {
     let b = closest(name, any, max);
     match (a, b) {
         (Some(a), Some(b)) => {
-            use crate::promql::names::edit_distance as d;
+            use crate::diagnostic::suggest::edit_distance as d;
             Some(if d(name, b) < d(name, a) { b } else { a })
         }
         (a, b) => a.or(b),

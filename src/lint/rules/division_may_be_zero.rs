@@ -4,7 +4,7 @@
 //! passes `> threshold`: the alert fires exactly when nothing is happening.
 
 use crate::lint::{Lint, Reporter, RuleCtx};
-use crate::promql::analysis::{op_str, walk};
+use crate::promql::analysis::{aggregation_preserves_quantity, op_str, walk};
 use crate::promql::ast::Expr;
 use crate::promql::selectors::{binary_op_range, call_name_range};
 
@@ -47,7 +47,7 @@ fn zero_source(e: &Expr) -> Option<&Expr> {
         }
         Expr::Aggregate(a) => match op_str(&a.op).as_str() {
             "stddev" | "stdvar" => Some(e),
-            "sum" | "avg" | "max" | "min" => zero_source(&a.expr),
+            o if aggregation_preserves_quantity(o) => zero_source(&a.expr),
             _ => None,
         },
         _ => None,

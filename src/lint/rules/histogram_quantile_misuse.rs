@@ -3,7 +3,7 @@
 //! series that is not a histogram at all.
 
 use crate::lint::{Lint, Reporter, RuleCtx};
-use crate::promql::analysis::{op_str, walk};
+use crate::promql::analysis::{op_str, returns_input_series, walk};
 use crate::promql::ast::{Expr, LabelModifier};
 use crate::promql::labels::output_labels;
 use crate::promql::selectors::{call_name_range, selector_name_range, selector_uses};
@@ -114,7 +114,7 @@ fn dropping_aggregation(e: &Expr) -> Option<&Expr> {
             let drops = match &a.modifier {
                 Some(LabelModifier::Include(l)) => !l.labels.iter().any(|x| x == "le"),
                 Some(LabelModifier::Exclude(l)) => l.labels.iter().any(|x| x == "le"),
-                None => !matches!(op_str(&a.op).as_str(), "topk" | "bottomk" | "limitk"),
+                None => !returns_input_series(&op_str(&a.op)),
             };
             if drops {
                 found = Some(n);

@@ -5,7 +5,7 @@
 //! of the whole sum: a huge spike.
 
 use crate::lint::{Lint, Reporter, RuleCtx};
-use crate::promql::analysis::{op_str, walk};
+use crate::promql::analysis::{op_str, returns_input_series, unwrap_parens, walk};
 use crate::promql::ast::Expr;
 use crate::promql::selectors::{call_name_range, selector_name_range, selector_uses};
 use crate::promql::types::{is_change_function, is_counter_function, metric_kind};
@@ -21,19 +21,12 @@ crate::declare_lint! {
     }
 }
 
-fn strip(e: &Expr) -> &Expr {
-    match e {
-        Expr::Paren(p) => strip(&p.expr),
-        _ => e,
-    }
-}
-
 /// Aggregations that combine series (not `topk` & co, which return them).
 fn combines(e: &Expr) -> Option<String> {
-    match strip(e) {
+    match unwrap_parens(e) {
         Expr::Aggregate(a) => {
             let op = op_str(&a.op);
-            (!matches!(op.as_str(), "topk" | "bottomk" | "limitk" | "limit_ratio")).then_some(op)
+            (!returns_input_series(&op)).then_some(op)
         }
         _ => None,
     }
@@ -66,10 +59,10 @@ impl Lint for RateOfSum {
             let Some(arg) = c.args.args.first() else {
                 return;
             };
-            match strip(arg) {
+            match unwrap_parens(arg) {
                 Expr::Subquery(s) => {
                     let Some(op) = combines(&s.expr) else { return };
-                    let span = call_name_range(text, expr.tokens(), ast, strip(&s.expr))
+                    let span = call_name_range(text, expr.tokens(), ast, unwrap_parens(&s.expr))
                         .map(|r| expr.span_of(r))
                         .unwrap_or(expr.text.span);
                     r.report(span, format!("`{f}` over `{op}(…)`: when one summed counter resets, the {op} drops and `{f}` reads it as a reset of the whole {op}"))

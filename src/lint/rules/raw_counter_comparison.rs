@@ -4,7 +4,9 @@
 //! flips back at every restart.
 
 use crate::lint::{Lint, Reporter, RuleCtx};
-use crate::promql::analysis::{op_str, preserves_quantity, selector_name, walk};
+use crate::promql::analysis::{
+    aggregation_preserves_quantity, op_str, preserves_quantity, selector_name, walk,
+};
 use crate::promql::ast::Expr;
 use crate::promql::conditions::is_number;
 use crate::promql::selectors::{binary_op_range, selector_name_range};
@@ -68,12 +70,7 @@ fn raw_counter(e: &Expr) -> Option<&Expr> {
         Expr::VectorSelector(_) => selector_name(e).is_some_and(is_total_counter).then_some(e),
         Expr::MatrixSelector(_) => None,
         Expr::Paren(p) => raw_counter(&p.expr),
-        Expr::Aggregate(a)
-            if matches!(
-                op_str(&a.op).as_str(),
-                "sum" | "max" | "min" | "avg" | "topk" | "bottomk" | "quantile"
-            ) =>
-        {
+        Expr::Aggregate(a) if aggregation_preserves_quantity(&op_str(&a.op)) => {
             raw_counter(&a.expr)
         }
         Expr::Call(c) if preserves_quantity(c.func.name) => {

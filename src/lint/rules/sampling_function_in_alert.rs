@@ -4,7 +4,7 @@
 //! (and restart `for`) as the ranking shifts.
 
 use crate::lint::{Lint, Reporter, RuleCtx};
-use crate::promql::analysis::op_str;
+use crate::promql::analysis::{op_str, returns_input_series};
 use crate::promql::ast::Expr;
 use crate::promql::selectors::call_name_range;
 
@@ -19,10 +19,6 @@ crate::declare_lint! {
     }
 }
 
-fn is_sampling(op: &str) -> bool {
-    matches!(op, "topk" | "bottomk" | "limitk" | "limit_ratio")
-}
-
 /// `topk by (labels) (1, …)`: one series per group, the idiom that
 /// deduplicates replicas; the alert's identity is the grouping.
 fn dedup(a: &crate::promql::ast::AggregateExpr) -> bool {
@@ -35,7 +31,7 @@ fn dedup(a: &crate::promql::ast::AggregateExpr) -> bool {
 /// another aggregation that combines them, e.g. `count(topk(…))`).
 fn exposed<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
     match e {
-        Expr::Aggregate(a) if is_sampling(&op_str(&a.op)) => {
+        Expr::Aggregate(a) if returns_input_series(&op_str(&a.op)) => {
             if !dedup(a) {
                 out.push(e);
             }

@@ -2,8 +2,8 @@
 //! team's vocabulary matches no Alertmanager route or inhibition written for
 //! the allowed values.
 
+use crate::diagnostic::suggest::closest;
 use crate::lint::{Lint, Reporter, RuleCtx};
-use crate::promql::names::closest;
 
 crate::declare_lint! {
     /// The `severity-not-allowed` lint.

@@ -9,16 +9,18 @@
 
 use std::collections::HashSet;
 
-use crate::promql::ast::Expr;
+use mlalert::promql::ast::Expr;
 use regex::Regex;
 
-use super::error::{AnnotationKind, EvalError};
-use super::eval::{Engine, QueryOutput};
-use super::labels::Labels;
-use super::parse::parse_expr;
-use super::series_desc::{SeqValue, parse_metric, parse_number, parse_values, unquote_prefix};
-use super::storage::Storage;
-use super::value::Value;
+use mlalert::engine::error::{AnnotationKind, EvalError};
+use mlalert::engine::eval::{Engine, QueryOutput};
+use mlalert::engine::labels::Labels;
+use mlalert::engine::parse::parse_expr;
+use mlalert::engine::series_desc::{
+    SeqValue, parse_metric, parse_number, parse_values, unquote_prefix,
+};
+use mlalert::engine::storage::Storage;
+use mlalert::engine::value::Value;
 
 /// Prometheus' default relative tolerance for sample values.
 pub const DEFAULT_EPSILON: f64 = 0.000001;
@@ -312,7 +314,7 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
                         if let Some(base) = name.strip_suffix(suf) {
                             let mut l = labels.clone();
                             l.remove("le");
-                            l.set(super::labels::METRIC_NAME, base);
+                            l.set(mlalert::engine::labels::METRIC_NAME, base);
                             hist_series.push(l);
                         }
                     }
@@ -617,7 +619,7 @@ fn range_mode_check(
     let mut vec = Vec::new();
     for s in &m {
         if let Some(p) = s.points.iter().find(|p| p.t == t) {
-            vec.push(super::value::Sample {
+            vec.push(mlalert::engine::value::Sample {
                 labels: s.labels.clone(),
                 t,
                 v: p.v,
@@ -943,8 +945,8 @@ fn selects_any(e: &Expr, series: &[Labels]) -> bool {
         if series.iter().any(|l| {
             vs.name
                 .as_ref()
-                .is_none_or(|n| l.get_or_empty(super::labels::METRIC_NAME) == n)
-                && super::storage::matches_all(l, &vs.matchers)
+                .is_none_or(|n| l.get_or_empty(mlalert::engine::labels::METRIC_NAME) == n)
+                && mlalert::engine::storage::matches_all(l, &vs.matchers)
         }) {
             found = true;
         }
@@ -953,7 +955,7 @@ fn selects_any(e: &Expr, series: &[Labels]) -> bool {
 }
 
 /// Calls `f` on every vector selector in `e`.
-pub fn visit_selectors(e: &Expr, f: &mut dyn FnMut(&crate::promql::ast::VectorSelector)) {
+pub fn visit_selectors(e: &Expr, f: &mut dyn FnMut(&mlalert::promql::ast::VectorSelector)) {
     match e {
         Expr::VectorSelector(vs) => f(vs),
         Expr::MatrixSelector(ms) => f(&ms.vs),
