@@ -1,5 +1,5 @@
-//! Build-time generation into `OUT_DIR`:
-//! - `pages.rs`: the lint pages (`lints/*.md`) for `mlalert explain`;
+//! Build-time generation into `OUT_DIR` (lint pages are embedded by
+//! `lint_meta!` with `include_str!`, which cargo tracks itself):
 //! - `dcgm_fields.rs`: the DCGM field table, from `data/dcgm/fields.tsv` and
 //!   `data/dcgm/exporter-default-counters.csv` (see `data/dcgm/README.md`).
 
@@ -9,32 +9,7 @@ use std::path::Path;
 
 fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
-    pages(Path::new(&out_dir));
     dcgm(Path::new(&out_dir));
-}
-
-fn pages(out_dir: &Path) {
-    println!("cargo:rerun-if-changed=lints");
-    let mut pages: Vec<String> = std::fs::read_dir("lints")
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".md"))
-                .collect()
-        })
-        .unwrap_or_default();
-    pages.sort();
-    let mut out = String::from(
-        "/// `(file name, contents)` of every page in `lints/`.\npub static PAGES: &[(&str, &str)] = &[\n",
-    );
-    for p in &pages {
-        let _ = writeln!(
-            out,
-            "    ({p:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/lints/{p}\"))),"
-        );
-    }
-    out.push_str("];\n");
-    std::fs::write(out_dir.join("pages.rs"), out).expect("write pages.rs");
 }
 
 /// Data lines of a `#`-commented file with one header line.
