@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+pub mod go;
 pub mod guard;
 pub mod lint;
 pub mod model;

@@ -23,38 +23,12 @@ fn err<T>(msg: impl Into<String>) -> Result<T, SeriesDescError> {
     Err(SeriesDescError(msg.into()))
 }
 
-/// Parses a float as Prometheus' series notation and Go's `ParseFloat` do
-/// (`Inf`, `+Inf`, `-Inf`, `NaN`, hex integers, exponents).
+/// Parses a float as Prometheus' series notation does (`parseNumber`:
+/// `strconv.ParseInt(s, 0, 64)`, then `strconv.ParseFloat`; `Inf`, `NaN`,
+/// `0x1f`, `017`, exponents, `_` separators). Surrounding whitespace is
+/// ignored. See [`crate::go::float::parse_number`].
 pub fn parse_number(s: &str) -> Option<f64> {
-    let t = s.trim();
-    if t.is_empty() {
-        return None;
-    }
-    let (neg, body) = match t.as_bytes()[0] {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let lower = body.to_ascii_lowercase();
-    let v = if lower == "inf" || lower == "infinity" {
-        f64::INFINITY
-    } else if lower == "nan" {
-        f64::NAN
-    } else if let Some(hex) = lower.strip_prefix("0x") {
-        i64::from_str_radix(hex, 16).ok()? as f64
-    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|b| b.is_ascii_digit())
-    {
-        i64::from_str_radix(&lower[1..], 8).ok()? as f64
-    } else {
-        if !lower
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-' | b'_'))
-        {
-            return None;
-        }
-        lower.replace('_', "").parse::<f64>().ok()?
-    };
-    Some(if neg { -v } else { v })
+    crate::go::float::parse_number(s.trim()).ok()
 }
 
 /// Unquotes a Go/PromQL string literal (`"..."`, `'...'` or `` `...` ``).

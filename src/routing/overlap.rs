@@ -7,7 +7,7 @@
 //! claims coverage that does not hold) and complete for equality matchers,
 //! literal alternations (`a|b`), identical regexes and `.*`.
 
-use super::matcher::{MatchType, Matcher};
+use crate::model::alertmanager::matchers::{MatchType, Matcher};
 
 /// True when every label set matching all of `narrow` also matches all of `broad`.
 pub fn covers(broad: &[&Matcher], narrow: &[&Matcher]) -> bool {
@@ -130,7 +130,7 @@ pub fn literal_alternatives(re: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routing::matcher::{ParserMode, parse_matcher};
+    use crate::model::alertmanager::matchers::{ParserMode, parse_matcher};
 
     fn ms(list: &[&str]) -> Vec<Matcher> {
         list.iter()

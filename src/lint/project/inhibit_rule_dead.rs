@@ -4,10 +4,10 @@
 //! labels can never be equal between a source and a target alert.
 
 use crate::lint::{Category, Diagnostic, Lint, LintMeta, ProjectCtx, Severity};
+use crate::model::alertmanager::matchers::MatchType;
 use crate::model::alertmanager::{InhibitRule, SpannedMatcher};
 use crate::promql::labels::LabelSet;
 use crate::routing::alerts::{Know, Tri, eval_all, know};
-use crate::routing::matcher::MatchType;
 use crate::routing::project::Alert;
 
 /// Metadata of `inhibit-rule-dead`.
