@@ -60,14 +60,37 @@ pub fn quote(s: &str) -> String {
 /// (unknown escape, raw newline or `"` inside) or when the result is not valid
 /// UTF-8 (which Alertmanager's UTF-8 matcher parser rejects as well).
 pub fn unquote(s: &str) -> Option<String> {
-    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
+    unquote_with(s, b'"')
+}
+
+/// A PromQL string literal's value, as Prometheus' `strutil.Unquote`
+/// (util/strutil/quote.go) reads it: `"..."` and `'...'` with Go's escapes
+/// (`\'` only inside single quotes, `\"` only inside double quotes) or a
+/// raw `` `...` `` string taken as is. `None` on a syntax error or invalid
+/// UTF-8.
+pub fn unquote_promql(s: &str) -> Option<String> {
+    match s.as_bytes().first()? {
+        b'`' => {
+            let inner = s.strip_prefix('`')?.strip_suffix('`')?;
+            (!inner.contains('`')).then(|| inner.to_string())
+        }
+        b'\'' => unquote_with(s, b'\''),
+        _ => unquote_with(s, b'"'),
+    }
+}
+
+/// [`unquote`] with `q` (`"` or `'`) as the quote character.
+fn unquote_with(s: &str, q: u8) -> Option<String> {
+    let qc = char::from(q);
+    let inner = s.strip_prefix(qc)?.strip_suffix(qc)?;
     let b = inner.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         match c {
-            b'"' | b'\n' => return None,
+            b'\n' => return None,
+            _ if c == q => return None,
             b'\\' => {
                 let e = *b.get(i + 1)?;
                 i += 2;
@@ -80,7 +103,7 @@ pub fn unquote(s: &str) -> Option<String> {
                     b't' => out.push(b'\t'),
                     b'v' => out.push(0x0b),
                     b'\\' => out.push(b'\\'),
-                    b'"' => out.push(b'"'),
+                    _ if e == q => out.push(q),
                     b'x' | b'u' | b'U' => {
                         let n = match e {
                             b'x' => 2,
@@ -155,6 +178,21 @@ mod tests {
         assert_eq!(unquote(r#""\xff""#), None, "invalid UTF-8");
         assert_eq!(unquote("abc"), None);
         assert_eq!(unquote(&quote("x\u{1}\"y")).as_deref(), Some("x\u{1}\"y"));
+    }
+
+    #[test]
+    fn unquote_promql_strings() {
+        assert_eq!(unquote_promql(r#""a\"b""#).as_deref(), Some("a\"b"));
+        assert_eq!(unquote_promql(r"'a\'b\n'").as_deref(), Some("a'b\n"));
+        assert_eq!(unquote_promql(r#"'a"b'"#).as_deref(), Some("a\"b"));
+        assert_eq!(
+            unquote_promql(r#""a\'b""#),
+            None,
+            "Go: \\' only in single quotes"
+        );
+        assert_eq!(unquote_promql(r"`a\d`").as_deref(), Some(r"a\d"));
+        assert_eq!(unquote_promql("'"), None);
+        assert_eq!(unquote_promql("\""), None);
     }
 
     #[test]

@@ -1144,6 +1144,37 @@ pub fn compile_promql_cached(pattern: &str) -> Option<regex::Regex> {
     })
 }
 
+/// The strings an anchored Go regex matches when it is a plain literal or an
+/// alternation of literals (`critical|page`, `(a|b\\.c)`; escaped
+/// punctuation counts as literal); `None` otherwise, including for any
+/// metacharacter. A text analysis: the pattern is not compiled.
+pub fn literal_alternatives(re: &str) -> Option<Vec<String>> {
+    let inner = re
+        .strip_prefix("(")
+        .and_then(|r| r.strip_suffix(")"))
+        .filter(|r| !r.contains(['(', ')']))
+        .unwrap_or(re);
+    let mut out = Vec::new();
+    for alt in inner.split('|') {
+        let mut lit = String::new();
+        let mut chars = alt.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some(e) if e.is_ascii_punctuation() => lit.push(e),
+                    _ => return None,
+                },
+                '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' => {
+                    return None;
+                }
+                c => lit.push(c),
+            }
+        }
+        out.push(lit);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1228,6 +1259,20 @@ mod tests {
         assert!(compile("b").expect("valid").is_match("abc"), "unanchored");
         assert!(compile_promql("a|b").expect("valid").is_match("b"));
         assert!(!compile_promql("a|b").expect("valid").is_match("ab"));
+    }
+
+    #[test]
+    fn literal_alternatives_of_patterns() {
+        assert_eq!(
+            literal_alternatives("critical|page"),
+            Some(vec!["critical".to_string(), "page".to_string()])
+        );
+        assert_eq!(
+            literal_alternatives("(a\\.b)"),
+            Some(vec!["a.b".to_string()])
+        );
+        assert_eq!(literal_alternatives("a+"), None);
+        assert_eq!(literal_alternatives("\\d"), None);
     }
 
     #[test]

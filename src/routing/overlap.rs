@@ -7,6 +7,7 @@
 //! claims coverage that does not hold) and complete for equality matchers,
 //! literal alternations (`a|b`), identical regexes and `.*`.
 
+pub use crate::go::regex::literal_alternatives;
 use crate::model::alertmanager::matchers::{MatchType, Matcher};
 
 /// True when every label set matching all of `narrow` also matches all of `broad`.
@@ -96,35 +97,6 @@ fn implies(n: &Matcher, m: &Matcher) -> bool {
             _ => false,
         },
     }
-}
-
-/// The strings an anchored regex matches when it is a plain literal or an
-/// alternation of literals (`critical|page`); `None` otherwise.
-pub fn literal_alternatives(re: &str) -> Option<Vec<String>> {
-    let inner = re
-        .strip_prefix("(")
-        .and_then(|r| r.strip_suffix(")"))
-        .filter(|r| !r.contains(['(', ')']))
-        .unwrap_or(re);
-    let mut out = Vec::new();
-    for alt in inner.split('|') {
-        let mut lit = String::new();
-        let mut chars = alt.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => match chars.next() {
-                    Some(e) if e.is_ascii_punctuation() => lit.push(e),
-                    _ => return None,
-                },
-                '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' => {
-                    return None;
-                }
-                c => lit.push(c),
-            }
-        }
-        out.push(lit);
-    }
-    Some(out)
 }
 
 #[cfg(test)]
