@@ -6,7 +6,7 @@
 //! `label_replace` ([`compile_promql`], anchored `^(?s:…)$` as Prometheus'
 //! `model/labels/regexp.go`), Alertmanager matchers ([`compile_alertmanager`],
 //! anchored `^(?:…)$` as `pkg/labels/matcher.go`), and the template functions
-//! `reReplaceAll` and `match` ([`compile_unanchored`], as `regexp.MustCompile`
+//! `reReplaceAll` and `match` ([`compile`], as `regexp.MustCompile`
 //! and `regexp.MatchString`, which are unanchored).
 //!
 //! The translator accepts Go-only syntax (`\Q...\E`, a literal `{` that is not
