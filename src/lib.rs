@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+pub mod go;
 pub mod guard;
 pub mod lint;
 pub mod model;

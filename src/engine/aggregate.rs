@@ -28,19 +28,6 @@ pub fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
     (t, c)
 }
 
-/// Formats a float as Go's `strconv.FormatFloat(f, 'f', -1, 64)`.
-pub fn format_float_f(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".to_string()
-    } else if v == f64::INFINITY {
-        "+Inf".to_string()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".to_string()
-    } else {
-        format!("{v}")
-    }
-}
-
 /// Prometheus' `quantile` over unsorted values: linear interpolation between
 /// closest ranks; NaN sorts first.
 pub fn quantile(q: f64, values: &mut [f64]) -> f64 {
@@ -351,16 +338,16 @@ fn count_values(
     if !is_valid_label_name(&label) {
         return Err(EvalError::eval(format!(
             "invalid label name {}",
-            super::labels::go_quote(&label)
+            crate::go::quote::quote(&label)
         )));
     }
     let mut order: Vec<Labels> = Vec::new();
     let mut counts: HashMap<Labels, usize> = HashMap::new();
     for s in input {
         let mut l = s.labels.clone();
-        l.set(label.clone(), format_float_f(s.v));
+        l.set(label.clone(), crate::go::float::format_f_shortest(s.v));
         let key = match &a.modifier {
-            None => Labels::from_pairs([(label.clone(), format_float_f(s.v))]),
+            None => Labels::from_pairs([(label.clone(), crate::go::float::format_f_shortest(s.v))]),
             Some(LabelModifier::Include(by)) => {
                 let mut names = by.labels.clone();
                 names.push(label.clone());

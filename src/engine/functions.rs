@@ -568,7 +568,7 @@ fn label_replace(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, Eval
     let repl = string_arg(c, 2)?;
     let src = string_arg(c, 3)?;
     let re_src = string_arg(c, 4)?;
-    let re = regex::Regex::new(&format!("^(?s:{re_src})$")).map_err(|_| {
+    let re = crate::go::regex::compile_promql(&re_src).map_err(|_| {
         EvalError::eval(format!(
             "invalid regular expression in label_replace(): {re_src}"
         ))
@@ -622,28 +622,10 @@ fn label_join(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalErr
     Ok(Value::Vector(vec))
 }
 
-/// Parses a bucket bound like Go's `strconv.ParseFloat`.
+/// Parses a bucket bound like Go's `strconv.ParseFloat` (see
+/// [`crate::go::float::parse_float`]); `None` on any error.
 pub fn parse_go_float(s: &str) -> Option<f64> {
-    let t = s.trim();
-    if t.is_empty() || t != s {
-        return None;
-    }
-    let lower = t.to_ascii_lowercase();
-    match lower.trim_start_matches(['+', '-']) {
-        "inf" | "infinity" => {
-            return Some(if t.starts_with('-') {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            });
-        }
-        "nan" => return Some(f64::NAN),
-        _ => {}
-    }
-    if lower.contains("0x") {
-        return None;
-    }
-    t.replace('_', "").parse::<f64>().ok()
+    crate::go::float::parse_float(s).ok()
 }
 
 /// Groups classic buckets by series without `le` (and without the name

@@ -151,9 +151,9 @@ impl fmt::Display for Labels {
             if is_legacy_name(k) {
                 write!(f, "{k}=")?;
             } else {
-                write!(f, "{}=", go_quote(k))?;
+                write!(f, "{}=", crate::go::quote::quote(k))?;
             }
-            f.write_str(&go_quote(v))?;
+            f.write_str(&crate::go::quote::quote(v))?;
         }
         f.write_str("}")
     }
@@ -167,27 +167,6 @@ pub fn is_legacy_name(s: &str) -> bool {
         _ => return false,
     }
     chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Quotes like Go's `strconv.Quote` for printable text.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 const P1: u64 = 0x9E3779B185EBCA87;

@@ -23,121 +23,45 @@ fn err<T>(msg: impl Into<String>) -> Result<T, SeriesDescError> {
     Err(SeriesDescError(msg.into()))
 }
 
-/// Parses a float as Prometheus' series notation and Go's `ParseFloat` do
-/// (`Inf`, `+Inf`, `-Inf`, `NaN`, hex integers, exponents).
+/// Parses a float as Prometheus' series notation does (`parseNumber`:
+/// `strconv.ParseInt(s, 0, 64)`, then `strconv.ParseFloat`; `Inf`, `NaN`,
+/// `0x1f`, `017`, exponents, `_` separators). Surrounding whitespace is
+/// ignored. See [`crate::go::float::parse_number`].
 pub fn parse_number(s: &str) -> Option<f64> {
-    let t = s.trim();
-    if t.is_empty() {
-        return None;
-    }
-    let (neg, body) = match t.as_bytes()[0] {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let lower = body.to_ascii_lowercase();
-    let v = if lower == "inf" || lower == "infinity" {
-        f64::INFINITY
-    } else if lower == "nan" {
-        f64::NAN
-    } else if let Some(hex) = lower.strip_prefix("0x") {
-        i64::from_str_radix(hex, 16).ok()? as f64
-    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|b| b.is_ascii_digit())
-    {
-        i64::from_str_radix(&lower[1..], 8).ok()? as f64
-    } else {
-        if !lower
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-' | b'_'))
-        {
-            return None;
-        }
-        lower.replace('_', "").parse::<f64>().ok()?
-    };
-    Some(if neg { -v } else { v })
+    crate::go::float::parse_number(s.trim()).ok()
 }
 
-/// Unquotes a Go/PromQL string literal (`"..."`, `'...'` or `` `...` ``).
-/// Returns the value and the number of bytes consumed.
+/// Unquotes a Go/PromQL string literal (`"..."`, `'...'` or `` `...` ``) at
+/// the start of `s`, as Prometheus' `strutil.Unquote` (see
+/// [`crate::go::quote::unquote_promql`]). Returns the value and the number of
+/// bytes consumed.
 pub fn unquote_prefix(s: &str) -> Result<(String, usize), SeriesDescError> {
-    let mut chars = s.char_indices();
-    let Some((_, q)) = chars.next() else {
-        return err("expected string");
+    let b = s.as_bytes();
+    let q = match b.first() {
+        Some(&q @ (b'"' | b'\'' | b'`')) => q,
+        _ => return err("expected string"),
     };
-    if q == '`' {
-        return match s[1..].find('`') {
-            Some(end) => Ok((s[1..1 + end].to_string(), end + 2)),
-            None => err("unterminated raw string"),
-        };
+    let mut i = 1;
+    while i < b.len() && b[i] != q {
+        if b[i] == b'\\' && q != b'`' {
+            i += 1;
+        }
+        i += 1;
     }
-    if q != '"' && q != '\'' {
-        return err("expected string");
+    if i >= b.len() {
+        return err(if q == b'`' {
+            "unterminated raw string"
+        } else {
+            "unterminated string"
+        });
     }
-    let mut out = String::new();
-    let mut bytes: Vec<u8> = Vec::new();
-    let flush = |bytes: &mut Vec<u8>, out: &mut String| {
-        if !bytes.is_empty() {
-            out.push_str(&String::from_utf8_lossy(bytes));
-            bytes.clear();
-        }
-    };
-    while let Some((i, c)) = chars.next() {
-        if c == q {
-            flush(&mut bytes, &mut out);
-            return Ok((out, i + c.len_utf8()));
-        }
-        if c != '\\' {
-            flush(&mut bytes, &mut out);
-            out.push(c);
-            continue;
-        }
-        let Some((_, e)) = chars.next() else {
-            return err("unterminated string");
-        };
-        match e {
-            'n' => out.push('\n'),
-            't' => out.push('\t'),
-            'r' => out.push('\r'),
-            'a' => out.push('\x07'),
-            'b' => out.push('\x08'),
-            'f' => out.push('\x0c'),
-            'v' => out.push('\x0b'),
-            '\\' => out.push('\\'),
-            '"' => out.push('"'),
-            '\'' => out.push('\''),
-            'x' => {
-                let h: String = (0..2).filter_map(|_| chars.next().map(|x| x.1)).collect();
-                let b = u8::from_str_radix(&h, 16)
-                    .map_err(|_| SeriesDescError("invalid escape".into()))?;
-                bytes.push(b);
-                continue;
-            }
-            'u' | 'U' => {
-                let n = if e == 'u' { 4 } else { 8 };
-                let h: String = (0..n).filter_map(|_| chars.next().map(|x| x.1)).collect();
-                let cp = u32::from_str_radix(&h, 16)
-                    .ok()
-                    .and_then(char::from_u32)
-                    .ok_or_else(|| SeriesDescError("invalid escape".into()))?;
-                out.push(cp);
-            }
-            d if d.is_digit(8) => {
-                let mut h = String::from(d);
-                for _ in 0..2 {
-                    if let Some((_, x)) = chars.next() {
-                        h.push(x);
-                    }
-                }
-                let b = u8::from_str_radix(&h, 8)
-                    .map_err(|_| SeriesDescError("invalid escape".into()))?;
-                bytes.push(b);
-                continue;
-            }
-            other => return err(format!("unknown escape sequence \\{other}")),
-        }
-        flush(&mut bytes, &mut out);
+    let lit = s
+        .get(..=i)
+        .ok_or_else(|| SeriesDescError("invalid string".into()))?;
+    match crate::go::quote::unquote_promql(lit) {
+        Some(v) => Ok((v, i + 1)),
+        None => err("invalid escape"),
     }
-    err("unterminated string")
 }
 
 fn is_name_start(c: char) -> bool {

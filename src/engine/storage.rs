@@ -159,8 +159,19 @@ pub fn matcher_matches(labels: &Labels, m: &Matcher) -> bool {
     match &m.op {
         MatchOp::Equal => v == m.value,
         MatchOp::NotEqual => v != m.value,
-        MatchOp::Re(r) => r.is_match(v),
-        MatchOp::NotRe(r) => !r.is_match(v),
+        MatchOp::Re(r) => regex_matches(&m.value, r, v),
+        MatchOp::NotRe(r) => !regex_matches(&m.value, r, v),
+    }
+}
+
+/// Matches `v` against a `=~`/`!~` pattern with Go's semantics, as
+/// Prometheus' `FastRegexMatcher` (`^(?s:pattern)$`, through
+/// [`crate::go::regex`]); falls back to the parser's own compiled regex when
+/// Go would reject the pattern (the parser accepted it).
+fn regex_matches(pattern: &str, parsed: &regex::Regex, v: &str) -> bool {
+    match crate::go::regex::compile_promql_cached(pattern) {
+        Some(re) => re.is_match(v),
+        None => parsed.is_match(v),
     }
 }
 

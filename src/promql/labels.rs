@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::analysis::{op_str, returns_input_series};
 use super::ast::{Expr, LabelModifier, MatchOp, VectorMatchCardinality};
-use crate::routing::overlap::literal_alternatives;
+use crate::go::regex::literal_alternatives;
 
 /// Most alternatives kept for one expression (cross products are capped).
 pub const MAX_ALTERNATIVES: usize = 32;

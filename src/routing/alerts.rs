@@ -19,8 +19,8 @@ use crate::model::rules::{Rule, RuleGroup};
 use crate::promql::labels::{LabelSet, Value};
 
 use super::inhibit::Labels;
-use super::matcher::{MatchType, Matcher};
 use super::overlap::{is_universal, literal_alternatives};
+use crate::model::alertmanager::matchers::{MatchType, Matcher};
 
 /// Labels Prometheus servers commonly add as external labels.
 pub const EXTERNAL_LIKE: &[&str] = &[
@@ -370,9 +370,9 @@ mod tests {
         let s =
             &sets("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: sum by (team) (x) > 1\n")
                 [0];
-        let ms = crate::routing::matcher::parse_matchers(
+        let ms = crate::model::alertmanager::matchers::parse_matchers(
             "team=~\"ml|infra\", alertname=A",
-            crate::routing::matcher::ParserMode::Fallback,
+            crate::model::alertmanager::matchers::ParserMode::Fallback,
         )
         .unwrap();
         let wanted = interesting(ms.iter());

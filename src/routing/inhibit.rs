@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::model::alertmanager::InhibitRule;
 
-use super::matcher::Matcher;
+use crate::model::alertmanager::matchers::Matcher;
 
 /// A concrete alert's labels.
 pub type Labels = BTreeMap<String, String>;
@@ -88,7 +88,7 @@ pub fn inhibited(rules: &[Rule], firing: &[Labels]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routing::matcher::{ParserMode, parse_matchers};
+    use crate::model::alertmanager::matchers::{ParserMode, parse_matchers};
 
     fn l(pairs: &[(&str, &str)]) -> Labels {
         pairs

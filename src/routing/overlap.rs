@@ -7,7 +7,8 @@
 //! claims coverage that does not hold) and complete for equality matchers,
 //! literal alternations (`a|b`), identical regexes and `.*`.
 
-use super::matcher::{MatchType, Matcher};
+pub use crate::go::regex::literal_alternatives;
+use crate::model::alertmanager::matchers::{MatchType, Matcher};
 
 /// True when every label set matching all of `narrow` also matches all of `broad`.
 pub fn covers(broad: &[&Matcher], narrow: &[&Matcher]) -> bool {
@@ -98,39 +99,10 @@ fn implies(n: &Matcher, m: &Matcher) -> bool {
     }
 }
 
-/// The strings an anchored regex matches when it is a plain literal or an
-/// alternation of literals (`critical|page`); `None` otherwise.
-pub fn literal_alternatives(re: &str) -> Option<Vec<String>> {
-    let inner = re
-        .strip_prefix("(")
-        .and_then(|r| r.strip_suffix(")"))
-        .filter(|r| !r.contains(['(', ')']))
-        .unwrap_or(re);
-    let mut out = Vec::new();
-    for alt in inner.split('|') {
-        let mut lit = String::new();
-        let mut chars = alt.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => match chars.next() {
-                    Some(e) if e.is_ascii_punctuation() => lit.push(e),
-                    _ => return None,
-                },
-                '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' => {
-                    return None;
-                }
-                c => lit.push(c),
-            }
-        }
-        out.push(lit);
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routing::matcher::{ParserMode, parse_matcher};
+    use crate::model::alertmanager::matchers::{ParserMode, parse_matcher};
 
     fn ms(list: &[&str]) -> Vec<Matcher> {
         list.iter()

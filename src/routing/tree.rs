@@ -17,7 +17,7 @@ use crate::model::alertmanager::{MatcherSource, Route};
 use crate::model::duration::format_ms;
 use crate::source::Span;
 
-use super::matcher::{MatchType, Matcher};
+use crate::model::alertmanager::matchers::{MatchType, Matcher};
 
 /// Alertmanager's default group_wait (ms).
 pub const DEFAULT_GROUP_WAIT: u64 = 30_000;

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use gotmpl::{FuncMap, TemplateError as GtError, Value, ValueFunc};
 
 use super::Context;
-use super::gofmt::{format_4g, format_g, format_v, go_duration_ns};
+use crate::go::duration::format_go_ns;
+use crate::go::float::{format_4g, format_g, format_v};
 
 pub(super) const PRINT: &str = "__print";
 pub(super) const FIELD: &str = "__field";
@@ -98,12 +99,8 @@ fn to_float(name: &str, v: &Value) -> gotmpl::Result<f64> {
         Value::Float(f) => Ok(*f),
         Value::Int(i) => Ok(*i as f64),
         Value::Uint(u) => Ok(*u as f64),
-        Value::String(x) => crate::engine::functions::parse_go_float(x).ok_or_else(|| {
-            err(format!(
-                "error calling {name}: strconv.ParseFloat: parsing {}: invalid syntax",
-                crate::engine::labels::go_quote(x)
-            ))
-        }),
+        Value::String(x) => crate::go::float::parse_float(x)
+            .map_err(|e| err(format!("error calling {name}: {}", e.message(x)))),
         other => Err(err(format!(
             "error calling {name}: can't convert {} to float",
             go_type(other)
@@ -495,7 +492,7 @@ fn to_duration(v: f64) -> gotmpl::Result<String> {
             format_v(v)
         )));
     }
-    Ok(go_duration_ns(i128::from(ns as i64)))
+    Ok(format_go_ns(i128::from(ns as i64)))
 }
 
 /// Go's `net.SplitHostPort`.
@@ -614,8 +611,20 @@ fn title(t: &str) -> gotmpl::Result<Value> {
     Ok(s(out))
 }
 
+/// Compiles a template function's pattern with Go's `regexp` semantics
+/// (unanchored, see [`crate::go::regex::compile`]). The error is Go's:
+/// `match` (`regexp.MatchString`) returns the syntax error, `reReplaceAll`
+/// (`regexp.MustCompile`) panics with `regexp: Compile(...)`, which Go's
+/// `text/template` reports as the call's error.
 fn regex(name: &str, pattern: &str) -> gotmpl::Result<regex::Regex> {
-    regex::Regex::new(pattern).map_err(|e| err(format!("error calling {name}: {e}")))
+    crate::go::regex::compile(pattern).map_err(|e| {
+        let why = if name == "reReplaceAll" {
+            crate::go::regex::must_compile_message(pattern, &e)
+        } else {
+            e.message()
+        };
+        err(format!("error calling {name}: {why}"))
+    })
 }
 
 fn sample_value(q: &super::QuerySample) -> Value {

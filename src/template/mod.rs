@@ -12,9 +12,7 @@
 //!   `""`, not `<no value>`. Field accesses and `index` calls are rewritten
 //!   in the parsed tree into calls that look keys up with that rule;
 //! - Go's float formatting: every printed action, `print`, `println` and
-//!   `printf` go through [`gofmt`] (`1e+06`, `+Inf`), not Rust's `Display`.
-
-pub mod gofmt;
+//!   `printf` go through [`crate::go::float`] (`1e+06`, `+Inf`), not Rust's `Display`.
 
 mod funcs;
 
@@ -322,6 +320,30 @@ mod tests {
     fn exp(text: &str, value: f64) -> String {
         let d = data(&[("instance", "node-1:9400"), ("job", "dcgm")], value);
         expand_alert_or_error(text, &d, &Context::default())
+    }
+
+    #[test]
+    fn regex_functions_use_go_syntax() {
+        // Go accepts a literal brace; the `regex` crate alone refuses it.
+        assert_eq!(
+            exp(r#"{{ reReplaceAll "{.*}$" "" "foo{bar}" }}"#, 1.0),
+            "foo"
+        );
+        assert_eq!(
+            exp(r#"{{ if match "^\\d+$" "42" }}yes{{ end }}"#, 1.0),
+            "yes"
+        );
+        assert_eq!(exp(r#"{{ match "o" "foo" }}"#, 1.0), "true", "unanchored");
+        let bad = exp(r#"{{ reReplaceAll "[" "" "x" }}"#, 1.0);
+        assert!(
+            bad.contains("error calling reReplaceAll: regexp: Compile(`[`): error parsing regexp: missing closing ]: `[`"),
+            "{bad}"
+        );
+        let bad = exp(r#"{{ match "a**" "x" }}"#, 1.0);
+        assert!(
+            bad.contains("error calling match: error parsing regexp: invalid nested repetition operator: `**`"),
+            "{bad}"
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 use std::fmt::Write as _;
 
 use crate::engine::Labels;
-use crate::engine::labels::{go_quote, is_legacy_name};
-use crate::template::gofmt::format_e_upper;
+use crate::engine::labels::is_legacy_name;
+use crate::go::float::format_e_upper;
+use crate::go::quote::quote as go_quote;
 
 /// Label pairs sorted by name. Unlike [`Labels`], empty values are kept
 /// (an expected `foo: ""` never matches, as in promtool).

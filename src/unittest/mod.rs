@@ -29,10 +29,10 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use crate::engine::{Engine, Labels, Storage};
+use crate::go::duration::format_go_ms;
 use crate::model::rules::RuleKind;
 use crate::model::unittest::{TestFile, TestGroup, read_test_file};
 use crate::source::{SourceFile, TextMap};
-use crate::template::gofmt::go_duration_ms;
 
 use compare::{LabelsAndAnnotations, ParsedSample, alerts_diff, alerts_string, indent_lines};
 use eval::{EvalEnv, GroupRun, SharedStorage, eval_group, query_vector, read, write};
@@ -461,7 +461,7 @@ fn run_group_inner(
                     eval_errors.push(Failure::error(format!(
                         "    rule: {}, time: {}, err: {e}",
                         r.name,
-                        go_duration_ms(ts)
+                        format_go_ms(ts)
                     )));
                 }
             }
@@ -576,7 +576,7 @@ fn check_promql(
     storage: &SharedStorage,
     fuzzy: bool,
 ) -> Option<Failure> {
-    let expr_q = crate::engine::labels::go_quote(&t.expr.value);
+    let expr_q = crate::go::quote::quote(&t.expr.value);
     let time = eval_time_string(t.eval_time.value);
     let at = mint.saturating_add(i64::try_from(t.eval_time.value).unwrap_or(i64::MAX));
     let err = |e: String| {

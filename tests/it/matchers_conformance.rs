@@ -3,13 +3,13 @@
 //! Reads `$MLALERT_CORPUS/alertmanager/matchers-conformance.json` (extracted
 //! from pkg/labels/parse_test.go, matcher/parse/parse_test.go,
 //! matcher/compliance/compliance_test.go and matcher/compat/parse_test.go) and
-//! runs every case through `mlalert::routing::matcher` with the parser the
+//! runs every case through `mlalert::model::alertmanager::matchers` with the parser the
 //! suite names. Skipped when `MLALERT_CORPUS` is unset; fails when it is set
 //! and the file is missing.
 
 use std::path::PathBuf;
 
-use mlalert::routing::matcher::{
+use mlalert::model::alertmanager::matchers::{
     FallbackOutcome, Matcher, MatcherError, ParserMode, parse_matcher, parse_matcher_fallback,
     parse_matchers, parse_matchers_fallback,
 };

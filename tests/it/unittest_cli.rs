@@ -177,3 +177,49 @@ fn coverage_table_and_json() {
     );
     assert_eq!(v["files"][0]["passed"], true);
 }
+
+/// Go's `regexp` accepts `{.*}$` (a literal brace): an annotation using
+/// `reReplaceAll "{.*}$"` renders as Prometheus renders it.
+#[test]
+fn annotation_regex_uses_go_syntax() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules.yaml");
+    fs::write(
+        &rules,
+        r#"groups:
+- name: g
+  rules:
+  - alert: Braces
+    expr: up{job=~"a.+"} == 0
+    labels:
+      severity: page
+    annotations:
+      summary: '{{ reReplaceAll "{.*}$" "" "foo{bar}" }} down'
+"#,
+    )
+    .expect("write rules");
+    let test = dir.path().join("test.yaml");
+    fs::write(
+        &test,
+        r#"rule_files: [rules.yaml]
+evaluation_interval: 1m
+tests:
+- interval: 1m
+  input_series:
+  - series: 'up{job="a.b"}'
+    values: '0x3'
+  alert_rule_test:
+  - eval_time: 1m
+    alertname: Braces
+    exp_alerts:
+    - exp_labels: {severity: page, job: a.b}
+      exp_annotations:
+        summary: foo down
+"#,
+    )
+    .expect("write test");
+    let path = test.to_string_lossy().to_string();
+    let (code, out) = run(&[&path]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("  SUCCESS"), "{out}");
+}

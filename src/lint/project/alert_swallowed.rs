@@ -8,8 +8,8 @@
 //! partial overlap.
 
 use crate::lint::{Lint, ProjectCtx, Reporter};
+use crate::model::alertmanager::matchers::MatchType;
 use crate::routing::alerts::choice_text;
-use crate::routing::matcher::MatchType;
 use crate::routing::overlap::{covers, is_universal};
 use crate::routing::tree::Tree;
 

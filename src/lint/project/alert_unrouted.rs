@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::lint::{Lint, ProjectCtx, Reporter};
+use crate::model::alertmanager::matchers::MatchType;
 use crate::routing::alerts::{Know, know};
-use crate::routing::matcher::MatchType;
 use crate::routing::overlap::{is_universal, literal_alternatives};
 
 crate::declare_lint! {

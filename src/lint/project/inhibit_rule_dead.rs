@@ -5,10 +5,10 @@
 
 use crate::diagnostic::suggest::edit_distance;
 use crate::lint::{Lint, ProjectCtx, Reporter};
+use crate::model::alertmanager::matchers::MatchType;
 use crate::model::alertmanager::{InhibitRule, SpannedMatcher};
 use crate::promql::labels::LabelSet;
 use crate::routing::alerts::{Know, Tri, eval_all, know};
-use crate::routing::matcher::MatchType;
 use crate::routing::project::Alert;
 
 crate::declare_lint! {

@@ -104,11 +104,7 @@ fn matcher_string(
 }
 
 fn unquote(s: &str) -> String {
-    let inner = s.get(1..s.len().saturating_sub(1)).unwrap_or("");
-    if s.starts_with('`') {
-        return inner.to_string();
-    }
-    crate::promql::unescape(inner)
+    crate::go::quote::unquote_promql(s).unwrap_or_default()
 }
 
 #[cfg(test)]

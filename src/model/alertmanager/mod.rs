@@ -3,12 +3,14 @@
 //!
 //! Integration configs (`slack_configs`, …) are kept as YAML nodes for the
 //! lints that read them; they are validated in [`receivers`], time
-//! intervals in [`timeintervals`].
+//! intervals in [`timeintervals`]. Matchers (`matchers:`, `match_re:`) are
+//! parsed by [`matchers`].
 
+pub mod matchers;
 pub mod receivers;
 pub(crate) mod timeintervals;
 
-use crate::routing::matcher::{
+use self::matchers::{
     MatchType, Matcher, ParserMode, is_valid_label_name, parse_matchers_fallback,
 };
 use crate::source::Span;

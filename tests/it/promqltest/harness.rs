@@ -118,46 +118,14 @@ impl EvalCmd {
     }
 }
 
-/// Parses a Prometheus duration (`1h30m`, `10s`, `0`, `1.5` is not allowed)
-/// into ms.
+/// Parses a Prometheus duration (`1h30m`, `10s`, `0`; `1.5s` is not
+/// allowed) into milliseconds, as promqltest does with `model.ParseDuration`
+/// (see [`mlalert::go::duration::parse_prometheus`]). Surrounding whitespace is
+/// ignored.
 pub fn parse_duration_ms(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if s == "0" {
-        return Some(0);
-    }
-    let mut total: i64 = 0;
-    let mut num = String::new();
-    let mut chars = s.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let mut unit = String::from(c);
-        if c == 'm' && chars.peek() == Some(&'s') {
-            chars.next();
-            unit.push('s');
-        }
-        let n: i64 = num.parse().ok()?;
-        num.clear();
-        let mult = match unit.as_str() {
-            "ms" => 1,
-            "s" => 1000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            "w" => 7 * 86_400_000,
-            "y" => 365 * 86_400_000,
-            _ => return None,
-        };
-        total = total.checked_add(n.checked_mul(mult)?)?;
-        any = true;
-    }
-    if !num.is_empty() || !any {
-        return None;
-    }
-    Some(total)
+    mlalert::go::duration::parse_prometheus(s.trim())
+        .ok()
+        .and_then(|ms| i64::try_from(ms).ok())
 }
 
 /// Prometheus' `almost.Equal` with relative tolerance `eps`.
