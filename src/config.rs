@@ -160,6 +160,13 @@ impl Config {
             .unwrap_or_else(|| unreachable_kind(setting.decl.key))
     }
 
+    /// True when the config file sets `setting` (rather than leaving its
+    /// default): lints that infer a convention from the run only do so when
+    /// it is not set.
+    pub fn is_set(&self, setting: &'static Setting<impl SettingType>) -> bool {
+        self.values.contains_key(setting.decl.key)
+    }
+
     /// Sets a lint setting (tests, `--from` inference).
     pub fn set(&mut self, setting: &'static Setting<impl SettingType>, value: Value) {
         self.values.insert(setting.decl.key, value);

@@ -436,7 +436,7 @@ fn config_show_and_init() {
         show.contains("runbook_annotations: [runbook_url, runbook]"),
         "{show}"
     );
-    assert!(show.contains("scrape_interval: 1m"), "{show}");
+    assert!(show.contains("scrape_interval: 30s"), "{show}");
     mlalert()
         .current_dir(d)
         .args(["config", "init"])

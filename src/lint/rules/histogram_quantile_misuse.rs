@@ -26,7 +26,8 @@ impl Lint for HistogramQuantileMisuse {
     /// drops `le` (every alternative of `v`'s output labels lacks it); and
     /// `v` reading only series that are known not to be histograms (`_total`,
     /// `_count`, `_sum`, gauges). Recorded series (`job:x_bucket:rate5m`)
-    /// and unknown names (native histograms) are not flagged.
+    /// are not flagged; a name with no histogram suffix (possibly a native
+    /// histogram) is flagged when it is read without `rate()`-like function.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
@@ -97,6 +98,26 @@ impl Lint for HistogramQuantileMisuse {
             if all_known {
                 r.report(hq_span, format!("`histogram_quantile` over `{}`, which is not a histogram: there are no buckets and the result is always empty", known[0]))
                     .help("pass the histogram's `_bucket` series (classic) or the histogram itself (native)");
+                return;
+            }
+            // A name with no histogram suffix may be a native histogram: read
+            // raw, it too counts every observation since the process started.
+            for u in &uses {
+                let Some(name) = u.name else { continue };
+                if is_recorded(name)
+                    || metric_kind(name) != MetricKind::Unknown
+                    || u.inside_call(|f| {
+                        matches!(f, "rate" | "irate" | "increase" | "delta" | "idelta")
+                            || f.ends_with("_over_time")
+                    })
+                {
+                    continue;
+                }
+                let span = selector_name_range(text, tokens, ast, u.expr)
+                    .map(|r| expr.span_of(r))
+                    .unwrap_or(hq_span);
+                r.report(span, format!("`histogram_quantile` reads `{name}` without `rate()`: a histogram read raw (native, or classic buckets) holds every observation since the process started, so the quantile describes its whole lifetime, not the last minutes"))
+                    .help(format!("take the rate first: `histogram_quantile(0.95, sum(rate({name}[5m])))` (native) or `histogram_quantile(0.95, sum by (le) (rate({name}_bucket[5m])))` (classic)"));
             }
         });
     }
@@ -127,6 +148,21 @@ fn dropping_aggregation(e: &Expr) -> Option<&Expr> {
 #[cfg(test)]
 mod tests {
     use crate::lint::run_on;
+
+    #[test]
+    fn a_raw_histogram_without_a_suffix_is_flagged_and_its_rate_is_not() {
+        let rule = |e: &str| format!("groups:\n- name: g\n  rules:\n  - record: r\n    expr: '{e}'\n");
+        let d = run_on(&super::META, &rule("histogram_quantile(0.95, model_inference_duration_seconds)"));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("without `rate()`"), "{}", d[0].message);
+        for ok in [
+            "histogram_quantile(0.95, sum(rate(model_inference_duration_seconds[5m])))",
+            "histogram_quantile(0.95, model:inference_duration_seconds:rate5m)",
+            "histogram_quantile(0.95, sum by (le) (rate(model_inference_duration_seconds_bucket[5m])))",
+        ] {
+            assert!(run_on(&super::META, &rule(ok)).is_empty(), "{ok}");
+        }
+    }
 
     fn rule(expr: &str) -> String {
         format!(

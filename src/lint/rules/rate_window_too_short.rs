@@ -22,8 +22,8 @@ crate::declare_setting! {
     /// `scrape_interval`: the scrape interval rate windows are checked against, in milliseconds.
     pub static SCRAPE_INTERVAL: crate::config::Millis = {
         key: "scrape_interval",
-        default: "1m",
-        doc: "Your Prometheus scrape interval (rate-window-too-short wants windows of at least twice it).",
+        default: "30s",
+        doc: "Your Prometheus scrape interval (rate-window-too-short wants windows of at least twice it); 30s, the common Kubernetes default, unless set.",
         lint: "rate-window-too-short",
     }
 }
@@ -42,7 +42,7 @@ const TWO_SAMPLE_FUNCTIONS: &[&str] = &[
 impl Lint for RateWindowTooShort {
     /// Flags range selectors passed to `rate`, `irate`, `increase`,
     /// `delta`, `idelta`, `deriv` or `predict_linear` whose window is below
-    /// twice `scrape_interval` (default 1m). Subqueries are not checked:
+    /// twice `scrape_interval` (default 30s). Subqueries are not checked:
     /// their step, not the scrape interval, spaces their samples.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some(expr) = &cx.rule.expr else { return };
@@ -66,13 +66,18 @@ impl Lint for RateWindowTooShort {
             let span = matrix_range_range(&expr.text.value, expr.tokens(), ast, u.expr)
                 .map(|r| expr.span_of(r))
                 .unwrap_or(expr.text.span);
+            let interval = format_ms(cx.config.get(&SCRAPE_INTERVAL).0);
+            let assumed = if cx.config.is_set(&SCRAPE_INTERVAL) {
+                format!("the {interval} scrape interval of .mlalert.yaml")
+            } else {
+                format!("an assumed {interval} scrape interval")
+            };
             r.report(span, format!(
-                        "`{f}` over a {} window with a {} scrape interval: it needs two samples in the window and often has one, so it returns nothing",
+                        "`{f}` over a {} window with {assumed}: it needs two samples in the window and often has one, so it returns nothing",
                         format_ms(window),
-                        format_ms(cx.config.get(&SCRAPE_INTERVAL).0)
                     ))
                 .help(format!(
-                    "use a window of at least {} (4× the scrape interval is safer); set `scrape_interval` in .mlalert.yaml if yours is shorter",
+                    "use a window of at least {} (4× the scrape interval is safer); if your targets are scraped more often, set `scrape_interval` in .mlalert.yaml",
                     format_ms(min)
                 ));
         }
@@ -91,17 +96,37 @@ mod tests {
 
     #[test]
     fn flags_short_windows_at_the_window() {
-        let y = rule("rate(inference_errors_total[1m]) > 1");
+        let y = rule("rate(inference_errors_total[30s]) > 1");
         let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].span.start, y.find("[1m]").unwrap());
-        assert_eq!(d[0].span.end, y.find("[1m]").unwrap() + 4);
+        assert_eq!(d[0].span.start, y.find("[30s]").unwrap());
+        assert_eq!(d[0].span.end, y.find("[30s]").unwrap() + 5);
+        assert!(d[0].message.contains("an assumed 30s scrape interval"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn a_configured_interval_is_named_as_such() {
+        let y = rule("rate(inference_errors_total[1m]) > 1");
+        let source = crate::source::SourceFile::from_text("t.yaml", y.clone(), 0);
+        let mut config = crate::config::Config::default();
+        config.set(
+            &super::SCRAPE_INTERVAL,
+            crate::config::Value::Ms(crate::config::Millis(60_000)),
+        );
+        let d: Vec<_> = crate::lint::run_sources(vec![source], &config)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.lint.code == super::META.code)
+            .collect();
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("the 1m scrape interval of .mlalert.yaml"), "{}", d[0].message);
     }
 
     #[test]
     fn passes_long_windows_over_time_and_subqueries() {
         for e in [
             "rate(inference_errors_total[2m]) > 1",
+            "rate(inference_errors_total[1m]) > 1",
             "avg_over_time(gpu_util[30s]) > 1",
             "max_over_time(rate(x_total[5m])[1m:10s]) > 1",
         ] {
