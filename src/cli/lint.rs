@@ -42,6 +42,15 @@ pub fn run(args: &LintArgs) -> u8 {
     }
     let report = lint::run_with(inputs, &config, &|| progress.tick());
     progress.finish();
+    let alerts = report
+        .loaded
+        .iter()
+        .flatten()
+        .flat_map(|l| &l.rule_files)
+        .flat_map(|rf| &rf.groups)
+        .flat_map(|g| &g.rules)
+        .filter(|r| r.is_alert())
+        .count();
     let lint::Report {
         files,
         diagnostics: mut diags,
@@ -103,6 +112,16 @@ pub fn run(args: &LintArgs) -> u8 {
             if args.quiet {
                 // Drop the summary line.
                 text.truncate(text.trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1));
+            }
+            // A repository that never writes runbooks hears it once, not per alert.
+            let no_runbook = diags
+                .iter()
+                .filter(|d| d.lint.code == crate::lint::rules::missing_runbook::META.code)
+                .count();
+            if alerts > 1 && no_runbook == alerts && !args.quiet {
+                text.push_str(&format!(
+                    "note: none of the {alerts} alerting rules has a runbook link; if your team does not write runbooks, `disable: [missing-runbook]` in .mlalert.yaml\n"
+                ));
             }
             if args.statistics {
                 text.push_str(&render::statistics(&diags));

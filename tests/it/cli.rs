@@ -433,7 +433,7 @@ fn config_show_and_init() {
     )
     .unwrap();
     assert!(
-        show.contains("runbook_annotations: [runbook_url, runbook]"),
+        show.contains("runbook_annotations: [runbook_url, runbook, runbook_link, playbook, playbook_url, triage, sop]"),
         "{show}"
     );
     assert!(show.contains("scrape_interval: 30s"), "{show}");
@@ -466,4 +466,47 @@ fn config_show_and_init() {
         .args(["config", "init", "--force"])
         .assert()
         .code(0);
+}
+
+/// A run where no alert has a runbook link says so once, under the summary.
+#[test]
+fn no_runbook_anywhere_is_said_once() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let rule = |name: &str, link: &str| {
+        format!(
+            "  - alert: {name}\n    expr: up == 0\n    for: 5m\n    labels: {{severity: warning}}\n    annotations: {{summary: s{link}}}\n"
+        )
+    };
+    let none = format!(
+        "groups:\n- name: g\n  rules:\n{}{}",
+        rule("A", ""),
+        rule("B", "")
+    );
+    std::fs::write(d.path().join("none.yaml"), &none).expect("write");
+    let out = mlalert()
+        .current_dir(d.path())
+        .args(["lint", "none.yaml"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("none of the 2 alerting rules has a runbook link")
+            .count(),
+        1,
+        "{text}"
+    );
+    let some = format!(
+        "groups:\n- name: g\n  rules:\n{}{}",
+        rule("A", ", runbook_url: 'https://r/a'"),
+        rule("B", "")
+    );
+    std::fs::write(d.path().join("some.yaml"), &some).expect("write");
+    let out = mlalert()
+        .current_dir(d.path())
+        .args(["lint", "some.yaml"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("has a runbook link"), "{text}");
+    assert!(text.contains("ML102"), "{text}");
 }

@@ -151,10 +151,18 @@ mod tests {
 
     #[test]
     fn a_raw_histogram_without_a_suffix_is_flagged_and_its_rate_is_not() {
-        let rule = |e: &str| format!("groups:\n- name: g\n  rules:\n  - record: r\n    expr: '{e}'\n");
-        let d = run_on(&super::META, &rule("histogram_quantile(0.95, model_inference_duration_seconds)"));
+        let rule =
+            |e: &str| format!("groups:\n- name: g\n  rules:\n  - record: r\n    expr: '{e}'\n");
+        let d = run_on(
+            &super::META,
+            &rule("histogram_quantile(0.95, model_inference_duration_seconds)"),
+        );
         assert_eq!(d.len(), 1, "{d:?}");
-        assert!(d[0].message.contains("without `rate()`"), "{}", d[0].message);
+        assert!(
+            d[0].message.contains("without `rate()`"),
+            "{}",
+            d[0].message
+        );
         for ok in [
             "histogram_quantile(0.95, sum(rate(model_inference_duration_seconds[5m])))",
             "histogram_quantile(0.95, model:inference_duration_seconds:rate5m)",

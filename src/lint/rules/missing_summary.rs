@@ -19,7 +19,7 @@ crate::declare_setting! {
     /// `summary_annotations`: annotation keys that count as a human-readable summary.
     pub static SUMMARY_ANNOTATIONS: Vec<String> = {
         key: "summary_annotations",
-        default: "[summary, description, message]",
+        default: "[summary, description, message, title]",
         doc: "Annotation keys that count as a summary (missing-summary).",
         lint: "missing-summary",
     }

@@ -101,7 +101,11 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span.start, y.find("[30s]").unwrap());
         assert_eq!(d[0].span.end, y.find("[30s]").unwrap() + 5);
-        assert!(d[0].message.contains("an assumed 30s scrape interval"), "{}", d[0].message);
+        assert!(
+            d[0].message.contains("an assumed 30s scrape interval"),
+            "{}",
+            d[0].message
+        );
     }
 
     #[test]
@@ -119,7 +123,12 @@ mod tests {
             .filter(|d| d.lint.code == super::META.code)
             .collect();
         assert_eq!(d.len(), 1);
-        assert!(d[0].message.contains("the 1m scrape interval of .mlalert.yaml"), "{}", d[0].message);
+        assert!(
+            d[0].message
+                .contains("the 1m scrape interval of .mlalert.yaml"),
+            "{}",
+            d[0].message
+        );
     }
 
     #[test]
