@@ -56,6 +56,7 @@ pub fn load_file(file: FileId, source: &SourceFile, extra: &ExtraFields) -> Load
         source,
         extra,
         out: &mut out,
+        in_secret: false,
     };
     loader.stream(&source.text, &TextMap::Shift(0), None);
     out
@@ -66,6 +67,8 @@ struct Loader<'a> {
     source: &'a SourceFile,
     extra: &'a ExtraFields,
     out: &'a mut LoadedFile,
+    /// True while reading the values of a Kubernetes Secret.
+    in_secret: bool,
 }
 
 impl Loader<'_> {
@@ -116,10 +119,12 @@ impl Loader<'_> {
                 let before = errs.out.len();
                 let mut cfg = read_config(node, &mut errs);
                 cfg.valid = errs.out.len() == before;
+                cfg.in_kubernetes_secret = self.in_secret;
                 self.out.am_configs.push(cfg);
             }
             DocKind::UnitTest(node) if !embedded => self.out.unit_tests.push(node.clone()),
             DocKind::Embedding(entries) if !embedded => {
+                self.in_secret = root.get("kind").and_then(Node::as_str) == Some("Secret");
                 for e in entries {
                     let Some(key) = e.key.as_str() else { continue };
                     let Some(value) = e.value.as_scalar() else {
@@ -140,6 +145,7 @@ impl Loader<'_> {
                         self.stream(&value.value.clone(), &value.map.clone(), Some(key));
                     }
                 }
+                self.in_secret = false;
             }
             DocKind::List(items) if depth < MAX_LIST_DEPTH => {
                 for item in items {

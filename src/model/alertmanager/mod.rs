@@ -42,6 +42,9 @@ pub struct AmConfig {
     /// False when Alertmanager would refuse the config (the loader reported
     /// `alertmanager-invalid` inside it): routing questions are not asked of it.
     pub valid: bool,
+    /// True when the config is a value of a Kubernetes Secret (where
+    /// credentials belong), not a plain file or a ConfigMap.
+    pub in_kubernetes_secret: bool,
 }
 
 /// Which field a route matcher came from.
@@ -210,6 +213,7 @@ pub(crate) fn read_config(root: &Node, errs: &mut Errors) -> AmConfig {
         global: None,
         span: root.span,
         valid: true,
+        in_kubernetes_secret: false,
     };
     let Some(fields) = reader::fields(root, "config.Config", TOP_FIELDS, &[], errs) else {
         return cfg;
