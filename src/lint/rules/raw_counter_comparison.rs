@@ -17,7 +17,7 @@ crate::declare_lint! {
     pub struct RawCounterComparison {
         code: "ML208",
         name: "raw-counter-comparison",
-        category: Pedantic,
+        category: Suspicious,
         severity: Warning,
         summary: "a raw counter is compared with a threshold instead of its rate or increase",
     }
@@ -29,7 +29,15 @@ impl Lint for RawCounterComparison {
     /// value (`sum`, `max`, …), functions that keep it (`max_over_time`,
     /// `label_replace`, …) and scaling by a number. Differences of counters
     /// (`x - x offset 1h`) and ratios of two counters are not flagged.
+    ///
+    /// Only alerting rules are checked (a recording rule may keep the raw
+    /// total for a dashboard), and `_total` names that read as a size or a
+    /// capacity (`…_capacity_total`, `…_memory_total`, `…_replicas_total`,
+    /// `…_devices_total`) are taken for the gauges they usually are.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
+        if !cx.rule.is_alert() {
+            return;
+        }
         let Some(expr) = &cx.rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
         let text = &expr.text.value;
@@ -61,7 +69,84 @@ impl Lint for RawCounterComparison {
 }
 
 fn is_total_counter(name: &str) -> bool {
-    metric_kind(name) == MetricKind::Counter && name.ends_with("_total")
+    metric_kind(name) == MetricKind::Counter
+        && name.ends_with("_total")
+        && !gauge_like(name)
+        && counts_events(name)
+}
+
+/// `_total` names that count events which go wrong (`…_errors_total`,
+/// `…_failures_total`, `…_evicted_total`, `…_leader_changes_seen_total`):
+/// the clear case, where a threshold on the raw value fires forever after
+/// the first events. Other `_total` names are too often gauges of an amount
+/// (`…_pending_request_total`, `…_membership_total`) to report by default.
+fn counts_events(name: &str) -> bool {
+    const EVENTS: &[&str] = &[
+        "error",
+        "errors",
+        "fail",
+        "failed",
+        "failure",
+        "failures",
+        "failedtasks",
+        "dropped",
+        "drops",
+        "evicted",
+        "evictions",
+        "rejected",
+        "rejections",
+        "timeout",
+        "timeouts",
+        "restarts",
+        "panics",
+        "crashes",
+        "retries",
+        "changes",
+        "oom",
+        "kills",
+        "aborted",
+        "denied",
+        "discarded",
+        "lost",
+        "corrupted",
+        "uncorrectable",
+    ];
+    let n = name.to_ascii_lowercase();
+    n.split(['_', ':']).any(|w| EVENTS.contains(&w))
+}
+
+/// `_total` names that exporters use for gauges: sizes, capacities and
+/// counts of things that exist (`kube_node_status_capacity_total`,
+/// `machine_memory_total`, `gpu_devices_total`).
+fn gauge_like(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "capacity",
+        "allocatable",
+        "size",
+        "limit",
+        "memory",
+        "space",
+        "available",
+        "replicas",
+        "cores",
+        "cpus",
+        "devices",
+        "slots",
+        "nodes",
+        "num",
+        "number",
+        "max",
+        "inodes",
+        "resource",
+        "resources",
+        "offline",
+        "online",
+        "files",
+        "pages",
+    ];
+    let n = name.to_ascii_lowercase();
+    let words: Vec<&str> = n.trim_end_matches("_total").split(['_', ':']).collect();
+    WORDS.iter().any(|w| words.contains(w))
 }
 
 /// The counter selector `e` is, unchanged in meaning.
@@ -100,6 +185,28 @@ fn raw_counter(e: &Expr) -> Option<&Expr> {
 #[cfg(test)]
 mod tests {
     use crate::lint::run_on;
+
+    #[test]
+    fn recording_rules_and_gauge_named_totals_are_not_flagged() {
+        let rec = "groups:\n- name: g\n  rules:\n  - record: job:inference_errors:total\n    expr: sum by (job) (inference_errors_total) > 0\n";
+        assert!(run_on(&super::META, rec).is_empty());
+        for e in [
+            "kube_node_status_capacity_total < 4",
+            "sum(nvidia_gpu_devices_total) < 8",
+            "machine_memory_total > 1e9",
+            "container_fs_inodes_total > 1e6",
+            "minio_cluster_nodes_offline_total > 0",
+            "openstack_placement_resource_total < 10",
+            "apache_uptime_seconds_total < 600",
+            "argocd_repo_pending_request_total > 10",
+        ] {
+            assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
+        }
+        assert_eq!(
+            run_on(&super::META, &rule("training_job_failures_total > 0")).len(),
+            1
+        );
+    }
 
     fn rule(expr: &str) -> String {
         format!(
