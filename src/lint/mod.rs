@@ -58,15 +58,7 @@ impl<'a> AmCtx<'a> {
     }
 }
 
-/// One loaded file of the run, as project lints see it.
-pub struct ProjectFile<'a> {
-    /// The file's id in the run.
-    pub file: FileId,
-    /// The file.
-    pub source: &'a SourceFile,
-    /// Its rule files and Alertmanager configs.
-    pub loaded: &'a LoadedFile,
-}
+pub use crate::model::ProjectFile;
 
 /// What a project lint sees: every loaded file of the run (rule files and
 /// Alertmanager configs with their file ids), once, after the per-file pass.

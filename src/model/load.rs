@@ -33,6 +33,17 @@ pub struct LoadedFile {
     pub yaml_error: bool,
 }
 
+/// One loaded file of a run with its id and text: what whole-run analyses
+/// (project lints, `routing::project`) read.
+pub struct ProjectFile<'a> {
+    /// The file's id in the run.
+    pub file: FileId,
+    /// The file.
+    pub source: &'a SourceFile,
+    /// Its rule files and Alertmanager configs.
+    pub loaded: &'a LoadedFile,
+}
+
 /// Loads `source` (file `file` of the run).
 pub fn load_file(file: FileId, source: &SourceFile, extra: &ExtraFields) -> LoadedFile {
     let mut out = LoadedFile::default();

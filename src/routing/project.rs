@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::FileId;
-use crate::lint::ProjectFile;
+use crate::model::ProjectFile;
 use crate::model::alertmanager::{AmConfig, Receiver};
 use crate::model::rules::{Rule, RuleGroup};
 use crate::promql::labels::LabelSet;

@@ -724,8 +724,8 @@ pub(super) fn func_map() -> FuncMap {
     add(
         "parseDuration",
         s1("parseDuration", |d| {
-            crate::model::duration::parse_duration(d)
-                .map(|d| Value::Float(d.ms as f64 / 1000.0))
+            crate::go::duration::parse_prometheus(d)
+                .map(|ms| Value::Float(ms as f64 / 1000.0))
                 .map_err(|e| err(format!("error calling parseDuration: {e}")))
         }),
     );

@@ -14,9 +14,12 @@ const MACROS: &[(&str, &str)] = &[
 
 /// `module → allowed modules` from the table between the layers markers.
 fn table() -> BTreeMap<String, Option<BTreeSet<String>>> {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md"))
-        .expect("docs/architecture.md");
-    let start = doc.find("<!-- layers:begin -->").expect("layers:begin marker");
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md"))
+            .expect("docs/architecture.md");
+    let start = doc
+        .find("<!-- layers:begin -->")
+        .expect("layers:begin marker");
     let end = doc.find("<!-- layers:end -->").expect("layers:end marker");
     let mut out = BTreeMap::new();
     for line in doc[start..end].lines().filter(|l| l.starts_with("| `")) {
@@ -40,7 +43,10 @@ fn table() -> BTreeMap<String, Option<BTreeSet<String>>> {
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("src dir").filter_map(Result::ok) {
+    for e in std::fs::read_dir(dir)
+        .expect("src dir")
+        .filter_map(Result::ok)
+    {
         let p = e.path();
         if p.is_dir() {
             rust_files(&p, out);
@@ -109,7 +115,10 @@ fn references(text: &str) -> BTreeSet<String> {
 #[test]
 fn no_module_imports_a_layer_it_may_not_use() {
     let table = table();
-    assert!(table.len() >= 14, "layer table not found or incomplete: {table:?}");
+    assert!(
+        table.len() >= 14,
+        "layer table not found or incomplete: {table:?}"
+    );
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
@@ -117,27 +126,45 @@ fn no_module_imports_a_layer_it_may_not_use() {
     for f in &files {
         let rel = f.strip_prefix(&src).expect("under src");
         let first = rel.components().next().expect("component");
-        let module = first.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let module = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
         if module == "lib" || module == "main" {
             continue;
         }
-        let allowed = table
-            .get(&module)
-            .unwrap_or_else(|| panic!("module `{module}` ({}) is not in the layer table", rel.display()));
+        let allowed = table.get(&module).unwrap_or_else(|| {
+            panic!(
+                "module `{module}` ({}) is not in the layer table",
+                rel.display()
+            )
+        });
         let Some(allowed) = allowed else { continue };
         let text = std::fs::read_to_string(f).expect("read");
         for r in references(&text) {
             if r != module && !allowed.contains(&r) {
-                violations.push(format!("{}: uses `{r}`, which `{module}` may not", rel.display()));
+                violations.push(format!(
+                    "{}: uses `{r}`, which `{module}` may not",
+                    rel.display()
+                ));
             }
         }
     }
-    assert!(violations.is_empty(), "layering violations:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "layering violations:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]
 fn the_reference_reader_sees_lists_paths_and_macros() {
-    let refs = references("use crate::{model::{X, Y}, source::Span};\nlet a = crate::routing::f();\ncrate::declare_lint! {}\n$crate::lint_meta!()\n");
-    let want: BTreeSet<String> = ["model", "source", "routing", "lint"].map(String::from).into();
+    let refs = references(
+        "use crate::{model::{X, Y}, source::Span};\nlet a = crate::routing::f();\ncrate::declare_lint! {}\n$crate::lint_meta!()\n",
+    );
+    let want: BTreeSet<String> = ["model", "source", "routing", "lint"]
+        .map(String::from)
+        .into();
     assert_eq!(refs, want);
 }

@@ -8,6 +8,7 @@ mod cli;
 mod corpus_real;
 mod docs;
 mod formats;
+mod layers;
 mod matchers_conformance;
 mod precommit;
 mod promqltest;
