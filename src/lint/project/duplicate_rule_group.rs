@@ -13,7 +13,7 @@ crate::declare_lint! {
         code: "ML108",
         name: "duplicate-rule-group",
         category: Style,
-        severity: Warning,
+        severity: Info,
         summary: "two rule files of the run define a rule group with the same name",
     }
 }

@@ -10,7 +10,7 @@ crate::declare_lint! {
         code: "ML110",
         name: "alert-name-style",
         category: Style,
-        severity: Warning,
+        severity: Info,
         summary: "an alert name is not CamelCase (spaces, `_`, `-` or punctuation)",
     }
 }

@@ -10,7 +10,7 @@ crate::declare_lint! {
         code: "ML109",
         name: "recording-rule-naming",
         category: Style,
-        severity: Warning,
+        severity: Info,
         summary: "a recording rule's name is not `level:metric:operations`",
     }
 }

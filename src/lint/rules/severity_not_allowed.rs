@@ -11,7 +11,7 @@ crate::declare_lint! {
         code: "ML105",
         name: "severity-not-allowed",
         category: Style,
-        severity: Warning,
+        severity: Info,
         summary: "a `severity` label value is not one of the allowed severities",
     }
 }
