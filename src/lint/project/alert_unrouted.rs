@@ -1,8 +1,8 @@
 //! `alert-unrouted` (ML401): an alert that reaches only the root route's
 //! default receiver although the tree has specific routes, because it lacks
 //! a label those routes partition alerts by (matched with two values or
-//! more); or a `critical` alert that reaches no
-//! receiver with a paging integration while the config has one.
+//! more). A `critical` alert that reaches no pager is
+//! `critical-alert-not-paging` (ML408), which this lint reported until 0.2.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,7 +18,7 @@ crate::declare_lint! {
         name: "alert-unrouted",
         category: Correctness,
         severity: Warning,
-        summary: "an alert reaches only the default receiver, or a critical alert reaches no pager",
+        summary: "an alert reaches only the default receiver because it lacks a label the routes partition by",
     }
 }
 
@@ -37,17 +37,6 @@ impl Lint for AlertUnrouted {
                             .likely
                             .iter()
                             .any(|(_, t)| t.finals.iter().any(|&f| f != 0))
-                })
-            })
-            .collect();
-        let pages_somewhere: Vec<bool> = (0..an.alerts.len())
-            .map(|i| {
-                an.configs.iter().any(|c| {
-                    c.routed[i].likely.iter().any(|(_, t)| {
-                        t.finals
-                            .iter()
-                            .any(|&f| c.pages(&c.tree.nodes[f].opts.receiver.value) != Some(false))
-                    })
                 })
             })
             .collect();
@@ -114,34 +103,6 @@ impl Lint for AlertUnrouted {
                         list.join(" / ")
                     ))
                     .label_in(c.file, root.head(), "the alert stays on the root route");
-                    continue;
-                }
-                let critical = alert.severity_in(&["critical"]);
-                if critical && c.has_paging() && !pages_somewhere[i] {
-                    let mut reached: Vec<String> = Vec::new();
-                    let mut pages = false;
-                    for (_, t) in &routed.likely {
-                        for &f in &t.finals {
-                            let r = &tree.nodes[f].opts.receiver.value;
-                            if c.pages(r) != Some(false) {
-                                pages = true;
-                            }
-                            if !reached.contains(r) {
-                                reached.push(r.clone());
-                            }
-                        }
-                    }
-                    if !pages && !routed.likely.is_empty() {
-                        let list: Vec<String> = reached.iter().map(|r| format!("{r:?}")).collect();
-                        let span = tree.nodes[routed.likely[0].1.finals[0]].head();
-                        r.report_in(alert.file, alert.rule.name.span, format!(
-                                "critical alert `{name}` reaches no receiver that pages: only {}, which {} no pagerduty/opsgenie/victorops integration",
-                                list.join(", "),
-                                if list.len() == 1 { "has" } else { "have" }
-                            ))
-                        .help("route critical alerts to a paging receiver (e.g. a `severity=\"critical\"` route with `continue: true`), or lower the alert's severity")
-                        .label_in(c.file, span, "the alert ends here");
-                    }
                 }
             }
         }
@@ -161,23 +122,24 @@ mod tests {
     }
 
     #[test]
-    fn missing_team_label_and_critical_without_pager() {
+    fn missing_team_label_is_reported_and_the_critical_case_is_ml408s() {
         let y = am(
             "  - matchers: [team=ml]\n    receiver: ml\n  - matchers: [team=infra]\n    receiver: pager\n",
         );
         let d = run_on(&super::META, &y);
-        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(d.len(), 1, "{d:?}");
         assert!(
             d[0].message
                 .contains("`GpuHot` reaches only the default receiver"),
             "{}",
             d[0].message
         );
+        let critical = run_on(&crate::lint::project::critical_alert_not_paging::META, &y);
+        assert_eq!(critical.len(), 1, "{critical:?}");
         assert!(
-            d[1].message
-                .contains("critical alert `TrainFailed` reaches no receiver that pages"),
+            critical[0].message.contains("`TrainFailed`"),
             "{}",
-            d[1].message
+            critical[0].message
         );
     }
 

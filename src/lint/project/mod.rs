@@ -5,6 +5,7 @@
 
 pub mod alert_swallowed;
 pub mod alert_unrouted;
+pub mod critical_alert_not_paging;
 pub mod duplicate_alert;
 pub mod duplicate_rule_group;
 pub mod group_by_label_missing;
