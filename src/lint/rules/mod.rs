@@ -24,6 +24,7 @@ pub mod severity_not_allowed;
 pub mod alert_without_condition;
 pub mod counter_function_on_gauge;
 pub mod division_may_be_zero;
+pub mod for_below_evaluation_interval;
 pub mod histogram_quantile_misuse;
 pub mod rate_of_sum;
 pub mod rate_window_too_short;

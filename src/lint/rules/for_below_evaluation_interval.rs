@@ -1,0 +1,105 @@
+//! `for-below-evaluation-interval` (ML119): an alert's `for` is shorter than
+//! its group's evaluation interval, so it means "one evaluation" and protects
+//! from nothing.
+
+use crate::lint::{Lint, Reporter, RuleCtx};
+use crate::model::duration::format_ms;
+
+crate::declare_lint! {
+    /// `for-below-evaluation-interval`: a `for` that waits less than one evaluation.
+    pub struct ForBelowEvaluationInterval {
+        code: "ML119",
+        name: "for-below-evaluation-interval",
+        category: Correctness,
+        severity: Warning,
+        summary: "an alert's `for` is shorter than its group's evaluation interval",
+    }
+}
+
+/// Prometheus' default `global.evaluation_interval`, in milliseconds: what a
+/// group without `interval` is evaluated at unless the server's config says
+/// otherwise.
+const DEFAULT_INTERVAL_MS: u64 = 60_000;
+
+impl Lint for ForBelowEvaluationInterval {
+    /// Flags an alerting rule whose `for` is non-zero and shorter than the
+    /// group's `interval` (1m, Prometheus' default `evaluation_interval`, when
+    /// the group sets none). Prometheus checks `for` only at evaluations
+    /// (rules/alerting.go: the alert fires at the first evaluation at least
+    /// `for` after it became pending), so such a `for` fires on the second
+    /// matching evaluation, whatever it says. `for: 0s` is `missing-for`'s
+    /// business.
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
+        let rule = cx.rule;
+        let Some(f) = rule.for_.as_ref().filter(|_| rule.is_alert()) else {
+            return;
+        };
+        let (interval, assumed) = match &cx.group.interval {
+            Some(i) if i.value.ms > 0 => (i.value.ms, false),
+            _ => (DEFAULT_INTERVAL_MS, true),
+        };
+        if f.value.ms == 0 || f.value.ms >= interval {
+            return;
+        }
+        let of = if assumed {
+            format!(
+                "Prometheus' default evaluation interval ({}; the group sets no `interval`)",
+                format_ms(interval)
+            )
+        } else {
+            format!("the group's `interval: {}`", format_ms(interval))
+        };
+        r.report(
+            f.span,
+            format!(
+                "`for: {}` is shorter than {of}: the alert fires at the next evaluation that still matches, so the `for` waits one evaluation, not {}",
+                f.value,
+                f.value
+            ),
+        )
+        .help(format!(
+            "use a `for` of several evaluation intervals (e.g. `for: {}`), or `for: 0s` if one evaluation is meant",
+            format_ms(interval * 5)
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    fn group(interval: &str, for_: &str) -> String {
+        format!(
+            "groups:\n- name: g\n{interval}  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 85\n    for: {for_}\n"
+        )
+    }
+
+    #[test]
+    fn flags_a_for_below_the_interval_at_the_for() {
+        let y = group("", "20s");
+        let d = run_on(&super::META, &y);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].span.start, y.find("20s").unwrap());
+        assert!(
+            d[0].message.contains("default evaluation interval (1m"),
+            "{}",
+            d[0].message
+        );
+        let y = group("  interval: 5m\n", "2m");
+        let d = run_on(&super::META, &y);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("`interval: 5m`"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn passes_a_for_of_an_interval_or_more_zero_and_recording_rules() {
+        for y in [
+            group("", "1m"),
+            group("", "0s"),
+            group("  interval: 15s\n", "30s"),
+            "groups:\n- name: g\n  interval: 5m\n  rules:\n  - record: job:x:sum\n    expr: sum(x)\n".to_string(),
+        ] {
+            assert!(run_on(&super::META, &y).is_empty(), "{y}");
+        }
+    }
+}
