@@ -16,15 +16,16 @@ crate::declare_lint! {
     }
 }
 
-/// Prometheus' default `global.evaluation_interval`, in milliseconds: what a
-/// group without `interval` is evaluated at unless the server's config says
-/// otherwise.
-const DEFAULT_INTERVAL_MS: u64 = 60_000;
+/// The evaluation interval assumed for a group without `interval`, in
+/// milliseconds: 30s, the shorter of the common defaults (the Prometheus
+/// Operator's `evaluationInterval`; Prometheus' own `evaluation_interval`
+/// is 1m), so that a finding holds under either.
+const DEFAULT_INTERVAL_MS: u64 = 30_000;
 
 impl Lint for ForBelowEvaluationInterval {
     /// Flags an alerting rule whose `for` is non-zero and shorter than the
-    /// group's `interval` (1m, Prometheus' default `evaluation_interval`, when
-    /// the group sets none). Prometheus checks `for` only at evaluations
+    /// group's `interval` (30s when the group sets none: the Prometheus
+    /// Operator's default; Prometheus' own is 1m). Prometheus checks `for` only at evaluations
     /// (rules/alerting.go: the alert fires at the first evaluation at least
     /// `for` after it became pending), so such a `for` fires on the second
     /// matching evaluation, whatever it says. `for: 0s` is `missing-for`'s
@@ -43,7 +44,7 @@ impl Lint for ForBelowEvaluationInterval {
         }
         let of = if assumed {
             format!(
-                "Prometheus' default evaluation interval ({}; the group sets no `interval`)",
+                "the shortest common default evaluation interval ({}, the Prometheus Operator's; the group sets no `interval`)",
                 format_ms(interval)
             )
         } else {
@@ -76,12 +77,12 @@ mod tests {
 
     #[test]
     fn flags_a_for_below_the_interval_at_the_for() {
-        let y = group("", "20s");
+        let y = group("", "10s");
         let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].span.start, y.find("20s").unwrap());
+        assert_eq!(d[0].span.start, y.find("10s").unwrap());
         assert!(
-            d[0].message.contains("default evaluation interval (1m"),
+            d[0].message.contains("default evaluation interval (30s"),
             "{}",
             d[0].message
         );
@@ -94,7 +95,7 @@ mod tests {
     #[test]
     fn passes_a_for_of_an_interval_or_more_zero_and_recording_rules() {
         for y in [
-            group("", "1m"),
+            group("", "30s"),
             group("", "0s"),
             group("  interval: 15s\n", "30s"),
             "groups:\n- name: g\n  interval: 5m\n  rules:\n  - record: job:x:sum\n    expr: sum(x)\n".to_string(),
