@@ -18,7 +18,7 @@ use crate::model::alertmanager::AmConfig;
 use crate::model::alertmanager::matchers::{MatchType, ParserMode, parse_matcher};
 use crate::model::rules::ExtraFields;
 use crate::model::{LoadedFile, load_file};
-use crate::routing::alerts::{Tri, choice_text, eval_all};
+use crate::routing::alerts::choice_text;
 use crate::routing::project::{Alert, Analysis};
 use crate::routing::tree::Tree;
 use crate::source::{SourceFile, walk_paths};
@@ -300,45 +300,29 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
     }
 }
 
+/// The inhibit rules (1-based index, line) that may mute alert `a`, each
+/// with the alerts that may mute it through that rule.
 fn muted_by(
     am: &AmConfig,
     src: &SourceFile,
     alerts: &[Alert],
     a: &Alert,
 ) -> Vec<(usize, usize, Vec<String>)> {
-    let mut out = Vec::new();
-    for (i, rule) in am
-        .inhibit_rules
+    am.inhibit_rules
         .iter()
         .enumerate()
         .filter(|(_, r)| r.complete)
-    {
-        let target = a
-            .sets
-            .iter()
-            .any(|s| eval_all(rule.target.iter().map(|m| &m.matcher), s) != Tri::No);
-        if !target {
-            continue;
-        }
-        let mut sources: Vec<String> = Vec::new();
-        for other in alerts {
-            let ok = other.sets.iter().any(|s| {
-                eval_all(rule.source.iter().map(|m| &m.matcher), s) != Tri::No
-                    && a.sets.iter().any(|t| {
-                        rule.equal.iter().all(|e| {
-                            crate::lint::project::inhibit_rule_dead::can_equal(s, t, &e.value)
-                        })
-                    })
-            });
-            if ok && !sources.contains(&other.name().to_string()) {
-                sources.push(other.name().to_string());
-            }
-        }
-        if !sources.is_empty() {
-            out.push((i + 1, src.line_col(rule.span.start).line, sources));
-        }
-    }
-    out
+        .filter_map(|(i, rule)| {
+            let sources = crate::routing::inhibit::muted_by(rule, alerts, a);
+            (!sources.is_empty()).then(|| {
+                (
+                    i + 1,
+                    src.line_col(rule.span.start).line,
+                    sources.into_iter().map(str::to_string).collect(),
+                )
+            })
+        })
+        .collect()
 }
 
 fn route_text(routes: &[(Vec<String>, Vec<String>)]) -> String {

@@ -50,7 +50,7 @@ pub struct KeyValue {
     pub value: Text,
     /// The value's template analysis, computed on first use and shared by
     /// the lints that read it.
-    template: std::sync::OnceLock<crate::promql::gotemplate::Checked>,
+    template: std::sync::OnceLock<crate::template::check::Checked>,
 }
 
 impl KeyValue {
@@ -65,9 +65,9 @@ impl KeyValue {
 
     /// The value checked as an alert label or annotation template (syntax,
     /// functions, variables, `$labels.x` references), parsed once.
-    pub fn template(&self) -> &crate::promql::gotemplate::Checked {
+    pub fn template(&self) -> &crate::template::check::Checked {
         self.template
-            .get_or_init(|| crate::promql::gotemplate::check_alert_template(&self.value.value))
+            .get_or_init(|| crate::template::check::check_alert_template(&self.value.value))
     }
 }
 

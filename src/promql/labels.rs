@@ -44,6 +44,50 @@ impl Value {
     }
 }
 
+/// What is known about one label of the series (or alerts) a [`LabelSet`]
+/// describes: the one answer PromQL analysis (vector matching) and routing
+/// (matchers, inhibit `equal`) share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Known {
+    /// Never present (removed, not produced, or only ever `""`).
+    Absent,
+    /// Present with one of these (non-empty) values.
+    Values(BTreeSet<String>),
+    /// Present, value unknown (named in `by`, templated, computed).
+    Present,
+    /// May be absent or carry any value (an open selector's other labels).
+    Maybe,
+}
+
+impl Known {
+    /// Whether two series (or alerts) known this way can carry the same
+    /// value of the label, absent on both counting as equal: the test of
+    /// vector matching on a label and of an inhibit rule's `equal`.
+    pub fn can_agree(&self, other: &Known) -> bool {
+        match (self, other) {
+            (Known::Maybe, _) | (_, Known::Maybe) => true,
+            (Known::Absent, Known::Absent) => true,
+            (Known::Absent, _) | (_, Known::Absent) => false,
+            (Known::Values(a), Known::Values(b)) => a.intersection(b).next().is_some(),
+            _ => true,
+        }
+    }
+
+    /// For messages: `absent`, `unknown`, `present`, or the values
+    /// (`"a" or "b"`).
+    pub fn describe(&self) -> String {
+        match self {
+            Known::Absent => "absent".into(),
+            Known::Maybe => "unknown".into(),
+            Known::Present => "present".into(),
+            Known::Values(v) => {
+                let v: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+                v.join(" or ")
+            }
+        }
+    }
+}
+
 /// One possible label set of an expression's result series.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LabelSet {
@@ -71,13 +115,23 @@ impl LabelSet {
         self.labels.contains_key(name) || (!self.closed && !self.absent.contains(name))
     }
 
-    /// What is known about label `name`'s value: `Some(OneOf)`/`Some(Any)`
-    /// when present or possible, `None` when it cannot be present.
-    pub fn value(&self, name: &str) -> Option<Value> {
+    /// What is known about label `name` on the series this set describes.
+    /// An empty value is no label (Prometheus drops empty labels and
+    /// Alertmanager treats `""` as absent), so `OneOf({""})` is
+    /// [`Known::Absent`] and `""` is dropped from other alternatives.
+    pub fn known(&self, name: &str) -> Known {
         match self.labels.get(name) {
-            Some(v) => Some(v.clone()),
-            None if self.may_have(name) => Some(Value::Any),
-            None => None,
+            Some(Value::OneOf(v)) => {
+                let v: BTreeSet<String> = v.iter().filter(|x| !x.is_empty()).cloned().collect();
+                if v.is_empty() {
+                    Known::Absent
+                } else {
+                    Known::Values(v)
+                }
+            }
+            Some(Value::Any) => Known::Present,
+            None if self.may_have(name) => Known::Maybe,
+            None => Known::Absent,
         }
     }
 
@@ -341,13 +395,16 @@ fn binary(b: &super::ast::BinaryExpr) -> Vec<LabelSet> {
                         ) => {
                             // group_left/right(include): those labels come from the "one" side.
                             for n in &include.labels {
-                                match r.value(n) {
-                                    Some(v) => {
-                                        s.absent.remove(n);
-                                        s.labels.insert(n.clone(), v);
+                                let v = match r.known(n) {
+                                    Known::Absent => {
+                                        s.remove(n);
+                                        continue;
                                     }
-                                    None => s.remove(n),
-                                }
+                                    Known::Values(v) => Value::OneOf(v),
+                                    Known::Present | Known::Maybe => Value::Any,
+                                };
+                                s.absent.remove(n);
+                                s.labels.insert(n.clone(), v);
                             }
                         }
                         _ => match matching {
@@ -385,9 +442,9 @@ pub fn disjoint(a: &[LabelSet], b: &[LabelSet], ignore: &dyn Fn(&str) -> bool) -
                 }
                 // `by (l)` lists labels that may be absent: only values known
                 // from matchers prove presence.
-                match (xv, y.value(name)) {
-                    (Value::OneOf(_), None) => true,
-                    (Value::OneOf(s1), Some(Value::OneOf(s2))) => s1.is_disjoint(&s2),
+                match (xv, y.known(name)) {
+                    (Value::OneOf(_), Known::Absent) => true,
+                    (Value::OneOf(s1), Known::Values(s2)) => s1.is_disjoint(&s2),
                     _ => false,
                 }
             })
@@ -427,8 +484,8 @@ mod tests {
     fn aggregations_close_or_remove_labels() {
         let s = &labels("sum by (model) (rate(x{model=\"bert\", pod=\"a\"}[5m]))")[0];
         assert!(s.closed);
-        assert_eq!(s.value("model"), Some(one("bert")));
-        assert_eq!(s.value("pod"), None);
+        assert_eq!(s.known("model"), Known::Values(["bert".to_string()].into()));
+        assert_eq!(s.known("pod"), Known::Absent);
         let s = &labels("sum without (pod) (x{job=\"a\"})")[0];
         assert!(!s.may_have("pod") && !s.may_have("__name__") && s.may_have("instance"));
         assert!(labels("sum(x)")[0].labels.is_empty() && labels("sum(x)")[0].closed);
@@ -449,7 +506,10 @@ mod tests {
         assert!(s.closed && s.may_have("gpu") && !s.may_have("job"));
         // group_left(model) brings model from the right side.
         let s = &labels("a / on (gpu) group_left (model) b{model=\"llama\"}")[0];
-        assert_eq!(s.value("model"), Some(one("llama")));
+        assert_eq!(
+            s.known("model"),
+            Known::Values(["llama".to_string()].into())
+        );
         // or: alternatives from both sides.
         assert_eq!(labels("a{t=\"1\"} or b{t=\"2\"}").len(), 2);
     }
@@ -457,10 +517,13 @@ mod tests {
     #[test]
     fn functions() {
         let s = &labels("label_replace(up, \"team\", \"ml\", \"\", \"\")")[0];
-        assert_eq!(s.value("team"), Some(one("ml")));
+        assert_eq!(s.known("team"), Known::Values(["ml".to_string()].into()));
         let s = &labels("absent(up{job=\"trainer\"})")[0];
         assert!(s.closed);
-        assert_eq!(s.value("job"), Some(one("trainer")));
+        assert_eq!(
+            s.known("job"),
+            Known::Values(["trainer".to_string()].into())
+        );
         let s = &labels("histogram_quantile(0.9, sum by (le, model) (rate(x_bucket[5m])))")[0];
         assert!(s.closed && s.may_have("model") && !s.may_have("le"));
         assert!(!labels("rate(x[5m])")[0].may_have("__name__"));

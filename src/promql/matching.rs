@@ -7,38 +7,7 @@
 //! one side matches only a missing label on the other.
 
 use super::ast::{BinaryExpr, LabelModifier};
-use super::labels::{LabelSet, Value, output_labels};
-
-/// What is known about one matching label on one side.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum State {
-    /// Cannot be present.
-    Absent,
-    /// Present (named in `by`, an equality matcher, `label_replace`, …).
-    Present(Value),
-    /// An open selector's label: present or not.
-    Unknown,
-}
-
-fn state(set: &LabelSet, name: &str) -> State {
-    match set.labels.get(name) {
-        Some(v) => State::Present(v.clone()),
-        None if set.may_have(name) => State::Unknown,
-        None => State::Absent,
-    }
-}
-
-fn compatible(a: &State, b: &State) -> bool {
-    match (a, b) {
-        (State::Unknown, _) | (_, State::Unknown) => true,
-        (State::Absent, State::Absent) => true,
-        (State::Absent, State::Present(_)) | (State::Present(_), State::Absent) => false,
-        (State::Present(Value::OneOf(x)), State::Present(Value::OneOf(y))) => {
-            x.intersection(y).next().is_some()
-        }
-        (State::Present(_), State::Present(_)) => true,
-    }
-}
+use super::labels::{LabelSet, output_labels};
 
 /// Why two label sets cannot match: the first label that differs, with
 /// each side's state described.
@@ -50,18 +19,6 @@ pub struct Mismatch {
     pub left: String,
     /// On the right.
     pub right: String,
-}
-
-fn describe(s: &State) -> String {
-    match s {
-        State::Absent => "absent".into(),
-        State::Unknown => "unknown".into(),
-        State::Present(Value::Any) => "present".into(),
-        State::Present(Value::OneOf(v)) => {
-            let v: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
-            v.join(" or ")
-        }
-    }
 }
 
 /// Checks one pair of alternatives; `Some` when they can never match.
@@ -86,10 +43,10 @@ fn pair_mismatch(l: &LabelSet, r: &LabelSet, matching: Option<&LabelModifier>) -
         }
     };
     names.into_iter().find_map(|n| {
-        let (a, b) = (state(l, &n), state(r, &n));
-        (!compatible(&a, &b)).then(|| Mismatch {
-            left: describe(&a),
-            right: describe(&b),
+        let (a, b) = (l.known(&n), r.known(&n));
+        (!a.can_agree(&b)).then(|| Mismatch {
+            left: a.describe(),
+            right: b.describe(),
             label: n,
         })
     })

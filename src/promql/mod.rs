@@ -7,7 +7,6 @@
 pub mod analysis;
 pub mod conditions;
 pub mod dcgm;
-pub mod gotemplate;
 pub mod labels;
 pub mod matching;
 pub mod names;
@@ -157,26 +156,6 @@ impl Tokens {
             .find(|t| t.range.start >= from && text.get(t.range.clone()) == Some(tok))
             .map(|t| t.range.clone())
     }
-}
-
-/// Decodes backslash escapes of a PromQL or Go template string body
-/// (`\n`, `\t`; any other escaped character stands for itself).
-pub(crate) fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some(o) => out.push(o),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Finds the text a parser message refers to: a quoted token, or the end of

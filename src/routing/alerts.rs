@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::rules::{Rule, RuleGroup};
-use crate::promql::labels::{LabelSet, Value};
+use crate::promql::labels::{Known, LabelSet, Value};
 
 use super::inhibit::Labels;
 use super::overlap::{is_universal, literal_alternatives};
@@ -88,39 +88,21 @@ fn set_label(s: &mut LabelSet, name: &str, value: &str) {
     }
 }
 
-/// What is known about one label of an alert.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Know {
-    /// Never present.
-    Absent,
-    /// Present with one of these values.
-    Values(BTreeSet<String>),
-    /// Present, value unknown.
-    Present,
-    /// May be absent or carry any value (open result, external label).
-    Maybe,
-}
-
-/// What `s` says about label `name`.
-pub fn know(s: &LabelSet, name: &str) -> Know {
-    match s.labels.get(name) {
-        Some(Value::OneOf(v)) => {
-            let v: BTreeSet<String> = v.iter().filter(|x| !x.is_empty()).cloned().collect();
-            if v.is_empty() {
-                Know::Absent
-            } else {
-                Know::Values(v)
-            }
+/// What `s` says about label `name` of an alert: [`LabelSet::known`], except
+/// that a label Prometheus may add as an external label ([`EXTERNAL_LIKE`])
+/// is [`Known::Maybe`] rather than absent.
+pub fn know(s: &LabelSet, name: &str) -> Known {
+    match s.known(name) {
+        Known::Absent if !s.labels.contains_key(name) && EXTERNAL_LIKE.contains(&name) => {
+            Known::Maybe
         }
-        Some(Value::Any) => Know::Present,
-        None if s.may_have(name) || EXTERNAL_LIKE.contains(&name) => Know::Maybe,
-        None => Know::Absent,
+        k => k,
     }
 }
 
 /// Whether an alert with these label sets can carry label `name`.
 pub fn may_carry(s: &LabelSet, name: &str) -> bool {
-    know(s, name) != Know::Absent
+    know(s, name) != Known::Absent
 }
 
 /// Three-valued match.
@@ -159,8 +141,8 @@ pub fn eval_matcher(m: &Matcher, s: &LabelSet) -> Tri {
     };
     let absent = || if m.matches("") { Tri::Yes } else { Tri::No };
     match know(s, &m.name) {
-        Know::Absent => absent(),
-        Know::Values(v) => {
+        Known::Absent => absent(),
+        Known::Values(v) => {
             let hits = v.iter().filter(|x| m.matches(x)).count();
             if hits == v.len() {
                 Tri::Yes
@@ -170,8 +152,8 @@ pub fn eval_matcher(m: &Matcher, s: &LabelSet) -> Tri {
                 Tri::Maybe
             }
         }
-        Know::Present => present(),
-        Know::Maybe => absent().or(present()),
+        Known::Present => present(),
+        Known::Maybe => absent().or(present()),
     }
 }
 
@@ -273,14 +255,14 @@ pub fn scenarios(
             v
         };
         match know(s, name) {
-            Know::Absent => {}
-            Know::Values(v) if v.len() == 1 => {
+            Known::Absent => {}
+            Known::Values(v) if v.len() == 1 => {
                 fixed.insert(name.clone(), v.into_iter().next().unwrap_or_default());
             }
-            Know::Values(v) => dims.push((name.clone(), v.into_iter().map(Some).collect())),
-            Know::Present => dims.push((name.clone(), try_values())),
-            Know::Maybe if likely || rule_labels.contains(name) => {}
-            Know::Maybe => {
+            Known::Values(v) => dims.push((name.clone(), v.into_iter().map(Some).collect())),
+            Known::Present => dims.push((name.clone(), try_values())),
+            Known::Maybe if likely || rule_labels.contains(name) => {}
+            Known::Maybe => {
                 let mut v = try_values();
                 v.push(None);
                 dims.push((name.clone(), v));
@@ -323,9 +305,9 @@ pub fn scenarios(
 /// The possible values of label `name` (`""` for absent), `None` when any value is possible.
 pub fn possible_values(s: &LabelSet, name: &str) -> Option<BTreeSet<String>> {
     match know(s, name) {
-        Know::Absent => Some([String::new()].into()),
-        Know::Values(v) => Some(v),
-        Know::Present | Know::Maybe => None,
+        Known::Absent => Some([String::new()].into()),
+        Known::Values(v) => Some(v),
+        Known::Present | Known::Maybe => None,
     }
 }
 
@@ -356,13 +338,16 @@ mod tests {
         );
         assert_eq!(s.len(), 1);
         let s = &s[0];
-        assert_eq!(know(s, "alertname"), Know::Values(["A".to_string()].into()));
-        assert_eq!(know(s, "team"), Know::Values(["ml".to_string()].into()));
-        assert_eq!(know(s, "tier"), Know::Absent);
-        assert_eq!(know(s, "owner"), Know::Present);
-        assert_eq!(know(s, "model"), Know::Present);
-        assert_eq!(know(s, "job"), Know::Absent);
-        assert_eq!(know(s, "cluster"), Know::Maybe);
+        assert_eq!(
+            know(s, "alertname"),
+            Known::Values(["A".to_string()].into())
+        );
+        assert_eq!(know(s, "team"), Known::Values(["ml".to_string()].into()));
+        assert_eq!(know(s, "tier"), Known::Absent);
+        assert_eq!(know(s, "owner"), Known::Present);
+        assert_eq!(know(s, "model"), Known::Present);
+        assert_eq!(know(s, "job"), Known::Absent);
+        assert_eq!(know(s, "cluster"), Known::Maybe);
     }
 
     #[test]

@@ -10,9 +10,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::alertmanager::InhibitRule;
-
 use crate::model::alertmanager::matchers::Matcher;
+use crate::model::alertmanager::{InhibitRule, SpannedMatcher};
+use crate::promql::labels::LabelSet;
+
+use super::alerts::{Tri, eval_all, know};
+use super::project::Alert;
 
 /// A concrete alert's labels.
 pub type Labels = BTreeMap<String, String>;
@@ -83,6 +86,67 @@ pub fn inhibited(rules: &[Rule], firing: &[Labels]) -> Vec<Vec<usize>> {
                 .collect()
         })
         .collect()
+}
+
+/// Whether label `name` can carry the same value on alerts of label sets
+/// `s` and `t`, as an inhibit rule's `equal` compares them (absent on both
+/// is equal: both are `""`).
+pub fn can_be_equal(s: &LabelSet, t: &LabelSet, name: &str) -> bool {
+    know(s, name).can_agree(&know(t, name))
+}
+
+/// The alerts of a run, each with a label set it can carry, that can match
+/// every matcher of `side` (an inhibit rule's `source_matchers` or
+/// `target_matchers`).
+pub fn alerts_matching<'a, 'b>(
+    alerts: &'b [Alert<'a>],
+    side: &'b [SpannedMatcher],
+) -> Vec<(&'b Alert<'a>, &'b LabelSet)> {
+    alerts
+        .iter()
+        .flat_map(|a| a.sets.iter().map(move |s| (a, s)))
+        .filter(|(_, s)| eval_all(side.iter().map(|m| &m.matcher), s) != Tri::No)
+        .collect()
+}
+
+/// Whether an alert carrying label set `source` may mute one carrying
+/// `target` under `rule`, as Alertmanager's `InhibitRule` decides
+/// (inhibit/inhibit.go): the source alert matches the source matchers, the
+/// target alert the target matchers, every `equal` label can agree, and the
+/// both-sides rule holds (a target that also matches the source matchers
+/// is muted only by source alerts that do not match the target matchers;
+/// so an alert never mutes itself).
+pub fn may_mute(rule: &InhibitRule, source: &LabelSet, target: &LabelSet) -> bool {
+    let src = || rule.source.iter().map(|m| &m.matcher);
+    let tgt = || rule.target.iter().map(|m| &m.matcher);
+    if eval_all(src(), source) == Tri::No || eval_all(tgt(), target) == Tri::No {
+        return false;
+    }
+    if eval_all(src(), target) == Tri::Yes && eval_all(tgt(), source) == Tri::Yes {
+        return false;
+    }
+    rule.equal
+        .iter()
+        .all(|e| can_be_equal(source, target, &e.value))
+}
+
+/// The names of the run's alerts (other than `alert` itself, in the order of
+/// `alerts`, each once) that may mute `alert` under `rule`.
+pub fn muted_by<'a>(rule: &InhibitRule, alerts: &'a [Alert], alert: &Alert) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for other in alerts {
+        if std::ptr::eq(other, alert) || out.contains(&other.name()) {
+            continue;
+        }
+        let mutes = other
+            .sets
+            .iter()
+            .any(|s| alert.sets.iter().any(|t| may_mute(rule, s, t)));
+        if mutes {
+            out.push(other.name());
+        }
+    }
+    out
 }
 
 #[cfg(test)]

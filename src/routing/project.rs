@@ -56,6 +56,21 @@ pub struct Routed {
     pub possible_finals: BTreeSet<usize>,
 }
 
+impl Routed {
+    /// Whether every likely way of the alert ends on the root route: it
+    /// reaches only the default receiver (the root's `receiver`).
+    pub fn reaches_only_root(&self) -> bool {
+        self.likely.iter().all(|(_, t)| t.finals == [0])
+    }
+
+    /// Whether some likely way of the alert ends on a route below the root.
+    pub fn leaves_root(&self) -> bool {
+        self.likely
+            .iter()
+            .any(|(_, t)| t.finals.iter().any(|&f| f != 0))
+    }
+}
+
 /// One Alertmanager config of the run.
 pub struct Config<'a> {
     /// Its file.
@@ -127,6 +142,40 @@ impl<'a> Config<'a> {
             out.push((r, routes));
         }
         out
+    }
+
+    /// Whether some likely way of `routed` ends at a receiver that pages or
+    /// may page (see [`Config::pages`]).
+    pub fn may_page(&self, routed: &Routed) -> bool {
+        routed.likely.iter().any(|(_, t)| {
+            t.finals
+                .iter()
+                .any(|&f| self.pages(&self.tree.nodes[f].opts.receiver.value) != Some(false))
+        })
+    }
+
+    /// The receivers the likely ways of `routed` end at, in first-reached
+    /// order, each once.
+    pub fn receivers_reached(&self, routed: &Routed) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for (_, t) in &routed.likely {
+            for &f in &t.finals {
+                let name = self.tree.nodes[f].opts.receiver.value.as_str();
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// The routes (node indices) that some possible way of some alert of
+    /// the run matches on its way.
+    pub fn visited_routes(&self) -> BTreeSet<usize> {
+        self.routed
+            .iter()
+            .flat_map(|r| r.possible_visited.iter().copied())
+            .collect()
     }
 
     /// Whether some receiver of the config pages.
@@ -210,6 +259,20 @@ impl<'a> Analysis<'a> {
             }
         }
         Analysis { alerts, configs }
+    }
+
+    /// Whether some config of the run routes alert `i` (of
+    /// [`Analysis::alerts`]) below its root route. With several configs in
+    /// one run (one per cluster or team), an alert is usually meant for one.
+    pub fn routed_below_root(&self, i: usize) -> bool {
+        self.configs
+            .iter()
+            .any(|c| !c.tree.root().children.is_empty() && c.routed[i].leaves_root())
+    }
+
+    /// Whether some config of the run may page someone for alert `i`.
+    pub fn may_page(&self, i: usize) -> bool {
+        self.configs.iter().any(|c| c.may_page(&c.routed[i]))
     }
 }
 

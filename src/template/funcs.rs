@@ -534,39 +534,6 @@ fn strip_domain(hp: &str) -> gotmpl::Result<Value> {
     }
 }
 
-/// Go's `url.QueryUnescape`.
-fn url_unescape(t: &str) -> gotmpl::Result<Value> {
-    let b = t.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' => {
-                let hex = t.get(i + 1..i + 3).filter(|h| h.len() == 2);
-                let v = hex
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| {
-                        let bad: String = t[i..].chars().take(3).collect();
-                        err(format!(
-                            "error calling urlUnescape: invalid URL escape {bad:?}"
-                        ))
-                    })?;
-                out.push(v);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    Ok(s(String::from_utf8_lossy(&out)))
-}
-
 /// Go's `url.QueryEscape`.
 fn query_escape(t: &str) -> String {
     let mut out = String::new();
@@ -708,7 +675,10 @@ pub(super) fn func_map() -> FuncMap {
     add("safeHtml", s1("safeHtml", |t| Ok(s(t))));
     add("stripPort", s1("stripPort", strip_port));
     add("stripDomain", s1("stripDomain", strip_domain));
-    add("urlUnescape", s1("urlUnescape", url_unescape));
+    add(
+        "urlQueryEscape",
+        s1("urlQueryEscape", |t| Ok(s(query_escape(t)))),
+    );
     add(
         "graphLink",
         s1("graphLink", |e| {

@@ -14,7 +14,9 @@
 //! - Go's float formatting: every printed action, `print`, `println` and
 //!   `printf` go through [`crate::go::float`] (`1e+06`, `+Inf`), not Rust's `Display`.
 
+pub mod check;
 mod funcs;
+pub mod functions;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -100,14 +102,21 @@ pub fn expand_alert_or_error(text: &str, data: &AlertData, ctx: &Context) -> Str
     }
 }
 
-/// Checks that `text` parses as a Go template (after Prometheus' variable
-/// definitions). Returns the parse error message.
-pub fn check_syntax(text: &str) -> Result<(), TemplateError> {
-    let name = "__check";
-    gotmpl::Template::new(name)
-        .parse(&format!("{ALERT_DEFS}{text}"))
-        .map(|_| ())
-        .map_err(|e| TemplateError(format!("error parsing template {name}: {e}")))
+/// The first template error of an alert label or annotation `text`, as
+/// Prometheus' rulefmt reports it when it loads the file
+/// (`testTemplateParsing`): the byte range of the offending token in `text`
+/// and `template: __alert_ALERT:LINE: MESSAGE`. `None` when the text parses.
+/// The one syntax path for `template-syntax` and `mlalert test`.
+pub fn alert_template_error(alert: &str, text: &str) -> Option<(std::ops::Range<usize>, String)> {
+    let e = check::check_alert_template(text).error?;
+    Some((e.range.clone(), alert_error_message(alert, text, &e)))
+}
+
+/// `template: __alert_ALERT:LINE: MESSAGE` for an error the checker found in
+/// `text` (LINE counts from 1 within `text`, as Go's parser does).
+pub fn alert_error_message(alert: &str, text: &str, e: &check::TemplateError) -> String {
+    let line = check::line_of(text, e.range.start);
+    format!("template: __alert_{alert}:{line}: {}", e.message)
 }
 
 fn string_map(pairs: &[(String, String)]) -> Value {
@@ -418,7 +427,6 @@ mod tests {
             "yes"
         );
         assert_eq!(exp(r#"{{ parseDuration "1m30s" }}"#, 1.0), "90");
-        assert_eq!(exp(r#"{{ "a%20b" | urlUnescape }}"#, 1.0), "a b");
         assert_eq!(exp("{{ pathPrefix }}", 1.0), "");
         assert!(exp("{{ humanize \"x\" }}", 1.0).starts_with("<error expanding template:"));
     }
@@ -448,7 +456,56 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_reported() {
-        assert!(check_syntax("{{ $labels.x ").is_err());
-        assert!(check_syntax("{{ $labels.x }}").is_ok());
+        let (range, msg) = alert_template_error("A", "ok {{ $labels.x ").unwrap();
+        assert_eq!(range.start, 3, "at the action's left delimiter, as Go");
+        assert_eq!(msg, "template: __alert_A:1: unclosed action");
+        assert!(alert_template_error("A", "{{ $labels.x }}").is_none());
+    }
+
+    #[test]
+    fn expander_and_checker_share_one_function_table() {
+        let mut registered: Vec<String> = funcs::func_map()
+            .into_keys()
+            .filter(|k| !k.starts_with("__"))
+            .collect();
+        registered.sort();
+        let mut table: Vec<String> = functions::PROMETHEUS_FUNCTIONS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        table.sort();
+        assert_eq!(registered, table);
+        // Every name of the table is defined in the expander (Go's builtins
+        // come from gotmpl) and accepted by the checker; a name outside it
+        // fails in both.
+        let d = AlertData::default();
+        let undefined = |t: &str| {
+            expand_alert(t, &d, &Context::default())
+                .is_err_and(|e| e.0.contains("undefined function"))
+        };
+        for name in functions::GO_FUNCTIONS
+            .iter()
+            .chain(functions::PROMETHEUS_FUNCTIONS)
+        {
+            let t = format!("{{{{ {name} }}}}");
+            assert!(!undefined(&t), "{name} is not defined in the expander");
+            let t = format!("{{{{ if false }}}}{{{{ {name} }}}}{{{{ end }}}}");
+            assert!(
+                alert_template_error("A", &t).is_none(),
+                "{name} rejected by the checker"
+            );
+        }
+        assert!(undefined("{{ urlUnescape \"x\" }}"));
+        assert!(alert_template_error("A", "{{ urlUnescape \"x\" }}").is_some());
+    }
+
+    #[test]
+    fn url_query_escape_as_go() {
+        let d = AlertData::default();
+        let t = r#"{{ "a b/c?d=é" | urlQueryEscape }}"#;
+        assert_eq!(
+            expand_alert_or_error(t, &d, &Context::default()),
+            "a+b%2Fc%3Fd%3D%C3%A9"
+        );
     }
 }

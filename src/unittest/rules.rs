@@ -117,17 +117,26 @@ pub fn load_rule_file(
                         .map(|kv| (kv.key.value.clone(), kv.value.value.clone())),
                 );
                 if r.is_alert() {
-                    for kv in r.labels.iter().chain(&r.annotations) {
-                        if let Err(e) = crate::template::check_syntax(&kv.value.value) {
-                            let lc = source.line_col(kv.value.span.start);
+                    for (what, kv) in r
+                        .labels
+                        .iter()
+                        .map(|kv| ("label", kv))
+                        .chain(r.annotations.iter().map(|kv| ("annotation", kv)))
+                    {
+                        if let Some((range, e)) =
+                            crate::template::alert_template_error(&r.name.value, &kv.value.value)
+                        {
+                            let lc =
+                                source.line_col(kv.value.sub_span(range.start, range.end).start);
                             errors.push(format!(
-                                "{}:{}:{}: group {:?}, rule {}, {:?}: msg={e}",
+                                "{}:{}:{}: group {:?}, rule {}, {:?}: {what} {:?}: {e}",
                                 source.path,
                                 lc.line,
                                 lc.column,
                                 g.name.value,
                                 r.index,
-                                r.name.value
+                                r.name.value,
+                                kv.key.value
                             ));
                         }
                     }

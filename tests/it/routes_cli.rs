@@ -169,3 +169,84 @@ fn coverage_in_three_formats() {
         serde_json::json!(["ModelDown"])
     );
 }
+
+/// Alertmanager never lets an alert mute itself, and an alert that matches
+/// both sides of an inhibit rule is muted only by sources that do not match
+/// the target (inhibit/inhibit.go): `coverage` lists only real mutes.
+#[test]
+fn coverage_respects_the_both_sides_rule() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let am = write(
+        dir.path(),
+        "am.yml",
+        r#"route:
+  receiver: default
+receivers:
+- name: default
+inhibit_rules:
+- source_matchers: ['severity=~"critical|warning"']
+  target_matchers: ['severity=~"warning|info"']
+  equal: [cluster]
+"#,
+    );
+    let rules = write(
+        dir.path(),
+        "rules.yml",
+        r#"groups:
+- name: g
+  rules:
+  - alert: ClusterDown
+    expr: sum by (cluster) (up) == 0
+    for: 5m
+    labels: {severity: critical}
+  - alert: NodeSlow
+    expr: sum by (cluster) (x) > 1
+    for: 5m
+    labels: {severity: warning}
+  - alert: DiskSlow
+    expr: sum by (cluster) (y) > 1
+    for: 5m
+    labels: {severity: warning}
+  - alert: Chatty
+    expr: sum by (cluster) (z) > 1
+    for: 5m
+    labels: {severity: info}
+"#,
+    );
+    let out = mlalert()
+        .args([
+            "routes", "coverage", "--config", &am, "--format", "json", &rules,
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let muted = |name: &str| -> Vec<String> {
+        let a = json["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["alert"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {json}"));
+        a["muted_by"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .flat_map(|r| r["sources"].as_array().unwrap().clone())
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // The critical source matches only the source side: it mutes both warnings.
+    // NodeSlow and DiskSlow match both sides, so they do not mute each other.
+    assert_eq!(muted("NodeSlow"), ["ClusterDown"]);
+    assert_eq!(muted("DiskSlow"), ["ClusterDown"]);
+    assert!(muted("ClusterDown").is_empty());
+    // Chatty matches only the target side: every two-sided or source alert mutes it.
+    assert_eq!(muted("Chatty"), ["ClusterDown", "NodeSlow", "DiskSlow"]);
+}

@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::model::alertmanager::matchers::MatchType;
-use crate::routing::alerts::{Know, know};
+use crate::promql::labels::Known;
+use crate::routing::alerts::know;
 use crate::routing::overlap::{is_universal, literal_alternatives};
 
 crate::declare_lint! {
@@ -27,19 +28,7 @@ impl Lint for AlertUnrouted {
         let an = cx.routing();
         // With several Alertmanager configs in one run (one per cluster or
         // team), an alert is usually meant for one of them: it is reported
-        // only when no config of the run routes it below the root (or, for a
-        // critical alert, to a receiver that pages).
-        let routed_somewhere: Vec<bool> = (0..an.alerts.len())
-            .map(|i| {
-                an.configs.iter().any(|c| {
-                    !c.tree.root().children.is_empty()
-                        && c.routed[i]
-                            .likely
-                            .iter()
-                            .any(|(_, t)| t.finals.iter().any(|&f| f != 0))
-                })
-            })
-            .collect();
+        // only when no config of the run routes it below the root.
         for c in &an.configs {
             let tree = &c.tree;
             let root = tree.root();
@@ -78,8 +67,8 @@ impl Lint for AlertUnrouted {
                 .collect();
             for (i, (alert, routed)) in an.alerts.iter().zip(&c.routed).enumerate() {
                 let root_only = !root.children.is_empty()
-                    && routed.likely.iter().all(|(_, t)| t.finals == [0])
-                    && !routed_somewhere[i];
+                    && routed.reaches_only_root()
+                    && !an.routed_below_root(i);
                 let missing: Vec<&str> = keys
                     .iter()
                     .copied()
@@ -87,7 +76,7 @@ impl Lint for AlertUnrouted {
                         alert
                             .sets
                             .iter()
-                            .all(|s| matches!(know(s, k), Know::Absent | Know::Maybe))
+                            .all(|s| matches!(know(s, k), Known::Absent | Known::Maybe))
                     })
                     .collect();
                 let name = alert.name();

@@ -26,38 +26,21 @@ impl Lint for CriticalAlertNotPaging {
     /// `alert-unrouted`'s finding.
     fn check_project(&self, cx: &ProjectCtx, r: &mut Reporter) {
         let an = cx.routing();
-        let pages_somewhere = |i: usize| {
-            an.configs.iter().any(|c| {
-                c.routed[i].likely.iter().any(|(_, t)| {
-                    t.finals
-                        .iter()
-                        .any(|&f| c.pages(&c.tree.nodes[f].opts.receiver.value) != Some(false))
-                })
-            })
-        };
         for c in &an.configs {
             if !c.has_paging() {
                 continue;
             }
             let tree = &c.tree;
             for (i, (alert, routed)) in an.alerts.iter().zip(&c.routed).enumerate() {
-                let root_only = routed.likely.iter().all(|(_, t)| t.finals == [0]);
+                let root_only = routed.reaches_only_root();
                 if !alert.severity_in(&["critical"])
                     || routed.likely.is_empty()
                     || (root_only && !tree.root().children.is_empty())
-                    || pages_somewhere(i)
+                    || an.may_page(i)
                 {
                     continue;
                 }
-                let mut reached: Vec<&str> = Vec::new();
-                for (_, t) in &routed.likely {
-                    for &f in &t.finals {
-                        let name = tree.nodes[f].opts.receiver.value.as_str();
-                        if !reached.contains(&name) {
-                            reached.push(name);
-                        }
-                    }
-                }
+                let reached = c.receivers_reached(routed);
                 let list: Vec<String> = reached.iter().map(|r| format!("{r:?}")).collect();
                 let span = tree.nodes[routed.likely[0].1.finals[0]].head();
                 r.report_in(

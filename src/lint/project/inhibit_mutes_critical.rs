@@ -6,7 +6,7 @@
 use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::routing::alerts::possible_values;
 
-use super::inhibit_rule_dead::{can_equal, satisfying};
+use crate::routing::inhibit::{alerts_matching, may_mute};
 
 crate::declare_lint! {
     /// The `inhibit-mutes-critical` lint.
@@ -24,8 +24,8 @@ impl Lint for InhibitMutesCritical {
         let an = cx.routing();
         for c in &an.configs {
             for rule in c.am.inhibit_rules.iter().filter(|r| r.complete) {
-                let sources = satisfying(&an.alerts, &rule.source);
-                let targets = satisfying(&an.alerts, &rule.target);
+                let sources = alerts_matching(&an.alerts, &rule.source);
+                let targets = alerts_matching(&an.alerts, &rule.target);
                 let mut found = None;
                 'outer: for (sa, s) in &sources {
                     let Some(sev) = possible_values(s, "severity") else {
@@ -37,10 +37,7 @@ impl Lint for InhibitMutesCritical {
                     for (ta, t) in &targets {
                         let critical = possible_values(t, "severity")
                             .is_some_and(|v| v.len() == 1 && v.contains("critical"));
-                        if critical
-                            && !std::ptr::eq(*sa, *ta)
-                            && rule.equal.iter().all(|e| can_equal(s, t, &e.value))
-                        {
+                        if critical && !std::ptr::eq(*sa, *ta) && may_mute(rule, s, t) {
                             let sev: Vec<&str> = sev.iter().map(String::as_str).collect();
                             found =
                                 Some((sa.name().to_string(), sev.join("|"), ta.name().to_string()));

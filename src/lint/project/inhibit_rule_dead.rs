@@ -7,8 +7,7 @@ use crate::diagnostic::suggest::edit_distance;
 use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::model::alertmanager::matchers::MatchType;
 use crate::model::alertmanager::{InhibitRule, SpannedMatcher};
-use crate::promql::labels::LabelSet;
-use crate::routing::alerts::{Know, Tri, eval_all, know};
+use crate::routing::inhibit::{alerts_matching, can_be_equal};
 use crate::routing::project::Alert;
 
 crate::declare_lint! {
@@ -20,29 +19,6 @@ crate::declare_lint! {
         severity: Warning,
         summary: "no alert rule can satisfy an inhibit rule's source or target matchers, or its `equal` labels",
     }
-}
-
-/// Whether label `name` can have the same value (or be absent) on both alerts.
-pub(crate) fn can_equal(s: &LabelSet, t: &LabelSet, name: &str) -> bool {
-    match (know(s, name), know(t, name)) {
-        (Know::Maybe, _) | (_, Know::Maybe) => true,
-        (Know::Absent, Know::Absent) => true,
-        (Know::Absent, _) | (_, Know::Absent) => false,
-        (Know::Values(a), Know::Values(b)) => a.intersection(&b).next().is_some(),
-        _ => true,
-    }
-}
-
-/// The label sets of the run's alerts that can satisfy `side`.
-pub(crate) fn satisfying<'a, 'b>(
-    alerts: &'b [Alert<'a>],
-    side: &'b [SpannedMatcher],
-) -> Vec<(&'b Alert<'a>, &'b LabelSet)> {
-    alerts
-        .iter()
-        .flat_map(|a| a.sets.iter().map(move |s| (a, s)))
-        .filter(|(_, s)| eval_all(side.iter().map(|m| &m.matcher), s) != Tri::No)
-        .collect()
 }
 
 fn side_text(side: &[SpannedMatcher]) -> String {
@@ -74,7 +50,7 @@ fn check(
     let dead: Vec<(&str, &Vec<SpannedMatcher>)> =
         [("source", &rule.source), ("target", &rule.target)]
             .into_iter()
-            .filter(|(_, side)| satisfying(alerts, side).is_empty())
+            .filter(|(_, side)| alerts_matching(alerts, side).is_empty())
             .collect();
     if let Some((_, first)) = dead.first() {
         let at = first.first().map(|m| m.span).unwrap_or(rule.span);
@@ -95,12 +71,12 @@ fn check(
             at,
         ));
     }
-    let sources = satisfying(alerts, &rule.source);
-    let targets = satisfying(alerts, &rule.target);
+    let sources = alerts_matching(alerts, &rule.source);
+    let targets = alerts_matching(alerts, &rule.target);
     let pair = sources.iter().any(|(_, s)| {
         targets
             .iter()
-            .any(|(_, t)| rule.equal.iter().all(|e| can_equal(s, t, &e.value)))
+            .any(|(_, t)| rule.equal.iter().all(|e| can_be_equal(s, t, &e.value)))
     });
     if pair {
         return None;
@@ -112,7 +88,7 @@ fn check(
         .find(|e| {
             !sources
                 .iter()
-                .any(|(_, s)| targets.iter().any(|(_, t)| can_equal(s, t, &e.value)))
+                .any(|(_, s)| targets.iter().any(|(_, t)| can_be_equal(s, t, &e.value)))
         })
         .unwrap_or(&rule.equal[0]);
     Some((

@@ -2,8 +2,6 @@
 //! reach. Only reported when the run holds alerting rules; a route fully
 //! shadowed by an earlier sibling is `route-shadowed`'s (ML301) finding.
 
-use std::collections::BTreeSet;
-
 use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::routing::tree::fully_shadowed;
 
@@ -32,11 +30,7 @@ impl Lint for RouteUnused {
                 .iter()
                 .map(|(r, _)| r.name.value.as_str())
                 .collect();
-            let visited: BTreeSet<usize> = c
-                .routed
-                .iter()
-                .flat_map(|r| r.possible_visited.iter().copied())
-                .collect();
+            let visited = c.visited_routes();
             for idx in 1..tree.nodes.len() {
                 let parent = tree.nodes[idx].parent.unwrap_or(0);
                 // Report only the topmost unreached route of a subtree.

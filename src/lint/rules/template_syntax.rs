@@ -4,7 +4,6 @@
 //! load the rule file.
 
 use crate::lint::{Lint, Reporter, RuleCtx};
-use crate::promql::gotemplate::line_of;
 
 crate::declare_lint! {
     /// The `template-syntax` lint.
@@ -33,14 +32,17 @@ impl Lint for TemplateSyntax {
             .map(|kv| ("label", kv))
             .chain(rule.annotations.iter().map(|kv| ("annotation", kv)))
         {
-            let Some(e) = &kv.template().error else {
+            let Some(err) = &kv.template().error else {
                 continue;
             };
-            let line = line_of(&kv.value.value, e.range.start);
-            r.report(kv.value.sub_span(e.range.start, e.range.end), format!(
-                        "group {:?}, rule {}, {:?}: {what} {:?}: template: __alert_{}:{line}: {}",
-                        cx.group.name.value, rule.index, rule.name.value, kv.key.value, rule.name.value, e.message
-                    ))
+            let e = crate::template::alert_error_message(&rule.name.value, &kv.value.value, err);
+            r.report(
+                kv.value.sub_span(err.range.start, err.range.end),
+                format!(
+                    "group {:?}, rule {}, {:?}: {what} {:?}: {e}",
+                    cx.group.name.value, rule.index, rule.name.value, kv.key.value
+                ),
+            )
                 .help("fix the template: variables are `$labels`, `$value`, `$externalLabels`, `$externalURL`; functions are Go's and Prometheus' (`humanize`, `humanizePercentage`, `query`, …)");
         }
     }

@@ -1,4 +1,4 @@
-//! A static checker for Go `text/template` text as Prometheus parses alert
+//! The static checker for Go `text/template` text as Prometheus parses alert
 //! labels and annotations (rulefmt's `testTemplateParsing`): lexing and
 //! parsing as Go's `text/template/parse` does, enough to report what makes
 //! Prometheus refuse a rule file (syntax errors, functions not defined,
@@ -8,47 +8,7 @@
 
 use std::ops::Range;
 
-/// Go's builtin template functions.
-pub const GO_FUNCTIONS: &[&str] = &[
-    "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf",
-    "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
-];
-
-/// Prometheus' template functions (template/template.go, 3.x).
-pub const PROMETHEUS_FUNCTIONS: &[&str] = &[
-    "query",
-    "first",
-    "label",
-    "value",
-    "strvalue",
-    "args",
-    "reReplaceAll",
-    "safeHtml",
-    "match",
-    "title",
-    "toUpper",
-    "toLower",
-    "graphLink",
-    "tableLink",
-    "sortByLabel",
-    "stripPort",
-    "stripDomain",
-    "humanize",
-    "humanize1024",
-    "humanizeDuration",
-    "humanizePercentage",
-    "humanizeTimestamp",
-    "toTime",
-    "toDuration",
-    "now",
-    "pathPrefix",
-    "externalURL",
-    "parseDuration",
-    "urlQueryEscape",
-];
-
-/// Variables Prometheus defines before an alert's label or annotation text.
-pub const ALERT_VARIABLES: &[&str] = &["$labels", "$externalLabels", "$externalURL", "$value"];
+use super::functions::{ALERT_VARIABLES, is_function};
 
 /// Why the text does not parse, with the byte range of the offending token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,11 +40,7 @@ pub struct Checked {
 /// Checks `text` as an alert label or annotation template: Go's and
 /// Prometheus' functions, the alert variables predefined.
 pub fn check_alert_template(text: &str) -> Checked {
-    check(
-        text,
-        &|f| GO_FUNCTIONS.contains(&f) || PROMETHEUS_FUNCTIONS.contains(&f),
-        ALERT_VARIABLES,
-    )
+    check(text, &is_function, ALERT_VARIABLES)
 }
 
 /// Checks `text` with the functions `has_func` knows and `predefined` variables.
@@ -332,7 +288,10 @@ fn lex(text: &str) -> Result<Vec<Tok>, Box<LexError>> {
                         return err(toks, what.into(), i..end);
                     }
                     let kind = if c == '"' {
-                        Kind::Str(unquote(&text[i + 1..j - 1]))
+                        Kind::Str(
+                            crate::go::quote::unquote(&text[i..j])
+                                .unwrap_or_else(|| text[i + 1..j - 1].to_string()),
+                        )
                     } else {
                         Kind::Number
                     };
@@ -486,10 +445,6 @@ fn number_end(text: &str, start: usize, end: usize) -> Option<String> {
     } else {
         Some(format!("bad number syntax: {s:?}"))
     }
-}
-
-fn unquote(s: &str) -> String {
-    super::unescape(s)
 }
 
 struct Parser<'a> {
