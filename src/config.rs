@@ -27,6 +27,7 @@ const CORE_KEYS: &[&str] = &[
     "severity",
     "extra_group_fields",
     "extra_rule_fields",
+    "dialect",
     "overrides",
 ];
 
@@ -230,6 +231,21 @@ impl Config {
                 "enable" => cfg.enable = lint_list(v, key, &at)?,
                 "extra_group_fields" => cfg.extra_fields.group = list(v)?,
                 "extra_rule_fields" => cfg.extra_fields.rule = list(v)?,
+                "dialect" => {
+                    let name = v.as_str().unwrap_or("");
+                    cfg.extra_fields.dialect = match name {
+                        "auto" => None,
+                        _ => Some(
+                            crate::model::rules::Dialect::ALL
+                                .iter()
+                                .copied()
+                                .find(|d| d.as_str() == name)
+                                .ok_or_else(|| {
+                                    at(v, format!("dialect must be auto, prometheus, thanos or mimir, not {name:?}"))
+                                })?,
+                        ),
+                    };
+                }
                 "severity" => cfg.severity = severity_map(v, &at)?,
                 "overrides" => {
                     let items = v
@@ -440,6 +456,10 @@ impl Config {
             "extra_rule_fields: {}\n",
             list(&self.extra_fields.rule)
         ));
+        out.push_str(&format!(
+            "dialect: {}\n",
+            self.extra_fields.dialect.map_or("auto", |d| d.as_str())
+        ));
         for decl in settings() {
             let v = self
                 .values
@@ -485,9 +505,13 @@ disable: []
 enable: []
 # Severity per lint code or name: error, warning or info.
 severity: {}
-# Extra fields your rule files carry (Thanos: partial_response_strategy; Mimir/Cortex: evaluation_delay, source_tenants).
+# Extra fields your rule files carry, besides those of the dialect below.
 extra_group_fields: []
 extra_rule_fields: []
+# The rule-file dialect: auto (recognise Thanos' partial_response_strategy and
+# Mimir/Cortex's source_tenants, evaluation_delay, … by their fields, with one
+# note per file), prometheus (refuse them, as Prometheus does), thanos or mimir.
+dialect: auto
 
 # Lint settings.
 "#,

@@ -31,7 +31,12 @@ pub fn run(args: &LintArgs) -> u8 {
     let t0 = std::time::Instant::now();
     // Read every file in parallel, then run the one lint pipeline over them.
     let progress = Progress::start(paths.len(), args.quiet);
-    let mut inputs: Vec<lint::Input> = paths.par_iter().map(|path| read_input(path)).collect();
+    // Files the user named (not found by walking a directory).
+    let named: Vec<&std::path::PathBuf> = args.paths.iter().filter(|p| !p.is_dir()).collect();
+    let mut inputs: Vec<lint::Input> = paths
+        .par_iter()
+        .map(|path| read_input(path, named.contains(&path)))
+        .collect();
     for e in walk_errors {
         inputs.push(lint::Input::Unreadable {
             source: SourceFile::from_text(e.path.clone(), String::new(), 0),
@@ -218,7 +223,7 @@ impl Progress {
 }
 
 /// Reads one file as the pipeline's input.
-fn read_input(path: &Path) -> lint::Input {
+fn read_input(path: &Path, named: bool) -> lint::Input {
     let display = path.display().to_string();
     let unreadable =
         |source: SourceFile, span: Span, message: String, help: &str| lint::Input::Unreadable {
@@ -229,6 +234,7 @@ fn read_input(path: &Path) -> lint::Input {
         };
     match read(path) {
         Ok(bytes) => match SourceFile::new(display, bytes) {
+            Ok(source) if named => lint::Input::Named(source),
             Ok(source) => lint::Input::Source(source),
             Err(SourceError::NotUtf8 {
                 offset,

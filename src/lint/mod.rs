@@ -32,6 +32,20 @@ pub struct RuleCtx<'a> {
     pub config: &'a Config,
 }
 
+impl<'a> RuleCtx<'a> {
+    /// The rule's expression with its parsed AST; `None` when the rule has
+    /// no `expr` or it did not parse (`promql-syntax` reports that).
+    pub fn parsed(
+        &self,
+    ) -> Option<(
+        &'a crate::model::rules::PromqlExpr,
+        &'a crate::promql::ast::Expr,
+    )> {
+        let expr = self.rule.expr.as_ref()?;
+        Some((expr, expr.ast.as_deref()?))
+    }
+}
+
 /// What an Alertmanager lint sees: one config.
 pub struct AmCtx<'a> {
     /// The file's id in the run.
@@ -376,8 +390,13 @@ pub fn sort(diags: &mut [Diagnostic], paths: &[&str]) {
 
 /// One file of a run.
 pub enum Input {
-    /// A file read as text.
+    /// A file read as text, found by walking a directory (or given by a
+    /// test): one that holds nothing recognised is skipped, with an info
+    /// (`rules-like-file-skipped`) when it looks like rules.
     Source(SourceFile),
+    /// A file the user named on the command line: one that holds nothing
+    /// recognised is reported (`file-not-recognised`).
+    Named(SourceFile),
     /// A file that could not be read: a stand-in with its path (and the
     /// text when there is some, e.g. decoded lossily), and the
     /// `file-unreadable` finding to report on it.
@@ -421,10 +440,18 @@ pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)
         .into_par_iter()
         .enumerate()
         .map(|(id, input)| {
+            let input_kind = match &input {
+                Input::Named(_) => Kind::Named,
+                _ => Kind::Other,
+            };
             let r = match input {
-                Input::Source(source) => {
+                Input::Source(source) | Input::Named(source) => {
+                    let named = matches!(input_kind, Kind::Named);
                     let loaded = crate::model::load_file(id, &source, &config.extra_fields);
-                    let diags = check_file(id, &source, &loaded, config);
+                    let mut diags = check_file(id, &source, &loaded, config);
+                    if let Some(d) = not_recognised(id, &source, &loaded, named) {
+                        diags.push(d);
+                    }
                     (source, Some(loaded), diags)
                 }
                 Input::Unreadable {
@@ -501,6 +528,51 @@ pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)
         diagnostics,
         failed,
     }
+}
+
+enum Kind {
+    Named,
+    Other,
+}
+
+/// `file-not-recognised` for a named file, or `rules-like-file-skipped` for
+/// a walked one that looks like rules, when the file loaded without a
+/// finding of its own and holds nothing mlalert checks.
+fn not_recognised(
+    id: FileId,
+    source: &SourceFile,
+    loaded: &LoadedFile,
+    named: bool,
+) -> Option<Diagnostic> {
+    use crate::diagnostic::input::{file_not_recognised, rules_like_file_skipped};
+    let recognised = !loaded.rule_files.is_empty()
+        || !loaded.am_configs.is_empty()
+        || !loaded.unit_tests.is_empty()
+        || !loaded.diagnostics.is_empty();
+    if recognised {
+        return None;
+    }
+    if named {
+        return Some(
+            Diagnostic::new(
+                &file_not_recognised::META,
+                id,
+                Span::point(0),
+                "no rule file, rule CRD, Alertmanager config or unit-test file in this file: nothing was checked",
+            )
+            .with_help("mlalert checks Prometheus rule files (`groups:`), PrometheusRule and similar CRDs, Alertmanager configs (`route:`/`receivers:`), ConfigMaps and Secrets embedding them, and `mlalert test` files"),
+        );
+    }
+    let at = crate::model::rules_like_key(&source.text)?;
+    Some(
+        Diagnostic::new(
+            &rules_like_file_skipped::META,
+            id,
+            Span::new(at, at),
+            "this file looks like it holds alerting or recording rules but is not a rule file, rule CRD or ConfigMap mlalert recognises: skipped",
+        )
+        .with_help("if Prometheus loads these rules, name the file on the command line to see why it is not recognised; rules nested in a Helm values file are checked once rendered"),
+    )
 }
 
 /// [`run_with`] without progress.

@@ -5,7 +5,7 @@
 use base64::Engine as _;
 
 use crate::diagnostic::input::{
-    alertmanager_invalid, rule_invalid, templated_skipped, yaml_syntax,
+    alertmanager_invalid, rule_dialect, rule_invalid, templated_skipped, yaml_syntax,
 };
 use crate::diagnostic::{Diagnostic, FileId};
 use crate::source::{SourceFile, Span, TextMap};
@@ -42,6 +42,32 @@ pub struct ProjectFile<'a> {
     pub source: &'a SourceFile,
     /// Its rule files and Alertmanager configs.
     pub loaded: &'a LoadedFile,
+}
+
+/// The byte offset of the first `alert:` or `record:` key of `text` (a
+/// line whose content starts with it, as a mapping key or the first key of
+/// a sequence item) when some line also has an `expr:` key: a file that
+/// looks like it holds Prometheus rules, whatever its structure. `None`
+/// otherwise.
+pub fn rules_like_key(text: &str) -> Option<usize> {
+    let key_at = |line: &str, keys: &[&str]| {
+        let t = line.trim_start();
+        let t = t.strip_prefix("- ").map(str::trim_start).unwrap_or(t);
+        keys.iter().any(|k| t.starts_with(k))
+    };
+    if !text.lines().any(|l| key_at(l, &["expr:"])) {
+        return None;
+    }
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if key_at(line, &["alert:", "record:"]) {
+            let t = line.trim_start();
+            let t = t.strip_prefix("- ").map(str::trim_start).unwrap_or(t);
+            return Some(offset + line.len() - t.len());
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Loads `source` (file `file` of the run).
@@ -86,6 +112,24 @@ impl Loader<'_> {
     /// Parses a stream; `embedded_key` is the ConfigMap/Secret key for embedded text.
     fn stream(&mut self, text: &str, map: &TextMap, embedded_key: Option<&str>) {
         let (docs, err) = yaml::parse_stream(text, map);
+        if let (Some(_), Some(k)) = (&err, embedded_key)
+            && (text.contains("{%") || text.contains("{{"))
+        {
+            // A Jinja or Go template embedded in a ConfigMap (rendered
+            // at deploy time): not a YAML mistake, and not checkable.
+            self.out.diagnostics.push(
+                Diagnostic::new(
+                    &templated_skipped::META,
+                    self.file,
+                    map.map_span(0, 0),
+                    format!("embedded {k:?} is a Jinja or Go template: skipped"),
+                )
+                .with_help(
+                    "render it first (the deploy step that fills it in) and lint the output",
+                ),
+            );
+            return;
+        }
         if let Some(e) = err {
             // Embedded values that are not meant as YAML (scripts, templates) are skipped quietly.
             let report = embedded_key.is_none_or(|k| {
@@ -109,8 +153,16 @@ impl Loader<'_> {
                 );
             }
         }
-        for doc in &docs {
+        let is_plain = |n: &Node| matches!(yaml::classify(n), DocKind::RuleFile(_));
+        let first_is_rules = docs.first().is_some_and(|d| is_plain(&d.root));
+        for (i, doc) in docs.iter().enumerate() {
+            let before = self.out.rule_files.len();
             self.document(&doc.root, embedded_key.is_some(), 0);
+            if i > 0 && first_is_rules && is_plain(&doc.root) {
+                for rf in &mut self.out.rule_files[before..] {
+                    rf.ignored_by_prometheus = true;
+                }
+            }
         }
     }
 
@@ -175,6 +227,27 @@ impl Loader<'_> {
             out: &mut self.out.diagnostics,
         };
         let rf = read_rule_file(node, self.extra, &mut errs);
+        if self.extra.dialect.is_none()
+            && let Some((d, key)) = rf.groups.iter().find_map(|g| g.dialect.as_ref())
+        {
+            self.out.diagnostics.push(
+                    Diagnostic::new(
+                        &rule_dialect::META,
+                        self.file,
+                        key.span,
+                        format!(
+                            "`{}` is a {} field: this rule file is checked as a {} rule file",
+                            key.value,
+                            d.title(),
+                            d.title()
+                        ),
+                    )
+                    .with_help(format!(
+                        "set `dialect: {}` in .mlalert.yaml to say so once for the repository (and silence this note)",
+                        d.as_str()
+                    )),
+                );
+        }
         self.out.rule_files.push(rf);
     }
 }

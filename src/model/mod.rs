@@ -9,7 +9,7 @@ pub(crate) mod reader;
 pub mod rules;
 pub mod unittest;
 
-pub use load::{LoadedFile, ProjectFile, load_file};
+pub use load::{LoadedFile, ProjectFile, load_file, rules_like_key};
 
 use crate::source::{Span, TextMap};
 

@@ -19,6 +19,57 @@ pub struct ExtraFields {
     pub group: Vec<String>,
     /// Keys allowed in a rule besides Prometheus' own.
     pub rule: Vec<String>,
+    /// Which rule-file dialect to read; `None` recognises one by its fields.
+    pub dialect: Option<Dialect>,
+}
+
+/// A rule-file dialect: Prometheus' own, or a system that evaluates
+/// Prometheus rules with group fields of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Prometheus (rulefmt): no extra fields.
+    Prometheus,
+    /// Thanos ruler: `partial_response_strategy` (`warn` or `abort`).
+    Thanos,
+    /// Grafana Mimir and Cortex rulers: `source_tenants`, `evaluation_delay`,
+    /// `align_evaluation_time_on_interval`.
+    Mimir,
+}
+
+impl Dialect {
+    /// Every dialect, as the config names them.
+    pub const ALL: &[Dialect] = &[Dialect::Prometheus, Dialect::Thanos, Dialect::Mimir];
+
+    /// The config's name (`dialect: thanos`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Prometheus => "prometheus",
+            Dialect::Thanos => "thanos",
+            Dialect::Mimir => "mimir",
+        }
+    }
+
+    /// How messages name it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Dialect::Prometheus => "Prometheus",
+            Dialect::Thanos => "Thanos ruler",
+            Dialect::Mimir => "Mimir/Cortex ruler",
+        }
+    }
+
+    /// The group fields the dialect adds to Prometheus' own.
+    pub fn group_fields(self) -> &'static [&'static str] {
+        match self {
+            Dialect::Prometheus => &[],
+            Dialect::Thanos => &["partial_response_strategy"],
+            Dialect::Mimir => &[
+                "source_tenants",
+                "evaluation_delay",
+                "align_evaluation_time_on_interval",
+            ],
+        }
+    }
 }
 
 /// A rule file or the `spec` of a rule CRD.
@@ -28,6 +79,11 @@ pub struct RuleFile {
     pub groups: Vec<RuleGroup>,
     /// The document's span.
     pub span: Span,
+    /// True for a plain rule-file document that is not the first document
+    /// of its YAML stream while the first one is a rule file too: Prometheus
+    /// (rulefmt, one `yaml.Decoder.Decode`) reads only the first document
+    /// and never loads this one, without an error.
+    pub ignored_by_prometheus: bool,
 }
 
 /// A rule group.
@@ -47,6 +103,9 @@ pub struct RuleGroup {
     pub rules: Vec<Rule>,
     /// The group mapping's span.
     pub span: Span,
+    /// The dialect its fields belong to, with the key of the first such
+    /// field (`partial_response_strategy`); `None` for Prometheus' fields only.
+    pub dialect: Option<(Dialect, Spanned<String>)>,
 }
 
 impl RuleGroup {
@@ -182,6 +241,7 @@ pub(crate) fn read_rule_file(root: &Node, extra: &ExtraFields, errs: &mut Errors
     let mut file = RuleFile {
         groups: Vec::new(),
         span: root.span,
+        ignored_by_prometheus: false,
     };
     let Some(fields) = reader::fields(root, "rulefmt.RuleGroups", &["groups"], &[], errs) else {
         return file;
@@ -222,7 +282,20 @@ pub(crate) fn read_rule_file(root: &Node, extra: &ExtraFields, errs: &mut Errors
 }
 
 fn read_group(node: &Node, extra: &ExtraFields, errs: &mut Errors) -> Option<RuleGroup> {
-    let fields = reader::fields(node, "rulefmt.RuleGroup", GROUP_FIELDS, &extra.group, errs)?;
+    // Dialect fields: those of the configured dialect, or of any dialect
+    // when none is configured (the group then says which one it used).
+    let dialects: Vec<Dialect> = match extra.dialect {
+        Some(d) => vec![d],
+        None => Dialect::ALL.to_vec(),
+    };
+    let mut allowed = extra.group.clone();
+    allowed.extend(
+        dialects
+            .iter()
+            .flat_map(|d| d.group_fields())
+            .map(|f| f.to_string()),
+    );
+    let fields = reader::fields(node, "rulefmt.RuleGroup", GROUP_FIELDS, &allowed, errs)?;
     let mut group = RuleGroup {
         name: Spanned {
             value: String::new(),
@@ -234,6 +307,7 @@ fn read_group(node: &Node, extra: &ExtraFields, errs: &mut Errors) -> Option<Rul
         labels: Vec::new(),
         rules: Vec::new(),
         span: node.span,
+        dialect: None,
     };
     let mut rules_node = None;
     for (key, _, v) in &fields {
@@ -248,7 +322,38 @@ fn read_group(node: &Node, extra: &ExtraFields, errs: &mut Errors) -> Option<Rul
             "limit" => group.limit = reader::int(v, "limit", errs),
             "labels" => group.labels = reader::key_values(v, "labels", errs),
             "rules" => rules_node = Some(*v),
-            _ => {}
+            other => {
+                let Some(d) = dialects
+                    .iter()
+                    .copied()
+                    .find(|d| d.group_fields().contains(&other))
+                else {
+                    continue;
+                };
+                if other == "partial_response_strategy"
+                    && !matches!(v.as_str(), Some("warn" | "abort"))
+                {
+                    // Thanos' rulefmt: the strategy's enum names, lower case.
+                    errs.report(
+                        v.span,
+                        "partial_response_strategy must be \"warn\" or \"abort\"",
+                    );
+                }
+                if group.dialect.is_none() && !extra.group.iter().any(|g| g == other) {
+                    let key = fields
+                        .iter()
+                        .find(|(k, _, _)| *k == other)
+                        .map(|(_, k, _)| k.span)
+                        .unwrap_or(v.span);
+                    group.dialect = Some((
+                        d,
+                        Spanned {
+                            value: other.to_string(),
+                            span: key,
+                        },
+                    ));
+                }
+            }
         }
     }
     if group.name.value.is_empty() {

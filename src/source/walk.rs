@@ -1,6 +1,7 @@
 //! Finding input files: directories are walked with the `ignore` crate
 //! (.gitignore respected, hidden folders such as `.github` included, only
-//! `*.yaml`/`*.yml`); files named on the command line are always taken.
+//! `*.yaml`, `*.yml` and `*.rules`, the extensions Prometheus rule files
+//! commonly carry); files named on the command line are always taken.
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +17,7 @@ pub struct WalkError {
 
 /// The files to check under `paths`, sorted and without duplicates.
 /// A named file is taken whatever its extension; a named directory is walked
-/// for `*.yaml`/`*.yml` (a named directory that is itself called `*.yaml` is
+/// for `*.yaml`, `*.yml` and `*.rules` (a named directory that is itself called `*.yaml` is
 /// returned as a path, so that reading it reports the mistake). Missing paths and walk failures are returned as
 /// errors next to the files that were found.
 pub fn walk_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
@@ -63,6 +64,6 @@ pub fn walk_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
 fn is_yaml(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
+        Some("yaml" | "yml" | "rules")
     )
 }

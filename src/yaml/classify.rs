@@ -57,7 +57,7 @@ pub fn classify(root: &Node) -> DocKind<'_> {
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
     let group = api.split('/').next().unwrap_or("");
     match (group, kind) {
-        ("monitoring.coreos.com", "PrometheusRule")
+        ("monitoring.coreos.com" | "monitoring.rhobs", "PrometheusRule")
         | ("monitoring.googleapis.com", "Rules" | "ClusterRules" | "GlobalRules")
         | ("monitoring.openshift.io", "AlertingRule") => {
             return DocKind::RuleCrd {
@@ -82,8 +82,11 @@ pub fn classify(root: &Node) -> DocKind<'_> {
     if !kind.is_empty() && !api.is_empty() {
         return DocKind::Other;
     }
-    if root.get("groups").is_some() {
-        return DocKind::RuleFile(root);
+    if let Some(groups) = root.get("groups") {
+        if !groups_of_something_else(groups) {
+            return DocKind::RuleFile(root);
+        }
+        return DocKind::Other;
     }
     if root.get("tests").is_some() && root.get("rule_files").is_some() {
         return DocKind::UnitTest(root);
@@ -92,6 +95,37 @@ pub fn classify(root: &Node) -> DocKind<'_> {
         return DocKind::Alertmanager(root);
     }
     DocKind::Other
+}
+
+/// True when `groups:` holds groups of something other than rules: no
+/// group has `rules`, and some group has a key no rule group has (a site's
+/// data file with `services:`, a dashboard list). Such a document is not a
+/// rule file, and Prometheus could not load it as one.
+fn groups_of_something_else(groups: &Node) -> bool {
+    const GROUP_KEYS: &[&str] = &[
+        "name",
+        "interval",
+        "query_offset",
+        "limit",
+        "labels",
+        "rules",
+        "partial_response_strategy",
+        "source_tenants",
+        "evaluation_delay",
+        "align_evaluation_time_on_interval",
+    ];
+    let Some(items) = groups.as_seq() else {
+        return false;
+    };
+    let maps: Vec<_> = items.iter().filter_map(Node::as_map).collect();
+    !maps.is_empty()
+        && maps
+            .iter()
+            .all(|m| m.iter().all(|(k, _)| k.as_str() != Some("rules")))
+        && maps.iter().any(|m| {
+            m.iter()
+                .any(|(k, _)| k.as_str().is_some_and(|k| !GROUP_KEYS.contains(&k)))
+        })
 }
 
 fn embedded<'a>(root: &'a Node, fields: &[(&str, bool)]) -> Vec<Embedded<'a>> {
@@ -141,6 +175,20 @@ const HELM_MARKERS: &[&str] = &[
 /// Whether `text` is a Helm or Go template. Prometheus templates inside
 /// quoted or block annotation values do not count.
 pub fn looks_templated(text: &str) -> Templated {
+    // Comments never make a file templated (`# {{ include "x" }}` in a
+    // rendered chart's header, a commented-out Helm line).
+    let uncommented: String = text
+        .split_inclusive('\n')
+        .map(|l| {
+            let code = &l[..comment_start(l).unwrap_or(l.len())];
+            if code.len() < l.len() && l.ends_with('\n') {
+                format!("{code}\n")
+            } else {
+                code.to_string()
+            }
+        })
+        .collect();
+    let text = uncommented.as_str();
     let helm = text.match_indices("{{").any(|(i, _)| {
         let action = &text[i..text[i..].find("}}").map(|j| i + j).unwrap_or(text.len())];
         HELM_MARKERS.iter().any(|m| action.contains(m))
@@ -179,6 +227,27 @@ pub fn looks_templated(text: &str) -> Templated {
     Templated::No
 }
 
+/// Where a YAML comment starts on `line`: a `#` at the start or after
+/// whitespace, outside single- and double-quoted scalars.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some('"') if c == '\\' => {}
+            Some(q) if c == q && !(q == '"' && prev == '\\') => quote = None,
+            Some(_) => {}
+            None if c == '#' && prev.is_whitespace() => return Some(i),
+            None if (c == '"' || c == '\'') && (prev.is_whitespace() || "[{,:-".contains(prev)) => {
+                quote = Some(c)
+            }
+            None => {}
+        }
+        prev = c;
+    }
+    None
+}
+
 /// `|`, `>-`, `|+2`, … optionally followed by a comment.
 fn is_block_header(s: &str) -> bool {
     let s = s.split(" #").next().unwrap_or("").trim_end();
@@ -203,6 +272,44 @@ mod tests {
     use super::*;
     use crate::source::TextMap;
     use crate::yaml::parse_stream;
+
+    #[test]
+    fn groups_of_other_things_are_not_rule_files() {
+        let data = "groups:\n  - name: Basic\n    services:\n      - name: x\n";
+        assert_eq!(kind_of(data), "Other");
+        assert_eq!(kind_of("groups:\n  - name: g\n    rules: []\n"), "RuleFile");
+        // A group without rules (valid in Prometheus) is still a rule file.
+        assert_eq!(kind_of("groups:\n  - name: g\n"), "RuleFile");
+        assert_eq!(
+            kind_of("groups:\n  - name: g\n    interval: 1m\n"),
+            "RuleFile"
+        );
+    }
+
+    #[test]
+    fn comments_never_make_a_file_templated() {
+        assert_eq!(
+            looks_templated(
+                "# Source: chart/templates/rules.yaml {{ include \"x\" . }}\ngroups: []\n"
+            ),
+            Templated::No
+        );
+        assert_eq!(
+            looks_templated("groups: [] # {{- if .Values.enabled }}\n"),
+            Templated::No
+        );
+        assert_eq!(
+            looks_templated("a: \"# not a comment {{ .Values.x }}\"\n"),
+            Templated::Certain
+        );
+        // A Prometheus template in a folded value stays a value.
+        assert_eq!(
+            looks_templated(
+                "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      description: >\n        {{ with query \"up\" }}{{ . | first | value }}{{ end }}\n"
+            ),
+            Templated::No
+        );
+    }
 
     fn kind_of(text: &str) -> String {
         let (docs, err) = parse_stream(text, &TextMap::Shift(0));

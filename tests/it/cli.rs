@@ -228,20 +228,42 @@ fn config_file_disables_and_reconfigures() {
 }
 
 #[test]
-fn thanos_fields_are_invalid_unless_configured() {
+fn thanos_fields_are_a_dialect_unless_prometheus_is_configured() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("r.yaml");
     fs::write(&f, "groups:\n- name: g\n  partial_response_strategy: warn\n  rules:\n  - record: a:b:c\n    expr: up\n").unwrap();
-    let (_, json) = lint_json(&[f.to_str().unwrap()]);
+    let (code, json) = lint_json(&[f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(diags(&json)[0]["code"], "ML910");
+    let cfg = dir.path().join("c.yaml");
+    fs::write(&cfg, "dialect: prometheus\n").unwrap();
+    let (_, json) = lint_json(&["--config", cfg.to_str().unwrap(), f.to_str().unwrap()]);
     assert_eq!(diags(&json)[0]["code"], "ML903");
     assert_eq!(
         diags(&json)[0]["message"],
         "field partial_response_strategy not found in type rulefmt.RuleGroup"
     );
-    let cfg = dir.path().join("c.yaml");
-    fs::write(&cfg, "extra_group_fields: [partial_response_strategy]\n").unwrap();
-    let (code, json) = lint_json(&["--config", cfg.to_str().unwrap(), f.to_str().unwrap()]);
-    assert_eq!((code, diags(&json).len()), (0, 0), "{json}");
+    for quiet in [
+        "dialect: thanos\n",
+        "extra_group_fields: [partial_response_strategy]\n",
+    ] {
+        fs::write(&cfg, quiet).unwrap();
+        let (code, json) = lint_json(&["--config", cfg.to_str().unwrap(), f.to_str().unwrap()]);
+        assert_eq!((code, diags(&json).len()), (0, 0), "{quiet}: {json}");
+    }
+    fs::write(&cfg, "dialect: loki\n").unwrap();
+    mlalert()
+        .args([
+            "lint",
+            "--config",
+            cfg.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "dialect must be auto, prometheus, thanos or mimir",
+        ));
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod corpus_real;
 mod docs;
 mod formats;
 mod layers;
+mod loading;
 mod matchers_conformance;
 mod precommit;
 mod promqltest;

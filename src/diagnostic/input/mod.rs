@@ -3,9 +3,12 @@
 //! metadata and says where it is reported.
 
 pub mod alertmanager_invalid;
+pub mod file_not_recognised;
 pub mod file_unreadable;
 pub mod promql_syntax;
+pub mod rule_dialect;
 pub mod rule_invalid;
+pub mod rules_like_file_skipped;
 pub mod templated_skipped;
 pub mod unused_suppression;
 pub mod yaml_syntax;

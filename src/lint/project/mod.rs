@@ -33,3 +33,4 @@ pub(crate) fn receivers(tree: &crate::routing::tree::Tree, finals: &[usize]) -> 
         .collect();
     v.join(", ")
 }
+pub mod rule_document_ignored;

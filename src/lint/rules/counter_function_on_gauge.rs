@@ -24,8 +24,9 @@ impl Lint for CounterFunctionOnGauge {
     /// (`DCGM_FI_DEV_XID_ERRORS`, temperatures, utilisation) and the gauge
     /// suffixes of `promql::types` (`_info`, `_ratio`, `_timestamp_seconds`, `up`, …).
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         for u in selector_uses(ast) {
             let Some(name) = u.name else { continue };
             let Some(call) = u.direct_call() else {

@@ -34,8 +34,9 @@ impl Lint for DcgmFieldNotExportedByDefault {
     /// exports as a label on the other metrics rather than as a series.
     /// Fields listed in `dcgm_exported_fields` are taken as exported.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         let extra = cx.config.get(&DCGM_EXPORTED_FIELDS);
         let mut seen: Vec<&str> = Vec::new();
         walk(ast, &mut |e| {

@@ -23,8 +23,9 @@ impl Lint for DcgmFieldUnknown {
     /// not in the DCGM field table, once per name and rule, with the closest
     /// existing field by edit distance.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         let mut seen: Vec<&str> = Vec::new();
         walk(ast, &mut |e| {
             if !matches!(e, Expr::VectorSelector(_) | Expr::MatrixSelector(_)) {

@@ -31,7 +31,7 @@ impl Lint for DcgmUnitMismatch {
         let Some(want) = name_unit(&rule.name.value) else {
             return;
         };
-        let Some(ast) = rule.expr.as_ref().and_then(|e| e.ast.as_ref()) else {
+        let Some((_, ast)) = cx.parsed() else {
             return;
         };
         let Some((have, field)) = expr_unit(ast, &dcgm_unit) else {

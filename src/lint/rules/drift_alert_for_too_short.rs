@@ -45,7 +45,7 @@ impl Lint for DriftAlertForTooShort {
         if for_.value.ms >= min {
             return;
         }
-        let Some(ast) = rule.expr.as_ref().and_then(|e| e.ast.as_ref()) else {
+        let Some((_, ast)) = cx.parsed() else {
             return;
         };
         let mut why = model_quality_word(&rule.name.value)

@@ -29,8 +29,9 @@ impl Lint for HistogramQuantileMisuse {
     /// are not flagged; a name with no histogram suffix (possibly a native
     /// histogram) is flagged when it is read without `rate()`-like function.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         let text = &expr.text.value;
         walk(ast, &mut |e| {
             let Expr::Call(c) = e else { return };

@@ -26,8 +26,9 @@ impl Lint for InvertedGpuMemoryRatio {
     /// order), through aggregations, `*_over_time`, parentheses and scaling
     /// by a number. `used / (used + free)` and `used / total` pass.
     fn check_rule(&self, cx: &RuleCtx, rep: &mut Reporter) {
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         walk(ast, &mut |e| {
             let Expr::Binary(b) = e else { return };
             if op_str(&b.op) != "/" {

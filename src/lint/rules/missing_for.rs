@@ -44,7 +44,7 @@ impl Lint for MissingFor {
         {
             return;
         }
-        let Some(ast) = rule.expr.as_ref().and_then(|e| e.ast.as_ref()) else {
+        let Some((_, ast)) = cx.parsed() else {
             return;
         };
         if is_constant(ast) || persistence(ast, MIN_WINDOW_MS).is_some() {

@@ -47,8 +47,9 @@ impl Lint for RateOfSum {
     /// a recorded series defined in the same group as an aggregation of raw
     /// counters (`record: job:requests_total:sum`, `expr: sum by (job) (requests_total)`).
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         let text = &expr.text.value;
         walk(ast, &mut |e| {
             let Expr::Call(c) = e else { return };

@@ -45,8 +45,9 @@ impl Lint for RateWindowTooShort {
     /// twice `scrape_interval` (default 30s). Subqueries are not checked:
     /// their step, not the scrape interval, spaces their samples.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         let min = cx.config.get(&SCRAPE_INTERVAL).0.saturating_mul(2);
         for u in selector_uses(ast) {
             let Expr::MatrixSelector(ms) = u.expr else {

@@ -38,8 +38,9 @@ impl Lint for RawCounterComparison {
         if !cx.rule.is_alert() {
             return;
         }
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         let text = &expr.text.value;
         walk(ast, &mut |e| {
             let Expr::Binary(b) = e else { return };

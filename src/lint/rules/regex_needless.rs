@@ -22,8 +22,9 @@ impl Lint for RegexNeedless {
     /// `=`/`!=`), and regexes that start with `^` or end with `$` (PromQL
     /// anchors every regex). The diagnostic points at the quoted regex.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         let text = &expr.text.value;
         let mut seen: Vec<(String, bool, String)> = Vec::new();
         walk(ast, &mut |e| {

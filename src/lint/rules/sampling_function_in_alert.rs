@@ -60,8 +60,9 @@ impl Lint for SamplingFunctionInAlert {
         if !cx.rule.is_alert() {
             return;
         }
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         let mut found = Vec::new();
         exposed(ast, &mut found);
         for e in found {

@@ -25,8 +25,9 @@ impl Lint for VectorMatchingMismatch {
     /// label is present on one side and absent on the other, or takes
     /// disjoint values. Open selectors match anything not known absent.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
-        let Some(expr) = &cx.rule.expr else { return };
-        let Some(ast) = &expr.ast else { return };
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
         walk(ast, &mut |e| {
             let Expr::Binary(b) = e else { return };
             let Some(m) = never_matches(b) else { return };

@@ -772,7 +772,11 @@ fn check_integration(ty: &IntegrationType, item: &Node, global: &GlobalSet, errs
     };
     let has = |k: &str| get(k).is_some();
     for (key, _, v) in &fields {
-        check_value(key, v, ty.urls, errs);
+        // `html` is the HTML body template of an email (a string), but a
+        // boolean of Pushover's.
+        if !(ty.list == "email_configs" && *key == "html") {
+            check_value(key, v, ty.urls, errs);
+        }
         match *key {
             "http_config" => check_http_config(v, errs),
             "tls_config" => check_tls_config(v, errs),
