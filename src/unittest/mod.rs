@@ -309,6 +309,9 @@ fn run_test_file(
             Some(re) => re.is_match(t.name.as_ref().map(|n| n.value.as_str()).unwrap_or("")),
         })
         .collect();
+    if load_errors.is_empty() {
+        unknown_alert_warnings(&selected, &groups, &mut rep.warnings);
+    }
     let setup = Setup {
         groups: &groups,
         load_errors: &load_errors,
@@ -319,6 +322,44 @@ fn run_test_file(
         .par_iter()
         .map(|(i, tg)| run_group(*i, tg, &setup))
         .collect();
+}
+
+/// Warnings for `alert_rule_test` items naming an alert that no alerting
+/// rule of the test's rule files defines. promtool runs them: one with
+/// `exp_alerts` fails, but one expecting no alert passes whatever the rules
+/// do, which is a test that cannot fail. Each name is reported once, with
+/// the closest defined alert name when there is one.
+fn unknown_alert_warnings(
+    selected: &[(usize, &TestGroup)],
+    groups: &[GroupDef],
+    warnings: &mut Vec<String>,
+) {
+    let defined: BTreeSet<&str> = groups
+        .iter()
+        .flat_map(|g| &g.rules)
+        .filter(|r| r.kind == RuleKind::Alerting)
+        .map(|r| r.name.as_str())
+        .collect();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for (_, tg) in selected {
+        for t in &tg.alert_rule_tests {
+            let name = t.alertname.value.as_str();
+            if name.is_empty() || defined.contains(name) || !seen.insert(name) {
+                continue;
+            }
+            let hint = crate::diagnostic::suggest::closest(name, defined.iter().copied(), 3)
+                .map(|c| format!(" (did you mean {c:?}?)"))
+                .unwrap_or_default();
+            let consequence = if t.exp_alerts.is_empty() {
+                "a test that expects no alert from it passes whatever the rules do"
+            } else {
+                "the test can only fail"
+            };
+            warnings.push(format!(
+                "alert_rule_test names alert {name:?}, which no rule file of this test defines{hint}: {consequence}"
+            ));
+        }
+    }
 }
 
 struct Setup<'a> {

@@ -223,3 +223,52 @@ tests:
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("  SUCCESS"), "{out}");
 }
+
+/// promtool passes an `alert_rule_test` that expects no alert from an alert
+/// no rule defines; mlalert runs it the same way but warns that it cannot fail.
+#[test]
+fn unknown_alert_names_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("rules.yml"),
+        r#"groups:
+  - name: gpu
+    rules:
+      - alert: GPUMemoryNearlyFull
+        expr: gpu_memory_used_ratio > 0.95
+        for: 5m
+"#,
+    )
+    .unwrap();
+    let test = dir.path().join("gpu_test.yml");
+    fs::write(
+        &test,
+        r#"rule_files: [rules.yml]
+tests:
+  - input_series:
+      - series: gpu_memory_used_ratio{node="n1"}
+        values: 0.5x10
+    alert_rule_test:
+      - eval_time: 5m
+        alertname: GpuMemoryNearlyFull
+        exp_alerts: []
+      - eval_time: 6m
+        alertname: GpuMemoryNearlyFull
+        exp_alerts: []
+      - eval_time: 5m
+        alertname: GPUMemoryNearlyFull
+        exp_alerts: []
+"#,
+    )
+    .unwrap();
+    let (code, out) = run(&[test.to_str().unwrap()]);
+    assert_eq!(code, 0, "promtool passes it too: {out}");
+    let warnings: Vec<&str> = out.lines().filter(|l| l.contains("WARNING")).collect();
+    assert_eq!(
+        warnings,
+        [
+            "  WARNING: alert_rule_test names alert \"GpuMemoryNearlyFull\", which no rule file of this test defines (did you mean \"GPUMemoryNearlyFull\"?): a test that expects no alert from it passes whatever the rules do"
+        ],
+        "{out}"
+    );
+}
