@@ -45,6 +45,10 @@ pub struct Config {
     /// Lint settings set explicitly, by key; the others have their
     /// declared default (read them with [`Config::get`]).
     values: HashMap<&'static str, Value>,
+    /// Lint settings the config leaves unset but the run states (a
+    /// `prometheus.yml`'s `scrape_interval`), with where: explicit values
+    /// win over them, they win over defaults.
+    inferred: HashMap<&'static str, (Value, String)>,
     /// Per-path overrides, in order (a later one wins on severity).
     pub overrides: Vec<Override>,
     /// Where the config was read from, if a file.
@@ -155,6 +159,7 @@ impl Config {
         let v = self
             .values
             .get(setting.decl.key)
+            .or_else(|| self.inferred.get(setting.decl.key).map(|(v, _)| v))
             .unwrap_or_else(|| setting.decl.default_value());
         T::from_value(v)
             .or_else(|| T::from_value(setting.decl.default_value()))
@@ -171,6 +176,34 @@ impl Config {
     /// Sets a lint setting (tests, `--from` inference).
     pub fn set(&mut self, setting: &'static Setting<impl SettingType>, value: Value) {
         self.values.insert(setting.decl.key, value);
+    }
+
+    /// Sets a value the run states for a setting the config leaves unset,
+    /// with where it comes from (`prometheus/prometheus.yml:3:20
+    /// (global.scrape_interval)`). Ignored when the config sets it.
+    pub fn set_inferred(
+        &mut self,
+        setting: &'static Setting<impl SettingType>,
+        value: Value,
+        origin: String,
+    ) {
+        if !self.is_set(setting) {
+            self.inferred.insert(setting.decl.key, (value, origin));
+        }
+    }
+
+    /// Where the value of `setting` comes from: `Some(".mlalert.yaml")` (or
+    /// the config's path) when set there, the origin of an inferred value,
+    /// `None` for the declared default.
+    pub fn origin(&self, setting: &'static Setting<impl SettingType>) -> Option<String> {
+        if self.is_set(setting) {
+            return Some(
+                self.path
+                    .as_ref()
+                    .map_or(".mlalert.yaml".to_string(), |p| p.display().to_string()),
+            );
+        }
+        self.inferred.get(setting.decl.key).map(|(_, o)| o.clone())
     }
 
     /// `.mlalert.yaml` in `dir` or its nearest parent that has one.

@@ -254,7 +254,13 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
             loaded: l,
         });
     }
-    let an = Analysis::new(&pf);
+    // External labels a prometheus.yml among the paths states.
+    let external: Vec<(String, String)> = loaded
+        .iter()
+        .flat_map(|l| &l.external_labels)
+        .map(|(k, v, _)| (k.clone(), v.clone()))
+        .collect();
+    let an = Analysis::new(&pf, &external);
     let Some(c) = an.configs.iter().find(|c| c.file == 0) else {
         eprintln!("mlalert: the config has no usable route");
         return EXIT_ERROR;

@@ -4,6 +4,7 @@
 
 pub mod alertmanager;
 pub mod baseline;
+pub mod conventions;
 pub mod project;
 pub mod registry;
 pub mod rules;
@@ -109,8 +110,12 @@ impl<'a> ProjectCtx<'a> {
 
     /// Every alert rule routed through every Alertmanager config of the run.
     pub fn routing(&self) -> &crate::routing::project::Analysis<'a> {
-        self.routing
-            .get_or_init(|| crate::routing::project::Analysis::new(&self.files))
+        self.routing.get_or_init(|| {
+            crate::routing::project::Analysis::new(
+                &self.files,
+                &project::route_unused::external_labels(self.config),
+            )
+        })
     }
 }
 
@@ -428,7 +433,9 @@ pub struct Report {
 }
 
 /// The one lint pipeline, used by the CLI and by every test: loads each file
-/// and runs the per-file passes (in parallel), then the project passes once
+/// (in parallel), fills settings the config leaves unset from what the run
+/// states ([`conventions::apply`]), runs the per-file passes (in parallel),
+/// then the project passes once
 /// over every loaded file, then suppression comments (which see every
 /// finding, so a directive is "used" even where an override later drops the
 /// finding), then per-path overrides (which also apply to
@@ -436,42 +443,29 @@ pub struct Report {
 /// `on_file` is called once per file after its per-file pass (progress).
 pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)) -> Report {
     use rayon::prelude::*;
+    // Load every file, then learn what the run states about its Prometheus
+    // (intervals), then run the per-file passes with it.
     let per_file: Vec<(SourceFile, Option<LoadedFile>, Vec<Diagnostic>)> = inputs
         .into_par_iter()
         .enumerate()
-        .map(|(id, input)| {
-            let input_kind = match &input {
-                Input::Named(_) => Kind::Named,
-                _ => Kind::Other,
-            };
-            let r = match input {
-                Input::Source(source) | Input::Named(source) => {
-                    let named = matches!(input_kind, Kind::Named);
-                    let loaded = crate::model::load_file(id, &source, &config.extra_fields);
-                    let mut diags = check_file(id, &source, &loaded, config);
-                    if let Some(d) = not_recognised(id, &source, &loaded, named) {
-                        diags.push(d);
-                    }
-                    (source, Some(loaded), diags)
-                }
-                Input::Unreadable {
-                    source,
+        .map(|(id, input)| match input {
+            Input::Source(source) => load_one(id, source, false, config),
+            Input::Named(source) => load_one(id, source, true, config),
+            Input::Unreadable {
+                source,
+                span,
+                message,
+                help,
+            } => {
+                let mut d = Diagnostic::new(
+                    &crate::diagnostic::input::file_unreadable::META,
+                    id,
                     span,
                     message,
-                    help,
-                } => {
-                    let mut d = Diagnostic::new(
-                        &crate::diagnostic::input::file_unreadable::META,
-                        id,
-                        span,
-                        message,
-                    );
-                    d.help = help;
-                    (source, None, vec![d])
-                }
-            };
-            on_file();
-            r
+                );
+                d.help = help;
+                (source, None, vec![d])
+            }
         })
         .collect();
     let mut files = Vec::with_capacity(per_file.len());
@@ -484,6 +478,21 @@ pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)
         loaded.push(l);
         diagnostics.extend(d);
     }
+    let config = &conventions::apply(config, &files, &loaded);
+    let checked: Vec<Vec<Diagnostic>> = files
+        .par_iter()
+        .zip(&loaded)
+        .enumerate()
+        .map(|(id, (source, l))| {
+            let d = l
+                .as_ref()
+                .map(|l| check_file(id, source, l, config))
+                .unwrap_or_default();
+            on_file();
+            d
+        })
+        .collect();
+    diagnostics.extend(checked.into_iter().flatten());
     let project: Vec<ProjectFile> = files
         .iter()
         .zip(&loaded)
@@ -530,9 +539,18 @@ pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)
     }
 }
 
-enum Kind {
-    Named,
-    Other,
+/// Loads one read file (file `id` of the run) with its input findings.
+fn load_one(
+    id: FileId,
+    source: SourceFile,
+    named: bool,
+    config: &Config,
+) -> (SourceFile, Option<LoadedFile>, Vec<Diagnostic>) {
+    let loaded = crate::model::load_file(id, &source, &config.extra_fields);
+    let diags = not_recognised(id, &source, &loaded, named)
+        .into_iter()
+        .collect();
+    (source, Some(loaded), diags)
 }
 
 /// `file-not-recognised` for a named file, or `rules-like-file-skipped` for
@@ -546,6 +564,7 @@ fn not_recognised(
 ) -> Option<Diagnostic> {
     use crate::diagnostic::input::{file_not_recognised, rules_like_file_skipped};
     let recognised = !loaded.rule_files.is_empty()
+        || !loaded.intervals.is_empty()
         || !loaded.am_configs.is_empty()
         || !loaded.unit_tests.is_empty()
         || !loaded.diagnostics.is_empty();

@@ -31,7 +31,43 @@ pub struct LoadedFile {
     pub diagnostics: Vec<Diagnostic>,
     /// True when the file (or an embedded document) is not valid YAML.
     pub yaml_error: bool,
+    /// Scrape and evaluation intervals the file states (a Prometheus server
+    /// config, ServiceMonitors, PodMonitors), for the run's conventions.
+    pub intervals: Vec<Interval>,
+    /// `global.external_labels` of a Prometheus server config: (name, value,
+    /// where), on every alert that server sends.
+    pub external_labels: Vec<(String, String, Span)>,
 }
+
+/// An interval a file states about how often Prometheus scrapes or
+/// evaluates, with where it says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interval {
+    /// Scrape or evaluation.
+    pub kind: IntervalKind,
+    /// The interval, in milliseconds.
+    pub ms: u64,
+    /// Where: the value, or the `global:` key for a default Prometheus
+    /// applies when the key is missing.
+    pub span: Span,
+    /// What states it, for messages (`global.scrape_interval`,
+    /// `ServiceMonitor endpoint interval`, `Prometheus' default for global.scrape_interval`).
+    pub what: &'static str,
+}
+
+/// Which interval an [`Interval`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntervalKind {
+    /// How often targets are scraped.
+    Scrape,
+    /// How often rule groups without `interval` are evaluated.
+    Evaluation,
+}
+
+/// Prometheus' default `global.scrape_interval` and
+/// `global.evaluation_interval` (config/config.go `DefaultGlobalConfig`),
+/// in milliseconds.
+pub const PROMETHEUS_DEFAULT_INTERVAL_MS: u64 = 60_000;
 
 /// One loaded file of a run with its id and text: what whole-run analyses
 /// (project lints, `routing::project`) read.
@@ -186,6 +222,22 @@ impl Loader<'_> {
                 self.out.am_configs.push(cfg);
             }
             DocKind::UnitTest(node) if !embedded => self.out.unit_tests.push(node.clone()),
+            DocKind::PrometheusConfig(node) => self.prometheus_config(node),
+            DocKind::Monitor(intervals) => {
+                for v in intervals {
+                    if let Some(ms) = v
+                        .as_str()
+                        .and_then(|t| crate::go::duration::parse_prometheus(t).ok())
+                    {
+                        self.out.intervals.push(Interval {
+                            kind: IntervalKind::Scrape,
+                            ms,
+                            span: v.span,
+                            what: "ServiceMonitor/PodMonitor endpoint interval",
+                        });
+                    }
+                }
+            }
             DocKind::Embedding(entries) if !embedded => {
                 self.in_secret = root.get("kind").and_then(Node::as_str) == Some("Secret");
                 for e in entries {
@@ -216,6 +268,60 @@ impl Loader<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// `global.scrape_interval` and `global.evaluation_interval` of a
+    /// Prometheus server config (1m each when missing, as Prometheus).
+    fn prometheus_config(&mut self, root: &Node) {
+        let global = root.get("global");
+        if let Some(ext) = global
+            .and_then(|g| g.get("external_labels"))
+            .and_then(Node::as_map)
+        {
+            for (key, v) in ext {
+                let k_span = key.span;
+                if let (Some(k), Some(v)) = (key.as_str(), v.as_str()) {
+                    self.out
+                        .external_labels
+                        .push((k.to_string(), v.to_string(), k_span));
+                }
+            }
+        }
+        for (kind, key, what, default_what) in [
+            (
+                IntervalKind::Scrape,
+                "scrape_interval",
+                "global.scrape_interval",
+                "Prometheus' default for global.scrape_interval",
+            ),
+            (
+                IntervalKind::Evaluation,
+                "evaluation_interval",
+                "global.evaluation_interval",
+                "Prometheus' default for global.evaluation_interval",
+            ),
+        ] {
+            let set = global.and_then(|g| g.get(key));
+            let interval = match set {
+                Some(v) => v
+                    .as_str()
+                    .and_then(|t| crate::go::duration::parse_prometheus(t).ok())
+                    .map(|ms| (ms, v.span, what)),
+                None => Some((
+                    PROMETHEUS_DEFAULT_INTERVAL_MS,
+                    global.map_or(root.span, |g| g.span),
+                    default_what,
+                )),
+            };
+            if let Some((ms, span, what)) = interval.filter(|(ms, _, _)| *ms > 0) {
+                self.out.intervals.push(Interval {
+                    kind,
+                    ms,
+                    span,
+                    what,
+                });
+            }
         }
     }
 

@@ -9,7 +9,10 @@ pub(crate) mod reader;
 pub mod rules;
 pub mod unittest;
 
-pub use load::{LoadedFile, ProjectFile, load_file, rules_like_key};
+pub use load::{
+    Interval, IntervalKind, LoadedFile, PROMETHEUS_DEFAULT_INTERVAL_MS, ProjectFile, load_file,
+    rules_like_key,
+};
 
 use crate::source::{Span, TextMap};
 

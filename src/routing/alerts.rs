@@ -240,11 +240,16 @@ impl Scenario {
 ///
 /// `rule_labels` are label names the run's rules set statically: an alert
 /// whose rule does not set one is taken not to get it from its series.
+/// `outside` are label names the tree matches on that no rule of the run
+/// sets or fixes a value of: they come from outside the rules (Prometheus'
+/// external labels, `alert_relabel_configs`, other repositories' rules), so
+/// without `likely` an alert may carry them with any value.
 pub fn scenarios(
     s: &LabelSet,
     wanted: &BTreeMap<String, BTreeSet<String>>,
     likely: bool,
     rule_labels: &BTreeSet<String>,
+    outside: &BTreeSet<String>,
 ) -> Vec<Scenario> {
     let mut fixed = Labels::new();
     let mut dims: Vec<(String, Vec<Option<String>>)> = Vec::new();
@@ -255,6 +260,11 @@ pub fn scenarios(
             v
         };
         match know(s, name) {
+            Known::Absent if !likely && outside.contains(name) => {
+                let mut v = try_values();
+                v.push(None);
+                dims.push((name.clone(), v));
+            }
             Known::Absent => {}
             Known::Values(v) if v.len() == 1 => {
                 fixed.insert(name.clone(), v.into_iter().next().unwrap_or_default());
@@ -361,7 +371,7 @@ mod tests {
         )
         .unwrap();
         let wanted = interesting(ms.iter());
-        let sc = scenarios(s, &wanted, true, &BTreeSet::new());
+        let sc = scenarios(s, &wanted, true, &BTreeSet::new(), &BTreeSet::new());
         assert_eq!(sc.len(), 3);
         assert!(sc.iter().all(|x| x.labels["alertname"] == "A"));
         assert_eq!(eval_all(ms.iter(), s), Tri::Maybe);

@@ -91,6 +91,14 @@ impl<'a> Config<'a> {
         self.am.receivers.iter().find(|r| r.name.value == name)
     }
 
+    /// Whether receiver `name` has no integration at all: a "null" receiver
+    /// that drops what reaches it (often on purpose: a blackhole for an
+    /// environment nobody is paged for).
+    pub fn is_blackhole(&self, name: &str) -> bool {
+        self.receiver(name)
+            .is_some_and(|r| r.integrations.is_empty())
+    }
+
     /// Whether the receiver pages someone (`Some(true)`), certainly does not
     /// (`Some(false)`), or may (`None`: webhooks and the like).
     pub fn pages(&self, name: &str) -> Option<bool> {
@@ -208,8 +216,11 @@ pub struct Analysis<'a> {
 }
 
 impl<'a> Analysis<'a> {
-    /// Loads alerts and routes each through each config.
-    pub fn new(files: &[ProjectFile<'a>]) -> Analysis<'a> {
+    /// Loads alerts and routes each through each config. `external_labels`
+    /// (name, value) are on every alert that does not carry the label
+    /// itself, as Prometheus adds its `global.external_labels` to the alerts
+    /// it sends.
+    pub fn new(files: &[ProjectFile<'a>], external_labels: &[(String, String)]) -> Analysis<'a> {
         let mut alerts = Vec::new();
         for f in files {
             for rf in &f.loaded.rule_files {
@@ -219,7 +230,7 @@ impl<'a> Analysis<'a> {
                             file: f.file,
                             group,
                             rule,
-                            sets: alert_label_sets(group, rule),
+                            sets: with_external(alert_label_sets(group, rule), external_labels),
                         });
                     }
                 }
@@ -232,6 +243,7 @@ impl<'a> Analysis<'a> {
             .map(|kv| kv.key.value.clone())
             .collect();
         let mut configs = Vec::new();
+        let outside = outside_labels(files, &alerts, &rule_labels);
         for f in files {
             for am in &f.loaded.am_configs {
                 let Some(route) = &am.route else { continue };
@@ -247,7 +259,7 @@ impl<'a> Analysis<'a> {
                 );
                 let routed = alerts
                     .iter()
-                    .map(|a| route_alert(&tree, a, &wanted, &rule_labels))
+                    .map(|a| route_alert(&tree, a, &wanted, &rule_labels, &outside))
                     .collect();
                 configs.push(Config {
                     file: f.file,
@@ -276,6 +288,56 @@ impl<'a> Analysis<'a> {
     }
 }
 
+/// `sets` with each external label added where a set lacks it.
+fn with_external(mut sets: Vec<LabelSet>, external: &[(String, String)]) -> Vec<LabelSet> {
+    for s in &mut sets {
+        for (k, v) in external {
+            if !s.labels.contains_key(k) {
+                s.labels.insert(
+                    k.clone(),
+                    crate::promql::labels::Value::OneOf([v.clone()].into()),
+                );
+                s.absent.remove(k);
+            }
+        }
+    }
+    sets
+}
+
+/// Label names the routes of the run's configs match on that no rule of the
+/// run sets (`rule_labels`) and no alert's expression gives a known presence
+/// or value: they reach Alertmanager from outside the rules.
+fn outside_labels(
+    files: &[ProjectFile],
+    alerts: &[Alert],
+    rule_labels: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    fn walk(r: &crate::model::alertmanager::Route, out: &mut BTreeSet<String>) {
+        for m in &r.matchers {
+            out.insert(m.matcher.name.clone());
+        }
+        for c in &r.routes {
+            walk(c, out);
+        }
+    }
+    for f in files {
+        for am in &f.loaded.am_configs {
+            if let Some(r) = &am.route {
+                walk(r, &mut names);
+            }
+        }
+    }
+    names.retain(|n| {
+        n != "alertname"
+            && !rule_labels.contains(n)
+            && !alerts
+                .iter()
+                .any(|a| a.sets.iter().any(|s| s.labels.contains_key(n)))
+    });
+    names
+}
+
 fn all_complete(r: &crate::model::alertmanager::Route) -> bool {
     r.matchers_complete && r.routes.iter().all(all_complete)
 }
@@ -285,18 +347,19 @@ fn route_alert(
     alert: &Alert,
     wanted: &BTreeMap<String, BTreeSet<String>>,
     rule_labels: &BTreeSet<String>,
+    outside: &BTreeSet<String>,
 ) -> Routed {
     let mut likely = Vec::new();
     let mut possible_visited = BTreeSet::new();
     let mut possible_finals = BTreeSet::new();
     for s in &alert.sets {
-        for sc in scenarios(s, wanted, true, rule_labels) {
+        for sc in scenarios(s, wanted, true, rule_labels, outside) {
             let t = tree.trace(&sc.get());
             if !likely.iter().any(|(x, _): &(Scenario, Trace)| x == &sc) {
                 likely.push((sc, t));
             }
         }
-        for sc in scenarios(s, wanted, false, rule_labels) {
+        for sc in scenarios(s, wanted, false, rule_labels, outside) {
             let t = tree.trace(&sc.get());
             possible_visited.extend(t.visited);
             possible_finals.extend(t.finals);

@@ -23,6 +23,13 @@ pub enum DocKind<'a> {
     /// A ConfigMap or Secret: values that may embed a rule file or an
     /// Alertmanager config.
     Embedding(Vec<Embedded<'a>>),
+    /// A Prometheus server config (`prometheus.yml`: `scrape_configs:`, or
+    /// `global:` with `rule_files:` or `alerting:`): read for the run's scrape
+    /// and evaluation intervals, not checked.
+    PrometheusConfig(&'a Node),
+    /// A Prometheus Operator ServiceMonitor or PodMonitor: its endpoints'
+    /// `interval`s (`spec.endpoints` / `spec.podMetricsEndpoints`).
+    Monitor(Vec<&'a Node>),
     /// `kind: List`: each item is classified in turn.
     List(&'a [Node]),
     /// `null`, `{}` or an empty stream: nothing to check.
@@ -65,6 +72,20 @@ pub fn classify(root: &Node) -> DocKind<'_> {
                 spec: root.get("spec"),
             };
         }
+        ("monitoring.coreos.com" | "monitoring.rhobs", "ServiceMonitor" | "PodMonitor") => {
+            let field = if kind == "ServiceMonitor" {
+                "endpoints"
+            } else {
+                "podMetricsEndpoints"
+            };
+            let intervals = root
+                .get("spec")
+                .and_then(|s| s.get(field))
+                .and_then(Node::as_seq)
+                .map(|eps| eps.iter().filter_map(|e| e.get("interval")).collect())
+                .unwrap_or_default();
+            return DocKind::Monitor(intervals);
+        }
         (_, "List") if api == "v1" || root.get("items").is_some() => {
             return match root.get("items").and_then(Node::as_seq) {
                 Some(items) => DocKind::List(items),
@@ -93,6 +114,12 @@ pub fn classify(root: &Node) -> DocKind<'_> {
     }
     if root.get("route").is_some() || root.get("receivers").is_some() {
         return DocKind::Alertmanager(root);
+    }
+    if root.get("scrape_configs").is_some()
+        || (root.get("global").is_some()
+            && (root.get("rule_files").is_some() || root.get("alerting").is_some()))
+    {
+        return DocKind::PrometheusConfig(root);
     }
     DocKind::Other
 }

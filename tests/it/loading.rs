@@ -107,7 +107,7 @@ fn email_html_is_a_template_and_pushover_html_a_bool() {
 
 #[test]
 fn named_files_that_hold_nothing_are_reported_walked_ones_only_when_rules_like() {
-    let server = "global:\n  scrape_interval: 30s\nrule_files: [rules/*.yml]\n";
+    let server = "services:\n  prometheus:\n    image: prom/prometheus:v3.5.0\n";
     let d = input_findings(Input::Named(src(server)), &Config::default());
     assert_eq!(d.iter().map(|x| x.0).collect::<Vec<_>>(), ["ML908"]);
     assert!(input_findings(Input::Source(src(server)), &Config::default()).is_empty());
@@ -139,4 +139,100 @@ fn rhobs_prometheus_rules_and_embedded_jinja() {
     let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.lint.code).collect();
     assert_eq!(codes, ["ML905"]);
     assert!(!report.failed, "a template is not a failure");
+}
+
+fn window_messages(files: &[(&str, &str)], config: &Config) -> Vec<String> {
+    let inputs = files
+        .iter()
+        .map(|(p, y)| Input::Source(SourceFile::from_text(*p, y.to_string(), 0)))
+        .collect();
+    run(inputs, config)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.lint.code == "ML209" || d.lint.code == "ML119")
+        .map(|d| d.message)
+        .collect()
+}
+
+const RULES: &str = r#"groups:
+  - name: inference
+    rules:
+      - alert: InferenceErrors
+        expr: rate(inference_errors_total[20s]) > 1
+        for: 20s
+"#;
+
+#[test]
+fn the_run_states_its_scrape_and_evaluation_intervals() {
+    let mut enabled = Config::default();
+    enabled.enable = vec!["ML209".into(), "ML119".into()];
+    // No Prometheus config in the run: 30s assumed, and said so.
+    let m = window_messages(&[("rules.yml", RULES)], &enabled);
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(
+        m.iter()
+            .any(|x| x.contains("an assumed 30s scrape interval")),
+        "{m:?}"
+    );
+    // A prometheus.yml scraping every 10s and evaluating every 15s: the
+    // 20s window is fine, the 20s `for` is too (longer than 15s).
+    let server = "global:
+  scrape_interval: 10s
+  evaluation_interval: 15s
+rule_files: [rules.yml]
+";
+    let m = window_messages(
+        &[("prometheus.yml", server), ("rules.yml", RULES)],
+        &enabled,
+    );
+    assert!(m.is_empty(), "{m:?}");
+    // A slower server: both findings say where the interval comes from.
+    let slow = "global:
+  scrape_interval: 15s
+scrape_configs: []
+";
+    let m = window_messages(&[("prometheus.yml", slow), ("rules.yml", RULES)], &enabled);
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(
+        m.iter().any(|x| x
+            .contains("the 15s scrape interval of prometheus.yml:2:20 (global.scrape_interval)")),
+        "{m:?}"
+    );
+    assert!(
+        m.iter().any(|x| x.contains(
+            "1m, from prometheus.yml:2:3 (Prometheus' default for global.evaluation_interval)"
+        )),
+        "{m:?}"
+    );
+    // ServiceMonitors when there is no server config: the shortest interval.
+    let sm = "apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: triton}
+spec:
+  endpoints:
+    - port: metrics
+      interval: 10s
+    - port: other
+      interval: 1m
+";
+    let m = window_messages(&[("sm.yaml", sm), ("rules.yml", RULES)], &enabled);
+    assert_eq!(m.len(), 1, "only the `for` finding: {m:?}");
+    // The config wins over what the run states.
+    let cfg = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        cfg.path(),
+        "enable: [ML209]
+scrape_interval: 1m
+",
+    )
+    .unwrap();
+    let explicit = Config::load(cfg.path()).unwrap();
+    let m = window_messages(
+        &[("prometheus.yml", server), ("rules.yml", RULES)],
+        &explicit,
+    );
+    assert!(
+        m.iter().any(|x| x.contains("the 1m scrape interval of")),
+        "{m:?}"
+    );
 }

@@ -64,6 +64,16 @@ impl Lint for AlertSwallowed {
                             continue;
                         }
                         seen.push((earlier, later));
+                        // A blackhole that drops these alerts on purpose (a
+                        // whole environment, a noisy team) does not swallow
+                        // them by mistake, unless a critical alert ends there.
+                        let dropped = t
+                            .finals
+                            .iter()
+                            .all(|&f| c.is_blackhole(&tree.nodes[f].opts.receiver.value));
+                        if dropped && !alert.severity_in(&["critical"]) {
+                            continue;
+                        }
                         let missed = tree.match_from(later, &sc.get());
                         let when = if sc.choices.is_empty() {
                             String::new()
@@ -126,5 +136,38 @@ mod tests {
                 format!("{RULES}---\nroute:\n  receiver: default\n  routes:\n{routes}{RECEIVERS}");
             assert!(run_on(&super::META, &y).is_empty(), "{routes}");
         }
+    }
+
+    #[test]
+    fn a_blackhole_that_drops_an_environment_swallows_only_critical_alerts() {
+        let rules = |severity: &str| {
+            format!(
+                "groups:\n- name: g\n  rules:\n  - alert: GpuHot\n    expr: sum by (gpu, env) (t) > 85\n    for: 5m\n    labels: {{severity: {severity}, team: ml}}\n"
+            )
+        };
+        let am = r##"route:
+  receiver: default
+  routes:
+  - matchers: [env=dev]
+    receiver: blackhole
+  - matchers: [team=ml]
+    receiver: ml
+receivers:
+- name: default
+  webhook_configs: [{url: "http://hooks.example.com/default"}]
+- name: blackhole
+- name: ml
+  slack_configs: [{api_url: "http://hooks.example.com/ml", channel: "#ml"}]
+"##;
+        let warning = format!("{}---\n{am}", rules("warning"));
+        assert!(run_on(&super::META, &warning).is_empty());
+        let critical = format!("{}---\n{am}", rules("critical"));
+        let d = run_on(&super::META, &critical);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message.contains("reaches \"blackhole\""),
+            "{}",
+            d[0].message
+        );
     }
 }

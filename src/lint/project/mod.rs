@@ -33,4 +33,36 @@ pub(crate) fn receivers(tree: &crate::routing::tree::Tree, finals: &[usize]) -> 
         .collect();
     v.join(", ")
 }
+pub mod pager_unreachable;
 pub mod rule_document_ignored;
+
+/// Reports receiver `r` of config `c`, none of whose `routes` (node
+/// indices) any alert of the run reaches, naming it as `what` ("receiver",
+/// "paging receiver"), with up to three of the routes as labels.
+pub(crate) fn report_unreached_receiver(
+    rep: &mut crate::lint::Reporter,
+    c: &crate::routing::project::Config,
+    r: &crate::model::alertmanager::Receiver,
+    routes: &[usize],
+    what: &str,
+) {
+    let name = &r.name.value;
+    let mut d = rep
+        .report_in(
+            c.file,
+            r.name.span,
+            format!(
+                "no alerting rule in this run reaches {what} {name:?}: none of its {} route{} receives an alert",
+                routes.len(),
+                if routes.len() == 1 { "" } else { "s" }
+            ),
+        )
+        .help("check the matchers of the routes that send to it against the rules' labels");
+    for &i in routes.iter().take(3) {
+        d = d.label_in(
+            c.file,
+            c.tree.nodes[i].head(),
+            format!("{} is never reached", c.tree.describe(i)),
+        );
+    }
+}

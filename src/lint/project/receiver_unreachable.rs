@@ -2,7 +2,9 @@
 //! no alerting rule of the run can reach: every route that sends to it is out
 //! of reach of every rule. A receiver no route uses at all is
 //! `unused-receiver`'s (ML308) finding; the root route's receiver is the
-//! catch-all for alerts from elsewhere and is never reported.
+//! catch-all for alerts from elsewhere and is never reported. A receiver
+//! that pages (PagerDuty, Opsgenie, …) is `pager-unreachable`'s (ML409)
+//! finding: one whose people believe they are on call for something.
 
 use crate::lint::{Lint, ProjectCtx, Reporter};
 
@@ -12,7 +14,7 @@ crate::declare_lint! {
         code: "ML404",
         name: "receiver-unreachable",
         category: Suspicious,
-        severity: Warning,
+        severity: Info,
         summary: "no alert rule in the run reaches the routes that send to this receiver",
     }
 }
@@ -21,23 +23,12 @@ impl Lint for ReceiverUnreachable {
     fn check_project(&self, cx: &ProjectCtx, rep: &mut Reporter) {
         let an = cx.routing();
         for c in &an.configs {
-            let tree = &c.tree;
-            for (r, routes) in c.unreached_receivers(!an.alerts.is_empty()) {
-                let name = &r.name.value;
-                let mut d = rep.report_in(c.file, r.name.span, format!(
-                        "no alerting rule in this run reaches receiver {name:?}: none of its {} route{} receives an alert",
-                        routes.len(),
-                        if routes.len() == 1 { "" } else { "s" }
-                    ))
-                .help("check the matchers of the routes that send to it against the rules' labels");
-                for &i in routes.iter().take(3) {
-                    d = d.label_in(
-                        c.file,
-                        tree.nodes[i].head(),
-                        format!("{} is never reached", tree.describe(i)),
-                    );
-                }
-                drop(d);
+            for (r, routes) in c
+                .unreached_receivers(!an.alerts.is_empty())
+                .into_iter()
+                .filter(|(r, _)| c.pages(&r.name.value) != Some(true))
+            {
+                super::report_unreached_receiver(rep, c, r, &routes, "receiver");
             }
         }
     }

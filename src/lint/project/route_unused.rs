@@ -5,6 +5,28 @@
 use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::routing::tree::fully_shadowed;
 
+crate::declare_setting! {
+    /// `external_labels`: labels every alert carries when it reaches
+    /// Alertmanager, as `name=value` strings.
+    pub static EXTERNAL_LABELS: Vec<String> = {
+        key: "external_labels",
+        default: "[]",
+        doc: "Labels your Prometheus servers add to every alert (global.external_labels), as name=value (e.g. [cluster=prod, env=prod]); read from a prometheus.yml in the run when unset. The routing lints and `routes coverage` route alerts with them.",
+        lint: "route-unused",
+    }
+}
+
+/// [`EXTERNAL_LABELS`] of `config` as (name, value) pairs; entries without
+/// `=` are skipped.
+pub fn external_labels(config: &crate::config::Config) -> Vec<(String, String)> {
+    config
+        .get(&EXTERNAL_LABELS)
+        .iter()
+        .filter_map(|e| e.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
 crate::declare_lint! {
     /// The `route-unused` lint.
     pub struct RouteUnused {
@@ -74,5 +96,31 @@ mod tests {
     #[test]
     fn without_rules_nothing_is_reported() {
         assert!(run_on(&super::META, AM).is_empty());
+    }
+
+    /// Routes on labels no rule sets (`region`, here) come from outside the
+    /// rules and may be reached; external labels of the run's prometheus.yml
+    /// are on every alert, so a route for another value of one is unused.
+    #[test]
+    fn labels_from_outside_the_rules_and_external_labels() {
+        let am = r#"route:
+  receiver: default
+  routes:
+  - matchers: [region=eu]
+    receiver: ml
+  - matchers: [env=staging]
+    receiver: ml
+  - matchers: [env=prod]
+    receiver: ml
+receivers:
+- name: default
+- name: ml
+"#;
+        // No prometheus.yml: `region` and `env` may be anything.
+        assert!(run_on(&super::META, &format!("{RULES}{am}")).is_empty());
+        let server = "---\nglobal:\n  external_labels: {env: prod}\nscrape_configs: []\n";
+        let d = run_on(&super::META, &format!("{RULES}{am}{server}"));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("env=\"staging\""), "{}", d[0].message);
     }
 }

@@ -16,11 +16,16 @@ crate::declare_lint! {
     }
 }
 
-/// The evaluation interval assumed for a group without `interval`, in
-/// milliseconds: 30s, the shorter of the common defaults (the Prometheus
-/// Operator's `evaluationInterval`; Prometheus' own `evaluation_interval`
-/// is 1m), so that a finding holds under either.
-const DEFAULT_INTERVAL_MS: u64 = 30_000;
+crate::declare_setting! {
+    /// `evaluation_interval`: the interval of groups without `interval`, in
+    /// milliseconds.
+    pub static EVALUATION_INTERVAL: crate::config::Millis = {
+        key: "evaluation_interval",
+        default: "30s",
+        doc: "Your Prometheus evaluation interval, for groups without `interval`; read from a prometheus.yml in the run, else 30s (the Prometheus Operator's default, the shorter of the common ones, so a finding holds under Prometheus' own 1m too).",
+        lint: "for-below-evaluation-interval",
+    }
+}
 
 impl Lint for ForBelowEvaluationInterval {
     /// Flags an alerting rule whose `for` is non-zero and shorter than the
@@ -35,20 +40,23 @@ impl Lint for ForBelowEvaluationInterval {
         let Some(f) = rule.for_.as_ref().filter(|_| rule.is_alert()) else {
             return;
         };
-        let (interval, assumed) = match &cx.group.interval {
-            Some(i) if i.value.ms > 0 => (i.value.ms, false),
-            _ => (DEFAULT_INTERVAL_MS, true),
+        let (interval, group_sets) = match &cx.group.interval {
+            Some(i) if i.value.ms > 0 => (i.value.ms, true),
+            _ => (cx.config.get(&EVALUATION_INTERVAL).0, false),
         };
         if f.value.ms == 0 || f.value.ms >= interval {
             return;
         }
-        let of = if assumed {
-            format!(
-                "the shortest common default evaluation interval ({}, the Prometheus Operator's; the group sets no `interval`)",
+        let of = match (group_sets, cx.config.origin(&EVALUATION_INTERVAL)) {
+            (true, _) => format!("the group's `interval: {}`", format_ms(interval)),
+            (false, Some(origin)) => format!(
+                "the evaluation interval ({}, from {origin}; the group sets no `interval`)",
                 format_ms(interval)
-            )
-        } else {
-            format!("the group's `interval: {}`", format_ms(interval))
+            ),
+            (false, None) => format!(
+                "the shortest common default evaluation interval ({}, the Prometheus Operator's; the group sets no `interval`; set `evaluation_interval` in .mlalert.yaml if yours differs)",
+                format_ms(interval)
+            ),
         };
         r.report(
             f.span,

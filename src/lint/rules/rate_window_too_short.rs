@@ -68,10 +68,11 @@ impl Lint for RateWindowTooShort {
                 .map(|r| expr.span_of(r))
                 .unwrap_or(expr.text.span);
             let interval = format_ms(cx.config.get(&SCRAPE_INTERVAL).0);
-            let assumed = if cx.config.is_set(&SCRAPE_INTERVAL) {
-                format!("the {interval} scrape interval of .mlalert.yaml")
-            } else {
-                format!("an assumed {interval} scrape interval")
+            let assumed = match cx.config.origin(&SCRAPE_INTERVAL) {
+                Some(origin) => format!("the {interval} scrape interval of {origin}"),
+                None => format!(
+                    "an assumed {interval} scrape interval (the common Kubernetes default; set `scrape_interval` in .mlalert.yaml if yours differs)"
+                ),
             };
             r.report(span, format!(
                         "`{f}` over a {} window with {assumed}: it needs two samples in the window and often has one, so it returns nothing",
