@@ -527,6 +527,13 @@ impl Config {
 /// The commented `.mlalert.yaml` that `mlalert config init` writes: the
 /// core keys, then every declared lint setting with its doc and default.
 pub fn init_template() -> String {
+    init_template_for(&Config::default())
+}
+
+/// [`init_template`] with the values `config` inferred from a run
+/// (`mlalert config init --from PATHS`) written out, each under a comment
+/// saying where it comes from, so that the conventions become explicit.
+pub fn init_template_for(config: &Config) -> String {
     let mut out = String::from(
         r#"# mlalert configuration. Every key is optional; unknown keys are errors.
 # `mlalert config show` prints the effective values, `mlalert lints` the catalogue.
@@ -550,7 +557,15 @@ dialect: auto
 "#,
     );
     for decl in settings() {
-        out.push_str(&format!("# {}\n{}: {}\n", decl.doc, decl.key, decl.default));
+        match config.inferred.get(decl.key) {
+            Some((value, origin)) => out.push_str(&format!(
+                "# {}\n# inferred from {origin}\n{}: {}\n",
+                decl.doc,
+                decl.key,
+                format_value(value)
+            )),
+            None => out.push_str(&format!("# {}\n{}: {}\n", decl.doc, decl.key, decl.default)),
+        }
     }
     out.push_str(
         r#"

@@ -223,7 +223,7 @@ impl Progress {
 }
 
 /// Reads one file as the pipeline's input.
-fn read_input(path: &Path, named: bool) -> lint::Input {
+pub(crate) fn read_input(path: &Path, named: bool) -> lint::Input {
     let display = path.display().to_string();
     let unreadable =
         |source: SourceFile, span: Span, message: String, help: &str| lint::Input::Unreadable {

@@ -110,6 +110,11 @@ pub enum ConfigCommand {
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
+        /// Infer the settings from these files and directories (the severity
+        /// scale, naming schemes, scrape and evaluation intervals, external
+        /// labels they use) and write them out explicitly.
+        #[arg(long, num_args = 1.., value_name = "PATHS")]
+        from: Vec<std::path::PathBuf>,
     },
 }
 
@@ -241,7 +246,7 @@ fn config_cmd(cmd: &ConfigCommand) -> u8 {
                 EXIT_ERROR
             }
         },
-        ConfigCommand::Init { force } => {
+        ConfigCommand::Init { force, from } => {
             let path = std::path::Path::new(crate::config::FILE_NAME);
             if path.exists() && !force {
                 eprintln!(
@@ -250,7 +255,19 @@ fn config_cmd(cmd: &ConfigCommand) -> u8 {
                 );
                 return EXIT_ERROR;
             }
-            match std::fs::write(path, crate::config::init_template()) {
+            let text = if from.is_empty() {
+                crate::config::init_template()
+            } else {
+                let (paths, errors) = crate::source::walk_paths(from);
+                for e in &errors {
+                    eprintln!("mlalert: {e}");
+                }
+                let inputs = paths.iter().map(|p| lint::read_input(p, false)).collect();
+                let inferred =
+                    crate::lint::conventions_of(inputs, &crate::config::Config::default());
+                crate::config::init_template_for(&inferred)
+            };
+            match std::fs::write(path, text) {
                 Ok(()) => {
                     eprintln!("mlalert: wrote {}", path.display());
                     EXIT_OK

@@ -432,19 +432,18 @@ pub struct Report {
     pub failed: bool,
 }
 
-/// The one lint pipeline, used by the CLI and by every test: loads each file
-/// (in parallel), fills settings the config leaves unset from what the run
-/// states ([`conventions::apply`]), runs the per-file passes (in parallel),
-/// then the project passes once
-/// over every loaded file, then suppression comments (which see every
-/// finding, so a directive is "used" even where an override later drops the
-/// finding), then per-path overrides (which also apply to
-/// `unused-suppression`), then configured severities, then sorts.
-/// `on_file` is called once per file after its per-file pass (progress).
-pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)) -> Report {
+/// Every input of a run, loaded: the files in input order, their models
+/// (`None` for an unreadable file), the input findings, and whether some
+/// file could not be read or is not YAML.
+struct Loaded {
+    files: Vec<SourceFile>,
+    loaded: Vec<Option<LoadedFile>>,
+    diagnostics: Vec<Diagnostic>,
+    failed: bool,
+}
+
+fn load_all(inputs: Vec<Input>, config: &Config) -> Loaded {
     use rayon::prelude::*;
-    // Load every file, then learn what the run states about its Prometheus
-    // (intervals), then run the per-file passes with it.
     let per_file: Vec<(SourceFile, Option<LoadedFile>, Vec<Diagnostic>)> = inputs
         .into_par_iter()
         .enumerate()
@@ -478,6 +477,41 @@ pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)
         loaded.push(l);
         diagnostics.extend(d);
     }
+    Loaded {
+        files,
+        loaded,
+        diagnostics,
+        failed,
+    }
+}
+
+/// The settings a run of `inputs` would use: `config` with what the run
+/// states and the conventions it follows filled in where `config` is
+/// silent (see [`conventions::apply`]); `mlalert config init --from`.
+pub fn conventions_of(inputs: Vec<Input>, config: &Config) -> Config {
+    let l = load_all(inputs, config);
+    conventions::apply(config, &l.files, &l.loaded)
+}
+
+/// The one lint pipeline, used by the CLI and by every test: loads each file
+/// (in parallel), fills settings the config leaves unset from what the run
+/// states ([`conventions::apply`]), runs the per-file passes (in parallel),
+/// then the project passes once
+/// over every loaded file, then suppression comments (which see every
+/// finding, so a directive is "used" even where an override later drops the
+/// finding), then per-path overrides (which also apply to
+/// `unused-suppression`), then configured severities, then sorts.
+/// `on_file` is called once per file after its per-file pass (progress).
+pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)) -> Report {
+    use rayon::prelude::*;
+    // Load every file, then learn what the run states about its Prometheus
+    // (intervals, conventions), then run the per-file passes with it.
+    let Loaded {
+        files,
+        loaded,
+        mut diagnostics,
+        failed,
+    } = load_all(inputs, config);
     let config = &conventions::apply(config, &files, &loaded);
     let checked: Vec<Vec<Diagnostic>> = files
         .par_iter()
@@ -616,12 +650,21 @@ pub(crate) fn run_on(lint: &'static LintMeta, yaml: &str) -> Vec<Diagnostic> {
 /// Like [`run_on`] for a run of several files (`test0.yaml`, `test1.yaml`, …).
 #[cfg(test)]
 pub(crate) fn run_on_files(lint: &'static LintMeta, yamls: &[&str]) -> Vec<Diagnostic> {
+    run_on_with(lint, yamls, Config::default())
+}
+
+/// Like [`run_on_files`] with `config` (the lint is enabled on top of it).
+#[cfg(test)]
+pub(crate) fn run_on_with(
+    lint: &'static LintMeta,
+    yamls: &[&str],
+    mut config: Config,
+) -> Vec<Diagnostic> {
     let sources: Vec<SourceFile> = yamls
         .iter()
         .enumerate()
         .map(|(i, y)| SourceFile::from_text(format!("test{i}.yaml"), y.to_string(), 0))
         .collect();
-    let mut config = Config::default();
     config.enable.push(lint.code.to_string());
     run_sources(sources, &config)
         .diagnostics

@@ -15,16 +15,53 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `alert_name_style`: the style alert names follow.
+    pub static ALERT_NAME_STYLE: String = {
+        key: "alert_name_style",
+        default: "CamelCase",
+        doc: "The style alert names follow: CamelCase, snake_case or any; when unset, the style at least 80% of the run's alert names follow (at least 5 names), else CamelCase.",
+        lint: "alert-name-style",
+    }
+}
+
 impl Lint for AlertNameStyle {
-    /// Flags alert names that contain anything but ASCII letters and digits,
-    /// or that do not start with a letter. A lowercase first letter
-    /// (`etcdMembersDown`, the etcd mixin's style) is accepted.
+    /// Flags alert names that depart from `alert_name_style`: for CamelCase,
+    /// names that contain anything but ASCII letters and digits, or that do
+    /// not start with a letter (a lowercase first letter, `etcdMembersDown`,
+    /// the etcd mixin's style, is accepted); for snake_case, names that are
+    /// not lowercase words joined by `_`. When the config does not set it,
+    /// the style is the one most of the run's names follow, so only the odd
+    /// ones out are reported (and nothing when the run has no dominant style).
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
             return;
         }
         let name = rule.name.value.as_str();
+        let style = cx.config.get(&ALERT_NAME_STYLE).as_str();
+        let of_run = match cx.config.origin(&ALERT_NAME_STYLE) {
+            Some(o) if !cx.config.is_set(&ALERT_NAME_STYLE) => format!(" ({o})"),
+            _ => String::new(),
+        };
+        if style == "snake_case" {
+            if crate::lint::conventions::name_style(name)
+                == crate::lint::conventions::NameStyle::SnakeCase
+            {
+                return;
+            }
+            r.report(
+                rule.name.span,
+                format!(
+                    "alert name {name:?} is not snake_case, the style of this repository{of_run}"
+                ),
+            )
+            .help("write it as lowercase words joined by `_`, like the other alerts");
+            return;
+        }
+        if style != "CamelCase" {
+            return;
+        }
         let starts_with_letter = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
         let bad = name.chars().find(|c| !c.is_ascii_alphanumeric());
         let why = match bad {
@@ -42,7 +79,7 @@ impl Lint for AlertNameStyle {
         };
         r.report(
             rule.name.span,
-            format!("alert name {name:?} {why}: it is not CamelCase"),
+            format!("alert name {name:?} {why}: it is not CamelCase{of_run}"),
         )
         .help(help);
     }
@@ -97,5 +134,57 @@ mod tests {
         ] {
             assert!(run_on(&super::META, &alert(n)).is_empty(), "{n}");
         }
+    }
+
+    fn alerts(names: &[&str]) -> String {
+        let mut y = String::from("groups:\n- name: g\n  rules:\n");
+        for n in names {
+            y.push_str(&format!("  - alert: {n}\n    expr: up == 0\n    for: 5m\n"));
+        }
+        y
+    }
+
+    #[test]
+    fn the_run_s_own_style_and_its_odd_ones_out() {
+        // A snake_case repository: only the CamelCase one is odd.
+        let y = alerts(&[
+            "gpu_memory_high",
+            "node_down",
+            "disk_full",
+            "model_drift",
+            "queue_stuck",
+            "LatencyHigh",
+        ]);
+        let d = run_on(&super::META, &y);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message.contains("\"LatencyHigh\" is not snake_case"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[0].message
+                .contains("the style 5 of the run's 6 alert names follow"),
+            "{}",
+            d[0].message
+        );
+        // A CamelCase repository: the one with spaces is odd.
+        let y = alerts(&[
+            "GpuMemoryHigh",
+            "NodeDown",
+            "DiskFull",
+            "ModelDrift",
+            "'Queue stuck'",
+        ]);
+        assert_eq!(run_on(&super::META, &y).len(), 1);
+        // No dominant style: nothing.
+        let y = alerts(&[
+            "gpu_memory_high",
+            "node_down",
+            "DiskFull",
+            "ModelDrift",
+            "'Queue stuck'",
+        ]);
+        assert!(run_on(&super::META, &y).is_empty());
     }
 }

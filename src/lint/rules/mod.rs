@@ -29,6 +29,7 @@ pub mod histogram_quantile_misuse;
 pub mod rate_of_sum;
 pub mod rate_window_too_short;
 pub mod raw_counter_comparison;
+pub mod recording_shadows_metric;
 pub mod regex_needless;
 pub mod sampling_function_in_alert;
 pub mod template_label_missing;

@@ -11,7 +11,7 @@ crate::declare_lint! {
         code: "ML105",
         name: "severity-not-allowed",
         category: Style,
-        severity: Info,
+        severity: Warning,
         summary: "a `severity` label value is not one of the allowed severities",
     }
 }
@@ -60,7 +60,11 @@ impl Lint for SeverityNotAllowed {
         let suggestion = allowed
             .iter()
             .find(|a| a.eq_ignore_ascii_case(&lower))
-            .or_else(|| allowed.iter().find(|a| a.starts_with(&lower)))
+            .or_else(|| {
+                allowed
+                    .iter()
+                    .find(|a| crate::lint::conventions::severity_variant(value.trim(), a))
+            })
             .map(String::as_str)
             .or_else(|| closest(&lower, allowed.iter().map(String::as_str), 2));
         let help = match suggestion {
@@ -72,53 +76,110 @@ impl Lint for SeverityNotAllowed {
                 allowed.join(", ")
             ),
         };
-        r.report(kv.value.span, format!(
-                    "alert {:?} has severity {value:?}, which is not one of the allowed severities ({})",
-                    rule.name.value,
-                    allowed.join(", ")
-                ))
-            .help(help);
+        let which = match cx.config.origin(&ALLOWED_SEVERITIES) {
+            Some(text) if !cx.config.is_set(&ALLOWED_SEVERITIES) => text,
+            _ => format!("the allowed severities ({})", allowed.join(", ")),
+        };
+        r.report(
+            kv.value.span,
+            format!(
+                "alert {:?} has severity {value:?}, which is not one of {which}",
+                rule.name.value
+            ),
+        )
+        .help(help);
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::run_on;
+    use crate::config::{Config, Value};
+    use crate::lint::{run_on, run_on_with};
 
-    fn rule(sev: &str) -> String {
-        format!(
-            "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    labels:\n      severity: {sev}\n"
-        )
+    /// A rule file with one alert per severity value, in order.
+    fn rules(sevs: &[&str]) -> String {
+        let mut y = String::from("groups:\n- name: g\n  rules:\n");
+        for (i, s) in sevs.iter().enumerate() {
+            y.push_str(&format!(
+                "  - alert: A{i}\n    expr: up == 0\n    for: 5m\n    labels:\n      severity: {s}\n"
+            ));
+        }
+        y
     }
 
     #[test]
-    fn flags_values_outside_the_vocabulary() {
-        for s in ["Critical", "page", "high", "warn", "P1"] {
-            assert_eq!(run_on(&super::META, &rule(s)).len(), 1, "{s}");
-        }
-        let d = run_on(&super::META, &rule("Critical"));
-        assert!(d[0].help.as_deref().unwrap().contains("severity: critical"));
-        let d = run_on(&super::META, &rule("warn"));
+    fn flags_the_rare_variant_of_the_run_s_own_scale() {
+        let mut sevs = vec!["warning"; 30];
+        sevs.extend(["critical"; 10]);
+        sevs.push("warn");
+        sevs.extend(["info"; 6]);
+        sevs.push("informational");
+        let d = run_on(&super::META, &rules(&sevs));
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].message.contains("\"warn\""), "{}", d[0].message);
+        assert!(
+            d[0].message
+                .contains("the severities this run uses: warning ×30, critical ×10, info ×6"),
+            "{}",
+            d[0].message
+        );
         assert!(d[0].help.as_deref().unwrap().contains("severity: warning"));
+        assert!(d[1].help.as_deref().unwrap().contains("severity: info"));
     }
 
     #[test]
-    fn passes_allowed_empty_and_templated_values() {
-        for s in [
-            "critical",
-            "warning",
-            "info",
-            "none",
-            "''",
-            "'{{ $labels.severity }}'",
+    fn consistent_scales_of_their_own_pass() {
+        for scale in [
+            vec!["s1", "s2", "s3", "s4", "s2", "s3"],
+            vec!["page", "task", "task", "page"],
+            vec!["warn", "error", "fatal"],
+            vec![
+                "major", "minor", "major", "major", "major", "major", "major",
+            ],
+            vec!["Critical"],
         ] {
-            assert!(run_on(&super::META, &rule(s)).is_empty(), "{s}");
+            assert!(run_on(&super::META, &rules(&scale)).is_empty(), "{scale:?}");
         }
     }
 
     #[test]
-    fn group_label_is_reported_once() {
-        let y = "groups:\n- name: g\n  labels:\n    severity: page\n  rules:\n  - alert: A\n    expr: up == 0\n  - alert: B\n    expr: up == 0\n";
-        assert_eq!(run_on(&super::META, y).len(), 1);
+    fn a_variant_no_route_matches_while_the_routes_match_severity() {
+        let am = "---\nroute:\n  receiver: default\n  routes:\n  - matchers: ['severity=~\"critical|warning\"']\n    receiver: pager\nreceivers:\n- name: default\n- name: pager\n";
+        let y = format!("{}{am}", rules(&["critical", "Critical", "warning"]));
+        let d = run_on(&super::META, &y);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("\"Critical\""), "{}", d[0].message);
+        assert!(d[0].help.as_deref().unwrap().contains("severity: critical"));
+    }
+
+    #[test]
+    fn an_explicit_scale_is_enforced() {
+        let mut config = Config::default();
+        config.set(
+            &super::ALLOWED_SEVERITIES,
+            Value::Strings(vec!["critical".into(), "warning".into()]),
+        );
+        let d = run_on_with(
+            &super::META,
+            &[&rules(&["critical", "page", "P1", "warning"])],
+            config,
+        );
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(
+            d[0].message
+                .contains("not one of the allowed severities (critical, warning)"),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
+    fn empty_and_templated_values_pass_and_group_labels_are_reported_once() {
+        let mut sevs = vec!["warning"; 10];
+        sevs.extend(["''", "'{{ $labels.severity }}'"]);
+        assert!(run_on(&super::META, &rules(&sevs)).is_empty());
+        let mut y = rules(&["critical"; 10]);
+        y.push_str("- name: h\n  labels:\n    severity: crit\n  rules:\n  - alert: B\n    expr: up == 0\n  - alert: C\n    expr: up == 0\n");
+        assert_eq!(run_on(&super::META, &y).len(), 1);
     }
 }
