@@ -98,15 +98,20 @@ pub struct LabelSet {
     pub absent: BTreeSet<String>,
     /// True when no label other than `labels` can appear.
     pub closed: bool,
+    /// Values a label cannot take, from `!=` and literal `!~"a|b"`
+    /// matchers (the label may still be absent).
+    pub excluded: BTreeMap<String, BTreeSet<String>>,
+    /// An anchored regex (RE2, as written in a `=~` matcher that is not a
+    /// literal alternation) the label's value matches.
+    pub patterns: BTreeMap<String, String>,
 }
 
 impl LabelSet {
     /// A closed, empty label set (scalars, `vector(1)`, `sum(x)`).
     pub fn empty() -> LabelSet {
         LabelSet {
-            labels: BTreeMap::new(),
-            absent: BTreeSet::new(),
             closed: true,
+            ..LabelSet::default()
         }
     }
 
@@ -137,11 +142,25 @@ impl LabelSet {
 
     fn remove(&mut self, name: &str) {
         self.labels.remove(name);
+        self.excluded.remove(name);
+        self.patterns.remove(name);
         self.absent.insert(name.to_string());
+    }
+
+    /// Sets label `name` to `value` (a label written by the expression:
+    /// `label_replace`, `group_left`, `count_values`), forgetting what the
+    /// selectors said about it.
+    fn set(&mut self, name: &str, value: Value) {
+        self.absent.remove(name);
+        self.excluded.remove(name);
+        self.patterns.remove(name);
+        self.labels.insert(name.to_string(), value);
     }
 
     fn keep_only(&mut self, names: &[String]) {
         self.labels.retain(|k, _| names.contains(k));
+        self.excluded.retain(|k, _| names.contains(k));
+        self.patterns.retain(|k, _| names.contains(k));
         // Labels kept by name but not known to be present may still appear.
         for n in names {
             if !self.labels.contains_key(n) && !self.closed && !self.absent.contains(n) {
@@ -184,8 +203,31 @@ fn selector(vs: &super::ast::VectorSelector) -> LabelSet {
                 Some(alts) if !alts.iter().any(String::is_empty) => {
                     Value::OneOf(alts.into_iter().collect())
                 }
-                _ => continue,
+                Some(_) => continue,
+                None => {
+                    // Only a pattern that cannot match "" proves presence.
+                    if !regex_matches(&m.value, "") {
+                        set.patterns.insert(m.name.clone(), m.value.clone());
+                    }
+                    continue;
+                }
             },
+            MatchOp::NotEqual if !m.value.is_empty() => {
+                set.excluded
+                    .entry(m.name.clone())
+                    .or_default()
+                    .insert(m.value.clone());
+                continue;
+            }
+            MatchOp::NotRe(_) => {
+                if let Some(alts) = literal_alternatives(&m.value) {
+                    set.excluded
+                        .entry(m.name.clone())
+                        .or_default()
+                        .extend(alts.into_iter().filter(|a| !a.is_empty()));
+                }
+                continue;
+            }
             _ => continue,
         };
         set.labels.insert(m.name.clone(), value);
@@ -243,9 +285,7 @@ fn infer(expr: &Expr) -> Vec<LabelSet> {
                         Some(Expr::StringLiteral(s)) => s.val.clone(),
                         _ => return kept,
                     };
-                    map_all(kept, |s| {
-                        s.labels.insert(label.clone(), Value::Any);
-                    })
+                    map_all(kept, |s| s.set(&label, Value::Any))
                 }
                 _ => kept,
             }
@@ -293,16 +333,16 @@ fn call(c: &super::ast::Call) -> Vec<LabelSet> {
                 _ => None,
             };
             map_all(first(), |s| {
-                s.absent.remove(&dst);
                 let v = match &literal {
                     Some(l) if l.is_empty() => {
-                        s.labels.remove(&dst);
+                        s.remove(&dst);
+                        s.absent.remove(&dst);
                         return;
                     }
                     Some(l) => Value::OneOf([l.clone()].into()),
                     None => Value::Any,
                 };
-                s.labels.insert(dst.clone(), v);
+                s.set(&dst, v);
             })
         }
         "histogram_quantile" | "histogram_fraction" => {
@@ -403,8 +443,7 @@ fn binary(b: &super::ast::BinaryExpr) -> Vec<LabelSet> {
                                     Known::Values(v) => Value::OneOf(v),
                                     Known::Present | Known::Maybe => Value::Any,
                                 };
-                                s.absent.remove(n);
-                                s.labels.insert(n.clone(), v);
+                                s.set(n, v);
                             }
                         }
                         _ => match matching {
@@ -428,6 +467,13 @@ fn binary(b: &super::ast::BinaryExpr) -> Vec<LabelSet> {
     }
 }
 
+/// Whether PromQL's anchored regex `re` (as a `=~` matcher compiles it,
+/// Go's RE2 syntax) matches `value`; a regex that does not compile matches
+/// everything (the expression does not parse then anyway).
+fn regex_matches(re: &str, value: &str) -> bool {
+    crate::go::regex::compile_promql_cached(re).is_none_or(|r| r.is_match(value))
+}
+
 /// True when no series of one expression's result can carry the same
 /// labels as a series of the other's: for every pair of alternatives some
 /// label (not skipped by `ignore`) has known values on one side and cannot
@@ -445,6 +491,18 @@ pub fn disjoint(a: &[LabelSet], b: &[LabelSet], ignore: &dyn Fn(&str) -> bool) -
                 match (xv, y.known(name)) {
                     (Value::OneOf(_), Known::Absent) => true,
                     (Value::OneOf(s1), Known::Values(s2)) => s1.is_disjoint(&s2),
+                    // `proxy="a"` against `proxy!~"a|b"`, or a value no
+                    // pattern of the other side matches (`job="web"`
+                    // against `job=~"api-.*"`).
+                    (Value::OneOf(s1), _) => {
+                        y.excluded.get(name).is_some_and(|ex| s1.is_subset(ex))
+                            || y.patterns
+                                .get(name)
+                                .is_some_and(|re| s1.iter().all(|v| !regex_matches(re, v)))
+                    }
+                    // `sum by (model) (…)` against `sum(…)`: a label the
+                    // aggregation names against a set that cannot carry it.
+                    (Value::Any, Known::Absent) => y.closed,
                     _ => false,
                 }
             })

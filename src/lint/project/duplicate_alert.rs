@@ -3,10 +3,7 @@
 //! apart: they merge, flap between two conditions, and silences or
 //! inhibitions written for one also hit the other.
 
-use std::collections::{BTreeMap, HashMap};
-
 use crate::lint::{Lint, ProjectCtx, Reporter};
-use crate::promql::labels::{LabelSet, disjoint};
 
 crate::declare_lint! {
     /// The `duplicate-alert` lint.
@@ -19,77 +16,41 @@ crate::declare_lint! {
     }
 }
 
+crate::declare_setting! {
+    /// `duplicate_scope`: which files duplicates are looked for across.
+    pub static DUPLICATE_SCOPE: String = {
+        key: "duplicate_scope",
+        default: "directory",
+        doc: "Where duplicate-alert, duplicate-recording-rule and duplicate-rule-group compare rules: directory (files in one directory load into one Prometheus; the default) or run (every file of the run).",
+        lint: "duplicate-alert",
+    }
+}
+
 impl Lint for DuplicateAlert {
     /// Flags every alerting rule after the first with the same name and the
-    /// same static labels (the rule's and its group's, empty values dropped),
-    /// anywhere in the files of the run; the message names the first. Two
-    /// rules whose results cannot share a label set (`up{job="a"}` and
-    /// `up{job="b"}`, as the output label inference shows) are distinct.
+    /// same static labels (the rule's and its group's, empty values dropped)
+    /// in the same deploy unit (by default, files of one directory, which
+    /// load into one Prometheus; `duplicate_scope: run` compares every
+    /// file); the message names the first. Two rules whose results cannot
+    /// share a label set (`up{job="a"}` and `up{job="b"}`, `proxy="a"` and
+    /// `proxy!~"a|b"`, `job="web"` and `job=~"api-.*"`, `sum()` and
+    /// `sum by (proxy)`, as the output label inference shows) are distinct.
     fn check_project(&self, cx: &ProjectCtx, rep: &mut Reporter) {
-        type Key<'a> = (&'a str, BTreeMap<&'a str, &'a str>);
-        // Every earlier rule per key: (file, offset of its name, the rule).
-        // Output labels are computed only when two rules share a key.
-        let mut seen: HashMap<Key, Vec<(usize, usize, &crate::model::rules::Rule)>> =
-            HashMap::new();
-        let labels_of = |r: &'_ crate::model::rules::Rule| -> Vec<LabelSet> {
-            r.expr
-                .as_ref()
-                .map(|e| e.output_labels().to_vec())
-                .unwrap_or_default()
-        };
-        for (f, g, r) in cx.rules() {
-            if !r.is_alert() {
-                continue;
+        for d in super::same_series_rules(cx, true) {
+            let mut f = rep
+                .report_in(
+                    d.file,
+                    d.rule.name.span,
+                    format!(
+                        "alert {:?} with {} is already defined at {}",
+                        d.rule.name.value, d.labels, d.first_at
+                    ),
+                )
+                .help("remove one of the two, or give them distinct labels (e.g. `severity: warning` and `severity: critical` with different thresholds)");
+            if let Some(span) = d.first_span {
+                f = f.label(span, "first defined here");
             }
-            let key = (r.name.value.as_str(), g.static_labels(r));
-            let statics = key.1.clone();
-            let ignore = |l: &str| l == "__name__" || statics.contains_key(l);
-            let earlier = seen.entry(key.clone()).or_default();
-            let clash = if earlier.is_empty() {
-                None
-            } else {
-                let out_labels = labels_of(r);
-                earlier
-                    .iter()
-                    .find(|(_, _, other)| {
-                        let o = labels_of(other);
-                        o.is_empty() || out_labels.is_empty() || !disjoint(&o, &out_labels, &ignore)
-                    })
-                    .map(|(ff, at, _)| (*ff, *at))
-            };
-            earlier.push((f.file, r.name.span.start, r));
-            let Some((ff, at)) = clash else {
-                continue;
-            };
-            let Some(pf) = cx.files.iter().find(|x| x.file == ff) else {
-                continue;
-            };
-            let where_ = if ff == f.file {
-                format!("line {}", pf.source.line_col(at).line)
-            } else {
-                format!("{}:{}", pf.source.path, pf.source.line_col(at).line)
-            };
-            let labels = if key.1.is_empty() {
-                "no labels".to_string()
-            } else {
-                key.1
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let mut d = rep.report_in(f.file, r.name.span, format!(
-                    "alert {:?} with {labels} is already defined at {where_}",
-                    r.name.value
-                ))
-            .help("remove one of the two, or give them distinct labels (e.g. `severity: warning` and `severity: critical` with different thresholds)");
-            if ff == f.file {
-                d = d.label(
-                    crate::source::Span::new(at, at + r.name.value.len()),
-                    "first defined here",
-                );
-            }
-            drop(d);
+            drop(f);
         }
     }
 }
@@ -128,5 +89,49 @@ mod tests {
         assert_eq!(run_on_files(&super::META, &[A, other_job]).len(), 1);
         let team = "groups:\n- name: h\n  labels:\n    team: ml\n  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 95\n    labels:\n      severity: warning\n";
         assert!(run_on_files(&super::META, &[A, team]).is_empty());
+    }
+
+    fn alert(expr: &str) -> String {
+        format!(
+            "groups:\n- name: g\n  rules:\n  - alert: ProxyErrors\n    expr: {expr}\n    for: 5m\n    labels:\n      severity: warning\n"
+        )
+    }
+
+    #[test]
+    fn negative_matchers_regexes_and_aggregations_make_rules_distinct() {
+        for (a, b) in [
+            (
+                "sum by (proxy) (rate(errors_total{proxy!~\"a|b\"}[5m])) > 1",
+                "sum by (proxy) (rate(errors_total{proxy=\"a\"}[5m])) > 5",
+            ),
+            (
+                "rate(errors_total{proxy!=\"a\"}[5m]) > 1",
+                "rate(errors_total{proxy=\"a\"}[5m]) > 5",
+            ),
+            (
+                "rate(errors_total{job=~\"api-.*\"}[5m]) > 1",
+                "rate(errors_total{job=\"web\"}[5m]) > 5",
+            ),
+            (
+                "sum(rate(errors_total[5m])) > 100",
+                "sum by (proxy) (rate(errors_total[5m])) > 5",
+            ),
+        ] {
+            assert!(
+                run_on_files(&super::META, &[&alert(a), &alert(b)]).is_empty(),
+                "{a} / {b}"
+            );
+        }
+        // Overlapping ones are still duplicates.
+        let (a, b) = (
+            "rate(errors_total{proxy!~\"a|b\"}[5m]) > 1",
+            "rate(errors_total{proxy=\"c\"}[5m]) > 5",
+        );
+        assert_eq!(run_on_files(&super::META, &[&alert(a), &alert(b)]).len(), 1);
+        let (a, b) = (
+            "rate(errors_total{job=~\"api-.*\"}[5m]) > 1",
+            "rate(errors_total{job=\"api-eu\"}[5m]) > 5",
+        );
+        assert_eq!(run_on_files(&super::META, &[&alert(a), &alert(b)]).len(), 1);
     }
 }

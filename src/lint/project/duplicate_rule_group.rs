@@ -20,11 +20,12 @@ crate::declare_lint! {
 
 impl Lint for DuplicateRuleGroup {
     /// Flags every group after the first whose name another rule file of the
-    /// run (another file, or another document or CRD of a file) already
-    /// uses. Repeats inside one rule file are `rule-invalid`.
+    /// same deploy unit (by default one directory; `duplicate_scope: run`
+    /// compares every file), another file or another document or CRD of a
+    /// file, already uses. Repeats inside one rule file are `rule-invalid`.
     fn check_project(&self, cx: &ProjectCtx, r: &mut Reporter) {
-        // name → (file id, rule file index in the run, offset of the name)
-        let mut first: HashMap<&str, (usize, usize, usize)> = HashMap::new();
+        // (deploy unit, name) → (file id, rule file index in the run, offset of the name)
+        let mut first: HashMap<(&str, &str), (usize, usize, usize)> = HashMap::new();
         let mut rf_index = 0;
         for f in &cx.files {
             for rf in &f.loaded.rule_files {
@@ -34,8 +35,9 @@ impl Lint for DuplicateRuleGroup {
                     if name.is_empty() {
                         continue;
                     }
-                    let Some(&(ff, frf, at)) = first.get(name) else {
-                        first.insert(name, (f.file, rf_index, g.name.span.start));
+                    let unit = super::deploy_unit(cx, f.file);
+                    let Some(&(ff, frf, at)) = first.get(&(unit, name)) else {
+                        first.insert((unit, name), (f.file, rf_index, g.name.span.start));
                         continue;
                     };
                     if frf == rf_index {

@@ -66,3 +66,113 @@ pub(crate) fn report_unreached_receiver(
         );
     }
 }
+
+/// The deploy unit of file `file` for the duplicate lints: its directory
+/// (rule files of one directory load into one Prometheus), or `""` for
+/// every file with `duplicate_scope: run`.
+pub(crate) fn deploy_unit<'a>(cx: &'a crate::lint::ProjectCtx, file: usize) -> &'a str {
+    if cx.config.get(&duplicate_alert::DUPLICATE_SCOPE) == "run" {
+        return "";
+    }
+    cx.files
+        .iter()
+        .find(|f| f.file == file)
+        .and_then(|f| std::path::Path::new(&f.source.path).parent())
+        .and_then(|p| p.to_str())
+        .unwrap_or("")
+}
+
+/// A rule that writes the same series (alerts, or recorded samples) as an
+/// earlier one of its deploy unit.
+pub(crate) struct Duplicate<'a> {
+    /// Its file.
+    pub file: usize,
+    /// The rule.
+    pub rule: &'a crate::model::rules::Rule,
+    /// Its static labels, for messages (`severity="warning"`, or `no labels`).
+    pub labels: String,
+    /// Where the first one is: `line N` in the same file, else `path:N`.
+    pub first_at: String,
+    /// The first one's name, when in the same file (for a label).
+    pub first_span: Option<crate::source::Span>,
+}
+
+/// Every alerting (`alerting`) or recording rule after the first of its
+/// deploy unit ([`deploy_unit`]) with the same name and the same static
+/// labels (the rule's and its group's, empty values dropped) whose results
+/// can share a label set ([`crate::promql::labels::disjoint`] says they
+/// cannot when matchers, aggregations or label values keep them apart).
+/// Output labels are computed only when two rules share a key.
+pub(crate) fn same_series_rules<'a>(
+    cx: &'a crate::lint::ProjectCtx,
+    alerting: bool,
+) -> Vec<Duplicate<'a>> {
+    use crate::model::rules::Rule;
+    use crate::promql::labels::{LabelSet, disjoint};
+    use std::collections::{BTreeMap, HashMap};
+    type Key<'k> = (&'k str, &'k str, BTreeMap<&'k str, &'k str>);
+    let labels_of = |r: &Rule| -> Vec<LabelSet> {
+        r.expr
+            .as_ref()
+            .map(|e| e.output_labels().to_vec())
+            .unwrap_or_default()
+    };
+    let mut seen: HashMap<Key, Vec<(usize, usize, &Rule)>> = HashMap::new();
+    let mut out = Vec::new();
+    for (f, g, r) in cx.rules() {
+        if r.is_alert() != alerting {
+            continue;
+        }
+        let key = (
+            deploy_unit(cx, f.file),
+            r.name.value.as_str(),
+            g.static_labels(r),
+        );
+        let statics = key.2.clone();
+        let ignore = |l: &str| l == "__name__" || statics.contains_key(l);
+        let earlier = seen.entry(key.clone()).or_default();
+        let clash = if earlier.is_empty() {
+            None
+        } else {
+            let out_labels = labels_of(r);
+            earlier
+                .iter()
+                .find(|(_, _, other)| {
+                    let o = labels_of(other);
+                    o.is_empty() || out_labels.is_empty() || !disjoint(&o, &out_labels, &ignore)
+                })
+                .map(|(ff, at, _)| (*ff, *at))
+        };
+        earlier.push((f.file, r.name.span.start, r));
+        let Some((ff, at)) = clash else {
+            continue;
+        };
+        let Some(pf) = cx.files.iter().find(|x| x.file == ff) else {
+            continue;
+        };
+        let first_at = if ff == f.file {
+            format!("line {}", pf.source.line_col(at).line)
+        } else {
+            format!("{}:{}", pf.source.path, pf.source.line_col(at).line)
+        };
+        let labels = if key.2.is_empty() {
+            "no labels".to_string()
+        } else {
+            key.2
+                .iter()
+                .map(|(k, v)| format!("{k}={v:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push(Duplicate {
+            file: f.file,
+            rule: r,
+            labels,
+            first_at,
+            first_span: (ff == f.file)
+                .then(|| crate::source::Span::new(at, at + r.name.value.len())),
+        });
+    }
+    out
+}
+pub mod duplicate_recording_rule;
