@@ -33,4 +33,5 @@ pub(crate) fn receivers(tree: &crate::routing::tree::Tree, finals: &[usize]) -> 
         .collect();
     v.join(", ")
 }
+pub mod absent_without_down_case;
 pub mod rule_document_ignored;
