@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod conditions;
 pub mod dcgm;
+pub mod intervals;
 pub mod labels;
 pub mod matching;
 pub mod names;

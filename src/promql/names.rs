@@ -32,6 +32,31 @@ pub fn words(name: &str) -> Vec<String> {
     out
 }
 
+/// True for a health series: `up` (1 when Prometheus' scrape of the
+/// target succeeded, 0 when it failed, set by the scrape loop in
+/// scrape/scrape.go) and an exporter's `*_up` (`mysql_up`, `redis_up`,
+/// `pg_up`: 1 when the exporter reached what it watches, by convention).
+pub fn is_health_metric(name: &str) -> bool {
+    name == "up" || (name.ends_with("_up") && name.len() > 3 && !super::types::is_recorded(name))
+}
+
+/// The word that makes an alert name about something missing rather than
+/// failing (`CertManagerAbsent`, `DriftJobMissing`, `TargetDisappeared`,
+/// `ExporterGone`), if any.
+pub fn absence_word(name: &str) -> Option<&'static str> {
+    const WORDS: &[&str] = &[
+        "absent",
+        "absence",
+        "missing",
+        "disappeared",
+        "vanished",
+        "gone",
+        "undiscovered",
+    ];
+    let w = words(name);
+    WORDS.iter().find(|x| w.iter().any(|y| y == *x)).copied()
+}
+
 /// True when a metric name reads as the Unix time of the last time
 /// something happened (`mlflow_model_last_trained_timestamp`,
 /// `feature_store_last_successful_refresh_time_seconds`): a "last" or
@@ -103,6 +128,30 @@ pub fn model_quality_word(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absence_words() {
+        assert_eq!(absence_word("CertManagerAbsent"), Some("absent"));
+        assert_eq!(absence_word("DriftJobMissing"), Some("missing"));
+        assert_eq!(absence_word("KubeProxyDown"), None);
+        assert_eq!(absence_word("PromscaleDown"), None);
+    }
+
+    #[test]
+    fn health_metrics() {
+        for n in ["up", "mysql_up", "redis_up", "pg_up"] {
+            assert!(is_health_metric(n), "{n}");
+        }
+        for n in [
+            "_up",
+            "uptime",
+            "job:up:avg",
+            "node_boot_time_seconds",
+            "startup",
+        ] {
+            assert!(!is_health_metric(n), "{n}");
+        }
+    }
 
     #[test]
     fn splits_snake_camel_and_colons() {

@@ -231,6 +231,104 @@ pub fn binary_op_range(
     }
 }
 
+/// True when every series `narrow` selects, `wide` selects too, as far as
+/// their label matchers tell (the metric names are not compared): each
+/// matcher of `wide` is one of `narrow`'s, or a regex (`=~`, `!~`) or `!=`
+/// matcher that `narrow`'s `=` value for the same label satisfies.
+/// Regexes are anchored as Prometheus anchors them
+/// (model/labels/regexp.go).
+pub fn matchers_cover(wide: &VectorSelector, narrow: &VectorSelector) -> bool {
+    use super::ast::MatchOp;
+    if !wide.matchers.or_matchers.is_empty() || !narrow.matchers.or_matchers.is_empty() {
+        return false;
+    }
+    wide.matchers
+        .matchers
+        .iter()
+        .filter(|w| w.name != "__name__")
+        .all(|w| {
+            narrow.matchers.matchers.iter().any(|n| {
+                if n.name != w.name {
+                    return false;
+                }
+                if n.op == w.op && n.value == w.value {
+                    return true;
+                }
+                if !matches!(n.op, MatchOp::Equal) {
+                    return false;
+                }
+                match &w.op {
+                    MatchOp::NotEqual => n.value != w.value,
+                    MatchOp::Re(_) => crate::go::regex::compile_promql_cached(&w.value)
+                        .is_some_and(|re| re.is_match(&n.value)),
+                    MatchOp::NotRe(_) => crate::go::regex::compile_promql_cached(&w.value)
+                        .is_some_and(|re| !re.is_match(&n.value)),
+                    MatchOp::Equal => false,
+                }
+            })
+        })
+}
+
+/// The range of comparison `node` with its number operand (`> 0` in
+/// `x == 0 > 0`, `0 <` in `0 < count(x)`) when the number is a plain
+/// literal, else of the operator alone.
+pub fn comparison_range(
+    text: &str,
+    tokens: &Tokens,
+    root: &Expr,
+    node: &Expr,
+) -> Option<Range<usize>> {
+    let Expr::Binary(b) = node else {
+        return None;
+    };
+    let op = binary_op_range(text, tokens, root, node)?;
+    let all = tokens.all();
+    let at = all.iter().position(|t| t.range == op)?;
+    let tok = |i: usize| all.get(i).and_then(|t| text.get(t.range.clone()));
+    let is_num = |s: Option<&str>| s.is_some_and(|s| crate::go::float::parse_number(s).is_ok());
+    if matches!(*b.rhs, Expr::NumberLiteral(_)) {
+        let mut end = at + 1;
+        if matches!(tok(end), Some("-" | "+")) {
+            end += 1;
+        }
+        if is_num(tok(end)) {
+            return Some(op.start..all[end].range.end);
+        }
+    } else if matches!(*b.lhs, Expr::NumberLiteral(_)) && at > 0 && is_num(tok(at - 1)) {
+        let mut start = at - 1;
+        if start > 0
+            && matches!(tok(start - 1), Some("-"))
+            && (start == 1 || tok(start - 2) == Some("("))
+        {
+            start -= 1;
+        }
+        return Some(all[start].range.start..op.end);
+    }
+    Some(op)
+}
+
+/// The range of call `node` from its name to its closing parenthesis
+/// (`vector(1)`).
+pub fn call_range(text: &str, tokens: &Tokens, root: &Expr, node: &Expr) -> Option<Range<usize>> {
+    let name = call_name_range(text, tokens, root, node)?;
+    let all = tokens.all();
+    let at = all.iter().position(|t| t.range == name)?;
+    let mut depth = 0usize;
+    for t in &all[at + 1..] {
+        match text.get(t.range.clone()) {
+            Some("(") => depth += 1,
+            Some(")") => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(name.start..t.range.end);
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,5 +367,61 @@ mod tests {
         });
         let r = call_name_range(text, &t, &e, rates[1]).unwrap();
         assert_eq!(r.start, text.find("/ rate").unwrap() + 2);
+    }
+
+    #[test]
+    fn comparison_and_call_ranges() {
+        let text = "sum(up{tier=\"lb\"}) by (type) == 0 > 0 or 0 < count(x) or vector(1)";
+        let t = Tokens::new(text);
+        let e = parse(text).unwrap();
+        let mut cmps = Vec::new();
+        let mut calls = Vec::new();
+        walk(&e, &mut |n| match n {
+            Expr::Binary(b) if b.op.is_comparison_operator() => cmps.push(n),
+            Expr::Call(_) => calls.push(n),
+            _ => {}
+        });
+        let got: Vec<&str> = cmps
+            .iter()
+            .map(|n| &text[comparison_range(text, &t, &e, n).unwrap()])
+            .collect();
+        assert_eq!(got, ["> 0", "== 0", "0 <"]);
+        assert_eq!(
+            &text[call_range(text, &t, &e, calls[0]).unwrap()],
+            "vector(1)"
+        );
+        let text = "x > -1";
+        let e = parse(text).unwrap();
+        let r = comparison_range(text, &Tokens::new(text), &e, &e).unwrap();
+        assert_eq!(&text[r], "> -1");
+    }
+
+    #[test]
+    fn matcher_coverage() {
+        let vs = |e: &str| match parse(e).unwrap().as_ref() {
+            Expr::VectorSelector(v) => v.clone(),
+            _ => panic!("{e}"),
+        };
+        let narrow = vs(r#"up{job="thanos-query", namespace="mon"}"#);
+        for wide in [
+            "up",
+            r#"up{job="thanos-query"}"#,
+            r#"up{job=~".*thanos-query.*"}"#,
+            r#"up{job!="kube-apiserver"}"#,
+            r#"up{job!~"kube-.*"}"#,
+        ] {
+            assert!(matchers_cover(&vs(wide), &narrow), "{wide}");
+        }
+        for wide in [
+            r#"up{job="thanos-store"}"#,
+            r#"up{job=~"thanos"}"#,
+            r#"up{job="thanos-query", cluster="a"}"#,
+            r#"up{job!~"thanos-.*"}"#,
+        ] {
+            assert!(!matchers_cover(&vs(wide), &narrow), "{wide}");
+        }
+        let re = vs(r#"up{job=~".*promscale.*"}"#);
+        assert!(matchers_cover(&re, &re));
+        assert!(!matchers_cover(&vs(r#"up{job="promscale"}"#), &re));
     }
 }

@@ -33,6 +33,7 @@ pub(crate) fn receivers(tree: &crate::routing::tree::Tree, finals: &[usize]) -> 
         .collect();
     v.join(", ")
 }
+pub mod absent_without_down_case;
 pub mod pager_unreachable;
 pub mod rule_document_ignored;
 

@@ -22,6 +22,8 @@ pub mod runbook_url_outside_prefix;
 pub mod severity_not_allowed;
 // PromQL meaning (ML202+).
 pub mod alert_without_condition;
+pub mod condition_always_true;
+pub mod condition_never_true;
 pub mod counter_function_on_gauge;
 pub mod division_may_be_zero;
 pub mod for_below_evaluation_interval;
