@@ -474,6 +474,23 @@ fn regex_matches(re: &str, value: &str) -> bool {
     crate::go::regex::compile_promql_cached(re).is_none_or(|r| r.is_match(value))
 }
 
+/// The literal text every match of anchored regex `re` starts with: the
+/// characters before its first metacharacter; empty when the pattern has a
+/// top-level alternation or flags, where no such prefix is sure.
+fn literal_prefix(re: &str) -> &str {
+    if re.contains('|') || re.starts_with("(?") {
+        return "";
+    }
+    let end = re
+        .find(|c: char| "\\.+*?()|[]{}^$".contains(c))
+        .unwrap_or(re.len());
+    // A quantifier applies to the last literal character: drop it.
+    match re[end..].chars().next() {
+        Some('*' | '?' | '{') => &re[..re[..end].char_indices().last().map_or(0, |(i, _)| i)],
+        _ => &re[..end],
+    }
+}
+
 /// True when no series of one expression's result can carry the same
 /// labels as a series of the other's: for every pair of alternatives some
 /// label (not skipped by `ignore`) has known values on one side and cannot
@@ -507,7 +524,16 @@ pub fn disjoint(a: &[LabelSet], b: &[LabelSet], ignore: &dyn Fn(&str) -> bool) -
                 }
             })
         };
-        one_way(x, y) || one_way(y, x)
+        // Two anchored patterns whose literal prefixes diverge (`code=~"2.."`
+        // and `code=~"3.."`) match no common value.
+        let patterns_diverge = x.patterns.iter().any(|(name, a)| {
+            !ignore(name)
+                && y.patterns.get(name).is_some_and(|b| {
+                    let (pa, pb) = (literal_prefix(a), literal_prefix(b));
+                    !pa.is_empty() && !pb.is_empty() && !pa.starts_with(pb) && !pb.starts_with(pa)
+                })
+        });
+        one_way(x, y) || one_way(y, x) || patterns_diverge
     };
     a.iter().all(|x| b.iter().all(|y| pair_disjoint(x, y)))
 }

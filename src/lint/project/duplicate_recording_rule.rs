@@ -88,10 +88,19 @@ mod tests {
     #[test]
     fn distinct_labels_and_selectors_pass() {
         let y = format!(
-            "groups:\n- name: g\n  rules:\n{}{}{}  - record: job:up:sum\n    expr: sum by (job) (up)\n    labels: {{cluster: b}}\n",
+            "groups:\n- name: g\n  rules:\n{}{}{}{}{}  - record: job:up:sum\n    expr: sum by (job) (up)\n    labels: {{cluster: b}}\n",
             rec("job:up:sum", "sum by (job) (up{job=\"a\"})"),
             rec("job:up:sum", "sum by (job) (up{job=\"b\"})"),
             rec("cluster:up:sum", "sum(up)"),
+            // kube-prometheus' apiserver burn-rate rules: one per status class.
+            rec(
+                "code_verb:apiserver_request_total:increase1h",
+                "sum by (cluster, code, verb) (increase(apiserver_request_total{code=~\"2..\"}[1h]))"
+            ),
+            rec(
+                "code_verb:apiserver_request_total:increase1h",
+                "sum by (cluster, code, verb) (increase(apiserver_request_total{code=~\"3..\"}[1h]))"
+            ),
         );
         assert!(
             run_on(&super::META, &y).is_empty(),
