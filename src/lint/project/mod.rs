@@ -33,4 +33,5 @@ pub(crate) fn receivers(tree: &crate::routing::tree::Tree, finals: &[usize]) -> 
         .collect();
     v.join(", ")
 }
+pub mod annotation_key_misspelled;
 pub mod rule_document_ignored;
