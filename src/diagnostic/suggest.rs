@@ -35,9 +35,33 @@ pub fn closest<'a>(
         .map(|(_, o)| o)
 }
 
+/// True when `b` is `a` with two adjacent characters swapped
+/// (`descripiton` and `description`): one slip of the fingers, though
+/// [`edit_distance`] counts it as two edits.
+pub fn is_transposition(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    diff.len() == 2
+        && diff[1] == diff[0] + 1
+        && a[diff[0]] == b[diff[1]]
+        && a[diff[1]] == b[diff[0]]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transpositions() {
+        assert!(is_transposition("descripiton", "description"));
+        assert!(is_transposition("runbook_ulr", "runbook_url"));
+        assert!(!is_transposition("dashboard_uid", "dashboard_url"));
+        assert!(!is_transposition("same", "same"));
+        assert!(!is_transposition("abc", "abcd"));
+    }
 
     #[test]
     fn edit_distances() {

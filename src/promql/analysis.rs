@@ -14,6 +14,22 @@ pub fn unwrap_parens(e: &Expr) -> &Expr {
     }
 }
 
+/// The operands of `expr`'s outermost `or` chain, left to right
+/// (parentheses looked through): `a > 1 or (b or absent(c))` gives `a > 1`,
+/// `b`, `absent(c)`; an expression without a top-level `or` is its own one
+/// branch. For an alerting rule these are the conditions whose series
+/// become alerts side by side, as in Prometheus' `VectorOr`.
+pub fn or_branches(expr: &Expr) -> Vec<&Expr> {
+    match unwrap_parens(expr) {
+        Expr::Binary(b) if op_str(&b.op) == "or" => {
+            let mut out = or_branches(&b.lhs);
+            out.extend(or_branches(&b.rhs));
+            out
+        }
+        e => vec![e],
+    }
+}
+
 /// Calls `f` on `expr` and every sub-expression, parents first.
 pub fn walk<'a>(expr: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
     f(expr);
@@ -152,6 +168,15 @@ pub fn aggregation_preserves_quantity(op: &str) -> bool {
 mod tests {
     use super::*;
     use crate::promql::parse;
+
+    #[test]
+    fn or_branches_of_the_outermost_chain() {
+        let e = crate::promql::parse("up == 0 or (x > 1 or absent(up)) ").unwrap();
+        let b: Vec<String> = or_branches(&e).iter().map(|e| e.to_string()).collect();
+        assert_eq!(b, ["up == 0", "x > 1", "absent(up)"]);
+        let e = crate::promql::parse("increase((a or 0 * absent(a))[15m:1m]) >= 4").unwrap();
+        assert_eq!(or_branches(&e).len(), 1);
+    }
 
     #[test]
     fn parens_and_aggregation_kinds() {

@@ -4,11 +4,16 @@
 //! Prometheus refuse a rule file (syntax errors, functions not defined,
 //! undefined variables) with the byte range of the problem, and to list the
 //! alert labels a template reads (`$labels.x`, `.Labels.x`,
-//! `index $labels "x"`). It does not execute templates.
+//! `index $labels "x"`). It does not execute templates, but follows the
+//! shape of values through pipelines ([`ValueKind`]: the alert data, a
+//! `query` result, one sample, …) far enough to list the strings given to
+//! `query`, the fields read on known structs, and actions that print a
+//! query result as Go's default formatting does.
 
 use std::ops::Range;
 
-use super::functions::{ALERT_VARIABLES, is_function};
+pub use super::functions::ValueKind;
+use super::functions::{ALERT_VARIABLES, is_function, result_kind, variable_kind};
 
 /// Why the text does not parse, with the byte range of the offending token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,28 +33,109 @@ pub struct LabelRef {
     pub range: Range<usize>,
 }
 
-/// What the checker found.
+/// A `.Field` read on a value whose shape is known to be a struct or a
+/// slice: the alert data, a query sample or a query result (`.Labels`,
+/// `.labels`, `.Value`). Go resolves the name at expansion time, case
+/// included; a name the struct lacks (or any field of a slice) fails with
+/// `can't evaluate field NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldAccess {
+    /// What the field is read on.
+    pub receiver: ValueKind,
+    /// The field name, as written.
+    pub field: String,
+    /// Byte range of the name (without the dot) in the text.
+    pub range: Range<usize>,
+}
+
+/// Where the PromQL text of a `query` call comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryArg {
+    /// A string literal (`query "up"`, `"up" | query`): its decoded text
+    /// and the byte range of the literal, quotes included.
+    Literal {
+        /// The decoded string.
+        text: String,
+        /// Byte range of the literal in the text, quotes included.
+        range: Range<usize>,
+    },
+    /// The result of `printf` with a literal format (`printf "up{job=%q}"
+    /// $labels.job | query`): the decoded format and its literal's range.
+    Format {
+        /// The decoded format string, verbs unexpanded.
+        format: String,
+        /// Byte range of the format literal in the text, quotes included.
+        range: Range<usize>,
+    },
+    /// Computed otherwise (a variable, `print`, a missing argument).
+    Dynamic,
+}
+
+/// One call of Prometheus' `query` function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryCall {
+    /// Its argument.
+    pub arg: QueryArg,
+    /// Byte range of the word `query` in the text.
+    pub range: Range<usize>,
+}
+
+/// An action that prints a value of a shape Go prints with `fmt`'s defaults
+/// (a query result as `[0xc000…]`, a sample as `&{map[…] 1}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Printed {
+    /// What is printed: [`ValueKind::QueryResult`] or [`ValueKind::Sample`].
+    pub kind: ValueKind,
+    /// Byte range of the action's pipeline in the text.
+    pub range: Range<usize>,
+}
+
+/// What the checker found. Everything but `error` covers the text before
+/// the error only.
 #[derive(Debug, Clone, Default)]
 pub struct Checked {
     /// The first parse error (Go stops at the first).
     pub error: Option<TemplateError>,
-    /// Alert labels read, in text order (those before an error only).
+    /// Alert labels read, in text order.
     pub label_refs: Vec<LabelRef>,
+    /// Fields read on the alert data, query samples and query results, in text order.
+    pub fields: Vec<FieldAccess>,
+    /// Calls of `query`, in text order.
+    pub queries: Vec<QueryCall>,
+    /// Actions that print a query result or a sample, in text order.
+    pub printed: Vec<Printed>,
+    /// Byte ranges of the text outside actions and comments (what Go copies
+    /// to the output as is), in order; the whole text when it has no `{{`.
+    pub texts: Vec<Range<usize>>,
 }
 
 /// Checks `text` as an alert label or annotation template: Go's and
 /// Prometheus' functions, the alert variables predefined.
 pub fn check_alert_template(text: &str) -> Checked {
-    check(text, &is_function, ALERT_VARIABLES)
+    check(text, &is_function, ALERT_VARIABLES, ValueKind::Alert)
 }
 
-/// Checks `text` with the functions `has_func` knows and `predefined` variables.
-pub fn check(text: &str, has_func: &dyn Fn(&str) -> bool, predefined: &[&str]) -> Checked {
+/// Checks `text` with the functions `has_func` knows and `predefined`
+/// variables (of the kinds [`variable_kind`] gives), `.` and `$` being of
+/// kind `root`.
+pub fn check(
+    text: &str,
+    has_func: &dyn Fn(&str) -> bool,
+    predefined: &[&str],
+    root: ValueKind,
+) -> Checked {
     if !text.contains("{{") {
-        return Checked::default();
+        return Checked {
+            texts: if text.is_empty() {
+                Vec::new()
+            } else {
+                std::iter::once(0..text.len()).collect()
+            },
+            ..Checked::default()
+        };
     }
-    let mut vars = vec!["$".to_string()];
-    vars.extend(predefined.iter().map(|s| s.to_string()));
+    let mut vars = vec![("$".to_string(), root)];
+    vars.extend(predefined.iter().map(|s| (s.to_string(), variable_kind(s))));
     let mut p = Parser {
         text,
         toks: Vec::new(),
@@ -57,8 +143,8 @@ pub fn check(text: &str, has_func: &dyn Fn(&str) -> bool, predefined: &[&str]) -
         vars,
         has_func,
         range_depth: 0,
-        dot_is_alert: true,
-        refs: Vec::new(),
+        dot: root,
+        out: Checked::default(),
     };
     let error = match lex(text) {
         Ok(toks) => {
@@ -75,10 +161,10 @@ pub fn check(text: &str, has_func: &dyn Fn(&str) -> bool, predefined: &[&str]) -
             }
         }
     };
-    Checked {
-        error,
-        label_refs: p.refs,
-    }
+    let mut out = p.out;
+    out.error = error;
+    out.label_refs.sort_by_key(|r| r.range.start);
+    out
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -451,15 +537,45 @@ struct Parser<'a> {
     text: &'a str,
     toks: Vec<Tok>,
     pos: usize,
-    vars: Vec<String>,
+    /// Variables in scope with the kind of their value.
+    vars: Vec<(String, ValueKind)>,
     has_func: &'a dyn Fn(&str) -> bool,
     range_depth: usize,
-    /// True while `.` is the alert data (not rebound by `range`/`with`).
-    dot_is_alert: bool,
-    refs: Vec<LabelRef>,
+    /// The kind of `.` here (rebound by `range`, `with`, `define`).
+    dot: ValueKind,
+    /// What is found so far (all but `error`).
+    out: Checked,
 }
 
 type PResult<T> = Result<T, TemplateError>;
+
+/// Where a string value comes from, for [`QueryArg`].
+#[derive(Debug, Clone)]
+enum StrSrc {
+    Literal(String, Range<usize>),
+    Format(String, Range<usize>),
+}
+
+/// What the checker knows about the value of an operand, command or pipeline.
+#[derive(Debug, Clone)]
+struct Val {
+    kind: ValueKind,
+    src: Option<StrSrc>,
+}
+
+impl Val {
+    fn of(kind: ValueKind) -> Val {
+        Val { kind, src: None }
+    }
+}
+
+/// A parsed pipeline: its value, whether it declares or assigns variables
+/// (then the action prints nothing), and its byte range.
+struct Pipe {
+    val: Val,
+    declares: bool,
+    range: Range<usize>,
+}
 
 /// What ended an item list.
 enum Stop {
@@ -516,6 +632,7 @@ impl Parser<'_> {
             match t.kind {
                 Kind::Eof => return Ok(()),
                 Kind::Text => {
+                    self.out.texts.push(t.range.clone());
                     self.pos += 1;
                 }
                 Kind::Left => {
@@ -550,12 +667,12 @@ impl Parser<'_> {
         }
         self.expect_right("define clause")?;
         let saved = (
-            std::mem::replace(&mut self.vars, vec!["$".into()]),
-            self.dot_is_alert,
+            std::mem::replace(&mut self.vars, vec![("$".into(), ValueKind::Unknown)]),
+            self.dot,
         );
-        self.dot_is_alert = false;
+        self.dot = ValueKind::Unknown;
         let (stop, tok) = self.item_list()?;
-        (self.vars, self.dot_is_alert) = saved;
+        (self.vars, self.dot) = saved;
         match stop {
             Stop::End => Ok(()),
             _ => self.unexpected(&tok, "define clause"),
@@ -576,7 +693,10 @@ impl Parser<'_> {
             let t = self.tok();
             match t.kind {
                 Kind::Eof => return self.fail("unexpected EOF".into(), t.range),
-                Kind::Text => self.pos += 1,
+                Kind::Text => {
+                    self.out.texts.push(t.range.clone());
+                    self.pos += 1;
+                }
                 Kind::Left => {
                     if let Some(stop) = self.text_or_action()? {
                         return Ok(stop);
@@ -632,12 +752,12 @@ impl Parser<'_> {
                 }
                 if kw == "block" {
                     let saved = (
-                        std::mem::replace(&mut self.vars, vec!["$".into()]),
-                        self.dot_is_alert,
+                        std::mem::replace(&mut self.vars, vec![("$".into(), ValueKind::Unknown)]),
+                        self.dot,
                     );
-                    self.dot_is_alert = false;
+                    self.dot = ValueKind::Unknown;
                     let (stop, tok) = self.item_list()?;
-                    (self.vars, self.dot_is_alert) = saved;
+                    (self.vars, self.dot) = saved;
                     if !matches!(stop, Stop::End) {
                         return self.unexpected(&tok, context);
                     }
@@ -647,7 +767,13 @@ impl Parser<'_> {
             _ => {
                 self.pos -= 1;
                 // Variables declared in a plain action persist to {{end}}.
-                self.pipeline("command", Kind::Right)?;
+                let p = self.pipeline("command", Kind::Right)?;
+                if !p.declares && matches!(p.val.kind, ValueKind::QueryResult | ValueKind::Sample) {
+                    self.out.printed.push(Printed {
+                        kind: p.val.kind,
+                        range: p.range,
+                    });
+                }
                 Ok(None)
             }
         }
@@ -655,10 +781,12 @@ impl Parser<'_> {
 
     fn control(&mut self, kw: &'static str) -> PResult<()> {
         let nvars = self.vars.len();
-        self.pipeline(kw, Kind::Right)?;
-        let outer_dot = self.dot_is_alert;
-        if kw != "if" {
-            self.dot_is_alert = false;
+        let p = self.pipeline(kw, Kind::Right)?;
+        let outer_dot = self.dot;
+        match kw {
+            "with" => self.dot = p.val.kind,
+            "range" => self.dot = p.val.kind.element(),
+            _ => {}
         }
         if kw == "range" {
             self.range_depth += 1;
@@ -667,7 +795,7 @@ impl Parser<'_> {
         if kw == "range" {
             self.range_depth -= 1;
         }
-        self.dot_is_alert = outer_dot;
+        self.dot = outer_dot;
         if let Stop::Else = stop {
             let p = self.peek_non_space();
             match (kw, &p.kind) {
@@ -688,10 +816,10 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn pipeline(&mut self, context: &str, end: Kind) -> PResult<()> {
+    fn pipeline(&mut self, context: &str, end: Kind) -> PResult<Pipe> {
         let start = self.peek_non_space();
         // Declarations: `$x :=`, `$x =`, `$i, $e :=` (range).
-        let mut ndecl = 0;
+        let mut declared: Vec<usize> = Vec::new();
         loop {
             let v = self.peek_non_space();
             let Kind::Variable(name) = v.kind.clone() else {
@@ -703,14 +831,15 @@ impl Parser<'_> {
             match n.kind {
                 Kind::Declare | Kind::Assign => {
                     self.next();
-                    self.vars.push(name);
+                    declared.push(self.vars.len());
+                    self.vars.push((name, ValueKind::Unknown));
                     break;
                 }
                 Kind::Comma => {
                     self.next();
-                    self.vars.push(name);
-                    ndecl += 1;
-                    if context == "range" && ndecl < 2 {
+                    declared.push(self.vars.len());
+                    self.vars.push((name, ValueKind::Unknown));
+                    if context == "range" && declared.len() < 2 {
                         match self.peek_non_space().kind {
                             Kind::Variable(_) | Kind::Right | Kind::RParen => continue,
                             _ => {
@@ -727,7 +856,10 @@ impl Parser<'_> {
                 }
             }
         }
+        let body_start = self.peek_non_space().range.start;
+        let mut body_end = body_start;
         let mut cmds: Vec<Kind> = Vec::new();
+        let mut val: Option<Val> = None;
         loop {
             let t = self.next_non_space();
             if t.kind == end {
@@ -745,7 +877,22 @@ impl Parser<'_> {
                         );
                     }
                 }
-                return Ok(());
+                let val = val.unwrap_or(Val::of(ValueKind::Unknown));
+                // What the declared variables hold: the value, or for
+                // `range` its elements (`$i, $e :=`: the index, then the element).
+                let n = declared.len();
+                for (k, &at) in declared.iter().enumerate() {
+                    self.vars[at].1 = match (context, n, k) {
+                        ("range", 2, 0) => ValueKind::Unknown,
+                        ("range", _, _) => val.kind.element(),
+                        _ => val.kind,
+                    };
+                }
+                return Ok(Pipe {
+                    val,
+                    declares: !declared.is_empty(),
+                    range: body_start..body_end.max(body_start),
+                });
             }
             match t.kind {
                 Kind::Bool
@@ -758,24 +905,28 @@ impl Parser<'_> {
                 | Kind::Variable(_)
                 | Kind::LParen => {
                     self.pos -= 1;
-                    cmds.push(self.command()?);
+                    let (first, v, end_at) = self.command(val.take())?;
+                    cmds.push(first);
+                    val = Some(v);
+                    body_end = end_at;
                 }
                 _ => return self.unexpected(&t, context),
             }
         }
     }
 
-    /// Parses one command; returns the kind of its first operand.
-    fn command(&mut self) -> PResult<Kind> {
-        let mut first: Option<Kind> = None;
-        let mut args: Vec<Tok> = Vec::new();
+    /// Parses one command; returns the kind of its first operand, the
+    /// command's value and the end of its last operand. `input` is the
+    /// value piped in from the previous command (Go passes it as the last
+    /// argument).
+    fn command(&mut self, input: Option<Val>) -> PResult<(Kind, Val, usize)> {
+        let mut ops: Vec<(Tok, Val)> = Vec::new();
+        let mut end_at = self.tok().range.start;
         loop {
             self.skip_space();
-            if let Some(k) = self.operand(&args)? {
-                if first.is_none() {
-                    first = Some(k.kind.clone());
-                }
-                args.push(k);
+            if let Some((tok, val, end)) = self.operand()? {
+                end_at = end;
+                ops.push((tok, val));
             }
             let t = self.next();
             match t.kind {
@@ -788,65 +939,99 @@ impl Parser<'_> {
             }
             break;
         }
-        match first {
-            Some(k) => Ok(k),
-            None => {
-                let t = self.tok();
-                self.fail("empty command".into(), t.range)
+        let Some((first, first_val)) = ops.first().cloned() else {
+            let t = self.tok();
+            return self.fail("empty command".into(), t.range);
+        };
+        let Kind::Ident(name) = first.kind.clone() else {
+            // A value, not a call (Go refuses arguments to non-functions
+            // when it executes; that is not the checker's concern).
+            return Ok((first.kind, first_val, end_at));
+        };
+        let mut args: Vec<Val> = ops[1..].iter().map(|(_, v)| v.clone()).collect();
+        args.extend(input);
+        let kinds: Vec<ValueKind> = args.iter().map(|v| v.kind).collect();
+        let mut src = None;
+        match name.as_str() {
+            "query" => {
+                let arg = match args.last().and_then(|a| a.src.clone()) {
+                    Some(StrSrc::Literal(text, range)) => QueryArg::Literal { text, range },
+                    Some(StrSrc::Format(format, range)) => QueryArg::Format { format, range },
+                    None => QueryArg::Dynamic,
+                };
+                self.out.queries.push(QueryCall {
+                    arg,
+                    range: first.range.clone(),
+                });
             }
+            "printf" => {
+                if let Some(Some(StrSrc::Literal(f, r))) = args.first().map(|a| a.src.clone()) {
+                    src = Some(StrSrc::Format(f, r));
+                }
+            }
+            "index" => {
+                // `index $labels "x"` / `index .Labels "x"`.
+                if let (Some((_, m)), Some((key, _))) = (ops.get(1), ops.get(2))
+                    && m.kind == ValueKind::AlertLabels
+                    && let Kind::Str(s) = &key.kind
+                {
+                    self.out.label_refs.push(LabelRef {
+                        label: s.clone(),
+                        range: key.range.start + 1..key.range.end.saturating_sub(1),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok((
+            first.kind,
+            Val {
+                kind: result_kind(&name, &kinds),
+                src,
+            },
+            end_at,
+        ))
+    }
+
+    /// The kind of field `field` (byte range `range`, dot included) read on
+    /// a value of kind `receiver`, recording what the lints need: fields of
+    /// structs and slices, and alert labels read.
+    fn field(&mut self, receiver: ValueKind, field: &str, range: Range<usize>) -> ValueKind {
+        let name_range = range.start + 1..range.end;
+        match receiver {
+            ValueKind::Alert | ValueKind::Sample | ValueKind::QueryResult => {
+                self.out.fields.push(FieldAccess {
+                    receiver,
+                    field: field.to_string(),
+                    range: name_range,
+                });
+                receiver
+                    .fields()
+                    .and_then(|fs| fs.iter().find(|(n, _)| *n == field))
+                    .map_or(ValueKind::Unknown, |(_, k)| *k)
+            }
+            ValueKind::AlertLabels => {
+                self.out.label_refs.push(LabelRef {
+                    label: field.to_string(),
+                    range: name_range,
+                });
+                ValueKind::String
+            }
+            ValueKind::Labels => ValueKind::String,
+            _ => ValueKind::Unknown,
         }
     }
 
     /// Parses one operand (a term and its `.field` chain); `None` when the
-    /// next token starts no term. `args` are the command's operands so far
-    /// (to see `index $labels "x"`).
-    fn operand(&mut self, args: &[Tok]) -> PResult<Option<Tok>> {
-        let Some(term) = self.term()? else {
+    /// next token starts no term. Returns the term's token, the operand's
+    /// value and the end of its last token.
+    fn operand(&mut self) -> PResult<Option<(Tok, Val, usize)>> {
+        let Some((term, mut val)) = self.term()? else {
             return Ok(None);
         };
         let mut fields: Vec<Tok> = Vec::new();
         while let Kind::Field(_) = self.tok().kind {
             fields.push(self.next());
-        }
-        let field_name = |t: &Tok| match &t.kind {
-            Kind::Field(f) => f.clone(),
-            _ => String::new(),
-        };
-        match &term.kind {
-            Kind::Variable(v) if v == "$labels" => {
-                if let Some(f) = fields.first() {
-                    self.refs.push(LabelRef {
-                        label: field_name(f),
-                        range: f.range.start + 1..f.range.end,
-                    });
-                }
-            }
-            Kind::Field(f) if f == "Labels" && self.dot_is_alert => {
-                if let Some(f) = fields.first() {
-                    self.refs.push(LabelRef {
-                        label: field_name(f),
-                        range: f.range.start + 1..f.range.end,
-                    });
-                }
-            }
-            Kind::Str(s) => {
-                // `index $labels "x"` / `index .Labels "x"`.
-                let is_labels = |t: &Tok| match &t.kind {
-                    Kind::Variable(v) => v == "$labels",
-                    Kind::Field(f) => f == "Labels" && self.dot_is_alert,
-                    _ => false,
-                };
-                if args.len() == 2
-                    && matches!(&args[0].kind, Kind::Ident(i) if i == "index")
-                    && is_labels(&args[1])
-                {
-                    self.refs.push(LabelRef {
-                        label: s.clone(),
-                        range: term.range.start + 1..term.range.end.saturating_sub(1),
-                    });
-                }
-            }
-            _ => {}
         }
         if !fields.is_empty()
             && matches!(
@@ -860,33 +1045,61 @@ impl Parser<'_> {
                 fields[0].range.clone(),
             );
         }
-        Ok(Some(term))
+        let end = fields.last().map_or(term.range.end, |f| f.range.end);
+        for f in &fields {
+            if let Kind::Field(name) = &f.kind {
+                val = Val::of(self.field(val.kind, name, f.range.clone()));
+            }
+        }
+        Ok(Some((term, val, end)))
     }
 
-    fn term(&mut self) -> PResult<Option<Tok>> {
+    fn term(&mut self) -> PResult<Option<(Tok, Val)>> {
         let t = self.next_non_space();
         match &t.kind {
             Kind::Ident(name) => {
                 if !(self.has_func)(name) {
                     return self.fail(format!("function {name:?} not defined"), t.range);
                 }
-                Ok(Some(t))
+                // As an argument, a function is called without arguments (`now`).
+                let v = Val::of(result_kind(name, &[]));
+                Ok(Some((t, v)))
             }
             Kind::Variable(v) => {
-                if !self.vars.iter().any(|x| x == v) {
+                let Some((_, kind)) = self.vars.iter().rev().find(|(x, _)| x == v) else {
                     return self.fail(format!("undefined variable {v:?}"), t.range);
-                }
-                Ok(Some(t))
+                };
+                let kind = *kind;
+                Ok(Some((t, Val::of(kind))))
             }
-            Kind::Dot | Kind::Nil | Kind::Field(_) | Kind::Bool | Kind::Number | Kind::Str(_) => {
-                Ok(Some(t))
+            Kind::Field(f) => {
+                let f = f.clone();
+                let kind = self.field(self.dot, &f, t.range.clone());
+                Ok(Some((t, Val::of(kind))))
             }
+            Kind::Dot => Ok(Some((t, Val::of(self.dot)))),
+            Kind::Str(s) => {
+                let v = Val {
+                    kind: ValueKind::String,
+                    src: Some(StrSrc::Literal(s.clone(), t.range.clone())),
+                };
+                Ok(Some((t, v)))
+            }
+            Kind::Number => Ok(Some((t, Val::of(ValueKind::Number)))),
+            Kind::Nil | Kind::Bool => Ok(Some((t, Val::of(ValueKind::Unknown)))),
             Kind::LParen => {
-                self.pipeline("parenthesized pipeline", Kind::RParen)?;
-                Ok(Some(Tok {
-                    kind: Kind::LParen,
-                    range: t.range,
-                }))
+                let p = self.pipeline("parenthesized pipeline", Kind::RParen)?;
+                // The closing paren is the term's end.
+                let close = self.toks[..self.pos]
+                    .last()
+                    .map_or(t.range.end, |c| c.range.end);
+                Ok(Some((
+                    Tok {
+                        kind: Kind::LParen,
+                        range: t.range.start..close,
+                    },
+                    p.val,
+                )))
             }
             _ => {
                 self.pos -= 1;
@@ -1011,5 +1224,100 @@ mod tests {
             .collect();
         assert_eq!(labels, [("pod", "pod"), ("gpu", "gpu"), ("model", "model")]);
         assert_eq!(line_of("a\nb", 2), 2);
+    }
+
+    #[test]
+    fn label_references_follow_values() {
+        // `$.Labels`, a `with $labels` body, a variable holding `.Labels`;
+        // not a query sample's labels.
+        let t = "{{ $.Labels.a }} {{ with $labels }}{{ .b }}{{ end }} {{ $l := .Labels }}{{ $l.c }} {{ range query \"x\" }}{{ .Labels.no }}{{ index .Labels \"no\" }}{{ end }}";
+        let c = check_alert_template(t);
+        assert_eq!(c.error, None);
+        let labels: Vec<&str> = c.label_refs.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn query_arguments() {
+        let t = "{{ query \"up\" }} {{ \"a\" | query }} {{ printf `x{i=\"%s\"}` $labels.i | query }} {{ query (printf \"y%s\" \"1\") }} {{ $q := \"z\" }}{{ query $q }}";
+        let c = check_alert_template(t);
+        assert_eq!(c.error, None);
+        let args: Vec<String> = c
+            .queries
+            .iter()
+            .map(|q| match &q.arg {
+                QueryArg::Literal { text, range } => format!("lit {text} {}", &t[range.clone()]),
+                QueryArg::Format { format, range } => format!("fmt {format} {}", &t[range.clone()]),
+                QueryArg::Dynamic => "dyn".into(),
+            })
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "lit up \"up\"",
+                "lit a \"a\"",
+                "fmt x{i=\"%s\"} `x{i=\"%s\"}`",
+                "fmt y%s \"y%s\"",
+                "dyn"
+            ]
+        );
+        assert!(c.queries.iter().all(|q| &t[q.range.clone()] == "query"));
+    }
+
+    #[test]
+    fn fields_on_known_shapes() {
+        let t = "{{ .labels.a }} {{ range query \"x\" }}{{ .Labels.b }}{{ .value }}{{ end }} {{ with query \"x\" }}{{ .Value }}{{ (. | first).labels.c }}{{ end }} {{ range $i, $s := query \"x\" }}{{ $s.Valu }}{{ end }} {{ $labels.x }}";
+        let c = check_alert_template(t);
+        assert_eq!(c.error, None);
+        let f: Vec<(ValueKind, &str, &str)> = c
+            .fields
+            .iter()
+            .map(|f| (f.receiver, f.field.as_str(), &t[f.range.clone()]))
+            .collect();
+        use ValueKind::*;
+        assert_eq!(
+            f,
+            [
+                (Alert, "labels", "labels"),
+                (Sample, "Labels", "Labels"),
+                (Sample, "value", "value"),
+                (QueryResult, "Value", "Value"),
+                (Sample, "labels", "labels"),
+                (Sample, "Valu", "Valu"),
+            ]
+        );
+    }
+
+    #[test]
+    fn printed_query_results() {
+        let t = "{{ query \"x\" }}|{{ query \"x\" | first }}|{{ with query \"x\" }}{{ . }}{{ . | first | value }}{{ end }}|{{ range query \"x\" }}{{ . }}{{ end }}|{{ $q := query \"x\" }}{{ query \"x\" | len }}{{ query \"x\" | first | label \"a\" }}";
+        let c = check_alert_template(t);
+        assert_eq!(c.error, None);
+        let p: Vec<(ValueKind, &str)> = c
+            .printed
+            .iter()
+            .map(|p| (p.kind, &t[p.range.clone()]))
+            .collect();
+        use ValueKind::*;
+        assert_eq!(
+            p,
+            [
+                (QueryResult, "query \"x\""),
+                (Sample, "query \"x\" | first"),
+                (QueryResult, "."),
+                (Sample, "."),
+            ]
+        );
+    }
+
+    #[test]
+    fn text_outside_actions() {
+        let t = "a {{ $labels.x }} b }}{{/* c */}} d";
+        let c = check_alert_template(t);
+        let texts: Vec<&str> = c.texts.iter().map(|r| &t[r.clone()]).collect();
+        assert_eq!(texts, ["a ", " b }}", " d"]);
+        let t = "no action }}";
+        let texts = check_alert_template(t).texts;
+        assert_eq!((texts.len(), texts[0].clone()), (1, 0..t.len()));
     }
 }

@@ -55,3 +55,107 @@ pub const ALERT_VARIABLES: &[&str] = &["$labels", "$externalLabels", "$externalU
 pub fn is_function(name: &str) -> bool {
     GO_FUNCTIONS.contains(&name) || PROMETHEUS_FUNCTIONS.contains(&name)
 }
+
+/// The shape of a value in an alert template, as far as the static checker
+/// follows it: the types Prometheus' `template/template.go` and
+/// `rules/alerting.go` pass to Go's `text/template`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// The alert data (`.` outside `range`/`with`, and `$`): the struct of
+    /// `AlertTemplateData` with fields [`ALERT_FIELDS`].
+    Alert,
+    /// The alert's labels (`$labels`, the alert's `.Labels`): the result
+    /// sample's labels as a `map[string]string`.
+    AlertLabels,
+    /// Another `map[string]string`: `$externalLabels`, a query sample's `.Labels`.
+    Labels,
+    /// What `query` returns: `queryResult`, a `[]*sample` slice.
+    QueryResult,
+    /// One query sample (`*sample`, fields [`SAMPLE_FIELDS`]): what `first`
+    /// returns and what `range` over a query result binds.
+    Sample,
+    /// A number (`$value`, `value`, `len`).
+    Number,
+    /// A string (`label`, `printf`, `humanize`, …).
+    String,
+    /// Anything else, or not followed (booleans, times, `call`, `args`).
+    Unknown,
+}
+
+impl ValueKind {
+    /// The struct fields of a value of this kind with the kind of each, or
+    /// `None` when the value is not a struct (maps take any key; a slice has
+    /// no fields at all).
+    pub fn fields(self) -> Option<&'static [(&'static str, ValueKind)]> {
+        match self {
+            ValueKind::Alert => Some(ALERT_FIELDS),
+            ValueKind::Sample => Some(SAMPLE_FIELDS),
+            _ => None,
+        }
+    }
+
+    /// The kind of the elements `range` iterates over (`range query "x"`
+    /// binds samples, `range $labels` label values).
+    pub fn element(self) -> ValueKind {
+        match self {
+            ValueKind::QueryResult => ValueKind::Sample,
+            ValueKind::AlertLabels | ValueKind::Labels => ValueKind::String,
+            _ => ValueKind::Unknown,
+        }
+    }
+}
+
+/// Fields of the alert data, as `template.AlertTemplateData` builds it
+/// (Prometheus 3.x): `Labels`, `ExternalLabels`, `ExternalURL`, `Value`.
+pub const ALERT_FIELDS: &[(&str, ValueKind)] = &[
+    ("Labels", ValueKind::AlertLabels),
+    ("ExternalLabels", ValueKind::Labels),
+    ("ExternalURL", ValueKind::String),
+    ("Value", ValueKind::Number),
+];
+
+/// Fields of one query sample (`template.go`'s `sample` struct): `Labels`, `Value`.
+pub const SAMPLE_FIELDS: &[(&str, ValueKind)] =
+    &[("Labels", ValueKind::Labels), ("Value", ValueKind::Number)];
+
+/// The kind of an alert variable (`$labels`, `$externalLabels`,
+/// `$externalURL`, `$value`); [`ValueKind::Unknown`] for other names.
+pub fn variable_kind(name: &str) -> ValueKind {
+    match name {
+        "$labels" => ValueKind::AlertLabels,
+        "$externalLabels" => ValueKind::Labels,
+        "$externalURL" => ValueKind::String,
+        "$value" => ValueKind::Number,
+        _ => ValueKind::Unknown,
+    }
+}
+
+/// What function `name` returns when called with arguments of kinds `args`
+/// (the piped value last, as Go passes it): Prometheus' `template.go`
+/// signatures (`query` a query result, `first` a sample, `value` a
+/// number, …) and Go's builtins (`index` an element, `slice` its argument).
+pub fn result_kind(name: &str, args: &[ValueKind]) -> ValueKind {
+    use ValueKind as K;
+    match name {
+        "query" => K::QueryResult,
+        "first" => K::Sample,
+        "sortByLabel" => K::QueryResult,
+        "value" | "len" => K::Number,
+        "index" => match args.first() {
+            Some(K::QueryResult) if args.len() == 2 => K::Sample,
+            Some(K::AlertLabels | K::Labels) if args.len() == 2 => K::String,
+            _ => K::Unknown,
+        },
+        "slice" => match args.first() {
+            Some(K::QueryResult) => K::QueryResult,
+            Some(K::String) => K::String,
+            _ => K::Unknown,
+        },
+        "label" | "strvalue" | "printf" | "print" | "println" | "html" | "js" | "urlquery"
+        | "reReplaceAll" | "safeHtml" | "title" | "toUpper" | "toLower" | "graphLink"
+        | "tableLink" | "stripPort" | "stripDomain" | "humanize" | "humanize1024"
+        | "humanizeDuration" | "humanizePercentage" | "humanizeTimestamp" | "pathPrefix"
+        | "externalURL" | "urlQueryEscape" => K::String,
+        _ => K::Unknown,
+    }
+}

@@ -34,6 +34,7 @@ pub(crate) fn receivers(tree: &crate::routing::tree::Tree, finals: &[usize]) -> 
     v.join(", ")
 }
 pub mod absent_without_down_case;
+pub mod annotation_key_misspelled;
 pub mod pager_unreachable;
 pub mod rule_document_ignored;
 

@@ -35,5 +35,7 @@ pub mod recording_shadows_metric;
 pub mod regex_needless;
 pub mod sampling_function_in_alert;
 pub mod template_label_missing;
+pub mod template_query_misuse;
 pub mod template_syntax;
+pub mod template_unexpanded_text;
 pub mod vector_matching_mismatch;
