@@ -79,7 +79,56 @@ impl Lint for AlertUnrouted {
                             .all(|s| matches!(know(s, k), Known::Absent | Known::Maybe))
                     })
                     .collect();
+                // A partition label the alert carries with a value no route
+                // below the root matches (`team: ml-training` against routes
+                // for `team="ml"` and `team="infra"`).
+                // (`severity` values are `severity-not-allowed`'s business.)
+                let unmatched: Vec<(&str, String)> = keys
+                    .iter()
+                    .copied()
+                    .filter(|k| *k != "severity")
+                    .filter_map(|k| {
+                        let mut values = BTreeSet::new();
+                        for s in &alert.sets {
+                            match know(s, k) {
+                                Known::Values(v) => values.extend(v),
+                                _ => return None,
+                            }
+                        }
+                        let matched = values.iter().any(|v| {
+                            root.children.iter().any(|&ch| {
+                                tree.nodes[ch]
+                                    .matchers
+                                    .iter()
+                                    .any(|(m, _)| m.name == k && m.matches(v))
+                            })
+                        });
+                        (!matched).then(|| {
+                            let v: Vec<String> = values.iter().map(|x| format!("{x:?}")).collect();
+                            (k, v.join(" or "))
+                        })
+                    })
+                    .collect();
                 let name = alert.name();
+                if root_only && missing.is_empty() && !unmatched.is_empty() {
+                    let (k, v) = &unmatched[0];
+                    let expected: Vec<String> = values
+                        .get(k)
+                        .map(|vs| {
+                            vs.iter()
+                                .filter(|x| !x.starts_with('/'))
+                                .map(|x| format!("{x:?}"))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let _d = r.report_in(alert.file, alert.rule.name.span, format!(
+                            "alert `{name}` reaches only the default receiver {:?}: its `{k}` is {v}, which no route below the root matches{}",
+                            root.opts.receiver.value,
+                            if expected.is_empty() { String::new() } else { format!(" (they match {})", expected.join(", ")) }
+                        ))
+                    .help(format!("fix the `{k}` value of the rule (or its group), or add a route for it"))
+                    .label_in(c.file, root.head(), "the alert stays on the root route");
+                }
                 if root_only && !missing.is_empty() {
                     let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
                     let _d = r.report_in(alert.file, alert.rule.name.span, format!(
@@ -153,5 +202,20 @@ mod tests {
             "  - matchers: [team=ml]\n    receiver: ml\n  - matchers: [team=infra]\n    receiver: pager\n",
         );
         assert!(run_on(&super::META, &format!("{y}{other}")).is_empty());
+    }
+
+    #[test]
+    fn a_label_value_no_route_matches() {
+        let rules = "groups:\n- name: g\n  rules:\n  - alert: TrainingStalled\n    expr: sum by (job) (rate(steps_total[15m])) == 0\n    for: 30m\n    labels: {severity: warning, team: ml-training}\n---\n";
+        let am = "route:\n  receiver: default\n  routes:\n  - matchers: [team=ml]\n    receiver: ml\n  - matchers: ['team=~\"infra|data\"']\n    receiver: ml\nreceivers:\n- name: default\n- name: ml\n  slack_configs: [{api_url_file: /etc/am/slack, channel: '#ml'}]\n";
+        let d = run_on(&super::META, &format!("{rules}{am}"));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message.contains("its `team` is \"ml-training\", which no route below the root matches (they match \"data\", \"infra\", \"ml\")"),
+            "{}",
+            d[0].message
+        );
+        let ok = rules.replace("ml-training", "data");
+        assert!(run_on(&super::META, &format!("{ok}{am}")).is_empty());
     }
 }

@@ -27,9 +27,15 @@ impl Lint for StalenessAlertNeverFires {
     /// `>=`, or `<`/`<=` with the age on the right) where `M` is a "last
     /// event" timestamp metric, unless an alerting rule of the run (this
     /// one included) calls `absent(M…)`/`absent_over_time(M…[…])`, or
-    /// `absent(up{job…})` with the same `job` matcher as `M`'s selector.
+    /// `absent(up{job…})` with the same `job` matcher as `M`'s selector, or
+    /// compares `up` for that job or for every job (`up == 0`): when the
+    /// process that writes `M` dies, its target goes down and that alert
+    /// fires.
     fn check_project(&self, cx: &ProjectCtx, rep: &mut Reporter) {
         let mut absent: Vec<&VectorSelector> = Vec::new();
+        // `up` selectors an alert compares (`up{job="x"} == 0`, a generic
+        // `up == 0`): a dead exporter is caught by its target going down.
+        let mut up_down: Vec<&VectorSelector> = Vec::new();
         for (_, _, r) in cx.rules() {
             if !r.is_alert() {
                 continue;
@@ -37,6 +43,11 @@ impl Lint for StalenessAlertNeverFires {
             let Some(ast) = r.expr.as_ref().and_then(|e| e.ast.as_ref()) else {
                 continue;
             };
+            up_down.extend(
+                crate::promql::conditions::compared_selectors(ast)
+                    .into_iter()
+                    .filter(|vs| vs.name.as_deref() == Some("up")),
+            );
             walk(ast, &mut |e| {
                 if let Expr::Call(c) = e
                     && matches!(c.func.name, "absent" | "absent_over_time")
@@ -80,7 +91,9 @@ impl Lint for StalenessAlertNeverFires {
                 let Some(name) = vs.name.as_deref() else {
                     continue;
                 };
-                if absent.iter().any(|a| covers(a, vs, name)) {
+                if absent.iter().any(|a| covers(a, vs, name))
+                    || up_down.iter().any(|u| up_covers(u, vs))
+                {
                     continue;
                 }
                 let job = job_matcher(vs)
@@ -142,6 +155,17 @@ fn job_matcher(vs: &VectorSelector) -> Option<&Matcher> {
     vs.matchers.matchers.iter().find(|m| m.name == "job")
 }
 
+/// Whether an alert comparing `up` selector `u` (`up == 0`) covers the
+/// death of the process exporting `vs`: `u` names the same `job` matcher,
+/// or no job at all (a generic "target down" alert over every job).
+fn up_covers(u: &VectorSelector, vs: &VectorSelector) -> bool {
+    match (job_matcher(u), job_matcher(vs)) {
+        (None, _) => true,
+        (Some(x), Some(y)) => x.op == y.op && x.value == y.value,
+        (Some(_), None) => false,
+    }
+}
+
 /// Whether `absent(a)` covers the disappearance of `vs` (metric `name`).
 fn covers(a: &VectorSelector, vs: &VectorSelector, name: &str) -> bool {
     match a.name.as_deref() {
@@ -188,6 +212,22 @@ mod tests {
             "time() - model_last_trained_timestamp > 86400 or absent(model_last_trained_timestamp)",
         );
         assert!(run_on(&super::META, &inline).is_empty());
+        // A target-down alert for the job, or for every job (kube-prometheus'
+        // TargetDown), covers the exporter dying.
+        for down in [
+            "up{job=\"train\"} == 0",
+            "100 * (count(up == 0) by (job) / count(up) by (job)) > 10",
+        ] {
+            let companion = format!(
+                "groups:\n- name: h\n  rules:\n  - alert: Down\n    expr: {down}\n    for: 5m\n"
+            );
+            assert!(
+                run_on_files(&super::META, &[&stale, &companion]).is_empty(),
+                "{down}"
+            );
+        }
+        let other_job = "groups:\n- name: h\n  rules:\n  - alert: Down\n    expr: up{job=\"serve\"} == 0\n    for: 5m\n";
+        assert_eq!(run_on_files(&super::META, &[&stale, other_job]).len(), 1);
     }
 
     #[test]
