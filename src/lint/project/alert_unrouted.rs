@@ -82,11 +82,13 @@ impl Lint for AlertUnrouted {
                 // A partition label the alert carries with a value no route
                 // below the root matches (`team: ml-training` against routes
                 // for `team="ml"` and `team="infra"`).
-                // (`severity` values are `severity-not-allowed`'s business.)
+                // (`severity` values are `severity-not-allowed`'s business;
+                // routes on `alertname` pick out single alerts, such as
+                // Watchdog, and do not partition the others.)
                 let unmatched: Vec<(&str, String)> = keys
                     .iter()
                     .copied()
-                    .filter(|k| *k != "severity")
+                    .filter(|k| !matches!(*k, "severity" | "alertname"))
                     .filter_map(|k| {
                         let mut values = BTreeSet::new();
                         for s in &alert.sets {
