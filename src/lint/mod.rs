@@ -34,6 +34,21 @@ pub struct RuleCtx<'a> {
 }
 
 impl<'a> RuleCtx<'a> {
+    /// The labels and annotations of an alerting rule, each with what it is
+    /// (`"label"` or `"annotation"`), in file order: the texts Prometheus
+    /// expands as templates. Empty for a recording rule.
+    pub fn alert_templates(
+        &self,
+    ) -> impl Iterator<Item = (&'static str, &'a crate::model::KeyValue)> + use<'a> {
+        let rule = self.rule;
+        let alert = rule.is_alert();
+        rule.labels
+            .iter()
+            .map(|kv| ("label", kv))
+            .chain(rule.annotations.iter().map(|kv| ("annotation", kv)))
+            .filter(move |_| alert)
+    }
+
     /// The rule's expression with its parsed AST; `None` when the rule has
     /// no `expr` or it did not parse (`promql-syntax` reports that).
     pub fn parsed(

@@ -36,22 +36,18 @@ impl Lint for DuplicateAlert {
     /// `proxy!~"a|b"`, `job="web"` and `job=~"api-.*"`, `sum()` and
     /// `sum by (proxy)`, as the output label inference shows) are distinct.
     fn check_project(&self, cx: &ProjectCtx, rep: &mut Reporter) {
-        for d in super::same_series_rules(cx, true) {
-            let mut f = rep
-                .report_in(
-                    d.file,
-                    d.rule.name.span,
-                    format!(
-                        "alert {:?} with {} is already defined at {}",
-                        d.rule.name.value, d.labels, d.first_at
-                    ),
+        super::report_duplicates(
+            cx,
+            rep,
+            true,
+            |d| {
+                format!(
+                    "alert {:?} with {} is already defined at {}",
+                    d.rule.name.value, d.labels, d.first_at
                 )
-                .help("remove one of the two, or give them distinct labels (e.g. `severity: warning` and `severity: critical` with different thresholds)");
-            if let Some(span) = d.first_span {
-                f = f.label(span, "first defined here");
-            }
-            drop(f);
-        }
+            },
+            "remove one of the two, or give them distinct labels (e.g. `severity: warning` and `severity: critical` with different thresholds)",
+        );
     }
 }
 

@@ -25,22 +25,18 @@ impl Lint for DuplicateRecordingRule {
     /// results cannot share a label set (`sum by (job) (x{job="a"})` and
     /// `… {job="b"}`, a `sum()` and a `sum by (model)`).
     fn check_project(&self, cx: &ProjectCtx, rep: &mut Reporter) {
-        for d in super::same_series_rules(cx, false) {
-            let mut f = rep
-                .report_in(
-                    d.file,
-                    d.rule.name.span,
-                    format!(
-                        "recording rule {:?} with {} is already defined at {}: both write the same series",
-                        d.rule.name.value, d.labels, d.first_at
-                    ),
+        super::report_duplicates(
+            cx,
+            rep,
+            false,
+            |d| {
+                format!(
+                    "recording rule {:?} with {} is already defined at {}: both write the same series",
+                    d.rule.name.value, d.labels, d.first_at
                 )
-                .help("remove one of the two, or give them distinct labels; if both are meant (one per cluster), keep them in files loaded by different Prometheus servers");
-            if let Some(span) = d.first_span {
-                f = f.label(span, "first defined here");
-            }
-            drop(f);
-        }
+            },
+            "remove one of the two, or give them distinct labels; if both are meant (one per cluster), keep them in files loaded by different Prometheus servers",
+        );
     }
 }
 

@@ -178,3 +178,23 @@ pub(crate) fn same_series_rules<'a>(
     out
 }
 pub mod duplicate_recording_rule;
+
+/// Reports every [`same_series_rules`] duplicate of kind `alerting` at its
+/// name, with `message` for it, `help`, and a label on the first one when
+/// it is in the same file.
+pub(crate) fn report_duplicates(
+    cx: &crate::lint::ProjectCtx,
+    rep: &mut crate::lint::Reporter,
+    alerting: bool,
+    message: impl Fn(&Duplicate) -> String,
+    help: &str,
+) {
+    for d in same_series_rules(cx, alerting) {
+        let mut f = rep
+            .report_in(d.file, d.rule.name.span, message(&d))
+            .help(help);
+        if let Some(span) = d.first_span {
+            f = f.label(span, "first defined here");
+        }
+    }
+}

@@ -40,12 +40,7 @@ impl Lint for TemplateLabelMissing {
             return;
         };
         let sets = expr.output_labels();
-        for (what, kv) in rule
-            .labels
-            .iter()
-            .map(|kv| ("label", kv))
-            .chain(rule.annotations.iter().map(|kv| ("annotation", kv)))
-        {
+        for (what, kv) in cx.alert_templates() {
             for r in &kv.template().label_refs {
                 let known: Vec<Known> = sets.iter().map(|s| s.known(&r.label)).collect();
                 let carried = |k: &Known| matches!(k, Known::Present | Known::Values(_));

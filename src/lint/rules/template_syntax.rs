@@ -26,12 +26,7 @@ impl Lint for TemplateSyntax {
         if !rule.is_alert() {
             return;
         }
-        for (what, kv) in rule
-            .labels
-            .iter()
-            .map(|kv| ("label", kv))
-            .chain(rule.annotations.iter().map(|kv| ("annotation", kv)))
-        {
+        for (what, kv) in cx.alert_templates() {
             let Some(err) = &kv.template().error else {
                 continue;
             };

@@ -84,12 +84,7 @@ impl Lint for TemplateUnexpandedText {
         if !rule.is_alert() {
             return;
         }
-        for (what, kv) in rule
-            .labels
-            .iter()
-            .map(|kv| ("label", kv))
-            .chain(rule.annotations.iter().map(|kv| ("annotation", kv)))
-        {
+        for (what, kv) in cx.alert_templates() {
             let checked = kv.template();
             if checked.error.is_some() {
                 continue;
