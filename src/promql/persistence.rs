@@ -21,6 +21,11 @@ pub enum Persistence {
     /// `…_expiry_…`/`…_ttl_…` metric compared with `<`): it falls steadily, a
     /// blip cannot cross the threshold and go back.
     Expiry,
+    /// An age compared with `>` (`time() - kube_job_status_start_time >
+    /// 43200`, `time() - last_success_timestamp > 3600`): it grows steadily
+    /// until the timestamp moves, so it cannot cross the threshold for one
+    /// evaluation and come back.
+    Age,
 }
 
 /// `*_over_time` functions whose value at one instant depends on the whole
@@ -46,6 +51,7 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
     let mut event_fn = false;
     let mut time_call = false;
     let mut countdown_metric = false;
+    let mut age = false;
     walk(expr, &mut |e| match e {
         Expr::Call(c) if WINDOW_FUNCTIONS.contains(&c.func.name) => {
             let window = c.args.args.first().and_then(|a| window_ms(a));
@@ -57,6 +63,12 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
             event_fn = true;
         }
         Expr::Call(c) if c.func.name == "time" => time_call = true,
+        Expr::Binary(b)
+            if op_str(&b.op) == "-"
+                && matches!(super::analysis::unwrap_parens(&b.lhs), Expr::Call(c) if c.func.name == "time") =>
+        {
+            age = true;
+        }
         Expr::VectorSelector(vs) if firing_alerts(vs) => {
             found = found.or(Some(Persistence::FiringAlerts));
         }
@@ -86,6 +98,9 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
     }
     if time_call && comparisons.iter().any(|(op, _)| op == ">" || op == ">=") && countdown_metric {
         return Some(Persistence::Expiry);
+    }
+    if age && comparisons.iter().any(|(op, _)| op == ">" || op == ">=") {
+        return Some(Persistence::Age);
     }
     None
 }
@@ -218,6 +233,16 @@ mod tests {
         assert_eq!(p("increase(errors_total[10m]) > 100"), None);
         assert_eq!(
             p("probe_ssl_earliest_cert_expiry - time() < 86400 * 7"),
+            Some(Persistence::Expiry)
+        );
+        assert_eq!(
+            p(
+                "time() - max by (job) (kube_job_status_start_time * on (job) group_left kube_job_status_active > 0) > 43200"
+            ),
+            Some(Persistence::Age)
+        );
+        assert_eq!(
+            p("time() - node_boot_time_seconds < 600"),
             Some(Persistence::Expiry)
         );
         assert_eq!(
