@@ -219,10 +219,12 @@ pub enum SourceError {
 /// Maps byte offsets of an inner text (a scalar's value, an embedded
 /// document, a PromQL expression) to byte offsets of the outer file.
 ///
-/// Exact for single-line plain and quoted scalars without escapes and for
-/// literal block scalars (`|`): there each line of the value is found at the
-/// block's indentation on its own line. Otherwise (folded scalars, escapes,
-/// multi-line flow scalars) every offset maps to the scalar's start.
+/// Exact for plain scalars, quoted scalars without escapes and block
+/// scalars: a literal block's (`|`) lines are found at the block's
+/// indentation, and a folded (`>`) or multi-line scalar's words are aligned
+/// with the source's, each line break standing for the space it folded to.
+/// Otherwise (escapes, `''` in single quotes) every offset maps to the
+/// scalar's start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TextMap {
     /// `outer = base + inner`.

@@ -349,6 +349,56 @@ impl Builder<'_> {
         }
     }
 
+    /// Aligns a decoded scalar `value` with the source `text` from byte `from`:
+    /// equal bytes map one to one, and a run of whitespace in the value (a
+    /// space or newline that folding made of a line break) matches a run of
+    /// whitespace in the source (the line break and the next line's
+    /// indentation). The result maps each aligned run of the value to its
+    /// source bytes (exact for folded block scalars and multi-line plain or
+    /// quoted scalars without escapes); `None` when the two do not align
+    /// (escapes, comments inside the scalar), so the caller falls back to a
+    /// point.
+    fn align(text: &str, from: usize, value: &str) -> Option<TextMap> {
+        let src = text.get(from..)?.as_bytes();
+        let val = value.as_bytes();
+        let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        let (mut i, mut j) = (0usize, 0usize);
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        let mut fresh = true;
+        while j < val.len() {
+            if i < src.len() && src[i] == val[j] && !(val[j] == b'\n') {
+                if fresh {
+                    pairs.push((j, from + i));
+                    fresh = false;
+                }
+                i += 1;
+                j += 1;
+            } else if ws(val[j]) {
+                // Folded whitespace: both sides skip their run.
+                if i < src.len() && !ws(src[i]) {
+                    return None;
+                }
+                while i < src.len() && ws(src[i]) {
+                    i += 1;
+                }
+                while j < val.len() && ws(val[j]) {
+                    j += 1;
+                }
+                fresh = true;
+            } else if i < src.len() && ws(src[i]) {
+                // Indentation the value does not have.
+                i += 1;
+                fresh = true;
+            } else {
+                return None;
+            }
+        }
+        if pairs.is_empty() {
+            return None;
+        }
+        Some(TextMap::Lines(pairs.into()))
+    }
+
     /// Value offsets → offsets in `self.text`.
     fn value_map(&self, value: &str, style: Style, start: usize, end: usize) -> TextMap {
         let raw = self.text.get(start..end.min(self.text.len())).unwrap_or("");
@@ -362,6 +412,14 @@ impl Builder<'_> {
                 TextMap::Shift(start + 1)
             }
             Style::Literal | Style::Folded => self.block_map(value, style, start),
+            // Multi-line plain scalars and quoted ones without escapes: the
+            // value's words are found in order, line breaks folded to spaces.
+            Style::Plain => Self::align(&self.text, start, value).unwrap_or(TextMap::Point(start)),
+            Style::SingleQuoted | Style::DoubleQuoted
+                if !raw.contains('\\') && !raw.contains("''") =>
+            {
+                Self::align(&self.text, start + 1, value).unwrap_or(TextMap::Point(start))
+            }
             _ => TextMap::Point(start),
         }
     }
@@ -391,11 +449,23 @@ impl Builder<'_> {
         let mut inner = 0usize;
         let body = value.strip_suffix('\n').unwrap_or(value);
         let value_lines: Vec<&str> = body.split('\n').collect();
-        if style == Style::Folded && value_lines.len() > 1 {
-            // Folding joins source lines: only the first content line is exact.
+        if style == Style::Folded && value_lines.len() > 1
+            || style == Style::Folded && body.contains(' ')
+        {
+            // Folding joins source lines into one value line: align the
+            // value's words with the source's, line breaks and indentation
+            // standing for the folded spaces.
             let leading = value_lines.iter().take_while(|l| l.is_empty()).count();
             let content = (first + leading).min(self.lines.line_count() - 1);
-            return TextMap::Point(self.content_start(content));
+            let at = self.content_start(content);
+            return Self::align(&self.text, at, value.trim_start_matches('\n'))
+                .map(|m| match m {
+                    TextMap::Lines(pairs) => {
+                        TextMap::Lines(pairs.iter().map(|&(i, o)| (i + leading, o)).collect())
+                    }
+                    other => other,
+                })
+                .unwrap_or(TextMap::Point(at));
         }
         for (k, vline) in value_lines.iter().enumerate() {
             let line0 = first + k;
@@ -523,6 +593,29 @@ mod tests {
         assert_eq!(c.map.map(8), text.find("line2").unwrap());
         let d = root.get("d").unwrap().as_scalar().unwrap();
         assert!(matches!(d.map, TextMap::Point(_)));
+    }
+
+    #[test]
+    fn folded_and_multi_line_scalars_map_each_word() {
+        let text = "f: >\n  GPU {{ $labels.gpu }} is hot\n  at 80 }} degrees\ng: a plain value\n  over two lines\nh: \"quoted over\n  two lines\"\n";
+        let docs = parse(text);
+        let root = &docs[0].root;
+        let f = root.get("f").unwrap().as_scalar().unwrap();
+        assert_eq!(f.value, "GPU {{ $labels.gpu }} is hot at 80 }} degrees\n");
+        let at = f.value.find("80 }}").unwrap();
+        assert_eq!(f.map.map(at), text.find("80 }}").unwrap());
+        assert_eq!(f.map.map(0), text.find("GPU").unwrap());
+        let g = root.get("g").unwrap().as_scalar().unwrap();
+        assert_eq!(g.value, "a plain value over two lines");
+        assert_eq!(
+            g.map.map(g.value.find("two").unwrap()),
+            text.find("two lines\nh").unwrap()
+        );
+        let h = root.get("h").unwrap().as_scalar().unwrap();
+        assert_eq!(
+            h.map.map(h.value.find("two").unwrap()),
+            text.rfind("two lines").unwrap()
+        );
     }
 
     #[test]
