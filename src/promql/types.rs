@@ -81,6 +81,64 @@ pub fn is_counter_function(func: &str) -> bool {
     matches!(func, "rate" | "irate" | "increase" | "resets")
 }
 
+/// Functions meant for gauges that read a counter's reset as a real drop:
+/// they take the samples as they are (`delta`, `idelta`) or fit a line
+/// through them (`deriv`, `predict_linear`), with no reset handling.
+pub fn is_gauge_function(func: &str) -> bool {
+    matches!(func, "delta" | "idelta" | "deriv" | "predict_linear")
+}
+
+/// Exporters that declare a series a gauge despite its counter name (the
+/// exporter's own type wins: `delta` is what their users must write).
+const GAUGES_NAMED_AS_COUNTERS: &[&str] = &[
+    // systemd_exporter: `NRefused`, exported as a gauge.
+    "systemd_socket_refused_connections_total",
+    // Cortex / Mimir compactor: a gauge, set to 1 while out of space.
+    "cortex_compactor_disk_out_of_space_errors_total",
+];
+
+/// Units and words that make a `_count`/`_sum` series a histogram's or a
+/// summary's (`http_request_duration_seconds_count`); without one,
+/// `_count` is as often a gauge (`pg_stat_activity_count`, a number of
+/// chunks).
+const OBSERVED_STEMS: &[&str] = &[
+    "_seconds",
+    "_milliseconds",
+    "_microseconds",
+    "_bytes",
+    "_duration",
+    "_latency",
+    "_size",
+    "_meters",
+    "_joules",
+    "_grams",
+    "_volts",
+    "_amperes",
+    "_celsius",
+    "_tokens",
+];
+
+/// True when `name` is a counter beyond reasonable doubt: a `_total`, a
+/// `_bucket`, a DCGM counter field, or the `_count`/`_sum` of a histogram or
+/// summary named for what it observes ([`OBSERVED_STEMS`]); not the gauges
+/// some exporters give counter names.
+pub fn is_surely_counter(name: &str) -> bool {
+    if GAUGES_NAMED_AS_COUNTERS.contains(&name) {
+        return false;
+    }
+    match metric_kind(name) {
+        MetricKind::Counter | MetricKind::HistogramBucket => true,
+        MetricKind::HistogramCountOrSum => {
+            let stem = name
+                .strip_suffix("_count")
+                .or_else(|| name.strip_suffix("_sum"))
+                .unwrap_or(name);
+            OBSERVED_STEMS.iter().any(|s| stem.ends_with(s))
+        }
+        MetricKind::Gauge | MetricKind::Unknown => false,
+    }
+}
+
 /// Functions that turn a range of samples into a per-window change or rate
 /// (what a counter needs before it is compared or aggregated).
 pub fn is_change_function(func: &str) -> bool {
@@ -124,5 +182,13 @@ mod tests {
         );
         assert_eq!(metric_kind("model_drift_score"), MetricKind::Unknown);
         assert!(MetricKind::HistogramBucket.is_counter_like());
+        assert!(is_surely_counter(
+            "inference_request_duration_seconds_count"
+        ));
+        assert!(is_surely_counter("inference_requests_total"));
+        assert!(!is_surely_counter("pg_stat_activity_count"));
+        assert!(!is_surely_counter(
+            "systemd_socket_refused_connections_total"
+        ));
     }
 }
