@@ -366,7 +366,7 @@ impl Builder<'_> {
         let mut pairs: Vec<(usize, usize)> = Vec::new();
         let mut fresh = true;
         while j < val.len() {
-            if i < src.len() && src[i] == val[j] && !(val[j] == b'\n') {
+            if i < src.len() && src[i] == val[j] && val[j] != b'\n' {
                 if fresh {
                     pairs.push((j, from + i));
                     fresh = false;
@@ -414,11 +414,11 @@ impl Builder<'_> {
             Style::Literal | Style::Folded => self.block_map(value, style, start),
             // Multi-line plain scalars and quoted ones without escapes: the
             // value's words are found in order, line breaks folded to spaces.
-            Style::Plain => Self::align(&self.text, start, value).unwrap_or(TextMap::Point(start)),
+            Style::Plain => Self::align(self.text, start, value).unwrap_or(TextMap::Point(start)),
             Style::SingleQuoted | Style::DoubleQuoted
                 if !raw.contains('\\') && !raw.contains("''") =>
             {
-                Self::align(&self.text, start + 1, value).unwrap_or(TextMap::Point(start))
+                Self::align(self.text, start + 1, value).unwrap_or(TextMap::Point(start))
             }
             _ => TextMap::Point(start),
         }
@@ -449,16 +449,14 @@ impl Builder<'_> {
         let mut inner = 0usize;
         let body = value.strip_suffix('\n').unwrap_or(value);
         let value_lines: Vec<&str> = body.split('\n').collect();
-        if style == Style::Folded && value_lines.len() > 1
-            || style == Style::Folded && body.contains(' ')
-        {
+        if style == Style::Folded && (value_lines.len() > 1 || body.contains(' ')) {
             // Folding joins source lines into one value line: align the
             // value's words with the source's, line breaks and indentation
             // standing for the folded spaces.
             let leading = value_lines.iter().take_while(|l| l.is_empty()).count();
             let content = (first + leading).min(self.lines.line_count() - 1);
             let at = self.content_start(content);
-            return Self::align(&self.text, at, value.trim_start_matches('\n'))
+            return Self::align(self.text, at, value.trim_start_matches('\n'))
                 .map(|m| match m {
                     TextMap::Lines(pairs) => {
                         TextMap::Lines(pairs.iter().map(|&(i, o)| (i + leading, o)).collect())
