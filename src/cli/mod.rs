@@ -121,7 +121,7 @@ pub enum ConfigCommand {
 /// Arguments of `mlalert lint`.
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
-    /// Files and directories to check (directories: *.yaml and *.yml, .gitignore respected).
+    /// Files and directories to check (directories: *.yaml, *.yml and *.rules, .gitignore respected).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.
