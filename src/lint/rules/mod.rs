@@ -29,6 +29,7 @@ pub mod division_may_be_zero;
 pub mod for_below_evaluation_interval;
 pub mod gauge_function_on_counter;
 pub mod histogram_quantile_misuse;
+pub mod irate_in_alert;
 pub mod long_window_evaluated_often;
 pub mod rate_of_sum;
 pub mod rate_window_too_short;
