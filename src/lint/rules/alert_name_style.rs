@@ -25,6 +25,10 @@ crate::declare_setting! {
     }
 }
 
+/// Alerts of one group whose names depart from the style in the same way
+/// (the same text from the first separator on) that make a generated family.
+const FAMILY: usize = 3;
+
 impl Lint for AlertNameStyle {
     /// Flags alert names that depart from `alert_name_style`: for CamelCase,
     /// names that contain anything but ASCII letters and digits, or that do
@@ -32,7 +36,9 @@ impl Lint for AlertNameStyle {
     /// the etcd mixin's style, is accepted); for snake_case, names that are
     /// not lowercase words joined by `_`. When the config does not set it,
     /// the style is the one most of the run's names follow, so only the odd
-    /// ones out are reported (and nothing when the run has no dominant style).
+    /// ones out are reported (and nothing when the run has no dominant style),
+    /// and a generated family (three or more alerts of a group departing
+    /// the same way, `CassandraHighLoad(criteo)`) is left alone.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let rule = cx.rule;
         if !rule.is_alert() {
@@ -70,6 +76,23 @@ impl Lint for AlertNameStyle {
             None if !starts_with_letter => "does not start with a letter".to_string(),
             None => return,
         };
+        // A generated family: names of the group that depart the same way
+        // (`…(criteo)` on every alert of a catalogue file) are a scheme of
+        // their own, not an odd one out.
+        let signature = |n: &str| {
+            n.find(|c: char| !c.is_ascii_alphanumeric())
+                .map(|i| n[i..].to_string())
+        };
+        let mine = signature(name);
+        let family = cx
+            .group
+            .rules
+            .iter()
+            .filter(|o| o.is_alert() && mine.is_some() && signature(&o.name.value) == mine)
+            .count();
+        if family >= FAMILY && !cx.config.is_set(&ALERT_NAME_STYLE) {
+            return;
+        }
         let fixed = camel_case(name);
         let help = if fixed.is_empty() || fixed == name {
             "use CamelCase: letters and digits only, starting with a letter (`GPUMemoryHigh`)"
@@ -186,5 +209,38 @@ mod tests {
             "'Queue stuck'",
         ]);
         assert!(run_on(&super::META, &y).is_empty());
+    }
+
+    #[test]
+    fn generated_families_are_not_odd_ones_out() {
+        let y = alerts(&[
+            "GpuMemoryHigh",
+            "NodeDown",
+            "DiskFull",
+            "ModelDrift",
+            "QueueStuck",
+            "A1",
+            "A2",
+            "A3",
+            "A4",
+            "A5",
+            "A6",
+            "A7",
+            "A8",
+            "A9",
+            "A10",
+            "A11",
+            "A12",
+            "A13",
+            "A14",
+            "A15",
+            "CassandraLoad(criteo)",
+            "CassandraDrops(criteo)",
+            "CassandraHints(criteo)",
+            "Lone-Name",
+        ]);
+        let d = run_on(&super::META, &y);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("Lone-Name"), "{}", d[0].message);
     }
 }
