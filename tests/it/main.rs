@@ -8,6 +8,7 @@ mod cli;
 mod corpus_real;
 mod docs;
 mod formats;
+mod hostile;
 mod layers;
 mod loading;
 mod matchers_conformance;

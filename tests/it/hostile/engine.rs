@@ -1,0 +1,1 @@
+//! Hostile input, engine cases (issue 13).

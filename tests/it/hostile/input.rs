@@ -1,0 +1,1 @@
+//! Hostile input, input cases (issue 13).

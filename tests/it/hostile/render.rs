@@ -1,0 +1,1 @@
+//! Hostile input, render cases (issue 13).

@@ -1,0 +1,1 @@
+//! Hostile input, routing cases (issue 13).
