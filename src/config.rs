@@ -225,7 +225,7 @@ impl Config {
             column: 1,
             message,
         };
-        let bytes = std::fs::read(path).map_err(|e| err0(e.to_string()))?;
+        let bytes = crate::source::read_file(path).map_err(|e| err0(e.to_string()))?;
         let source = SourceFile::new(display.clone(), bytes).map_err(|e| err0(e.to_string()))?;
         let at = |node: &Node, message: String| {
             let lc = source.line_col(node.span.start);

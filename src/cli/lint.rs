@@ -11,10 +11,7 @@ use crate::lint::baseline::Baseline;
 use crate::lint::{self};
 use crate::render;
 use crate::source::diff::Changes;
-use crate::source::{SourceError, SourceFile, Span, walk_paths};
-
-/// Files larger than this are refused (a rule file is rarely over a few MiB).
-pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+use crate::source::{SourceError, SourceFile, Span, read_file, walk_paths};
 
 /// Runs `mlalert lint`; returns the exit code.
 pub fn run(args: &LintArgs) -> u8 {
@@ -82,9 +79,9 @@ pub fn run(args: &LintArgs) -> u8 {
         };
     }
     if let Some(path) = &args.baseline {
-        let baseline: Baseline = match std::fs::read_to_string(path)
+        let baseline: Baseline = match read_file(path)
             .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
         {
             Ok(b) => b,
             Err(e) => {
@@ -257,32 +254,14 @@ pub(crate) fn read_input(path: &Path, named: bool) -> lint::Input {
     }
 }
 
-/// The file's bytes, or why they cannot be linted.
+/// The file's bytes (through the one reader, [`read_file`], and its byte
+/// limit), or why they cannot be linted.
 fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
-    if meta.is_dir() {
-        return Err("is a directory, not a YAML file".to_string());
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "file is {:.1} MiB, larger than the {} MiB limit for a rule or Alertmanager file",
-            meta.len() as f64 / 1048576.0,
-            MAX_FILE_BYTES / 1048576
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_message(&e))?;
+    let bytes = read_file(path).map_err(|e| e.to_string())?;
     if bytes.contains(&0) {
         return Err("binary file (contains NUL bytes), not YAML".to_string());
     }
     Ok(bytes)
-}
-
-fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    }
 }
 
 fn use_color(c: Color) -> bool {

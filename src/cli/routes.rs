@@ -141,7 +141,8 @@ pub fn run(cmd: &RoutesCommand) -> u8 {
 }
 
 fn read_source(path: &Path) -> Result<SourceFile, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // The one reader, with its byte limit (`routes --config`, `routes coverage` paths).
+    let bytes = crate::source::read_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
     SourceFile::new(path.display().to_string(), bytes)
         .map_err(|_| format!("{}: not valid UTF-8", path.display()))
 }
@@ -224,13 +225,17 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
     }
     let am_canon = std::fs::canonicalize(config).ok();
     let mut sources = Vec::new();
+    let mut unreadable = false;
     for p in files {
         if am_canon.is_some() && std::fs::canonicalize(&p).ok() == am_canon {
             continue;
         }
         match read_source(&p) {
             Ok(s) => sources.push(s),
-            Err(e) => eprintln!("mlalert: {e}"),
+            Err(e) => {
+                eprintln!("mlalert: {e}");
+                unreadable = true;
+            }
         }
     }
     let loaded: Vec<LoadedFile> = sources
@@ -299,7 +304,7 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
         CoverageFormat::Human => coverage_table(&rows, false),
     };
     out!("{text}");
-    if walk_errors.is_empty() {
+    if walk_errors.is_empty() && !unreadable {
         EXIT_OK
     } else {
         EXIT_ERROR

@@ -9,9 +9,6 @@ use rayon::prelude::*;
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::unittest::{self, FileReport, Files, Options, coverage, junit};
 
-/// Largest test or rule file read.
-const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
-
 /// Arguments of `mlalert test`.
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
@@ -49,17 +46,8 @@ struct RealFiles;
 
 impl Files for RealFiles {
     fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
-        let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
-        if meta.is_dir() {
-            return Err("is a directory, not a YAML file".into());
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(format!(
-                "file is larger than the {} MiB limit",
-                MAX_FILE_BYTES / 1_048_576
-            ));
-        }
-        std::fs::read(path).map_err(|e| io_message(&e))
+        // The one reader, with its byte limit: test files and their `rule_files`.
+        crate::source::read_file(path).map_err(|e| e.to_string())
     }
 
     fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String> {
@@ -67,14 +55,6 @@ impl Files for RealFiles {
         let mut out: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
         out.sort();
         Ok(out)
-    }
-}
-
-fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
     }
 }
 
@@ -132,7 +112,7 @@ pub fn run(args: &TestArgs) -> u8 {
         eprintln!(
             "mlalert: cannot write {}: {}",
             path.display(),
-            io_message(&e)
+            crate::source::ReadError::from(e)
         );
         code = EXIT_ERROR;
     }

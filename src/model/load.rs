@@ -5,7 +5,8 @@
 use base64::Engine as _;
 
 use crate::diagnostic::input::{
-    alertmanager_invalid, rule_dialect, rule_invalid, templated_skipped, yaml_syntax,
+    alertmanager_invalid, rule_dialect, rule_invalid, secret_data_invalid, templated_skipped,
+    yaml_syntax,
 };
 use crate::diagnostic::{Diagnostic, FileId};
 use crate::source::{SourceFile, Span, TextMap};
@@ -106,33 +107,55 @@ pub fn rules_like_key(text: &str) -> Option<usize> {
     None
 }
 
-/// Loads `source` (file `file` of the run).
+/// Loads `source` (file `file` of the run). Everything embedded in the file
+/// (ConfigMap and Secret values) is parsed against the file's one
+/// [`yaml::Budget`].
+///
+/// A file with Helm or Go template actions ([`yaml::looks_templated`]) is
+/// decided by what its YAML holds, not by its text alone: it is skipped with
+/// one `templated-file-skipped` info when it does not parse, or when Helm's
+/// own names appear in an action and no rule was read from it. A file that
+/// parses and holds rules is always checked.
 pub fn load_file(file: FileId, source: &SourceFile, extra: &ExtraFields) -> LoadedFile {
     let mut out = LoadedFile::default();
     let templated = yaml::looks_templated(&source.text);
-    let skip = match templated {
-        yaml::Templated::Certain => true,
-        yaml::Templated::Likely => yaml::parse_stream(&source.text, &TextMap::Shift(0))
-            .1
-            .is_some(),
-        yaml::Templated::No => false,
-    };
-    if skip {
-        out.diagnostics.push(
-            Diagnostic::new(&templated_skipped::META, file, Span::point(0), "file is a Helm or Go template: skipped")
-                .with_help("render it first (e.g. `helm template … | mlalert lint /dev/stdin`) and lint the output"),
-        );
-        return out;
-    }
+    let mut budget = yaml::Budget::default();
     let mut loader = Loader {
         file,
         source,
         extra,
         out: &mut out,
         in_secret: false,
+        budget: &mut budget,
+        outer_error: false,
     };
     loader.stream(&source.text, &TextMap::Shift(0), None);
+    let outer_error = loader.outer_error;
+    let has_rules = out
+        .rule_files
+        .iter()
+        .flat_map(|rf| &rf.groups)
+        .any(|g| !g.rules.is_empty());
+    let skip = match templated {
+        yaml::Templated::Certain => outer_error || !has_rules,
+        yaml::Templated::Likely => outer_error,
+        yaml::Templated::No => false,
+    };
+    if skip {
+        let mut out = LoadedFile::default();
+        out.diagnostics.push(
+            Diagnostic::new(&templated_skipped::META, file, Span::point(0), "file is a Helm or Go template: skipped")
+                .with_help("render it first (e.g. `helm template … | mlalert lint /dev/stdin`) and lint the output"),
+        );
+        return out;
+    }
     out
+}
+
+/// True for a ConfigMap or Secret key naming a YAML file (`*.yaml`,
+/// `*.yml`, `*.rules`): its value is meant to be YAML.
+fn is_yaml_key(k: &str) -> bool {
+    k.ends_with(".yaml") || k.ends_with(".yml") || k.ends_with(".rules")
 }
 
 struct Loader<'a> {
@@ -142,12 +165,24 @@ struct Loader<'a> {
     out: &'a mut LoadedFile,
     /// True while reading the values of a Kubernetes Secret.
     in_secret: bool,
+    /// The file's one budget, shared by every embedded document.
+    budget: &'a mut yaml::Budget,
+    /// True when the file's own stream (not an embedded one) is not valid YAML.
+    outer_error: bool,
 }
 
 impl Loader<'_> {
     /// Parses a stream; `embedded_key` is the ConfigMap/Secret key for embedded text.
     fn stream(&mut self, text: &str, map: &TextMap, embedded_key: Option<&str>) {
-        let (docs, err) = yaml::parse_stream(text, map);
+        if self.budget.is_spent() {
+            // Reported once, where it ran out ("nothing after this point of
+            // the file was checked").
+            return;
+        }
+        let (docs, err) = yaml::parse_stream_in(text, map, self.budget);
+        if embedded_key.is_none() && err.is_some() {
+            self.outer_error = true;
+        }
         if let (Some(_), Some(k)) = (&err, embedded_key)
             && (text.contains("{%") || text.contains("{{"))
         {
@@ -168,9 +203,7 @@ impl Loader<'_> {
         }
         if let Some(e) = err {
             // Embedded values that are not meant as YAML (scripts, templates) are skipped quietly.
-            let report = embedded_key.is_none_or(|k| {
-                k.ends_with(".yaml") || k.ends_with(".yml") || k.ends_with(".rules")
-            });
+            let report = embedded_key.is_none_or(is_yaml_key);
             if report {
                 self.out.yaml_error = true;
                 let where_ = embedded_key
@@ -246,12 +279,7 @@ impl Loader<'_> {
                         continue;
                     };
                     if e.base64 {
-                        let compact: String = value.value.split_whitespace().collect();
-                        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact)
-                        else {
-                            continue;
-                        };
-                        let Ok(text) = String::from_utf8(bytes) else {
+                        let Some(text) = self.decode_secret_data(key, e.value) else {
                             continue;
                         };
                         // Decoded bytes have no place on disk: point at the key.
@@ -268,6 +296,66 @@ impl Loader<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The text of a Secret's `data` value `value` under `key`: base64 as
+    /// Kubernetes decodes it (Go's `base64.StdEncoding`: padded, line breaks
+    /// ignored; we also ignore other whitespace), then UTF-8. `None`, after
+    /// reporting `secret-data-invalid`, when it is not base64 (Kubernetes
+    /// refuses the Secret) or when a key that names a YAML file decodes to
+    /// bytes that are not UTF-8; `None` quietly for binary data under other
+    /// keys (certificates, keystores).
+    fn decode_secret_data(&mut self, key: &str, value: &Node) -> Option<String> {
+        use base64::DecodeError;
+        let compact: String = value.as_scalar()?.value.split_whitespace().collect();
+        let bytes = match base64::engine::general_purpose::STANDARD.decode(&compact) {
+            Ok(b) => b,
+            Err(e) => {
+                // Go's wording: `illegal base64 data at input byte N`.
+                let at = match e {
+                    DecodeError::InvalidByte(i, _) | DecodeError::InvalidLastSymbol(i, _) => i,
+                    DecodeError::InvalidLength(n) => n,
+                    DecodeError::InvalidPadding => compact.len(),
+                };
+                self.out.diagnostics.push(
+                    Diagnostic::new(
+                        &secret_data_invalid::META,
+                        self.file,
+                        value.span,
+                        format!(
+                            "Secret data {key:?} is not valid base64: illegal base64 data at input byte {at}"
+                        ),
+                    )
+                    .with_help(
+                        "Kubernetes refuses this Secret: encode the value with `base64 -w0`, or put the plain text under `stringData:`",
+                    ),
+                );
+                return None;
+            }
+        };
+        match String::from_utf8(bytes) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                if is_yaml_key(key) {
+                    let at = e.utf8_error().valid_up_to();
+                    let byte = e.as_bytes().get(at).copied().unwrap_or(0);
+                    self.out.diagnostics.push(
+                        Diagnostic::new(
+                            &secret_data_invalid::META,
+                            self.file,
+                            value.span,
+                            format!(
+                                "Secret data {key:?} decodes to bytes that are not UTF-8 (invalid byte 0x{byte:02X} at decoded byte {at}): not checked"
+                            ),
+                        )
+                        .with_help(
+                            "Prometheus and Alertmanager read UTF-8 YAML: re-encode the file before base64-encoding it",
+                        ),
+                    );
+                }
+                None
+            }
         }
     }
 

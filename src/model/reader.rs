@@ -219,18 +219,22 @@ pub(crate) fn key_values(node: &Node, what: &str, errs: &mut Errors) -> Vec<KeyV
         return Vec::new();
     };
     let mut out: Vec<KeyValue> = Vec::with_capacity(entries.len());
+    // Key → index in `out`: a mapping of many labels stays linear.
+    let mut index: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(entries.len());
     for (k, v) in entries {
         let (Some(key), Some(value)) = (string(k, what, errs), text(v, what, errs)) else {
             continue;
         };
-        if let Some(first) = out.iter().find(|kv| kv.key.value == key.value) {
-            let line = errs.line(first.key.span);
+        if let Some(&i) = index.get(&key.value) {
+            let line = errs.line(out[i].key.span);
             errs.report(
                 key.span,
                 format!("mapping key {:?} already defined at line {line}", key.value),
             );
             continue;
         }
+        index.insert(key.value.clone(), out.len());
         out.push(KeyValue::new(key, value));
     }
     out

@@ -6,8 +6,10 @@
 //! carry a [`TextMap`] from their own byte offsets to the outer file's.
 
 pub mod diff;
+mod read;
 mod walk;
 
+pub use read::{MAX_FILE_BYTES, ReadError, read_file, read_limited};
 pub use walk::{WalkError, walk_paths};
 
 use std::sync::Arc;

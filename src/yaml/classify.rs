@@ -186,21 +186,66 @@ pub enum Templated {
     Certain,
 }
 
-/// Helm markers that never appear in Prometheus or Alertmanager templates.
-const HELM_MARKERS: &[&str] = &[
-    ".Values",
-    ".Release.",
-    ".Chart.",
-    ".Capabilities.",
-    ".Files.",
-    "include \"",
-    "toYaml",
-    "nindent",
-    "tpl ",
-];
+/// Helm's own fields of the root context (`.Values.x`, `$.Release.Name`),
+/// which Prometheus and Alertmanager template data never have.
+const HELM_FIELDS: &[&str] = &["Values", "Release", "Chart", "Capabilities", "Files"];
+
+/// Helm's (Sprig's) functions that Prometheus and Alertmanager templates do
+/// not define, as words of an action (`include "x" .`, `toYaml .`,
+/// `nindent 4`, `tpl .Values.x .`).
+const HELM_FUNCTIONS: &[&str] = &["include", "toYaml", "nindent", "tpl"];
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// True when the inside of one template action (between `{{` and `}}`)
+/// names one of Helm's fields or functions as a token: `.Values` after a
+/// space, `(`, `|` or `$` (not `$labels.Values`), `tpl` as a word (not
+/// `$labels.prompt_tpl`, not `.tpl`). Quoted strings are skipped.
+fn has_helm_token(action: &str) -> bool {
+    let b = action.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'"' || c == b'`' {
+            // A string literal: skip to its end.
+            i += 1;
+            while i < b.len() && b[i] != c {
+                i += if b[i] == b'\\' && c == b'"' { 2 } else { 1 };
+            }
+            i += 1;
+            continue;
+        }
+        if !is_ident(c) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && is_ident(b[i]) {
+            i += 1;
+        }
+        let word = &action[start..i];
+        let before = start.checked_sub(1).map(|j| b[j]);
+        let field_of_root = before == Some(b'.')
+            && start
+                .checked_sub(2)
+                .is_none_or(|j| !is_ident(b[j]) && b[j] != b'.' && b[j] != b')' && b[j] != b']');
+        if field_of_root && HELM_FIELDS.contains(&word) {
+            return true;
+        }
+        let is_word = before.is_none_or(|p| !matches!(p, b'.' | b'$'));
+        if is_word && HELM_FUNCTIONS.contains(&word) {
+            return true;
+        }
+    }
+    false
+}
 
 /// Whether `text` is a Helm or Go template. Prometheus templates inside
-/// quoted or block annotation values do not count.
+/// quoted or block annotation values do not count. One pass over the text:
+/// each `{{` is looked at once, up to its `}}` (an unclosed `{{` ends the
+/// scan).
 pub fn looks_templated(text: &str) -> Templated {
     // Comments never make a file templated (`# {{ include "x" }}` in a
     // rendered chart's header, a commented-out Helm line).
@@ -216,12 +261,17 @@ pub fn looks_templated(text: &str) -> Templated {
         })
         .collect();
     let text = uncommented.as_str();
-    let helm = text.match_indices("{{").any(|(i, _)| {
-        let action = &text[i..text[i..].find("}}").map(|j| i + j).unwrap_or(text.len())];
-        HELM_MARKERS.iter().any(|m| action.contains(m))
-    });
-    if helm {
-        return Templated::Certain;
+    let mut at = 0;
+    while let Some(i) = text[at..].find("{{") {
+        let open = at + i + 2;
+        let close = text[open..].find("}}").map(|j| open + j);
+        if has_helm_token(&text[open..close.unwrap_or(text.len())]) {
+            return Templated::Certain;
+        }
+        match close {
+            Some(c) => at = c + 2,
+            None => break,
+        }
     }
     // Indentation of the line that opened the block scalar we are in, if any.
     let mut block: Option<usize> = None;
@@ -378,6 +428,40 @@ mod tests {
         );
         assert_eq!(kind_of("{}"), "Empty");
         assert_eq!(kind_of("null"), "Empty");
+    }
+
+    #[test]
+    fn helm_names_count_as_tokens_not_substrings() {
+        use Templated::*;
+        // Item 17 of issue 13: `tpl ` inside a label name is not Helm's `tpl`.
+        for text in [
+            "summary: \"{{ $labels.prompt_tpl }} is slow\"\n",
+            "summary: \"{{ $labels.Values }} / {{ .Labels.include }}\"\n",
+            "summary: \"{{ \\\"tpl \\\" }} {{ $labels.my_toYaml }}\"\n",
+        ] {
+            assert_eq!(looks_templated(text), No, "{text}");
+        }
+        for text in [
+            "a: \"{{ tpl .Values.x . }}\"\n",
+            "a: \"{{ $.Values.x }}\"\n",
+            "a: \"{{ .Release.Name }}\"\n",
+            "a: \"{{ (include \\\"x\\\" .) | nindent 4 }}\"\n",
+            "a: \"{{.Values.x}}\"\n",
+        ] {
+            assert_eq!(looks_templated(text), Certain, "{text}");
+        }
+    }
+
+    #[test]
+    fn unclosed_actions_are_scanned_once() {
+        // Item 9 of issue 13: 1 MiB of `{{` without `}}` took over 20 s when
+        // each `{{` searched the rest of the file for its `}}`.
+        let text = format!("a: \"{}\"\n", "{{".repeat(1 << 19));
+        let start = std::time::Instant::now();
+        assert_eq!(looks_templated(&text), Templated::No);
+        let also = format!("a: \"{} .Values\"\n", "{{ x }}".repeat(1 << 17));
+        assert_eq!(looks_templated(&also), Templated::No);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
     }
 
     #[test]

@@ -7,12 +7,16 @@
 //! YAML 1.1 scalars (`continue: yes`) need the raw text.
 //!
 //! Budgets keep hostile input cheap: at most [`MAX_DEPTH`] levels of nesting
-//! and [`MAX_NODES`] nodes after alias expansion (an "alias bomb" is an error).
+//! (also through aliases), and one [`Budget`] per outer file of
+//! [`MAX_NODES`] nodes and [`MAX_SCALAR_BYTES`] bytes of values after alias
+//! expansion, shared by every document embedded in the file (an "alias
+//! bomb", in nodes or in bytes, is an error).
 
 mod classify;
 mod tree;
 
 pub use classify::{DocKind, Templated, classify, looks_templated};
 pub use tree::{
-    Document, Kind, MAX_DEPTH, MAX_NODES, Node, Scalar, Style, YamlError, parse_stream,
+    Budget, Document, Kind, MAX_DEPTH, MAX_NODES, MAX_SCALAR_BYTES, Node, Scalar, Style,
+    YamlError, parse_stream, parse_stream_in,
 };

@@ -1,15 +1,109 @@
 //! Event stream → spanned node tree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
 
 use crate::source::{LineIndex, Span, TextMap};
 
-/// Deepest nesting of sequences and mappings accepted in one document.
+/// Deepest nesting of sequences and mappings accepted in one document, also
+/// where an alias inserts its anchored node (an alias's nesting counts at the
+/// alias).
 pub const MAX_DEPTH: usize = 512;
-/// Most nodes one stream may hold once aliases are expanded.
+/// Most nodes one outer file may expand to: its own stream and every document
+/// embedded in it (ConfigMap and Secret values) share one [`Budget`]; an
+/// alias costs the nodes of what it expands to.
 pub const MAX_NODES: usize = 2_000_000;
+/// Most bytes of scalar values one outer file may expand to (64 MiB, twice
+/// the 32 MiB input limit, `source::MAX_FILE_BYTES`): a file without aliases
+/// never needs more than its own size (decoded values are never longer than
+/// their source text), and an alias costs the bytes of what it expands to,
+/// so one 1 MiB anchored scalar referenced 3,000 times is refused at its 63rd
+/// reference instead of taking 3 GB.
+pub const MAX_SCALAR_BYTES: usize = 64 * 1024 * 1024;
+
+/// What the parsing of one outer file may still spend: nodes
+/// ([`MAX_NODES`]) and bytes of scalar values ([`MAX_SCALAR_BYTES`]) after
+/// alias expansion. The loader keeps one per file on disk and passes it to
+/// every [`parse_stream_in`] of the documents embedded in it, so that an
+/// anchored rule file listed under 800 ConfigMap keys is counted 800 times
+/// against one budget, not against 800 fresh ones.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    nodes: usize,
+    bytes: usize,
+    spent: bool,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget::new(MAX_NODES, MAX_SCALAR_BYTES)
+    }
+}
+
+impl Budget {
+    /// A budget of `nodes` nodes and `bytes` bytes of scalar values.
+    pub fn new(nodes: usize, bytes: usize) -> Budget {
+        Budget {
+            nodes,
+            bytes,
+            spent: false,
+        }
+    }
+
+    /// True once a parse went over the budget: nothing more fits.
+    pub fn is_spent(&self) -> bool {
+        self.spent
+    }
+
+    /// Nodes still allowed.
+    pub fn nodes_left(&self) -> usize {
+        self.nodes
+    }
+
+    /// Bytes of scalar values still allowed.
+    pub fn bytes_left(&self) -> usize {
+        self.bytes
+    }
+
+    /// Spends `cost`; `Err` with what ran out when it does not fit (the
+    /// budget is then spent: [`Budget::is_spent`]).
+    fn spend(&mut self, cost: Cost) -> Result<(), String> {
+        if self.spent || cost.nodes > self.nodes {
+            self.spent = true;
+            return Err(format!(
+                "document expands to more than {MAX_NODES} nodes (aliases or embedded documents expanding?)"
+            ));
+        }
+        if cost.bytes > self.bytes {
+            self.spent = true;
+            return Err(format!(
+                "document expands to more than {} MiB of values (aliases or embedded documents expanding?)",
+                MAX_SCALAR_BYTES / 1_048_576
+            ));
+        }
+        self.nodes -= cost.nodes;
+        self.bytes -= cost.bytes;
+        Ok(())
+    }
+}
+
+/// What a (sub)tree costs once expanded: nodes, bytes of scalar values, and
+/// its height (levels of sequences and mappings; 0 for a scalar).
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    nodes: usize,
+    bytes: usize,
+    height: usize,
+}
+
+impl Cost {
+    fn add(&mut self, child: Cost) {
+        self.nodes = self.nodes.saturating_add(child.nodes);
+        self.bytes = self.bytes.saturating_add(child.bytes);
+        self.height = self.height.max(child.height + 1);
+    }
+}
 
 /// How a scalar was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,20 +237,38 @@ pub struct YamlError {
     pub span: Span,
 }
 
-/// Parse every document of `text`. `map` takes byte offsets of `text` to the
-/// outer file (use `TextMap::Shift(0)` for a file on disk).
+/// Parse every document of `text` with a fresh [`Budget`]; see
+/// [`parse_stream_in`].
+pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlError>) {
+    parse_stream_in(text, map, &mut Budget::default())
+}
+
+/// Parse every document of `text`, spending `budget`. `map` takes byte
+/// offsets of `text` to the outer file (use `TextMap::Shift(0)` for a file
+/// on disk).
+///
+/// An alias expands to a copy of its anchored node placed where the alias is
+/// written: every span in the copy is the alias token's (`*base`), so a
+/// finding on a rule reached through an alias or a merge key (`<<: *base`)
+/// points at that rule, not at the anchor inside another one. The copy costs
+/// what it expands to (nodes and value bytes) and its nesting counts from
+/// the alias ([`MAX_DEPTH`]).
 ///
 /// Returns the documents that parsed completely and, if the stream is not
-/// valid YAML or exceeds a budget, the error; documents before the error are
-/// still returned.
-pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlError>) {
+/// valid YAML or exceeds the budget or [`MAX_DEPTH`], the error; documents
+/// before the error are still returned.
+pub fn parse_stream_in(
+    text: &str,
+    map: &TextMap,
+    budget: &mut Budget,
+) -> (Vec<Document>, Option<YamlError>) {
     let mut b = Builder {
         text,
         lines: LineIndex::new(text),
         ascii: text.is_ascii(),
         map,
         anchors: HashMap::new(),
-        nodes: 0,
+        budget,
         stack: Vec::new(),
     };
     let mut docs = Vec::new();
@@ -198,10 +310,19 @@ pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlErr
                 Ok(None)
             }
             Event::DocumentEnd => Ok(None),
-            Event::Alias(id) => match b.anchors.get(&id) {
-                Some((node, size)) => {
-                    let (node, size) = (node.clone(), *size);
-                    b.charge(size, start).map(|_| Some((node, 0)))
+            Event::Alias(id) => match b.anchors.get(&id).map(|(_, cost)| *cost) {
+                Some(cost) if b.stack.len() + cost.height > MAX_DEPTH => Err(YamlError {
+                    message: format!(
+                        "nesting deeper than {MAX_DEPTH} levels (through an alias)"
+                    ),
+                    span: b.map.map_span(start, end),
+                }),
+                Some(cost) => {
+                    b.charge(cost, start).map(|_| {
+                        let mut node = b.anchors[&id].0.clone();
+                        respan(&mut node, b.map.map_span(start, end));
+                        Some((node, 0, cost))
+                    })
                 }
                 None => Err(YamlError {
                     message: "unknown anchor".into(),
@@ -209,14 +330,25 @@ pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlErr
                 }),
             },
             Event::Scalar(value, style, anchor, tag) => {
-                let node = b.scalar(
-                    value.into_owned(),
-                    style,
-                    start,
-                    end,
-                    tag.map(|t| format!("{}{}", t.handle, t.suffix)),
-                );
-                b.charge(1, start).map(|_| Some((node, anchor)))
+                let cost = Cost {
+                    nodes: 1,
+                    bytes: value.len(),
+                    height: 0,
+                };
+                match b.charge(cost, start) {
+                    Ok(()) => Ok(Some((
+                        b.scalar(
+                            value.into_owned(),
+                            style,
+                            start,
+                            end,
+                            tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                        ),
+                        anchor,
+                        cost,
+                    ))),
+                    Err(e) => Err(e),
+                }
             }
             Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
                 if b.stack.len() >= MAX_DEPTH {
@@ -230,6 +362,11 @@ pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlErr
                         anchor,
                         tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
                         items: Vec::new(),
+                        cost: Cost {
+                            nodes: 1,
+                            bytes: 0,
+                            height: 1,
+                        },
                     });
                     Ok(None)
                 }
@@ -249,7 +386,15 @@ pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlErr
                         } else {
                             Kind::Seq(open.items)
                         };
-                        b.charge(1, start).map(|_| {
+                        // The children were charged as they came.
+                        b.charge(
+                            Cost {
+                                nodes: 1,
+                                ..Cost::default()
+                            },
+                            start,
+                        )
+                        .map(|_| {
                             Some((
                                 Node {
                                     kind,
@@ -257,6 +402,7 @@ pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlErr
                                     tag: open.tag,
                                 },
                                 open.anchor,
+                                open.cost,
                             ))
                         })
                     }
@@ -267,13 +413,15 @@ pub fn parse_stream(text: &str, map: &TextMap) -> (Vec<Document>, Option<YamlErr
         match result {
             Err(e) => return (docs, Some(e)),
             Ok(None) => {}
-            Ok(Some((node, anchor))) => {
+            Ok(Some((node, anchor, cost))) => {
                 if anchor != 0 {
-                    let size = count_nodes(&node);
-                    b.anchors.insert(anchor, (node.clone(), size));
+                    b.anchors.insert(anchor, (node.clone(), cost));
                 }
                 match b.stack.last_mut() {
-                    Some(open) => open.items.push(node),
+                    Some(open) => {
+                        open.cost.add(cost);
+                        open.items.push(node);
+                    }
                     None => docs.push(Document {
                         index: docs.len(),
                         root: node,
@@ -290,19 +438,22 @@ struct Open {
     anchor: usize,
     tag: Option<String>,
     items: Vec<Node>,
+    /// The node's own cost plus its children's so far.
+    cost: Cost,
 }
 
-struct Builder<'a> {
+struct Builder<'a, 'b> {
     text: &'a str,
     lines: LineIndex,
     ascii: bool,
     map: &'a TextMap,
-    anchors: HashMap<usize, (Node, usize)>,
-    nodes: usize,
+    /// Anchored nodes with what one copy costs.
+    anchors: HashMap<usize, (Node, Cost)>,
+    budget: &'b mut Budget,
     stack: Vec<Open>,
 }
 
-impl Builder<'_> {
+impl Builder<'_, '_> {
     fn offset(&self, m: &Marker) -> usize {
         // Markers count characters: for ASCII text that is the byte offset.
         if self.ascii {
@@ -311,18 +462,11 @@ impl Builder<'_> {
         self.lines.offset_of(self.text, m.line(), m.col())
     }
 
-    fn charge(&mut self, n: usize, at: usize) -> Result<(), YamlError> {
-        self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > MAX_NODES {
-            Err(YamlError {
-                message: format!(
-                    "document expands to more than {MAX_NODES} nodes (aliases expanding exponentially?)"
-                ),
-                span: self.map.map_span(at, at),
-            })
-        } else {
-            Ok(())
-        }
+    fn charge(&mut self, cost: Cost, at: usize) -> Result<(), YamlError> {
+        self.budget.spend(cost).map_err(|message| YamlError {
+            message,
+            span: self.map.map_span(at, at),
+        })
     }
 
     fn scalar(
@@ -496,16 +640,17 @@ impl Builder<'_> {
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
-    match &node.kind {
-        Kind::Scalar(_) => 1,
-        Kind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Kind::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|(k, v)| count_nodes(k) + count_nodes(v))
-                .sum::<usize>()
-        }
+/// Places a copy of an anchored node at its alias: every span becomes
+/// `span` (the alias token) and every scalar maps to its start.
+fn respan(node: &mut Node, span: Span) {
+    node.span = span;
+    match &mut node.kind {
+        Kind::Scalar(s) => s.map = TextMap::Point(span.start),
+        Kind::Seq(items) => items.iter_mut().for_each(|n| respan(n, span)),
+        Kind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            respan(k, span);
+            respan(v, span);
+        }),
     }
 }
 
@@ -543,11 +688,18 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
             out.push((k, v));
         }
     }
+    // Keys already set, as a set: a large mapping merging a large one stays linear.
+    let mut seen: HashSet<String> = out
+        .iter()
+        .filter_map(|(k, _)| k.as_scalar().map(|s| s.value.clone()))
+        .collect();
+    let mut non_scalar_key = out.iter().any(|(k, _)| k.as_scalar().is_none());
     for (k, v) in merged {
         let key = k.as_scalar().map(|s| s.value.clone());
-        let present = out
-            .iter()
-            .any(|(ok, _)| ok.as_scalar().map(|s| &s.value) == key.as_ref());
+        let present = match &key {
+            Some(name) => !seen.insert(name.clone()),
+            None => std::mem::replace(&mut non_scalar_key, true),
+        };
         if !present {
             out.push((k, v));
         } else if let Some(name) = key.filter(|k| APPENDING_KEYS.contains(&k.as_str())) {
@@ -694,6 +846,106 @@ mod tests {
         }
         let (_, err) = parse_stream(&text, &TextMap::Shift(0));
         assert!(err.unwrap().message.contains("more than"));
+    }
+
+    #[test]
+    fn alias_bomb_in_bytes_is_an_error() {
+        // Item 3 of issue 13: few nodes, many bytes. One 1 MiB scalar
+        // referenced 3,000 times would be 3 GB once expanded.
+        let big = "x".repeat(1 << 20);
+        let text = format!("a: &a {big}\nb: [{}]\n", "*a, ".repeat(3000));
+        let (_, err) = parse_stream(&text, &TextMap::Shift(0));
+        let e = err.expect("the expansion is over the byte budget");
+        assert!(e.message.contains("MiB of values"), "{e:?}");
+        // The error is at the alias that went over: the 63rd (the anchor
+        // itself is the first copy, the keys take two bytes).
+        let at = text.find("*a").unwrap() + 4 * (MAX_SCALAR_BYTES / (1 << 20) - 2);
+        assert_eq!(e.span.start, at, "{e:?}");
+        // Under the budget, aliases of a big scalar are fine.
+        let text = format!("a: &a {big}\nb: [{}]\n", "*a, ".repeat(10));
+        assert_eq!(parse(&text)[0].root.get("b").unwrap().as_seq().unwrap().len(), 10);
+    }
+
+    #[test]
+    fn one_budget_is_shared_by_streams_parsed_against_it() {
+        // Item 4 of issue 13: embedded documents spend the outer file's budget.
+        let mut budget = Budget::new(10, 1_000);
+        let (docs, err) = parse_stream_in("[a, b, c, d]", &TextMap::Shift(0), &mut budget);
+        assert!(err.is_none() && docs.len() == 1, "{err:?}");
+        assert_eq!(budget.nodes_left(), 5);
+        assert_eq!(budget.bytes_left(), 996);
+        let (_, err) = parse_stream_in("[a, b, c, d]", &TextMap::Shift(0), &mut budget);
+        assert!(err.unwrap().message.contains("more than"));
+        // A fresh budget would have taken it.
+        let (_, err) = parse_stream_in("[a, b, c, d]", &TextMap::Shift(0), &mut Budget::new(10, 1_000));
+        assert!(err.is_none());
+    }
+
+    #[test]
+    fn nesting_through_aliases_is_bounded() {
+        // Each anchor nests the previous one 400 levels deeper: without a
+        // check at the alias, 10 lines would build a tree 4,000 levels deep
+        // (a stack overflow when it is cloned or dropped).
+        let mut text = format!("a0: &a0 {}x{}\n", "[".repeat(400), "]".repeat(400));
+        for i in 1..10 {
+            text.push_str(&format!(
+                "a{i}: &a{i} {}*a{}{}\n",
+                "[".repeat(400),
+                i - 1,
+                "]".repeat(400)
+            ));
+        }
+        let (_, err) = parse_stream(&text, &TextMap::Shift(0));
+        let e = err.expect("too deep through an alias");
+        assert!(e.message.contains("through an alias"), "{e:?}");
+        assert_eq!(e.span.start, text.find("*a0").unwrap(), "{e:?}");
+        // Shallow aliases nest fine.
+        parse("a: &a [[x]]\nb: [[*a]]\n");
+    }
+
+    #[test]
+    fn aliased_nodes_are_placed_at_the_alias() {
+        // Issue 10: a rule reached through `<<: *d` or `*d` has its spans
+        // on its own lines (at the alias token), not at the anchor in
+        // another rule; keys written in the rule itself keep theirs.
+        let text = "a: &d {for: 0m, x: 1}\nr1:\n  <<: *d\n  y: 2\nr2:\n  <<: *d\n  for: 5m\nr3: *d\n";
+        let docs = parse(text);
+        let root = &docs[0].root;
+        let second = text.find("*d").unwrap();
+        let third = text.rfind("*d\n  for").unwrap();
+        let last = text.rfind("*d").unwrap();
+        let anchor = text.find("0m").unwrap();
+        // The anchor itself keeps its spans.
+        let a_for = root.get("a").unwrap().get("for").unwrap();
+        assert_eq!(a_for.span.start, anchor);
+        // r1 merges: `for` and `x` are at r1's `*d`, `y` at its own key.
+        let r1 = root.get("r1").unwrap();
+        assert_eq!(r1.get("for").unwrap().span, Span::new(second, second + 2));
+        let s = r1.get("for").unwrap().as_scalar().unwrap();
+        assert_eq!(s.map.map(1), second);
+        assert_eq!(r1.get("x").unwrap().span.start, second);
+        assert_eq!(r1.get("y").unwrap().span.start, text.find("2\n").unwrap());
+        // r2 sets `for` itself: that key's value stays where it is written.
+        let r2 = root.get("r2").unwrap();
+        assert_eq!(r2.get("for").unwrap().span.start, text.find("5m").unwrap());
+        assert_eq!(r2.get("x").unwrap().span.start, third);
+        // A plain alias: the whole copy is at the alias.
+        let r3 = root.get("r3").unwrap();
+        assert_eq!(r3.span.start, last);
+        assert_eq!(r3.get("for").unwrap().span.start, last);
+        assert_ne!(r3.get("for").unwrap().span.start, anchor);
+    }
+
+    #[test]
+    fn merging_large_mappings_is_linear() {
+        // 20,000 keys merged into 20,000 explicit ones: a pairwise check
+        // would compare 400 million keys.
+        let keys = |p: &str| (0..20_000).map(|i| format!("{p}{i}: 1")).collect::<Vec<_>>().join(", ");
+        let text = format!("b: &b {{{}}}\nm: {{<<: *b, {}}}\n", keys("k"), keys("k"));
+        let start = std::time::Instant::now();
+        let docs = parse(&text);
+        assert_eq!(docs[0].root.get("m").unwrap().as_map().unwrap().len(), 20_000);
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod promql_syntax;
 pub mod rule_dialect;
 pub mod rule_invalid;
 pub mod rules_like_file_skipped;
+pub mod secret_data_invalid;
 pub mod templated_skipped;
 pub mod unused_suppression;
 pub mod yaml_syntax;
