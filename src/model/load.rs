@@ -206,8 +206,26 @@ impl Loader<'_> {
         match yaml::classify(root) {
             DocKind::RuleFile(node) => self.rules(node),
             DocKind::RuleCrd {
-                spec: Some(spec), ..
-            } if !embedded => self.rules(spec),
+                spec: Some(spec),
+                kind,
+            } if !embedded => {
+                let before = self.out.rule_files.len();
+                self.rules(spec);
+                if let Some(k) = kind.strip_prefix("monitoring.googleapis.com/") {
+                    let k = k.rsplit('/').next().unwrap_or(k);
+                    let scope = match root
+                        .get("metadata")
+                        .and_then(|m| m.get("namespace"))
+                        .and_then(Node::as_str)
+                    {
+                        Some(ns) if k == "Rules" => format!("{k}/{ns}"),
+                        _ => k.to_string(),
+                    };
+                    for rf in &mut self.out.rule_files[before..] {
+                        rf.gmp_scope = Some(scope.clone());
+                    }
+                }
+            }
             DocKind::Alertmanager(node) => {
                 let mut errs = Errors {
                     file: self.file,

@@ -191,6 +191,14 @@ fn selector(vs: &super::ast::VectorSelector) -> LabelSet {
         set.labels
             .insert("__name__".into(), Value::OneOf([name.clone()].into()));
     }
+    if let Some(own) = vs.name.as_deref().and_then(workload_label) {
+        // kube-state-metrics: `kube_statefulset_*` series always carry
+        // `statefulset`, and never another workload kind's label.
+        set.patterns.insert(own.into(), ".+".into());
+        for other in WORKLOAD_LABELS.iter().filter(|l| **l != own) {
+            set.absent.insert((*other).into());
+        }
+    }
     for m in &vs.matchers.matchers {
         let value = match &m.op {
             MatchOp::Equal if m.value.is_empty() => {
@@ -233,6 +241,22 @@ fn selector(vs: &super::ast::VectorSelector) -> LabelSet {
         set.labels.insert(m.name.clone(), value);
     }
     set
+}
+
+/// The labels kube-state-metrics puts on the series of one workload kind
+/// (`kube_deployment_*` → `deployment`, in its internal/store/*.go), which
+/// no other kind's series carry.
+pub const WORKLOAD_LABELS: [&str; 4] = ["deployment", "statefulset", "daemonset", "replicaset"];
+
+/// The workload label every series of kube-state-metrics metric `name`
+/// carries (`kube_statefulset_status_replicas` → `statefulset`), or `None`
+/// for other metrics.
+pub fn workload_label(name: &str) -> Option<&'static str> {
+    let rest = name.strip_prefix("kube_")?;
+    WORKLOAD_LABELS
+        .iter()
+        .find(|l| rest.strip_prefix(**l).is_some_and(|r| r.starts_with('_')))
+        .copied()
 }
 
 fn map_all(sets: Vec<LabelSet>, f: impl Fn(&mut LabelSet)) -> Vec<LabelSet> {
@@ -524,6 +548,16 @@ pub fn disjoint(a: &[LabelSet], b: &[LabelSet], ignore: &dyn Fn(&str) -> bool) -
                 }
             })
         };
+        // A label one side's pattern proves present (`statefulset` on
+        // kube-state-metrics' StatefulSet series) that the other lacks.
+        let present_absent = |x: &LabelSet, y: &LabelSet| {
+            x.patterns.iter().any(|(name, re)| {
+                !ignore(name) && !regex_matches(re, "") && y.known(name) == Known::Absent
+            })
+        };
+        if present_absent(x, y) || present_absent(y, x) {
+            return true;
+        }
         // Two anchored patterns whose literal prefixes diverge (`code=~"2.."`
         // and `code=~"3.."`) match no common value.
         let patterns_diverge = x.patterns.iter().any(|(name, a)| {
@@ -549,6 +583,35 @@ mod tests {
 
     fn one(v: &str) -> Value {
         Value::OneOf([v.to_string()].into())
+    }
+
+    #[test]
+    fn kube_state_metrics_series_carry_their_workload_label_only() {
+        assert_eq!(
+            workload_label("kube_statefulset_status_replicas"),
+            Some("statefulset")
+        );
+        assert_eq!(
+            workload_label("kube_deployment_spec_replicas"),
+            Some("deployment")
+        );
+        assert_eq!(workload_label("kube_pod_info"), None);
+        assert_eq!(workload_label("kube_deploymentx_y"), None);
+        let s = &labels("kube_daemonset_status_number_ready")[0];
+        assert_eq!(s.known("deployment"), Known::Absent);
+        assert_eq!(s.known("daemonset"), Known::Maybe);
+        assert!(s.patterns.contains_key("daemonset"));
+        let ignore_name = |l: &str| l == "__name__";
+        assert!(disjoint(
+            &labels("kube_daemonset_status_number_ready"),
+            &labels("kube_deployment_status_replicas"),
+            &ignore_name
+        ));
+        assert!(!disjoint(
+            &labels("kube_daemonset_status_number_ready"),
+            &labels("up"),
+            &ignore_name
+        ));
     }
 
     #[test]
