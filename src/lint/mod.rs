@@ -614,6 +614,7 @@ fn not_recognised(
     use crate::diagnostic::input::{file_not_recognised, rules_like_file_skipped};
     let recognised = !loaded.rule_files.is_empty()
         || !loaded.intervals.is_empty()
+        || !loaded.features.is_empty()
         || !loaded.am_configs.is_empty()
         || !loaded.unit_tests.is_empty()
         || !loaded.diagnostics.is_empty();

@@ -37,6 +37,11 @@ pub struct LoadedFile {
     /// `global.external_labels` of a Prometheus server config: (name, value,
     /// where), on every alert that server sends.
     pub external_labels: Vec<(String, String, Span)>,
+    /// Prometheus feature flags a server of the run enables
+    /// (`promql-experimental-functions`), with where each is written: a
+    /// Prometheus Operator `Prometheus`'s `spec.enableFeatures`, or a
+    /// container's `--enable-feature=a,b` argument.
+    pub features: Vec<(String, Span)>,
 }
 
 /// An interval a file states about how often Prometheus scrapes or
@@ -241,6 +246,20 @@ impl Loader<'_> {
             }
             DocKind::UnitTest(node) if !embedded => self.out.unit_tests.push(node.clone()),
             DocKind::PrometheusConfig(node) => self.prometheus_config(node),
+            DocKind::Features(nodes) => {
+                for n in nodes {
+                    let Some(text) = n.as_str() else { continue };
+                    // `--enable-feature=a,b` or `--enable-feature a` (the
+                    // flag's value as the next argument is not followed).
+                    let list = text
+                        .strip_prefix("--enable-feature")
+                        .map(|rest| rest.trim_start_matches('='))
+                        .unwrap_or(text);
+                    for f in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+                        self.out.features.push((f.to_string(), n.span));
+                    }
+                }
+            }
             DocKind::Monitor(intervals) => {
                 for v in intervals {
                     if let Some(ms) = v
