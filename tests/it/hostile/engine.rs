@@ -212,3 +212,69 @@ fn many_rule_file_matches_are_deduplicated_quickly() {
     assert!(r.stdout.contains("SUCCESS"), "{}", r.stdout);
     assert!(r.elapsed < Duration::from_secs(30), "took {:?}", r.elapsed);
 }
+
+fn unit_test(dir: &Path, rules: &str, tests: &str) -> super::Run {
+    write(dir, "rules.yaml", rules);
+    write(dir, "t.yaml", tests);
+    run(dir, &["test", "t.yaml"], None)
+}
+
+/// Item 13: subqueries of billions of steps (`[1y:1ms]`, nested `[1d:1s]`)
+/// and templates running nested `range query` loops ran unbounded: steps
+/// are now counted before they run and fail as promtool fails.
+#[test]
+fn unit_test_queries_are_bounded_before_they_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = "groups:\n- name: g\n  rules:\n  - alert: Q\n    expr: up > 0\n    annotations:\n      a: '{{ range query \"max_over_time(vector(1)[1d:1s])\" }}{{ range query \"up\" }}{{ range query \"up\" }}x{{ end }}{{ end }}{{ end }}'\n      b: '{{ range $i := args {ones} }}{{ range $j := args {ones} }}{{ query \"up\" }}{{ end }}{{ end }}'\n".replace("{ones}", &vec!["1"; 40].join(" "));
+    let tests = "rule_files: [rules.yaml]\ntests:\n- interval: 1m\n  input_series:\n  - series: up\n    values: '1x10'\n  promql_expr_test:\n  - expr: max_over_time(up[1y:1ms])\n    eval_time: 5m\n  - expr: max_over_time(max_over_time(nope[1d:1s])[1d:1s])\n    eval_time: 5m\n  alert_rule_test:\n  - alertname: Q\n    eval_time: 1m\n";
+    let r = unit_test(dir.path(), &rules, tests);
+    r.expect_code(1);
+    // 40 × 40 `query` calls: past the budget of one expansion.
+    assert!(
+        r.stdout
+            .contains("error calling query: expansion runs more than 1000 queries"),
+        "{}",
+        r.stdout
+    );
+    let too_many = "query processing would load too many samples into memory in query execution";
+    // The annotation (in the alert and in its diff) and the two expressions.
+    assert_eq!(r.stdout.matches(too_many).count(), 4, "{}", r.stdout);
+    assert!(r.elapsed < Duration::from_secs(30), "took {:?}", r.elapsed);
+}
+
+/// Item 5: template expansion in `mlalert test` was unbounded in output
+/// size and work (a string doubled in a `range`, 40 levels of templates
+/// calling the next twice); now each stops with an expansion error.
+#[test]
+fn unit_test_template_expansion_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let ones = vec!["1"; 40].join(" ");
+    let mut nested = String::from("{{define \\\"t0\\\"}}{{end}}");
+    for i in 1..=40 {
+        nested.push_str(&format!(
+            "{{{{define \\\"t{i}\\\"}}}}{{{{template \\\"t{}\\\" .}}}}{{{{template \\\"t{}\\\" .}}}}{{{{end}}}}",
+            i - 1,
+            i - 1
+        ));
+    }
+    nested.push_str("{{template \\\"t40\\\" .}}");
+    let rules = format!(
+        "groups:\n- name: g\n  rules:\n  - alert: T\n    expr: up > 0\n    annotations:\n      double: \"{{{{ $x := \\\"ab\\\" }}}}{{{{ range $i := args {ones} }}}}{{{{ $x = printf \\\"%s%s\\\" $x $x }}}}{{{{ end }}}}{{{{ $x }}}}\"\n      nested: \"{nested}\"\n"
+    );
+    let tests = "rule_files: [rules.yaml]\ntests:\n- interval: 1m\n  input_series:\n  - series: up\n    values: '1x10'\n  alert_rule_test:\n  - alertname: T\n    eval_time: 1m\n";
+    let r = unit_test(dir.path(), &rules, tests);
+    r.expect_code(1);
+    assert!(
+        r.stdout
+            .contains("expansion builds more than 67108864 bytes of text"),
+        "{}",
+        &r.stdout[..r.stdout.len().min(3000)]
+    );
+    assert!(
+        r.stdout
+            .contains("expansion makes more than 1000000 function and template calls"),
+        "{}",
+        &r.stdout[..r.stdout.len().min(3000)]
+    );
+    assert!(r.elapsed < Duration::from_secs(40), "took {:?}", r.elapsed);
+}
