@@ -202,6 +202,29 @@ where
             return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
         }
     };
+    // Every walk over a PromQL tree recurses once per level, up to
+    // `promql::MAX_DEPTH`: the command and the rayon workers get stacks
+    // sized for that depth (the default 2 MiB of a thread is not, in a
+    // debug build). A pool built before (in-process callers) is kept.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(crate::promql::STACK_BYTES)
+        .build_global();
+    let worker = std::thread::Builder::new()
+        .name("mlalert".into())
+        .stack_size(crate::promql::STACK_BYTES)
+        .spawn(move || dispatch(cli));
+    match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => {
+            eprintln!("mlalert: cannot start a thread: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Runs the parsed command; returns the exit code.
+fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Lint(a) => lint::run(&a),
         Command::Lints { format } => lints::run(format),
