@@ -37,6 +37,11 @@ pub struct LoadedFile {
     /// `global.external_labels` of a Prometheus server config: (name, value,
     /// where), on every alert that server sends.
     pub external_labels: Vec<(String, String, Span)>,
+    /// Byte spans of the file that hold secret values: the fields of
+    /// Alertmanager configs that Alertmanager itself prints as `<secret>`
+    /// ([`AmConfig::secret_spans`](super::alertmanager::AmConfig::secret_spans)),
+    /// and every base64 value of a Secret's `data`. Output never shows them.
+    pub secrets: Vec<Span>,
 }
 
 /// An interval a file states about how often Prometheus scrapes or
@@ -219,6 +224,7 @@ impl Loader<'_> {
                 let mut cfg = read_config(node, &mut errs);
                 cfg.valid = errs.out.len() == before;
                 cfg.in_kubernetes_secret = self.in_secret;
+                self.out.secrets.extend(cfg.secret_spans());
                 self.out.am_configs.push(cfg);
             }
             DocKind::UnitTest(node) if !embedded => self.out.unit_tests.push(node.clone()),
@@ -246,6 +252,8 @@ impl Loader<'_> {
                         continue;
                     };
                     if e.base64 {
+                        // Encoded is not hidden: the whole value is secret.
+                        self.out.secrets.push(e.value.span);
                         let compact: String = value.value.split_whitespace().collect();
                         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact)
                         else {
