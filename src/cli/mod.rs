@@ -257,6 +257,21 @@ fn dispatch(cli: Cli) -> u8 {
     }
 }
 
+/// Writes `text` to `path`: without `force` only as a new file (never
+/// through an existing file or symlink, dangling or not, even one that
+/// appeared since the check); with `force` replacing what is there.
+fn write_config(path: &std::path::Path, text: &str, force: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    if force {
+        return std::fs::write(path, text);
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?
+        .write_all(text.as_bytes())
+}
+
 fn config_cmd(cmd: &ConfigCommand) -> u8 {
     match cmd {
         ConfigCommand::Show { config } => match lint::load_config(config.as_deref()) {
@@ -271,7 +286,9 @@ fn config_cmd(cmd: &ConfigCommand) -> u8 {
         },
         ConfigCommand::Init { force, from } => {
             let path = std::path::Path::new(crate::config::FILE_NAME);
-            if path.exists() && !force {
+            // `symlink_metadata`: a dangling symlink "does not exist" for
+            // `exists()`, and writing would create its target elsewhere.
+            if path.symlink_metadata().is_ok() && !force {
                 eprintln!(
                     "mlalert: {} already exists (use --force to overwrite)",
                     path.display()
@@ -290,7 +307,7 @@ fn config_cmd(cmd: &ConfigCommand) -> u8 {
                     crate::lint::conventions_of(inputs, &crate::config::Config::default());
                 crate::config::init_template_for(&inferred)
             };
-            match std::fs::write(path, text) {
+            match write_config(path, &text, *force) {
                 Ok(()) => {
                     eprintln!("mlalert: wrote {}", path.display());
                     EXIT_OK

@@ -42,6 +42,11 @@ pub struct LoadedFile {
     /// Prometheus Operator `Prometheus`'s `spec.enableFeatures`, or a
     /// container's `--enable-feature=a,b` argument.
     pub features: Vec<(String, Span)>,
+    /// Byte spans of the file that hold secret values: the fields of
+    /// Alertmanager configs that Alertmanager itself prints as `<secret>`
+    /// ([`AmConfig::secret_spans`](super::alertmanager::AmConfig::secret_spans)),
+    /// and every base64 value of a Secret's `data`. Output never shows them.
+    pub secrets: Vec<Span>,
 }
 
 /// An interval a file states about how often Prometheus scrapes or
@@ -242,6 +247,7 @@ impl Loader<'_> {
                 let mut cfg = read_config(node, &mut errs);
                 cfg.valid = errs.out.len() == before;
                 cfg.in_kubernetes_secret = self.in_secret;
+                self.out.secrets.extend(cfg.secret_spans());
                 self.out.am_configs.push(cfg);
             }
             DocKind::UnitTest(node) if !embedded => self.out.unit_tests.push(node.clone()),
@@ -283,6 +289,8 @@ impl Loader<'_> {
                         continue;
                     };
                     if e.base64 {
+                        // Encoded is not hidden: the whole value is secret.
+                        self.out.secrets.push(e.value.span);
                         let compact: String = value.value.split_whitespace().collect();
                         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact)
                         else {

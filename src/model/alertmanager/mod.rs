@@ -47,6 +47,20 @@ pub struct AmConfig {
     pub in_kubernetes_secret: bool,
 }
 
+impl AmConfig {
+    /// Spans of the inline values of its secret fields (`api_url`,
+    /// `bearer_token`, `basic_auth.password`, `routing_key`, …: the `Secret`
+    /// and `SecretURL` fields Alertmanager prints as `<secret>`, found by
+    /// [`receivers::secret_fields`]), not of `*_file` paths.
+    pub fn secret_spans(&self) -> Vec<Span> {
+        receivers::secret_fields(self.global.as_ref(), &self.receivers)
+            .into_iter()
+            .filter(|f| !f.is_file)
+            .filter_map(|f| f.value.map(|(_, span)| span))
+            .collect()
+    }
+}
+
 /// Which field a route matcher came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatcherSource {
