@@ -77,9 +77,9 @@ fn many_findings_render_in_time_linear_in_findings() {
     r.expect_code(1);
     let findings = r.stdout.matches("many.yaml:").count() / 2;
     assert!(findings >= 32_000, "{findings} findings");
-    // The debug binary, on a shared machine: the quadratic renderer needed
-    // minutes here.
-    assert!(r.elapsed.as_secs() < 45, "{:?}", r.elapsed);
+    // `expect_code` fails the run if it hit the harness timeout (the
+    // quadratic renderer needed minutes here in the debug binary); speed
+    // itself is measured in bench/, not asserted here.
     assert!(r.stdout.contains("many.yaml:16000:12:"));
 }
 
