@@ -100,17 +100,29 @@ pub fn run(args: &LintArgs) -> u8 {
         baseline.filter(&mut diags, &files);
     }
     if let Some(base) = &args.diff_base {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-        let changes = match Changes::since(&cwd, base) {
+        // Each file is diffed in its own repository (a submodule's file in
+        // the submodule); only files with findings need git.
+        let mut with_findings: Vec<usize> = diags
+            .iter()
+            .filter(|d| !lint::is_input_failure(d))
+            .map(|d| d.file)
+            .collect();
+        with_findings.sort_unstable();
+        with_findings.dedup();
+        let changes = match Changes::for_paths(
+            with_findings.iter().map(|&f| Path::new(&files[f].path)),
+            base,
+        ) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("mlalert: --diff-base {base}: {e}");
+                eprintln!("mlalert: --diff-base {}: {e}", base.escape_debug());
                 return EXIT_ERROR;
             }
         };
         diags.retain(|d| {
             let f = &files[d.file];
-            changes.touches(Path::new(&f.path), f.line_col(d.span.start).line)
+            lint::is_input_failure(d)
+                || changes.touches(Path::new(&f.path), f.line_col(d.span.start).line)
         });
     }
 

@@ -29,7 +29,7 @@ macro_rules! outln {
 mod explain;
 mod lint;
 mod lints;
-mod routes;
+pub mod routes;
 mod test;
 
 use std::ffi::OsString;

@@ -387,6 +387,16 @@ pub fn check_file(
     out
 }
 
+/// Whether `d` is one of the findings that make a run fail (exit 2, see
+/// [`Report::failed`]): a file that could not be read (`file-unreadable`)
+/// or is not valid YAML (`yaml-syntax`). These are always shown: filters
+/// of what to report (`--diff-base`, `--baseline`) never drop them, since a
+/// run that fails without saying why cannot be fixed.
+pub fn is_input_failure(d: &Diagnostic) -> bool {
+    d.lint.code == crate::diagnostic::input::file_unreadable::META.code
+        || d.lint.code == crate::diagnostic::input::yaml_syntax::META.code
+}
+
 /// Sorts diagnostics by path, line, column and lint code, for output that is
 /// identical from run to run. `paths[file]` is each file's path.
 pub fn sort(diags: &mut [Diagnostic], paths: &[&str]) {
