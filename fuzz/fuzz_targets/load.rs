@@ -27,7 +27,12 @@ fn run(data: &[u8]) {
                 let _ = source.line_col(d.span.end);
             }
             lint::sort(&mut diags, &["fuzz.yaml"]);
-            render_all(&diags, source);
+            let secrets = report
+                .loaded
+                .into_iter()
+                .map(|l| l.map(|l| l.secrets).unwrap_or_default())
+                .collect();
+            render_all(&diags, source, secrets);
         }
         Err(SourceError::NotUtf8 { offset, lossy, .. }) => {
             // What the CLI reports for a file that is not UTF-8.
@@ -43,12 +48,12 @@ fn run(data: &[u8]) {
                 span,
                 "file is not valid UTF-8",
             );
-            render_all(&[diag], *lossy);
+            render_all(&[diag], *lossy, Vec::new());
         }
     }
 }
 
-fn render_all(diags: &[Diagnostic], source: SourceFile) {
+fn render_all(diags: &[Diagnostic], source: SourceFile, secrets: Vec<Vec<Span>>) {
     let files = [source];
     let resolved = render::resolve(diags, &files);
     for r in &resolved {
@@ -59,6 +64,27 @@ fn render_all(diags: &[Diagnostic], source: SourceFile) {
             r.end
         );
     }
-    let _ = render::human::render(&resolved, diags, &files, false);
+    let options = render::human::Options {
+        color: false,
+        summary: true,
+    };
+    let mut out = Vec::new();
+    render::human::render(&mut out, &resolved, diags, &files, &secrets, options)
+        .expect("write to a Vec");
+    // Secret values never reach a snippet.
+    let text = &files[0].text;
+    for s in secrets.iter().flatten() {
+        if let Some(secret) = text.get(s.start..s.end)
+            && secret.len() >= 12
+            && !secret.contains(['\n', '\r'])
+            && text.matches(secret).count() == 1
+        {
+            let shown = String::from_utf8_lossy(&out);
+            assert!(
+                !shown.contains(secret) || diags.iter().any(|d| d.message.contains(secret)),
+                "secret {secret:?} shown"
+            );
+        }
+    }
     let _ = render::json::render(&resolved, diags, files.len());
 }

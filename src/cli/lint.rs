@@ -55,10 +55,15 @@ pub fn run(args: &LintArgs) -> u8 {
         .count();
     let lint::Report {
         files,
+        loaded,
         diagnostics: mut diags,
         failed,
-        ..
     } = report;
+    // Secret values of each file: never shown in a snippet.
+    let secrets: Vec<Vec<Span>> = loaded
+        .into_iter()
+        .map(|l| l.map(|l| l.secrets).unwrap_or_default())
+        .collect();
 
     if let Some(out) = &args.write_baseline {
         let baseline = Baseline::of(&diags, &files);
@@ -92,47 +97,66 @@ pub fn run(args: &LintArgs) -> u8 {
         baseline.filter(&mut diags, &files);
     }
     if let Some(base) = &args.diff_base {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-        let changes = match Changes::since(&cwd, base) {
+        // Each file is diffed in its own repository (a submodule's file in
+        // the submodule); only files with findings need git.
+        let mut with_findings: Vec<usize> = diags
+            .iter()
+            .filter(|d| !lint::is_input_failure(d))
+            .map(|d| d.file)
+            .collect();
+        with_findings.sort_unstable();
+        with_findings.dedup();
+        let changes = match Changes::for_paths(
+            with_findings.iter().map(|&f| Path::new(&files[f].path)),
+            base,
+        ) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("mlalert: --diff-base {base}: {e}");
+                eprintln!("mlalert: --diff-base {}: {e}", base.escape_debug());
                 return EXIT_ERROR;
             }
         };
         diags.retain(|d| {
             let f = &files[d.file];
-            changes.touches(Path::new(&f.path), f.line_col(d.span.start).line)
+            lint::is_input_failure(d)
+                || changes.touches(Path::new(&f.path), f.line_col(d.span.start).line)
         });
     }
 
     let t1 = t0.elapsed();
     let resolved = render::resolve(&diags, &files);
-    let text = match args.format {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    // Findings are written as they are rendered, not collected first.
+    let written = match args.format {
         Format::Human => {
-            let mut text = render::human::render(&resolved, &diags, &files, use_color(args.color));
-            if args.quiet {
-                // Drop the summary line.
-                text.truncate(text.trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1));
-            }
-            // A repository that never writes runbooks hears it once, not per alert.
-            let no_runbook = diags
-                .iter()
-                .filter(|d| d.lint.code == crate::lint::rules::missing_runbook::META.code)
-                .count();
-            if alerts > 1 && no_runbook == alerts && !args.quiet {
-                text.push_str(&format!(
-                    "note: none of the {alerts} alerting rules has a runbook link; if your team does not write runbooks, `disable: [missing-runbook]` in .mlalert.yaml\n"
-                ));
-            }
-            if args.statistics {
-                text.push_str(&render::statistics(&diags));
-            }
-            text
+            let options = render::human::Options {
+                color: use_color(args.color),
+                // --quiet drops the summary line.
+                summary: !args.quiet,
+            };
+            render::human::render(&mut stdout, &resolved, &diags, &files, &secrets, options)
+                .and_then(|()| {
+                    // A repository that never writes runbooks hears it once, not per alert.
+                    let no_runbook = diags
+                        .iter()
+                        .filter(|d| d.lint.code == crate::lint::rules::missing_runbook::META.code)
+                        .count();
+                    if alerts > 1 && no_runbook == alerts && !args.quiet {
+                        writeln!(
+                            stdout,
+                            "note: none of the {alerts} alerting rules has a runbook link; if your team does not write runbooks, `disable: [missing-runbook]` in .mlalert.yaml"
+                        )?;
+                    }
+                    if args.statistics {
+                        stdout.write_all(render::statistics(&diags).as_bytes())?;
+                    }
+                    Ok(())
+                })
         }
-        Format::Json => render::json::render(&resolved, &diags, files.len()) + "\n",
-        Format::Sarif => render::sarif::render(&resolved) + "\n",
-        Format::Github => render::github::render(&resolved),
+        Format::Json => stdout
+            .write_all((render::json::render(&resolved, &diags, files.len()) + "\n").as_bytes()),
+        Format::Sarif => stdout.write_all((render::sarif::render(&resolved) + "\n").as_bytes()),
+        Format::Github => stdout.write_all(render::github::render(&resolved).as_bytes()),
     };
     if std::env::var_os("MLALERT_TIMINGS").is_some() {
         eprintln!(
@@ -142,11 +166,8 @@ pub fn run(args: &LintArgs) -> u8 {
             t0.elapsed() - t1
         );
     }
-    let mut stdout = std::io::stdout().lock();
     // A reader that stopped reading (`| head`) does not change the verdict.
-    if let Err(e) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
+    if let Err(e) = written.and_then(|()| stdout.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         return EXIT_ERROR;

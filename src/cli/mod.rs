@@ -29,7 +29,7 @@ macro_rules! outln {
 mod explain;
 mod lint;
 mod lints;
-mod routes;
+pub mod routes;
 mod test;
 
 use std::ffi::OsString;
@@ -202,6 +202,29 @@ where
             return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
         }
     };
+    // Every walk over a PromQL tree recurses once per level, up to
+    // `promql::MAX_DEPTH`: the command and the rayon workers get stacks
+    // sized for that depth (the default 2 MiB of a thread is not, in a
+    // debug build). A pool built before (in-process callers) is kept.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(crate::promql::STACK_BYTES)
+        .build_global();
+    let worker = std::thread::Builder::new()
+        .name("mlalert".into())
+        .stack_size(crate::promql::STACK_BYTES)
+        .spawn(move || dispatch(cli));
+    match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => {
+            eprintln!("mlalert: cannot start a thread: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Runs the parsed command; returns the exit code.
+fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Lint(a) => lint::run(&a),
         Command::Lints { format } => lints::run(format),
@@ -234,6 +257,21 @@ where
     }
 }
 
+/// Writes `text` to `path`: without `force` only as a new file (never
+/// through an existing file or symlink, dangling or not, even one that
+/// appeared since the check); with `force` replacing what is there.
+fn write_config(path: &std::path::Path, text: &str, force: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    if force {
+        return std::fs::write(path, text);
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?
+        .write_all(text.as_bytes())
+}
+
 fn config_cmd(cmd: &ConfigCommand) -> u8 {
     match cmd {
         ConfigCommand::Show { config } => match lint::load_config(config.as_deref()) {
@@ -248,7 +286,9 @@ fn config_cmd(cmd: &ConfigCommand) -> u8 {
         },
         ConfigCommand::Init { force, from } => {
             let path = std::path::Path::new(crate::config::FILE_NAME);
-            if path.exists() && !force {
+            // `symlink_metadata`: a dangling symlink "does not exist" for
+            // `exists()`, and writing would create its target elsewhere.
+            if path.symlink_metadata().is_ok() && !force {
                 eprintln!(
                     "mlalert: {} already exists (use --force to overwrite)",
                     path.display()
@@ -267,7 +307,7 @@ fn config_cmd(cmd: &ConfigCommand) -> u8 {
                     crate::lint::conventions_of(inputs, &crate::config::Config::default());
                 crate::config::init_template_for(&inferred)
             };
-            match std::fs::write(path, text) {
+            match write_config(path, &text, *force) {
                 Ok(()) => {
                     eprintln!("mlalert: wrote {}", path.display());
                     EXIT_OK

@@ -12,13 +12,14 @@ use clap::{Subcommand, ValueEnum};
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::config::Config;
-use crate::diagnostic::input::{alertmanager_invalid, yaml_syntax};
+use crate::diagnostic::input::alertmanager_invalid;
 use crate::lint::{Diagnostic, ProjectFile};
 use crate::model::alertmanager::AmConfig;
 use crate::model::alertmanager::matchers::{MatchType, ParserMode, parse_matcher};
 use crate::model::rules::ExtraFields;
 use crate::model::{LoadedFile, load_file};
 use crate::routing::alerts::choice_text;
+use crate::routing::inhibit::Sides;
 use crate::routing::project::{Alert, Analysis};
 use crate::routing::tree::Tree;
 use crate::source::{SourceFile, walk_paths};
@@ -143,8 +144,8 @@ pub fn run(cmd: &RoutesCommand) -> u8 {
 fn read_source(path: &Path) -> Result<SourceFile, String> {
     // The one reader, with its byte limit (`routes --config`, `routes coverage` paths).
     let bytes = crate::source::read_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    SourceFile::new(path.display().to_string(), bytes)
-        .map_err(|_| format!("{}: not valid UTF-8", path.display()))
+    // `path:line: file is not valid UTF-8 (invalid byte 0xNN)`, as `lint` says it.
+    SourceFile::new(path.display().to_string(), bytes).map_err(|e| e.to_string())
 }
 
 /// Loads the config file and runs `f` on its first Alertmanager config.
@@ -163,33 +164,42 @@ fn with_config(path: &Path, f: impl FnOnce(&SourceFile, &LoadedFile, &AmConfig) 
     }
 }
 
+/// Prints each of `loaded`'s findings that are input failures
+/// ([`crate::lint::is_input_failure`]: not YAML) and, with `am_invalid`,
+/// Alertmanager's refusals, as `mlalert: path:line:column: message` on
+/// stderr; returns how many.
+fn report_input_errors(source: &SourceFile, loaded: &LoadedFile, am_invalid: bool) -> usize {
+    let errors: Vec<&Diagnostic> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            crate::lint::is_input_failure(d)
+                || (am_invalid && d.lint.code == alertmanager_invalid::META.code)
+        })
+        .collect();
+    for d in &errors {
+        let lc = source.line_col(d.span.start);
+        eprintln!(
+            "mlalert: {}:{}:{}: {}",
+            source.path, lc.line, lc.column, d.message
+        );
+    }
+    errors.len()
+}
+
 fn first_valid<'a>(source: &SourceFile, loaded: &'a LoadedFile) -> Result<&'a AmConfig, u8> {
     let Some(am) = loaded.am_configs.first() else {
+        // A YAML error hides the config: say where, as `lint` does.
+        if loaded.yaml_error && report_input_errors(source, loaded, false) > 0 {
+            return Err(EXIT_ERROR);
+        }
         eprintln!(
             "mlalert: {}: no Alertmanager config found (a file with `route:`, or a Secret/ConfigMap embedding one)",
             source.path
         );
         return Err(EXIT_ERROR);
     };
-    let errors: Vec<&Diagnostic> = if loaded.yaml_error || !am.valid {
-        loaded
-            .diagnostics
-            .iter()
-            .filter(|d| {
-                [alertmanager_invalid::META.code, yaml_syntax::META.code].contains(&d.lint.code)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if !errors.is_empty() {
-        for d in errors {
-            let lc = source.line_col(d.span.start);
-            eprintln!(
-                "mlalert: {}:{}:{}: {}",
-                source.path, lc.line, lc.column, d.message
-            );
-        }
+    if (loaded.yaml_error || !am.valid) && report_input_errors(source, loaded, true) > 0 {
         return Err(EXIT_ERROR);
     }
     Ok(am)
@@ -223,9 +233,12 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
     for e in &walk_errors {
         eprintln!("mlalert: {}: {}", e.path, e.message);
     }
+    // A rule file that cannot be read or is not YAML is reported, and the
+    // run exits 2 after printing the table for the others: its alerts are
+    // missing from it.
+    let mut failed = !walk_errors.is_empty();
     let am_canon = std::fs::canonicalize(config).ok();
     let mut sources = Vec::new();
-    let mut unreadable = false;
     for p in files {
         if am_canon.is_some() && std::fs::canonicalize(&p).ok() == am_canon {
             continue;
@@ -234,7 +247,7 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
             Ok(s) => sources.push(s),
             Err(e) => {
                 eprintln!("mlalert: {e}");
-                unreadable = true;
+                failed = true;
             }
         }
     }
@@ -247,12 +260,40 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
             l
         })
         .collect();
+    for (s, l) in sources.iter().zip(&loaded) {
+        if l.yaml_error {
+            report_input_errors(s, l, false);
+            failed = true;
+        }
+    }
+    let Some(text) = coverage_text(&am_source, &am_loaded, &sources, &loaded, format) else {
+        eprintln!("mlalert: the config has no usable route");
+        return EXIT_ERROR;
+    };
+    out!("{text}");
+    if failed { EXIT_ERROR } else { EXIT_OK }
+}
+
+/// The `routes coverage` output for every alerting rule of `rules` (file
+/// ids 1.., `loaded` their models, Alertmanager configs cleared) routed
+/// through the first Alertmanager config of `am_loaded` (file 0), with the
+/// inhibit rules that can mute each: one row per alert, so the output grows
+/// with alerts × inhibit rules (and the muting alerts' names in JSON).
+/// `None` when that config has no usable route (invalid, or a matcher that
+/// did not parse).
+pub fn coverage_text(
+    am_source: &SourceFile,
+    am_loaded: &LoadedFile,
+    rules: &[SourceFile],
+    loaded: &[LoadedFile],
+    format: CoverageFormat,
+) -> Option<String> {
     let mut pf = vec![ProjectFile {
         file: 0,
-        source: &am_source,
-        loaded: &am_loaded,
+        source: am_source,
+        loaded: am_loaded,
     }];
-    for (i, (s, l)) in sources.iter().zip(&loaded).enumerate() {
+    for (i, (s, l)) in rules.iter().zip(loaded).enumerate() {
         pf.push(ProjectFile {
             file: i + 1,
             source: s,
@@ -266,16 +307,28 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
         .map(|(k, v, _)| (k.clone(), v.clone()))
         .collect();
     let an = Analysis::new(&pf, &external);
-    let Some(c) = an.configs.iter().find(|c| c.file == 0) else {
-        eprintln!("mlalert: the config has no usable route");
-        return EXIT_ERROR;
-    };
+    let c = an.configs.iter().find(|c| c.file == 0)?;
     let path_of = |file: usize| pf[file].source.path.clone();
+    // Each inhibit rule's sides, evaluated once for every alert.
+    let sides: Vec<(usize, usize, Sides)> =
+        c.am.inhibit_rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.complete)
+            .map(|(i, rule)| {
+                (
+                    i + 1,
+                    am_source.line_col(rule.span.start).line,
+                    Sides::new(rule, &an.alerts),
+                )
+            })
+            .collect();
     let rows: Vec<Row> = an
         .alerts
         .iter()
         .zip(&c.routed)
-        .map(|(a, r)| {
+        .enumerate()
+        .map(|(ai, (a, r))| {
             let mut routes: Vec<(Vec<String>, Vec<String>)> = Vec::new();
             for (sc, t) in &r.likely {
                 let recv: Vec<String> = t
@@ -294,43 +347,38 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
                 path: path_of(a.file),
                 line: pf[a.file].source.line_col(a.rule.name.span.start).line,
                 routes,
-                muted_by: muted_by(c.am, &am_source, &an.alerts, a),
+                muted_by: muted_by(&sides, &an.alerts, ai),
             }
         })
         .collect();
-    let text = match format {
+    Some(match format {
         CoverageFormat::Json => coverage_json(&am_source.path, &rows),
         CoverageFormat::Markdown => coverage_table(&rows, true),
         CoverageFormat::Human => coverage_table(&rows, false),
-    };
-    out!("{text}");
-    if walk_errors.is_empty() && !unreadable {
-        EXIT_OK
-    } else {
-        EXIT_ERROR
-    }
+    })
 }
 
-/// The inhibit rules (1-based index, line) that may mute alert `a`, each
-/// with the alerts that may mute it through that rule.
+/// The inhibit rules (1-based index, line) that may mute alert number
+/// `alert` of `alerts`, each with the alerts that may mute it through that
+/// rule; `sides` are the config's complete inhibit rules with their index.
 fn muted_by(
-    am: &AmConfig,
-    src: &SourceFile,
+    sides: &[(usize, usize, Sides)],
     alerts: &[Alert],
-    a: &Alert,
+    alert: usize,
 ) -> Vec<(usize, usize, Vec<String>)> {
-    am.inhibit_rules
+    sides
         .iter()
-        .enumerate()
-        .filter(|(_, r)| r.complete)
-        .filter_map(|(i, rule)| {
-            let sources = crate::routing::inhibit::muted_by(rule, alerts, a);
-            (!sources.is_empty()).then(|| {
-                (
-                    i + 1,
-                    src.line_col(rule.span.start).line,
-                    sources.into_iter().map(str::to_string).collect(),
-                )
+        .filter_map(|(i, line, s)| {
+            let muters = s.muters(alert);
+            (!muters.is_empty()).then(|| {
+                let mut names: Vec<String> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
+                for m in muters {
+                    if seen.insert(alerts[m].name()) {
+                        names.push(alerts[m].name().to_string());
+                    }
+                }
+                (*i, *line, names)
             })
         })
         .collect()

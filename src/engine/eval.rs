@@ -25,6 +25,13 @@ use super::value::{InstantVector, Matrix, Point, Sample, Series, Value};
 pub const DEFAULT_LOOKBACK_DELTA_MS: i64 = 5 * 60 * 1000;
 /// promtool's sample limit for rule unit tests.
 pub const DEFAULT_MAX_SAMPLES: usize = 10_000;
+/// Most evaluation steps one query may take, counted before they are taken:
+/// a range query's steps plus, for every subquery evaluation, its steps
+/// (nested subqueries multiply). Prometheus has no such count; it stops a
+/// subquery whose points pass the sample limit, which a subquery over no
+/// series never does (`max_over_time(absent_metric[1y:1ms])` runs for days).
+/// A query over the budget fails with the sample limit's message.
+pub const DEFAULT_MAX_STEPS: u64 = 1_000_000;
 
 /// Query engine settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +40,8 @@ pub struct Engine {
     pub lookback_delta_ms: i64,
     /// Maximum number of samples a query may hold at once (promtool: 10,000).
     pub max_samples: usize,
+    /// Maximum evaluation steps of one query ([`DEFAULT_MAX_STEPS`]).
+    pub max_steps: u64,
     /// Prometheus' delayed `__name__` removal (promqltest enables it; promtool
     /// does not by default).
     pub delayed_name_removal: bool,
@@ -46,6 +55,7 @@ impl Default for Engine {
         Engine {
             lookback_delta_ms: DEFAULT_LOOKBACK_DELTA_MS,
             max_samples: DEFAULT_MAX_SAMPLES,
+            max_steps: DEFAULT_MAX_STEPS,
             delayed_name_removal: false,
             default_subquery_step_ms: 60_000,
         }
@@ -162,6 +172,7 @@ impl Engine {
         }
         let mut ev = Evaluator::new(self, storage, start_ms, end_ms, true);
         ev.step = step_ms;
+        ev.charge_steps(steps_between(start_ms, end_ms, step_ms))?;
         let mut out: BTreeMap<Labels, Series> = BTreeMap::new();
         let mut t = start_ms;
         while t <= end_ms {
@@ -248,6 +259,17 @@ pub(crate) struct Evaluator<'a> {
     pub annotations: Vec<Annotation>,
     /// Samples loaded during the current step.
     pub samples: usize,
+    /// Evaluation steps charged so far ([`Engine::max_steps`]).
+    pub steps: u64,
+}
+
+/// Steps `t = start, start + step, …, t <= end`; 0 when `end < start`.
+fn steps_between(start: i64, end: i64, step: i64) -> u64 {
+    if end < start || step <= 0 {
+        return 0;
+    }
+    let span = i128::from(end) - i128::from(start);
+    u64::try_from(span / i128::from(step) + 1).unwrap_or(u64::MAX)
 }
 
 impl<'a> Evaluator<'a> {
@@ -267,7 +289,19 @@ impl<'a> Evaluator<'a> {
             step: 0,
             annotations: Vec::new(),
             samples: 0,
+            steps: 0,
         }
+    }
+
+    /// Charges `n` evaluation steps before they are taken; fails, with the
+    /// sample limit's message, when the query's total passes
+    /// [`Engine::max_steps`].
+    pub fn charge_steps(&mut self, n: u64) -> Result<(), EvalError> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps > self.engine.max_steps {
+            return Err(EvalError::TooManySamples("query execution"));
+        }
+        Ok(())
     }
 
     /// Records an annotation once.
@@ -492,9 +526,18 @@ impl<'a> Evaluator<'a> {
         let mut ts = (lo.div_euclid(step) + 1).saturating_mul(step);
         let mut series: BTreeMap<(Labels, bool), Vec<Point>> = BTreeMap::new();
         let saved = self.samples;
+        self.charge_steps(steps_between(ts, ref_t, step))?;
+        // The points gathered so far count against the sample limit while
+        // the next steps run (Prometheus' subquery result is a range
+        // query's matrix, loaded step by step).
+        let mut points = 0usize;
         while ts <= ref_t {
-            self.samples = saved;
+            self.samples = saved.saturating_add(points);
             let vec = self.eval_vector(&sq.expr, ts)?;
+            points = points.saturating_add(vec.len());
+            if saved.saturating_add(points) > self.engine.max_samples {
+                return Err(EvalError::TooManySamples("query execution"));
+            }
             for s in vec {
                 series
                     .entry((s.labels, s.drop_name))
@@ -700,6 +743,29 @@ mod tests {
             err.as_deref(),
             Some("query processing would load too many samples into memory in query execution")
         );
+    }
+
+    #[test]
+    fn subquery_steps_are_counted_before_they_run() {
+        let too_many =
+            Some("query processing would load too many samples into memory in query execution");
+        let s = store(&[("m", &[(0, 1.0)])]);
+        let e = Engine::default();
+        let err = |q: &str| e.instant_query(&s, q, 60_000).err().map(|e| e.to_string());
+        // 3.15e10 steps over no series: refused before the first step.
+        assert_eq!(err("max_over_time(nope[1y:1ms])").as_deref(), too_many);
+        // Nested: each inner subquery charges its steps.
+        assert_eq!(
+            err("max_over_time(max_over_time(nope[1d:1s])[1d:1s])").as_deref(),
+            too_many
+        );
+        // Over a series: the points pass the sample limit as they accumulate.
+        assert_eq!(err("max_over_time(vector(1)[1d:1s])").as_deref(), too_many);
+        // Within both budgets it runs.
+        assert_eq!(err("max_over_time(m[5m:1s])"), None);
+        // A range query's own steps count too.
+        let r = e.range_query(&s, "1", 0, 10_000_000_000, 1);
+        assert_eq!(r.err().map(|e| e.to_string()).as_deref(), too_many);
     }
 
     #[test]

@@ -78,7 +78,8 @@ impl Baseline {
     }
 
     /// Removes from `diags` the findings the baseline accepts (each entry
-    /// accepts one finding); returns how many were removed.
+    /// accepts one finding); returns how many were removed. Input failures
+    /// ([`super::is_input_failure`]) are never removed.
     pub fn filter(&self, diags: &mut Vec<Diagnostic>, files: &[SourceFile]) -> usize {
         let mut budget: HashMap<&str, usize> = HashMap::new();
         for e in &self.findings {
@@ -86,6 +87,9 @@ impl Baseline {
         }
         let before = diags.len();
         diags.retain(|d| {
+            if super::is_input_failure(d) {
+                return true;
+            }
             let Some(f) = files.get(d.file) else {
                 return true;
             };

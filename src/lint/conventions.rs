@@ -2,7 +2,8 @@
 //! settings the config leaves unset: the scrape interval (a `prometheus.yml`'s
 //! `global.scrape_interval`, else the ServiceMonitor and PodMonitor endpoint
 //! intervals of the run), the evaluation interval (`global.evaluation_interval`)
-//! and the external labels every alert carries (`global.external_labels`).
+//! the external labels every alert carries (`global.external_labels`) and
+//! the feature flags a server enables (`enableFeatures`, `--enable-feature`).
 //! Explicit `.mlalert.yaml` settings always win; a lint says in its message
 //! where the value it used comes from ([`Config::origin`]).
 
@@ -12,6 +13,7 @@ use crate::source::SourceFile;
 
 use super::project::route_unused::EXTERNAL_LABELS;
 use super::rules::alert_name_style::ALERT_NAME_STYLE;
+use super::rules::experimental_promql::PROMETHEUS_FEATURES;
 use super::rules::for_below_evaluation_interval::EVALUATION_INTERVAL;
 use super::rules::rate_window_too_short::SCRAPE_INTERVAL;
 use super::rules::recording_rule_naming::RECORDING_RULE_STYLE;
@@ -128,6 +130,27 @@ pub fn apply(config: &Config, files: &[SourceFile], loaded: &[Option<LoadedFile>
                 "{}:{}:{} (global.external_labels)",
                 f.path, lc.line, lc.column
             ),
+        );
+    }
+    // Feature flags: every flag any server of the run enables (a run may
+    // hold Alertmanager's and other tools' `--enable-feature` too, so the
+    // union, not the intersection, is what the rules can rely on).
+    let mut features: Vec<(usize, &(String, crate::source::Span))> = loaded
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| l.as_ref().map(|l| (i, l)))
+        .flat_map(|(i, l)| l.features.iter().map(move |f| (i, f)))
+        .collect();
+    if let Some(&(file, (_, span))) = features.first() {
+        let f = &files[file];
+        let lc = f.line_col(span.start);
+        let at = format!("{}:{}:{} (--enable-feature)", f.path, lc.line, lc.column);
+        features.sort_by(|a, b| a.1.0.cmp(&b.1.0));
+        features.dedup_by(|a, b| a.1.0 == b.1.0);
+        out.set_inferred(
+            &PROMETHEUS_FEATURES,
+            Value::Strings(features.iter().map(|(_, (n, _))| n.clone()).collect()),
+            at,
         );
     }
     out

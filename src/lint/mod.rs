@@ -387,6 +387,16 @@ pub fn check_file(
     out
 }
 
+/// Whether `d` is one of the findings that make a run fail (exit 2, see
+/// [`Report::failed`]): a file that could not be read (`file-unreadable`)
+/// or is not valid YAML (`yaml-syntax`). These are always shown: filters
+/// of what to report (`--diff-base`, `--baseline`) never drop them, since a
+/// run that fails without saying why cannot be fixed.
+pub fn is_input_failure(d: &Diagnostic) -> bool {
+    d.lint.code == crate::diagnostic::input::file_unreadable::META.code
+        || d.lint.code == crate::diagnostic::input::yaml_syntax::META.code
+}
+
 /// Sorts diagnostics by path, line, column and lint code, for output that is
 /// identical from run to run. `paths[file]` is each file's path.
 pub fn sort(diags: &mut [Diagnostic], paths: &[&str]) {
@@ -614,6 +624,7 @@ fn not_recognised(
     use crate::diagnostic::input::{file_not_recognised, rules_like_file_skipped};
     let recognised = !loaded.rule_files.is_empty()
         || !loaded.intervals.is_empty()
+        || !loaded.features.is_empty()
         || !loaded.am_configs.is_empty()
         || !loaded.unit_tests.is_empty()
         || !loaded.diagnostics.is_empty();

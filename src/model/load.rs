@@ -38,6 +38,16 @@ pub struct LoadedFile {
     /// `global.external_labels` of a Prometheus server config: (name, value,
     /// where), on every alert that server sends.
     pub external_labels: Vec<(String, String, Span)>,
+    /// Prometheus feature flags a server of the run enables
+    /// (`promql-experimental-functions`), with where each is written: a
+    /// Prometheus Operator `Prometheus`'s `spec.enableFeatures`, or a
+    /// container's `--enable-feature=a,b` argument.
+    pub features: Vec<(String, Span)>,
+    /// Byte spans of the file that hold secret values: the fields of
+    /// Alertmanager configs that Alertmanager itself prints as `<secret>`
+    /// ([`AmConfig::secret_spans`](super::alertmanager::AmConfig::secret_spans)),
+    /// and every base64 value of a Secret's `data`. Output never shows them.
+    pub secrets: Vec<Span>,
 }
 
 /// An interval a file states about how often Prometheus scrapes or
@@ -239,8 +249,26 @@ impl Loader<'_> {
         match yaml::classify(root) {
             DocKind::RuleFile(node) => self.rules(node),
             DocKind::RuleCrd {
-                spec: Some(spec), ..
-            } if !embedded => self.rules(spec),
+                spec: Some(spec),
+                kind,
+            } if !embedded => {
+                let before = self.out.rule_files.len();
+                self.rules(spec);
+                if let Some(k) = kind.strip_prefix("monitoring.googleapis.com/") {
+                    let k = k.rsplit('/').next().unwrap_or(k);
+                    let scope = match root
+                        .get("metadata")
+                        .and_then(|m| m.get("namespace"))
+                        .and_then(Node::as_str)
+                    {
+                        Some(ns) if k == "Rules" => format!("{k}/{ns}"),
+                        _ => k.to_string(),
+                    };
+                    for rf in &mut self.out.rule_files[before..] {
+                        rf.gmp_scope = Some(scope.clone());
+                    }
+                }
+            }
             DocKind::Alertmanager(node) => {
                 let mut errs = Errors {
                     file: self.file,
@@ -252,10 +280,25 @@ impl Loader<'_> {
                 let mut cfg = read_config(node, &mut errs);
                 cfg.valid = errs.out.len() == before;
                 cfg.in_kubernetes_secret = self.in_secret;
+                self.out.secrets.extend(cfg.secret_spans());
                 self.out.am_configs.push(cfg);
             }
             DocKind::UnitTest(node) if !embedded => self.out.unit_tests.push(node.clone()),
             DocKind::PrometheusConfig(node) => self.prometheus_config(node),
+            DocKind::Features(nodes) => {
+                for n in nodes {
+                    let Some(text) = n.as_str() else { continue };
+                    // `--enable-feature=a,b` or `--enable-feature a` (the
+                    // flag's value as the next argument is not followed).
+                    let list = text
+                        .strip_prefix("--enable-feature")
+                        .map(|rest| rest.trim_start_matches('='))
+                        .unwrap_or(text);
+                    for f in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+                        self.out.features.push((f.to_string(), n.span));
+                    }
+                }
+            }
             DocKind::Monitor(intervals) => {
                 for v in intervals {
                     if let Some(ms) = v
@@ -279,6 +322,8 @@ impl Loader<'_> {
                         continue;
                     };
                     if e.base64 {
+                        // Encoded is not hidden: the whole value is secret.
+                        self.out.secrets.push(e.value.span);
                         let Some(text) = self.decode_secret_data(key, e.value) else {
                             continue;
                         };

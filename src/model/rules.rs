@@ -84,6 +84,11 @@ pub struct RuleFile {
     /// (rulefmt, one `yaml.Decoder.Decode`) reads only the first document
     /// and never loads this one, without an error.
     pub ignored_by_prometheus: bool,
+    /// For a Google Managed Prometheus rule CRD, the evaluation scope its
+    /// rules run in apart from every other CRD's (`Rules/NAMESPACE`,
+    /// `ClusterRules`, `GlobalRules`: GMP's rule-evaluator scopes a `Rules`
+    /// object's queries and output to its namespace); `None` otherwise.
+    pub gmp_scope: Option<String>,
 }
 
 /// A rule group.
@@ -242,6 +247,7 @@ pub(crate) fn read_rule_file(root: &Node, extra: &ExtraFields, errs: &mut Errors
         groups: Vec::new(),
         span: root.span,
         ignored_by_prometheus: false,
+        gmp_scope: None,
     };
     let Some(fields) = reader::fields(root, "rulefmt.RuleGroups", &["groups"], &[], errs) else {
         return file;

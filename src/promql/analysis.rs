@@ -30,34 +30,52 @@ pub fn or_branches(expr: &Expr) -> Vec<&Expr> {
     }
 }
 
-/// Calls `f` on `expr` and every sub-expression, parents first.
-pub fn walk<'a>(expr: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
-    f(expr);
+/// The direct sub-expressions of `expr`, in source order (an aggregation's
+/// parameter before its argument).
+pub fn children(expr: &Expr) -> Vec<&Expr> {
     match expr {
-        Expr::Aggregate(a) => {
-            if let Some(p) = &a.param {
-                walk(p, f);
-            }
-            walk(&a.expr, f);
-        }
-        Expr::Unary(u) => walk(&u.expr, f),
-        Expr::Binary(b) => {
-            walk(&b.lhs, f);
-            walk(&b.rhs, f);
-        }
-        Expr::Paren(p) => walk(&p.expr, f),
-        Expr::Subquery(s) => walk(&s.expr, f),
-        Expr::Call(c) => {
-            for a in &c.args.args {
-                walk(a, f);
-            }
-        }
+        Expr::Aggregate(a) => a
+            .param
+            .iter()
+            .map(|p| p.as_ref())
+            .chain([a.expr.as_ref()])
+            .collect(),
+        Expr::Unary(u) => vec![&u.expr],
+        Expr::Binary(b) => vec![&b.lhs, &b.rhs],
+        Expr::Paren(p) => vec![&p.expr],
+        Expr::Subquery(s) => vec![&s.expr],
+        Expr::Call(c) => c.args.args.iter().map(|a| a.as_ref()).collect(),
         Expr::MatrixSelector(_)
         | Expr::VectorSelector(_)
         | Expr::NumberLiteral(_)
         | Expr::StringLiteral(_)
-        | Expr::Extension(_) => {}
+        | Expr::Extension(_) => Vec::new(),
     }
+}
+
+/// Calls `f` on `expr` and every sub-expression, parents first (pre-order,
+/// children in source order). Iterative: its stack is on the heap, so any
+/// depth is safe.
+pub fn walk<'a>(expr: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        f(e);
+        stack.extend(children(e).into_iter().rev());
+    }
+}
+
+/// Every node of `expr`, children before their parent (post-order), for
+/// bottom-up computations memoised per node. Iterative.
+pub fn post_order(expr: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        out.push(e);
+        stack.extend(children(e));
+    }
+    // Reversed pre-order with children pushed in order is a post-order.
+    out.reverse();
+    out
 }
 
 /// The text of an operator or aggregation token: `"/"`, `"+"`, `"sum"`, `">"`.

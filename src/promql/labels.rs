@@ -8,7 +8,9 @@
 //! label). Semantics follow Prometheus' engine (promql/engine.go
 //! `resultMetric`, aggregations, functions.go for label functions).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::marker::PhantomData;
 
 use super::analysis::{op_str, returns_input_series};
 use super::ast::{Expr, LabelModifier, MatchOp, VectorMatchCardinality};
@@ -173,13 +175,13 @@ impl LabelSet {
 }
 
 /// The possible label sets of `expr`'s result (at least one).
+///
+/// One pass per call, memoised per node ([`Labeller`], which lints asking
+/// about many sub-expressions of one expression share); every node's alternatives are capped at
+/// [`MAX_ALTERNATIVES`] as they are built (an `a or b or …` chain would
+/// otherwise hold a quadratic number of sets).
 pub fn output_labels(expr: &Expr) -> Vec<LabelSet> {
-    let mut out = infer(expr);
-    out.truncate(MAX_ALTERNATIVES);
-    if out.is_empty() {
-        out.push(LabelSet::empty());
-    }
-    out
+    Labeller::new(expr).output_labels(expr)
 }
 
 fn selector(vs: &super::ast::VectorSelector) -> LabelSet {
@@ -190,6 +192,14 @@ fn selector(vs: &super::ast::VectorSelector) -> LabelSet {
     if let Some(name) = &vs.name {
         set.labels
             .insert("__name__".into(), Value::OneOf([name.clone()].into()));
+    }
+    if let Some(own) = vs.name.as_deref().and_then(workload_label) {
+        // kube-state-metrics: `kube_statefulset_*` series always carry
+        // `statefulset`, and never another workload kind's label.
+        set.patterns.insert(own.into(), ".+".into());
+        for other in WORKLOAD_LABELS.iter().filter(|l| **l != own) {
+            set.absent.insert((*other).into());
+        }
     }
     for m in &vs.matchers.matchers {
         let value = match &m.op {
@@ -235,6 +245,22 @@ fn selector(vs: &super::ast::VectorSelector) -> LabelSet {
     set
 }
 
+/// The labels kube-state-metrics puts on the series of one workload kind
+/// (`kube_deployment_*` → `deployment`, in its internal/store/*.go), which
+/// no other kind's series carry.
+pub const WORKLOAD_LABELS: [&str; 4] = ["deployment", "statefulset", "daemonset", "replicaset"];
+
+/// The workload label every series of kube-state-metrics metric `name`
+/// carries (`kube_statefulset_status_replicas` → `statefulset`), or `None`
+/// for other metrics.
+pub fn workload_label(name: &str) -> Option<&'static str> {
+    let rest = name.strip_prefix("kube_")?;
+    WORKLOAD_LABELS
+        .iter()
+        .find(|l| rest.strip_prefix(**l).is_some_and(|r| r.starts_with('_')))
+        .copied()
+}
+
 fn map_all(sets: Vec<LabelSet>, f: impl Fn(&mut LabelSet)) -> Vec<LabelSet> {
     sets.into_iter()
         .map(|mut s| {
@@ -244,21 +270,91 @@ fn map_all(sets: Vec<LabelSet>, f: impl Fn(&mut LabelSet)) -> Vec<LabelSet> {
         .collect()
 }
 
-fn infer(expr: &Expr) -> Vec<LabelSet> {
+/// Output label inference over one expression, memoised per node: the
+/// label sets of every sub-expression are computed at most once, so that a
+/// lint asking about every operator of an `a + b + …` chain does linear,
+/// not quadratic, work. Nodes are keyed by address, valid while the
+/// expression is borrowed (`'a`).
+pub struct Labeller<'a> {
+    /// Nodes that are scalars: number literals, `scalar()`, `time()`,
+    /// `pi()`, and parentheses, signs and binary operators over scalars only.
+    scalars: HashSet<*const Expr>,
+    memo: RefCell<HashMap<*const Expr, Vec<LabelSet>>>,
+    _root: PhantomData<&'a Expr>,
+}
+
+impl<'a> Labeller<'a> {
+    /// Prepares inference for `root` and its sub-expressions (scalar-ness
+    /// computed bottom-up, once per node, without recursion).
+    pub fn new(root: &'a Expr) -> Labeller<'a> {
+        let mut set = HashSet::new();
+        for e in super::analysis::post_order(root) {
+            let yes = match e {
+                Expr::NumberLiteral(_) => true,
+                Expr::Paren(p) => set.contains(&(p.expr.as_ref() as *const Expr)),
+                Expr::Unary(u) => set.contains(&(u.expr.as_ref() as *const Expr)),
+                Expr::Binary(b) => {
+                    set.contains(&(b.lhs.as_ref() as *const Expr))
+                        && set.contains(&(b.rhs.as_ref() as *const Expr))
+                }
+                Expr::Call(c) => matches!(c.func.name, "scalar" | "time" | "pi"),
+                _ => false,
+            };
+            if yes {
+                set.insert(e as *const Expr);
+            }
+        }
+        Labeller {
+            scalars: set,
+            memo: RefCell::new(HashMap::new()),
+            _root: PhantomData,
+        }
+    }
+
+    /// [`output_labels`] of `e`, a sub-expression of the root (or the root).
+    pub fn output_labels(&self, e: &'a Expr) -> Vec<LabelSet> {
+        let mut out = infer(self, e);
+        if out.is_empty() {
+            out.push(LabelSet::empty());
+        }
+        out
+    }
+
+    fn contains(&self, e: &Expr) -> bool {
+        self.scalars.contains(&(e as *const Expr))
+    }
+}
+
+fn infer(sc: &Labeller, expr: &Expr) -> Vec<LabelSet> {
+    let key = expr as *const Expr;
+    if let Some(hit) = sc.memo.borrow().get(&key) {
+        return hit.clone();
+    }
+    let mut out = infer_node(sc, expr);
+    out.truncate(MAX_ALTERNATIVES);
+    sc.memo.borrow_mut().insert(key, out.clone());
+    out
+}
+
+fn infer_node(sc: &Labeller, expr: &Expr) -> Vec<LabelSet> {
     match expr {
         Expr::VectorSelector(vs) => vec![selector(vs)],
         Expr::MatrixSelector(ms) => vec![selector(&ms.vs)],
         Expr::NumberLiteral(_) | Expr::StringLiteral(_) => vec![LabelSet::empty()],
-        Expr::Paren(p) => infer(&p.expr),
-        Expr::Subquery(s) => infer(&s.expr),
-        Expr::Unary(u) => map_all(infer(&u.expr), |s| s.remove("__name__")),
+        Expr::Paren(p) => infer(sc, &p.expr),
+        Expr::Subquery(s) => infer(sc, &s.expr),
+        Expr::Unary(u) => map_all(infer(sc, &u.expr), |s| s.remove("__name__")),
         Expr::Extension(_) => vec![LabelSet {
             closed: false,
             ..LabelSet::default()
         }],
         Expr::Aggregate(a) => {
             let op = op_str(&a.op);
-            let inner = infer(&a.expr);
+            let inner = infer(sc, &a.expr);
+            if returns_input_series(&op) {
+                // These return input series (with all their labels) selected per group.
+                return inner;
+            }
             let kept = match &a.modifier {
                 Some(LabelModifier::Include(l)) => {
                     let names = l.labels.clone();
@@ -278,8 +374,6 @@ fn infer(expr: &Expr) -> Vec<LabelSet> {
                 None => vec![LabelSet::empty()],
             };
             match op.as_str() {
-                // These return input series (with all their labels) selected per group.
-                o if returns_input_series(o) => infer(&a.expr),
                 "count_values" => {
                     let label = match a.param.as_deref() {
                         Some(Expr::StringLiteral(s)) => s.val.clone(),
@@ -290,16 +384,16 @@ fn infer(expr: &Expr) -> Vec<LabelSet> {
                 _ => kept,
             }
         }
-        Expr::Call(c) => call(c),
-        Expr::Binary(b) => binary(b),
+        Expr::Call(c) => call(sc, c),
+        Expr::Binary(b) => binary(sc, b),
     }
 }
 
-fn call(c: &super::ast::Call) -> Vec<LabelSet> {
+fn call(sc: &Labeller, c: &super::ast::Call) -> Vec<LabelSet> {
     let args = &c.args.args;
     let first = || {
         args.first()
-            .map(|a| infer(a))
+            .map(|a| infer(sc, a))
             .unwrap_or_else(|| vec![LabelSet::empty()])
     };
     match c.func.name {
@@ -348,7 +442,7 @@ fn call(c: &super::ast::Call) -> Vec<LabelSet> {
         "histogram_quantile" | "histogram_fraction" => {
             let data = args
                 .last()
-                .map(|a| infer(a))
+                .map(|a| infer(sc, a))
                 .unwrap_or_else(|| vec![LabelSet::empty()]);
             map_all(data, |s| {
                 s.remove("le");
@@ -365,25 +459,14 @@ fn call(c: &super::ast::Call) -> Vec<LabelSet> {
                 .iter()
                 .find(|a| !matches!(a.as_ref(), Expr::NumberLiteral(_) | Expr::StringLiteral(_)));
             match vector_arg {
-                Some(a) => map_all(infer(a), |s| s.remove("__name__")),
+                Some(a) => map_all(infer(sc, a), |s| s.remove("__name__")),
                 None => vec![LabelSet::empty()],
             }
         }
     }
 }
 
-fn is_scalar(e: &Expr) -> bool {
-    match e {
-        Expr::NumberLiteral(_) => true,
-        Expr::Paren(p) => is_scalar(&p.expr),
-        Expr::Unary(u) => is_scalar(&u.expr),
-        Expr::Binary(b) => is_scalar(&b.lhs) && is_scalar(&b.rhs),
-        Expr::Call(c) => matches!(c.func.name, "scalar" | "time" | "pi"),
-        _ => false,
-    }
-}
-
-fn binary(b: &super::ast::BinaryExpr) -> Vec<LabelSet> {
+fn binary(sc: &Labeller, b: &super::ast::BinaryExpr) -> Vec<LabelSet> {
     let op = op_str(&b.op);
     let comparison = b.op.is_comparison_operator();
     let drops_name = !comparison || b.return_bool();
@@ -395,17 +478,17 @@ fn binary(b: &super::ast::BinaryExpr) -> Vec<LabelSet> {
         }
         sets
     };
-    let (ls, rs) = (is_scalar(&b.lhs), is_scalar(&b.rhs));
+    let (ls, rs) = (sc.contains(&b.lhs), sc.contains(&b.rhs));
     if ls && rs {
         return vec![LabelSet::empty()];
     }
     if rs {
-        return fix_name(infer(&b.lhs));
+        return fix_name(infer(sc, &b.lhs));
     }
     if ls {
-        return fix_name(infer(&b.rhs));
+        return fix_name(infer(sc, &b.rhs));
     }
-    let (lhs, rhs) = (infer(&b.lhs), infer(&b.rhs));
+    let (lhs, rhs) = (infer(sc, &b.lhs), infer(sc, &b.rhs));
     match op.as_str() {
         "or" => {
             let mut out = lhs;
@@ -524,6 +607,16 @@ pub fn disjoint(a: &[LabelSet], b: &[LabelSet], ignore: &dyn Fn(&str) -> bool) -
                 }
             })
         };
+        // A label one side's pattern proves present (`statefulset` on
+        // kube-state-metrics' StatefulSet series) that the other lacks.
+        let present_absent = |x: &LabelSet, y: &LabelSet| {
+            x.patterns.iter().any(|(name, re)| {
+                !ignore(name) && !regex_matches(re, "") && y.known(name) == Known::Absent
+            })
+        };
+        if present_absent(x, y) || present_absent(y, x) {
+            return true;
+        }
         // Two anchored patterns whose literal prefixes diverge (`code=~"2.."`
         // and `code=~"3.."`) match no common value.
         let patterns_diverge = x.patterns.iter().any(|(name, a)| {
@@ -549,6 +642,35 @@ mod tests {
 
     fn one(v: &str) -> Value {
         Value::OneOf([v.to_string()].into())
+    }
+
+    #[test]
+    fn kube_state_metrics_series_carry_their_workload_label_only() {
+        assert_eq!(
+            workload_label("kube_statefulset_status_replicas"),
+            Some("statefulset")
+        );
+        assert_eq!(
+            workload_label("kube_deployment_spec_replicas"),
+            Some("deployment")
+        );
+        assert_eq!(workload_label("kube_pod_info"), None);
+        assert_eq!(workload_label("kube_deploymentx_y"), None);
+        let s = &labels("kube_daemonset_status_number_ready")[0];
+        assert_eq!(s.known("deployment"), Known::Absent);
+        assert_eq!(s.known("daemonset"), Known::Maybe);
+        assert!(s.patterns.contains_key("daemonset"));
+        let ignore_name = |l: &str| l == "__name__";
+        assert!(disjoint(
+            &labels("kube_daemonset_status_number_ready"),
+            &labels("kube_deployment_status_replicas"),
+            &ignore_name
+        ));
+        assert!(!disjoint(
+            &labels("kube_daemonset_status_number_ready"),
+            &labels("up"),
+            &ignore_name
+        ));
     }
 
     #[test]

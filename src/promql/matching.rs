@@ -7,7 +7,7 @@
 //! one side matches only a missing label on the other.
 
 use super::ast::{BinaryExpr, LabelModifier};
-use super::labels::{LabelSet, output_labels};
+use super::labels::{LabelSet, Labeller};
 
 /// Why two label sets cannot match: the first label that differs, with
 /// each side's state described.
@@ -55,13 +55,18 @@ fn pair_mismatch(l: &LabelSet, r: &LabelSet, matching: Option<&LabelModifier>) -
 /// For a binary operation between two vectors (arithmetic, comparison,
 /// `and`, `unless`), the reason no left series can ever match a right
 /// series, or `None` when some can (or it cannot be told). `or` and
-/// operations with a scalar side are never mismatched.
-pub fn never_matches(b: &BinaryExpr) -> Option<Mismatch> {
+/// operations with a scalar side are never mismatched. `labeller` is the
+/// shared, memoised inference over the expression `b` belongs to (or over
+/// `b` itself).
+pub fn never_matches<'a>(labeller: &Labeller<'a>, b: &'a BinaryExpr) -> Option<Mismatch> {
     if b.op.to_string() == "or" || is_scalar_side(&b.lhs) || is_scalar_side(&b.rhs) {
         return None;
     }
     let matching = b.modifier.as_ref().and_then(|m| m.matching.as_ref());
-    let (ls, rs) = (output_labels(&b.lhs), output_labels(&b.rhs));
+    let (ls, rs) = (
+        labeller.output_labels(&b.lhs),
+        labeller.output_labels(&b.rhs),
+    );
     let mut first = None;
     for l in &ls {
         for r in &rs {
@@ -95,7 +100,7 @@ mod tests {
         let Expr::Binary(b) = ast.as_ref() else {
             panic!("{e}")
         };
-        never_matches(b)
+        never_matches(&Labeller::new(&ast), b)
     }
 
     #[test]

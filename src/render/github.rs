@@ -5,9 +5,11 @@
 use super::Resolved;
 use crate::diagnostic::Severity;
 
-/// Escapes a workflow command's message (`%`, CR, LF).
+/// Escapes a workflow command's message (`%`, CR, LF), control characters
+/// from the input made visible first ([`super::escape_controls`]).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    super::escape_controls(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -54,5 +56,6 @@ mod tests {
     fn escapes_as_github_requires() {
         assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(escape_data("a\x1b[2Jb"), "a\u{241b}[2Jb");
     }
 }

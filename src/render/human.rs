@@ -1,22 +1,48 @@
 //! `--format human`: miette reports with the source snippet, labelled spans
 //! and help; plain (no color) when not writing to a terminal or with NO_COLOR.
+//!
+//! Written finding by finding to a [`Write`], so memory does not grow with
+//! the number of findings; each snippet is a bounded excerpt of the file
+//! ([`super::snippet`]: lines cut around the span, secret values masked,
+//! control characters escaped), so neither does time or output with the
+//! length of the file's lines. Every piece of text that comes from the
+//! input (paths, messages, help, labels) is printed through
+//! [`super::escape_controls`].
 
 use std::fmt;
+use std::io::{self, Write};
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 
-use super::{Resolved, counts};
+use super::snippet::Snippet;
+use super::{Resolved, counts, escape_controls};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 
-/// Renders every diagnostic and a summary line. `color` picks the theme.
+/// How the human report is written.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Colored theme (a terminal that wants it), else plain.
+    pub color: bool,
+    /// End with the `N files: E errors, W warnings, I infos` line.
+    pub summary: bool,
+}
+
+/// Writes every diagnostic and (with [`Options::summary`]) a summary line
+/// to `out`. `secrets[file]` holds the byte spans of `files[file]` that are
+/// secret values (shown as `<secret>`); a file past its end has none.
+///
+/// # Errors
+/// Writing to `out` failed.
 pub fn render(
+    out: &mut dyn Write,
     resolved: &[Resolved],
     diags: &[Diagnostic],
     files: &[SourceFile],
-    color: bool,
-) -> String {
-    let theme = if color {
+    secrets: &[Vec<Span>],
+    options: Options,
+) -> io::Result<()> {
+    let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
@@ -25,77 +51,130 @@ pub fn render(
         .with_links(false)
         .with_width(100)
         .with_context_lines(1);
-    let mut out = String::new();
+    let mut buf = String::new();
     for r in resolved {
         let Some(file) = files.get(r.diag.file) else {
             continue;
         };
-        out.push_str(&format!(
-            "{}:{}:{}: {} {}[{}]\n",
-            r.path,
-            r.start.line,
-            r.start.column,
-            r.diag.severity.as_str(),
-            r.diag.lint.code,
-            r.diag.lint.name
-        ));
-        let report = Report {
-            diag: r.diag,
-            source: NamedSource::new(r.path, file.text.clone()),
+        buf.clear();
+        finding(&mut buf, &handler, r, file, secrets.get(r.diag.file));
+        out.write_all(buf.as_bytes())?;
+    }
+    if options.summary {
+        let (e, w, i) = counts(diags);
+        let plural = |n: usize, s: &str| {
+            if n == 1 {
+                format!("{n} {s}")
+            } else {
+                format!("{n} {s}s")
+            }
         };
-        if handler.render_report(&mut out, &report).is_err() {
-            out.push_str(&format!("  {}\n", r.diag.message));
-        }
-        // Labels in another file (the Alertmanager route a rule's finding
-        // is about) cannot share the snippet: one line each.
-        for l in r.labels.iter().filter(|l| l.elsewhere) {
-            out.push_str(&format!(
-                "  note: {}:{}:{}: {}\n",
-                l.path, l.start.line, l.start.column, l.message
-            ));
-        }
-        out.push('\n');
+        writeln!(
+            out,
+            "{}: {}, {}, {}",
+            plural(files.len(), "file"),
+            plural(e, "error"),
+            plural(w, "warning"),
+            plural(i, "info")
+        )?;
     }
-    let (e, w, i) = counts(diags);
-    let plural = |n: usize, s: &str| {
-        if n == 1 {
-            format!("{n} {s}")
-        } else {
-            format!("{n} {s}s")
-        }
+    Ok(())
+}
+
+/// One finding: header line, miette's report on the excerpt, notes for
+/// labels in other files, blank line.
+fn finding(
+    out: &mut String,
+    handler: &GraphicalReportHandler,
+    r: &Resolved,
+    file: &SourceFile,
+    secrets: Option<&Vec<Span>>,
+) {
+    use std::fmt::Write as _;
+    let d = r.diag;
+    let path = escape_controls(r.path);
+    let _ = writeln!(
+        out,
+        "{}:{}:{}: {} {}[{}]",
+        path,
+        r.start.line,
+        r.start.column,
+        d.severity.as_str(),
+        d.lint.code,
+        d.lint.name
+    );
+    let same: Vec<_> = d.labels.iter().filter(|l| l.file == d.file).collect();
+    let spans: Vec<Span> = std::iter::once(d.span)
+        .chain(same.iter().map(|l| l.span))
+        .collect();
+    let (snippet, mapped) = Snippet::build(
+        path.clone().into_owned(),
+        file,
+        &spans,
+        secrets.map_or(&[][..], |s| s.as_slice()),
+    );
+    let url = d.lint.url();
+    let report = Report {
+        severity: d.severity,
+        message: escape_controls(&d.message).into_owned(),
+        help: match &d.help {
+            Some(h) => format!("{}\nsee {url}", escape_controls(h)),
+            None => format!("see {url}"),
+        },
+        labels: std::iter::once("here".to_string())
+            .chain(
+                same.iter()
+                    .map(|l| escape_controls(&l.message).into_owned()),
+            )
+            .zip(mapped)
+            .collect(),
+        snippet,
     };
-    out.push_str(&format!(
-        "{}: {}, {}, {}\n",
-        plural(files.len(), "file"),
-        plural(e, "error"),
-        plural(w, "warning"),
-        plural(i, "info")
-    ));
-    out
+    if handler.render_report(out, &report).is_err() {
+        let _ = writeln!(out, "  {}", report.message);
+    }
+    // Labels in another file (the Alertmanager route a rule's finding
+    // is about) cannot share the snippet: one line each.
+    for l in r.labels.iter().filter(|l| l.elsewhere) {
+        let _ = writeln!(
+            out,
+            "  note: {}:{}:{}: {}",
+            escape_controls(l.path),
+            l.start.line,
+            l.start.column,
+            escape_controls(l.message)
+        );
+    }
+    out.push('\n');
 }
 
-struct Report<'a> {
-    diag: &'a Diagnostic,
-    source: NamedSource<String>,
+/// What miette renders: the escaped texts and the excerpt.
+struct Report {
+    severity: Severity,
+    message: String,
+    help: String,
+    /// Label texts and spans in the excerpt, the primary first.
+    labels: Vec<(String, SourceSpan)>,
+    snippet: Snippet,
 }
 
-impl fmt::Debug for Report<'_> {
+impl fmt::Debug for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diag.message)
+        f.write_str(&self.message)
     }
 }
 
-impl fmt::Display for Report<'_> {
+impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diag.message)
+        f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Report<'_> {}
+impl std::error::Error for Report {}
 
-impl miette::Diagnostic for Report<'_> {
+impl miette::Diagnostic for Report {
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.diag.severity {
+        Some(match self.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
@@ -103,30 +182,79 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        let url = self.diag.lint.url();
-        Some(Box::new(match &self.diag.help {
-            Some(h) => format!("{h}\nsee {url}"),
-            None => format!("see {url}"),
-        }))
+        Some(Box::new(&self.help))
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        Some(&self.snippet)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let d = self.diag;
-        let primary = LabeledSpan::new_primary_with_span(
-            Some("here".to_string()),
-            span(d.span.start, d.span.len()),
-        );
-        let others = d.labels.iter().filter(|l| l.file == d.file).map(|l| {
-            LabeledSpan::new_with_span(Some(l.message.clone()), span(l.span.start, l.span.len()))
-        });
-        Some(Box::new(std::iter::once(primary).chain(others)))
+        Some(Box::new(self.labels.iter().enumerate().map(
+            |(i, (m, s))| {
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(Some(m.clone()), *s)
+                } else {
+                    LabeledSpan::new_with_span(Some(m.clone()), *s)
+                }
+            },
+        )))
     }
 }
 
-fn span(start: usize, len: usize) -> SourceSpan {
-    SourceSpan::new(start.into(), len)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::input::yaml_syntax;
+
+    fn human(text: &str, span: Span, secrets: Vec<Span>) -> String {
+        let files = [SourceFile::from_text("f.yaml", text.to_string(), 0)];
+        let diags = [Diagnostic::new(
+            &yaml_syntax::META,
+            0,
+            span,
+            "bad \u{1b}[2J here",
+        )];
+        let resolved = super::super::resolve(&diags, &files);
+        let mut out = Vec::new();
+        let options = Options {
+            color: false,
+            summary: true,
+        };
+        render(&mut out, &resolved, &diags, &files, &[secrets], options).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_finding_past_column_65535_renders() {
+        // Issue 13 item 1: miette panicked formatting a width over u16::MAX.
+        let text = format!("{{k: [{}x]}}\n", "a, ".repeat(40_000));
+        let at = text.find('x').unwrap();
+        let out = human(&text, Span::new(at, at + 1), vec![]);
+        assert!(out.starts_with("f.yaml:1:120006: error"), "{}", &out[..80]);
+        assert!(out.contains("[f.yaml:1:120006]"), "{out}");
+        assert!(out.len() < 2000, "{}", out.len());
+        assert!(out.ends_with("1 file: 1 error, 0 warnings, 0 infos\n"));
+    }
+
+    #[test]
+    fn messages_and_snippets_carry_no_control_character() {
+        let out = human("a: 1 # \u{1b}]0;x\u{7}\n", Span::new(0, 1), vec![]);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+        assert!(
+            out.contains("bad ␛[2J here") && out.contains("# ␛]0;x␇"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let text = "a: 1\npassword: hunter2\n";
+        let at = text.find("hunter2").unwrap();
+        let out = human(text, Span::new(0, 1), vec![Span::new(at, at + 7)]);
+        assert!(
+            !out.contains("hunter2") && out.contains("password: <secret>"),
+            "{out}"
+        );
+    }
 }

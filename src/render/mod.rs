@@ -5,6 +5,9 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod snippet;
+
+use std::borrow::Cow;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
@@ -92,4 +95,57 @@ pub fn statistics(diags: &[Diagnostic]) -> String {
         out.push_str(&format!("{n:>7}  {code} {name}\n"));
     }
     out
+}
+
+/// How a character of the input is shown on a terminal when it is not
+/// itself: C0 controls (but tab) and DEL as their Unicode control pictures
+/// (`ESC` is `␛`), C1 controls, bidirectional overrides and isolates and
+/// the line and paragraph separators as `\u{…}`. `None` for a character
+/// shown as it is. Nothing read from the input reaches a terminal as a
+/// control sequence (issue 13 item 25), whatever `--color` says.
+pub fn escaped_char(c: char) -> Option<String> {
+    match c {
+        '\t' => None,
+        '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).map(String::from),
+        '\x7f' => Some("\u{2421}".to_string()),
+        '\u{80}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}' => Some(format!("\\u{{{:x}}}", c as u32)),
+        _ => None,
+    }
+}
+
+/// `s` with every character [`escaped_char`] escapes replaced, except line
+/// feeds, which stay line breaks (messages and help have several lines).
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && escaped_char(c).is_some()) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match escaped_char(c) {
+            Some(e) if c != '\n' => out.push_str(&e),
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_escaped_and_text_is_kept() {
+        assert_eq!(escape_controls("a\x1b[31mb\x07"), "a\u{241b}[31mb\u{2407}");
+        assert_eq!(escape_controls("line\nnext\ttab é"), "line\nnext\ttab é");
+        assert_eq!(
+            escape_controls("\r\u{9b}\u{202e}"),
+            "\u{240d}\\u{9b}\\u{202e}"
+        );
+        assert!(matches!(escape_controls("plain"), Cow::Borrowed(_)));
+    }
 }

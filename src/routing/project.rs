@@ -7,7 +7,7 @@
 //! alert goes, and *possible* ones (such labels may also take any value) for
 //! findings that a route or receiver is never reached.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::FileId;
 use crate::model::ProjectFile;
@@ -83,12 +83,16 @@ pub struct Config<'a> {
     pub tree: Tree<'a>,
     /// Per alert of [`Analysis::alerts`], its routing.
     pub routed: Vec<Routed>,
+    /// Receiver name → index of its first definition in `am.receivers`
+    /// (lookups by name are hashed: configs with tens of thousands of
+    /// receivers).
+    by_name: HashMap<&'a str, usize>,
 }
 
 impl<'a> Config<'a> {
     /// The receiver named `name`.
     pub fn receiver(&self, name: &str) -> Option<&'a Receiver> {
-        self.am.receivers.iter().find(|r| r.name.value == name)
+        self.by_name.get(name).map(|&i| &self.am.receivers[i])
     }
 
     /// Whether receiver `name` has no integration at all: a "null" receiver
@@ -135,11 +139,19 @@ impl<'a> Config<'a> {
             .iter()
             .flat_map(|r| r.possible_finals.iter().copied())
             .collect();
+        let mut by_receiver: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, n) in tree.nodes.iter().enumerate() {
+            by_receiver
+                .entry(n.opts.receiver.value.as_str())
+                .or_default()
+                .push(i);
+        }
         let mut out = Vec::new();
         for r in &self.am.receivers {
-            let routes: Vec<usize> = (0..tree.nodes.len())
-                .filter(|&i| tree.nodes[i].opts.receiver.value == r.name.value)
-                .collect();
+            let routes: Vec<usize> = by_receiver
+                .get(r.name.value.as_str())
+                .cloned()
+                .unwrap_or_default();
             if routes.is_empty()
                 || routes.contains(&0)
                 || routes.iter().any(|i| finals.contains(i))
@@ -261,12 +273,17 @@ impl<'a> Analysis<'a> {
                     .iter()
                     .map(|a| route_alert(&tree, a, &wanted, &rule_labels, &outside))
                     .collect();
+                let mut by_name = HashMap::new();
+                for (i, r) in am.receivers.iter().enumerate() {
+                    by_name.entry(r.name.value.as_str()).or_insert(i);
+                }
                 configs.push(Config {
                     file: f.file,
                     source: f.source,
                     am,
                     tree,
                     routed,
+                    by_name,
                 });
             }
         }

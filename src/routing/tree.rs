@@ -115,13 +115,29 @@ pub fn head(route: &Route) -> Span {
 pub struct Tree<'a> {
     /// Nodes in pre-order.
     pub nodes: Vec<Node<'a>>,
+    /// Per node, the first earlier sibling without `continue` that takes
+    /// every alert the node matches ([`covers`]), if one does: the node is
+    /// fully shadowed (`route-shadowed`). Routes with a matcher that did not
+    /// parse neither shadow nor are shadowed.
+    pub shadowed_by: Vec<Option<usize>>,
 }
 
 impl<'a> Tree<'a> {
-    /// Builds the tree from the root route.
+    /// Builds the tree from the root route. Work and memory grow with the
+    /// number of routes and matchers, not with siblings² (see
+    /// [`Tree::shadowed_by`]).
     pub fn new(root: &'a Route) -> Tree<'a> {
-        let mut tree = Tree { nodes: Vec::new() };
+        let mut tree = Tree {
+            nodes: Vec::new(),
+            shadowed_by: Vec::new(),
+        };
         tree.add(root, None, 0);
+        tree.shadowed_by = vec![None; tree.nodes.len()];
+        for p in 0..tree.nodes.len() {
+            for (c, by) in shadows(&tree, &tree.nodes[p].children) {
+                tree.shadowed_by[c] = Some(by);
+            }
+        }
         tree
     }
 
@@ -461,27 +477,93 @@ impl Tree<'_> {
     }
 }
 
-/// Whether an earlier sibling without `continue` takes every alert `idx` matches.
+/// Whether an earlier sibling without `continue` takes every alert `idx`
+/// matches ([`Tree::shadowed_by`]).
 pub fn fully_shadowed(tree: &Tree, idx: usize) -> bool {
-    let Some(p) = tree.nodes[idx].parent else {
-        return false;
-    };
-    let narrow: Vec<_> = tree.nodes[idx].matchers.iter().map(|m| &m.0).collect();
-    tree.nodes[p]
-        .children
+    tree.shadowed_by.get(idx).is_some_and(Option::is_some)
+}
+
+/// `(label, value)` keys under which a route that shadows others is
+/// indexed: every value its first `=` or literal-alternatives `=~` matcher
+/// accepts. A route with such a matcher `l=v` can only cover a sibling that
+/// has a matcher on `l` accepting only values it accepts, i.e. `l=x` or
+/// `l=~"x|…"` with `x` among its values; that sibling looks itself up under
+/// [`narrow_keys`].
+fn broad_keys(n: &Node) -> Option<Vec<(String, String)>> {
+    n.matchers.iter().find_map(|(m, _)| match m.op {
+        _ if super::overlap::is_universal(m) => None,
+        MatchType::Equal => Some(vec![(m.name.clone(), m.value.clone())]),
+        MatchType::Regexp => super::overlap::literal_alternatives(&m.value)
+            .filter(|l| !l.is_empty())
+            .map(|l| l.into_iter().map(|v| (m.name.clone(), v)).collect()),
+        _ => None,
+    })
+}
+
+/// The keys a route looks up to find the siblings that may cover it (see
+/// [`broad_keys`]): per `=` matcher its value, per literal-alternatives
+/// `=~` matcher its first alternative.
+fn narrow_keys(n: &Node) -> Vec<(String, String)> {
+    n.matchers
         .iter()
-        .take_while(|&&c| c != idx)
-        .any(|&c| {
-            !tree.nodes[c].continue_
-                && covers(
-                    &tree.nodes[c]
-                        .matchers
-                        .iter()
-                        .map(|m| &m.0)
-                        .collect::<Vec<_>>(),
-                    &narrow,
-                )
+        .filter_map(|(m, _)| match m.op {
+            MatchType::Equal => Some((m.name.clone(), m.value.clone())),
+            MatchType::Regexp => super::overlap::literal_alternatives(&m.value)
+                .and_then(|l| l.into_iter().next())
+                .map(|v| (m.name.clone(), v)),
+            _ => None,
         })
+        .collect()
+}
+
+/// For siblings `children` (in order), `(child, first earlier sibling that
+/// covers it)` for every fully shadowed child. Earlier siblings are indexed
+/// by [`broad_keys`], so each child is tried only against the siblings that
+/// can cover it (and those without a key), not against every earlier one.
+fn shadows(tree: &Tree, children: &[usize]) -> Vec<(usize, usize)> {
+    use std::collections::HashMap;
+    let mut keyed: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    let mut unkeyed: Vec<usize> = Vec::new();
+    let mut out = Vec::new();
+    let matchers =
+        |i: usize| -> Vec<&Matcher> { tree.nodes[i].matchers.iter().map(|m| &m.0).collect() };
+    for &c in children {
+        let node = &tree.nodes[c];
+        if node.route.matchers_complete {
+            let narrow = matchers(c);
+            let first_unkeyed = unkeyed
+                .iter()
+                .copied()
+                .find(|&b| covers(&matchers(b), &narrow));
+            let mut cand: Vec<usize> = narrow_keys(node)
+                .iter()
+                .filter_map(|k| keyed.get(k))
+                .flatten()
+                .copied()
+                .filter(|&b| first_unkeyed.is_none_or(|u| b < u))
+                .collect();
+            cand.sort_unstable();
+            cand.dedup();
+            let by = cand
+                .into_iter()
+                .find(|&b| covers(&matchers(b), &narrow))
+                .or(first_unkeyed);
+            if let Some(by) = by {
+                out.push((c, by));
+            }
+        }
+        if !node.continue_ && node.route.matchers_complete {
+            match broad_keys(node) {
+                Some(keys) => {
+                    for k in keys {
+                        keyed.entry(k).or_default().push(c);
+                    }
+                }
+                None => unkeyed.push(c),
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

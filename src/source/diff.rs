@@ -1,7 +1,16 @@
 //! Lines added or changed since a git revision, for `--diff-base REF`
 //! (pull-request mode: report only findings on those lines).
+//!
+//! Each linted file is compared in the repository that holds it (`git
+//! rev-parse --show-toplevel` from its directory), so a rule file inside a
+//! git submodule is diffed in the submodule, not dropped by the
+//! superproject's diff. The revision is user input that reaches git: it is
+//! validated ([`check_ref`]), resolved once per repository with `rev-parse
+//! --verify --end-of-options REF^{commit}`, and only the resulting commit
+//! id is passed to `git diff`; every git call runs with
+//! `--no-optional-locks` (a linter must not write the index).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,11 +21,40 @@ pub struct Changes {
     /// 1-based inclusive line ranges added or changed, per file.
     files: HashMap<PathBuf, Vec<RangeInclusive<usize>>>,
     /// Files git does not track: every line is new.
-    untracked: Vec<PathBuf>,
+    untracked: HashSet<PathBuf>,
+}
+
+/// Longest revision accepted by [`check_ref`], in bytes.
+pub const MAX_REF_BYTES: usize = 1024;
+
+/// Checks that `base` can only be read by git as a revision: not empty, at
+/// most [`MAX_REF_BYTES`], not starting with `-` (which git would take as an
+/// option, e.g. `--output=FILE`), and without whitespace or control
+/// characters (which no ref name holds, as git's `check-ref-format`).
+///
+/// # Errors
+/// Why the value is refused, for the message after `--diff-base VALUE: `.
+pub fn check_ref(base: &str) -> Result<(), String> {
+    if base.is_empty() {
+        return Err("the revision is empty".to_string());
+    }
+    if base.len() > MAX_REF_BYTES {
+        return Err(format!("the revision is longer than {MAX_REF_BYTES} bytes"));
+    }
+    if base.starts_with('-') {
+        return Err(
+            "a revision cannot start with `-` (git would read it as an option)".to_string(),
+        );
+    }
+    if base.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a revision cannot contain whitespace or control characters".to_string());
+    }
+    Ok(())
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     let out = Command::new("git")
+        .arg("--no-optional-locks")
         .arg("-C")
         .arg(dir)
         .args(args)
@@ -33,32 +71,100 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 impl Changes {
-    /// What changed in the working tree of the repository holding `dir`
-    /// since revision `base` (committed, staged and unstaged changes, and
-    /// untracked files).
+    /// What changed since revision `base` in the repositories holding
+    /// `paths` (each path's own repository: committed, staged and unstaged
+    /// changes, and untracked files). Paths that do not exist are skipped
+    /// (the run reports them as unreadable).
     ///
     /// # Errors
-    /// Not a git repository, unknown revision, git not installed.
-    pub fn since(dir: &Path, base: &str) -> Result<Changes, String> {
-        let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim());
+    /// `base` refused by [`check_ref`]; a path not in a git repository; a
+    /// revision unknown in one of the repositories; git not installed.
+    pub fn for_paths<'p>(
+        paths: impl IntoIterator<Item = &'p Path>,
+        base: &str,
+    ) -> Result<Changes, String> {
+        check_ref(base)?;
+        let mut roots: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+        let mut repos: Vec<PathBuf> = Vec::new();
+        for p in paths {
+            let Ok(full) = p.canonicalize() else { continue };
+            let dir = if full.is_dir() {
+                full.clone()
+            } else {
+                match full.parent() {
+                    Some(d) => d.to_path_buf(),
+                    None => continue,
+                }
+            };
+            let root = match roots.get(&dir) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = git(&dir, &["rev-parse", "--show-toplevel"])
+                        .ok()
+                        .map(|t| PathBuf::from(t.trim_end_matches(['\n', '\r'])));
+                    roots.insert(dir.clone(), r.clone());
+                    r
+                }
+            };
+            let Some(root) = root else {
+                return Err(format!("{} is not in a git repository", p.display()));
+            };
+            if !repos.contains(&root) {
+                repos.push(root);
+            }
+        }
+        let mut changes = Changes::default();
+        for root in &repos {
+            changes.add_repo(root, base)?;
+        }
+        Ok(changes)
+    }
+
+    fn add_repo(&mut self, root: &Path, base: &str) -> Result<(), String> {
+        let spec = format!("{base}^{{commit}}");
+        let commit = git(
+            root,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                &spec,
+            ],
+        )
+        .map_err(|_| format!("unknown revision in the repository {}", root.display()))?;
+        let commit = commit.trim();
+        if commit.is_empty() || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "unknown revision in the repository {}",
+                root.display()
+            ));
+        }
         let diff = git(
-            &root,
+            root,
             &[
                 "diff",
                 "--no-color",
                 "--no-ext-diff",
+                "--no-textconv",
                 "--unified=0",
-                base,
+                "--end-of-options",
+                commit,
                 "--",
             ],
         )?;
-        let mut changes = parse_diff(&diff, &root);
-        let untracked = git(&root, &["ls-files", "--others", "--exclude-standard"])?;
-        changes.untracked = untracked
-            .lines()
-            .filter_map(|l| root.join(l).canonicalize().ok())
-            .collect();
-        Ok(changes)
+        let parsed = parse_diff(&diff, root);
+        for (k, v) in parsed.files {
+            self.files.entry(k).or_default().extend(v);
+        }
+        let untracked = git(root, &["ls-files", "-z", "--others", "--exclude-standard"])?;
+        self.untracked.extend(
+            untracked
+                .split('\0')
+                .filter(|l| !l.is_empty())
+                .filter_map(|l| root.join(l).canonicalize().ok()),
+        );
+        Ok(())
     }
 
     /// Whether 1-based `line` of `path` was added or changed.
@@ -115,5 +221,16 @@ mod tests {
         let c = parse_diff(diff, root);
         let ranges = &c.files[&root.join("r.yaml")];
         assert_eq!(ranges, &vec![4..=5, 12..=12]);
+    }
+
+    #[test]
+    fn refs_that_git_would_read_as_options_are_refused() {
+        for ok in ["HEAD", "origin/main", "HEAD~1", "v1.2.3", "abc123^"] {
+            assert_eq!(check_ref(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "--output=/tmp/x", "-p", "a b", "a\nb", "a\u{7f}"] {
+            assert!(check_ref(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_ref(&"a".repeat(MAX_REF_BYTES + 1)).is_err());
     }
 }

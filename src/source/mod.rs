@@ -71,15 +71,19 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
-    /// Index `text`; lines end at `\n` (a preceding `\r` belongs to the line).
+    /// Index `text`. Lines end at `\n`, `\r\n` or a lone `\r`: YAML's line
+    /// breaks (YAML 1.2 §5.4, as go-yaml and saphyr read them), so that a file
+    /// with classic Mac line ends has the lines its parser sees.
     pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        for (i, b) in bytes.iter().enumerate() {
+            match b {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+        }
         LineIndex { starts }
     }
 
@@ -91,6 +95,31 @@ impl LineIndex {
     /// Byte offset where 0-based line `line0` starts (clamped to the last line).
     pub fn line_start(&self, line0: usize) -> usize {
         self.starts[line0.min(self.starts.len() - 1)]
+    }
+
+    /// Byte offset where the content of 0-based line `line0` of `text` ends:
+    /// before its line break (`\n`, `\r\n` or `\r`), or at the end of the text
+    /// (clamped to the last line).
+    pub fn line_end(&self, text: &str, line0: usize) -> usize {
+        let line0 = line0.min(self.starts.len() - 1);
+        let Some(&next) = self.starts.get(line0 + 1) else {
+            return text.len();
+        };
+        let bytes = text.as_bytes();
+        let mut end = next.min(bytes.len());
+        if end > 0 && bytes[end - 1] == b'\n' {
+            end -= 1;
+        }
+        if end > self.starts[line0] && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        end
+    }
+
+    /// The content of 0-based line `line0` of `text`, without its line break.
+    pub fn line_text<'t>(&self, text: &'t str, line0: usize) -> &'t str {
+        let start = self.line_start(line0).min(text.len());
+        &text[start..self.line_end(text, line0).max(start)]
     }
 
     /// 0-based line holding byte `offset`.
@@ -118,14 +147,17 @@ impl LineIndex {
         }
     }
 
-    /// Byte offset of 1-based `line` and 0-based character column `col0` in `text`.
+    /// Byte offset of 1-based `line` and 0-based character column `col0` in
+    /// `text` (YAML parsers' markers: lines by the same breaks as
+    /// [`LineIndex::new`], columns in characters); past the line's content,
+    /// its end.
     pub fn offset_of(&self, text: &str, line: usize, col0: usize) -> usize {
-        let start = self.line_start(line.saturating_sub(1));
-        let rest = &text[start..];
-        let line_text = rest.split('\n').next().unwrap_or("");
+        let line0 = line.saturating_sub(1);
+        let start = self.line_start(line0);
+        let line_text = self.line_text(text, line0);
         match line_text.char_indices().nth(col0) {
             Some((i, _)) => start + i,
-            None => start + line_text.len().min(col0.max(line_text.len())),
+            None => start + line_text.len(),
         }
     }
 }
@@ -312,6 +344,35 @@ mod tests {
         // 'd' is after a two-byte character: byte 5, column 2.
         assert_eq!(f.line_col(5), LineCol { line: 2, column: 2 });
         assert_eq!(f.line_col(999), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn lines_break_at_lf_crlf_and_lone_cr() {
+        // Issue 13 item 21: CR-only line ends and a non-ASCII character.
+        let text = "# é\rgroups:\r\n- a\nb\r";
+        let f = SourceFile::from_text("x", text.to_string(), 0);
+        assert_eq!(f.lines().line_count(), 5);
+        assert_eq!(
+            f.line_col(text.find("groups").unwrap()),
+            LineCol { line: 2, column: 1 }
+        );
+        assert_eq!(
+            f.line_col(text.find("- a").unwrap() + 2),
+            LineCol { line: 3, column: 3 }
+        );
+        assert_eq!(
+            f.line_col(text.find('b').unwrap()),
+            LineCol { line: 4, column: 1 }
+        );
+        let l = f.lines();
+        assert_eq!(l.line_text(text, 0), "# é");
+        assert_eq!(l.line_text(text, 1), "groups:");
+        assert_eq!(l.line_text(text, 3), "b");
+        assert_eq!(l.line_text(text, 4), "");
+        // A marker (line 3, column 2 in characters) and the end of a line.
+        assert_eq!(l.offset_of(text, 3, 2), text.find("a").unwrap());
+        assert_eq!(l.offset_of(text, 1, 99), text.find('\r').unwrap());
+        assert_eq!(l.offset_of(text, 2, 2), text.find("oups").unwrap());
     }
 
     #[test]

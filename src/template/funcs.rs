@@ -17,6 +17,7 @@ pub(super) const INDEX: &str = "__index";
 pub(super) const PRINTF: &str = "__printf";
 pub(super) const SPRINT: &str = "__sprint";
 pub(super) const SPRINTLN: &str = "__sprintln";
+pub(super) const STEP: &str = "__step";
 
 /// One sample returned by the `query` template function.
 #[derive(Debug, Clone, PartialEq)]
@@ -627,11 +628,64 @@ thread_local! {
     static CURRENT: std::cell::RefCell<Context> = std::cell::RefCell::new(Context::default());
 }
 
-/// Runs `f` with `ctx` as the current expansion context of this thread.
+/// Most function and `{{template}}` calls one expansion may make: Go's
+/// template has no bound, and 40 levels of a template calling the next
+/// twice is 2^40 calls.
+pub const MAX_CALLS: u64 = 1_000_000;
+/// Most bytes of strings the functions of one expansion may produce in all
+/// (`printf "%s%s" $x $x` in a `range` doubles a string per iteration).
+pub const MAX_STRING_BYTES: u64 = 64 * 1024 * 1024;
+/// Most `query` calls one expansion may make (each runs a PromQL query).
+pub const MAX_QUERIES: u64 = 1_000;
+
+/// What the expansion running on this thread has spent.
+#[derive(Debug, Clone, Copy, Default)]
+struct Spent {
+    calls: u64,
+    bytes: u64,
+    queries: u64,
+}
+
+thread_local! {
+    static SPENT: std::cell::Cell<Spent> = const {
+        std::cell::Cell::new(Spent { calls: 0, bytes: 0, queries: 0 })
+    };
+}
+
+/// Charges one call producing `bytes` of string (and a query when `query`)
+/// to the current expansion; an error once a budget is spent.
+fn charge(bytes: usize, query: bool) -> gotmpl::Result<()> {
+    let mut sp = SPENT.with(std::cell::Cell::get);
+    sp.calls += 1;
+    sp.bytes = sp.bytes.saturating_add(bytes as u64);
+    sp.queries += u64::from(query);
+    SPENT.with(|c| c.set(sp));
+    if sp.calls > MAX_CALLS {
+        return Err(err(format!(
+            "expansion makes more than {MAX_CALLS} function and template calls"
+        )));
+    }
+    if sp.bytes > MAX_STRING_BYTES {
+        return Err(err(format!(
+            "expansion builds more than {MAX_STRING_BYTES} bytes of text"
+        )));
+    }
+    if sp.queries > MAX_QUERIES {
+        return Err(err(format!(
+            "error calling query: expansion runs more than {MAX_QUERIES} queries"
+        )));
+    }
+    Ok(())
+}
+
+/// Runs `f` with `ctx` as the current expansion context of this thread,
+/// with a fresh budget ([`MAX_CALLS`], [`MAX_STRING_BYTES`], [`MAX_QUERIES`]).
 pub(super) fn with_context<R>(ctx: &Context, f: impl FnOnce() -> R) -> R {
     let previous = CURRENT.with(|c| c.replace(ctx.clone()));
+    let spent = SPENT.with(|c| c.replace(Spent::default()));
     let out = f();
     CURRENT.with(|c| c.replace(previous));
+    SPENT.with(|c| c.set(spent));
     out
 }
 
@@ -643,9 +697,26 @@ fn current<R>(f: impl FnOnce(&Context) -> R) -> R {
 /// context-dependent ones read the thread's current context (see [`with_context`]).
 pub(super) fn func_map() -> FuncMap {
     let mut m: FuncMap = BTreeMap::new();
+    // Every function is charged to the expansion's budget, with the length
+    // of the string it returns.
     let mut add = |name: &str, f: ValueFunc| {
-        m.insert(name.to_string(), f);
+        let query = name == "query";
+        let charged: ValueFunc = Arc::new(move |args: &[Value]| {
+            let v = f(args)?;
+            let len = match &v {
+                Value::String(t) => t.len(),
+                _ => 0,
+            };
+            charge(len, query)?;
+            Ok(v)
+        });
+        m.insert(name.to_string(), charged);
     };
+    // `{{template}}` calls pass their argument through this (see the rewrite).
+    add(
+        STEP,
+        Arc::new(|args: &[Value]| Ok(args.last().cloned().unwrap_or(Value::Nil))),
+    );
     add(PRINT, Arc::new(print_value));
     add(FIELD, Arc::new(field));
     add(INDEX, Arc::new(index));

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use gotmpl::Value;
 use gotmpl::parse::{CommandNode, Expr, ListNode, Node, PipeNode, SmolStr};
 
-pub use funcs::QuerySample;
+pub use funcs::{MAX_CALLS, MAX_QUERIES, MAX_STRING_BYTES, QuerySample};
 
 /// Runs a PromQL query for the `query` template function at the expansion
 /// time; returns the samples of the resulting vector (a scalar as one
@@ -202,8 +202,39 @@ fn expand(src: &str, data: &Value, ctx: &Context) -> Result<String, TemplateErro
     if tmpl.lookup(name).is_none() {
         return Ok(String::new());
     }
-    funcs::with_context(ctx, || tmpl.execute_template_to_string(name, data))
-        .map_err(|e| TemplateError(format!("error executing template {name}: {e}")))
+    let mut out = Bounded::default();
+    let result = funcs::with_context(ctx, || tmpl.execute_template_fmt(&mut out, name, data));
+    match result {
+        Ok(()) => Ok(out.text),
+        Err(_) if out.over => Err(TemplateError(format!(
+            "error executing template {name}: expanded text is larger than {MAX_OUTPUT_BYTES} bytes"
+        ))),
+        Err(e) => Err(TemplateError(format!(
+            "error executing template {name}: {e}"
+        ))),
+    }
+}
+
+/// Largest text one expansion may write (an alert label or annotation);
+/// Prometheus has no bound.
+pub const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+
+/// The expansion's output, refusing to grow past [`MAX_OUTPUT_BYTES`].
+#[derive(Default)]
+struct Bounded {
+    text: String,
+    over: bool,
+}
+
+impl std::fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.text.len().saturating_add(s.len()) > MAX_OUTPUT_BYTES {
+            self.over = true;
+            return Err(std::fmt::Error);
+        }
+        self.text.push_str(s);
+        Ok(())
+    }
 }
 
 // ---- parse-tree rewriting --------------------------------------------------
@@ -237,6 +268,24 @@ fn rewrite_node(node: &mut Node) {
         Node::Template(t) => {
             if let Some(p) = &mut t.pipe {
                 rewrite_pipe(p);
+            }
+            // Each call passes its argument through `__step`, which charges
+            // the call to the expansion's budget.
+            let pos = t.pos;
+            let step = CommandNode {
+                pos,
+                args: vec![Expr::Identifier(pos, SmolStr::new(funcs::STEP))],
+            };
+            match &mut t.pipe {
+                Some(p) => p.commands.push(step),
+                None => {
+                    t.pipe = Some(PipeNode {
+                        pos,
+                        decl: Vec::new(),
+                        commands: vec![step],
+                        is_assign: false,
+                    });
+                }
             }
         }
         Node::Define(d) => rewrite_list(&mut d.body),
@@ -329,6 +378,55 @@ mod tests {
     fn exp(text: &str, value: f64) -> String {
         let d = data(&[("instance", "node-1:9400"), ("job", "dcgm")], value);
         expand_alert_or_error(text, &d, &Context::default())
+    }
+
+    #[test]
+    fn expansion_size_and_work_are_bounded() {
+        // A string doubled 40 times (a terabyte) stops at the text budget.
+        let doubling = format!(
+            "{{{{ $x := \"ab\" }}}}{{{{ range $i := args {} }}}}{{{{ $x = printf \"%s%s\" $x $x }}}}{{{{ end }}}}{{{{ $x }}}}",
+            vec!["1"; 40].join(" ")
+        );
+        let e = exp(&doubling, 1.0);
+        assert!(
+            e.starts_with("<error expanding template: error executing template __template: ")
+                && e.contains("expansion builds more than 67108864 bytes of text"),
+            "{}",
+            &e[..e.len().min(300)]
+        );
+        // 40 levels of a template calling the next twice: 2^40 calls.
+        let mut t = String::from("{{define \"t0\"}}{{end}}");
+        for i in 1..=40 {
+            t.push_str(&format!(
+                "{{{{define \"t{i}\"}}}}{{{{template \"t{}\" .}}}}{{{{template \"t{}\"}}}}{{{{end}}}}",
+                i - 1,
+                i - 1
+            ));
+        }
+        t.push_str("{{template \"t40\" .}}");
+        let e = exp(&t, 1.0);
+        assert!(
+            e.contains("expansion makes more than 1000000 function and template calls"),
+            "{e}"
+        );
+        // The same with text in every template: the output bound.
+        let wide = t.replace(
+            "{{define \"t0\"}}{{end}}",
+            "{{define \"t0\"}}0123456789{{end}}",
+        );
+        let e = exp(&wide, 1.0);
+        assert!(
+            e.contains("expanded text is larger than 1048576 bytes"),
+            "{e}"
+        );
+        // Templates still pass their argument along.
+        assert_eq!(
+            exp(
+                "{{define \"v\"}}[{{.}}]{{end}}{{template \"v\" $value}}{{template \"v\"}}",
+                2.0
+            ),
+            "[2][<no value>]"
+        );
     }
 
     #[test]

@@ -9,9 +9,52 @@ use crate::engine::Storage;
 use crate::engine::series_desc::{SeqValue, parse_series_line};
 use crate::model::unittest::InputSeries;
 
-/// Most samples one test group may load (expanded notation can ask for
-/// billions: `0+1x99999999999`).
+/// Most input samples held at once by the whole run, all test groups and
+/// files together (expanded notation can ask for billions:
+/// `0+1x99999999999`); one group asking for more fails. Groups run in
+/// parallel and each holds its share ([`Reservation`]) until it ends: a group
+/// that does not fit beside the running ones waits for them, so the outcome
+/// does not depend on scheduling and memory stays within one budget
+/// (about 50 bytes a sample: pending plus stored).
 pub const MAX_INPUT_SAMPLES: u64 = 20_000_000;
+
+static IN_USE: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
+static RELEASED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// A share of [`MAX_INPUT_SAMPLES`], given back when dropped.
+#[derive(Debug, Default)]
+pub struct Reservation(u64);
+
+impl Reservation {
+    /// Waits until `n` samples (at most [`MAX_INPUT_SAMPLES`]) fit in the
+    /// run's budget beside the groups running, then holds them.
+    fn take(n: u64) -> Reservation {
+        let n = n.min(MAX_INPUT_SAMPLES);
+        let mut used = IN_USE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *used + n > MAX_INPUT_SAMPLES {
+            used = RELEASED
+                .wait(used)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *used += n;
+        Reservation(n)
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.0 == 0 {
+            return;
+        }
+        let mut used = IN_USE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *used = used.saturating_sub(self.0);
+        RELEASED.notify_all();
+    }
+}
 
 /// A sample waiting to be loaded: `t` in ms since the epoch; `None` is a
 /// staleness marker.
@@ -26,6 +69,8 @@ struct Pending {
 pub struct LazyInput {
     /// Per series: samples sorted by time and how many are already loaded.
     series: Vec<(Labels, Vec<Pending>, usize)>,
+    /// This group's share of the run's sample budget.
+    _budget: Reservation,
 }
 
 /// Counts the samples a values string expands to, without expanding it.
@@ -57,6 +102,14 @@ impl LazyInput {
     pub fn new(input: &[InputSeries], start_ms: i64, interval_ms: i64) -> Result<Self, String> {
         let mut by_labels: BTreeMap<Labels, Vec<Pending>> = BTreeMap::new();
         let mut total: u64 = 0;
+        let need = input
+            .iter()
+            .fold(0u64, |n, s| n.saturating_add(expanded_len(&s.values.value)));
+        let budget = if need > MAX_INPUT_SAMPLES {
+            Reservation::default()
+        } else {
+            Reservation::take(need)
+        };
         for s in input {
             let line = format!("{} {}", s.series.value, s.values.value);
             if s.values.value.contains("{{") || s.series.value.contains("{{") {
@@ -68,7 +121,7 @@ impl LazyInput {
             total = total.saturating_add(expanded_len(&s.values.value));
             if total > MAX_INPUT_SAMPLES {
                 return Err(format!(
-                    "input series {:?}: more than {MAX_INPUT_SAMPLES} input samples",
+                    "input series {:?}: more than {MAX_INPUT_SAMPLES} input samples (the budget of the whole run)",
                     s.series.value
                 ));
             }
@@ -92,6 +145,7 @@ impl LazyInput {
         }
         Ok(LazyInput {
             series: by_labels.into_iter().map(|(l, s)| (l, s, 0)).collect(),
+            _budget: budget,
         })
     }
 
@@ -178,5 +232,29 @@ mod tests {
             .unwrap_or_default();
         assert!(e.contains("more than"), "{e}");
         assert!(LazyInput::new(&[input("up{a=\"b\"", "0")], 0, 1).is_err());
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn a_group_waits_for_room_in_the_run_budget() {
+        let all = Reservation::take(MAX_INPUT_SAMPLES);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let r = Reservation::take(10);
+            tx.send(()).unwrap();
+            drop(r);
+        });
+        // No room while the whole budget is held.
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(200))
+                .is_err()
+        );
+        drop(all);
+        assert!(rx.recv_timeout(std::time::Duration::from_secs(10)).is_ok());
+        waiter.join().unwrap();
     }
 }

@@ -230,6 +230,7 @@ fn run_test_file(
     // Rule files: relative to the test file, globbed.
     let base = path.parent().unwrap_or(Path::new(""));
     let mut rule_paths: Vec<PathBuf> = Vec::new();
+    let mut seen_paths: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for rf in &tf.rule_files {
         let p = Path::new(&rf.value);
         let joined: PathBuf = if rf.value.is_empty() || p.is_absolute() {
@@ -249,7 +250,7 @@ fn run_test_file(
             // A file matched twice is loaded once (Prometheus keys groups by file and name).
             Ok(m) => {
                 for f in m {
-                    if !rule_paths.contains(&f) {
+                    if seen_paths.insert(f.clone()) {
                         rule_paths.push(f);
                     }
                 }

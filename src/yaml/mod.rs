@@ -17,6 +17,6 @@ mod tree;
 
 pub use classify::{DocKind, Templated, classify, looks_templated};
 pub use tree::{
-    Budget, Document, Kind, MAX_DEPTH, MAX_NODES, MAX_SCALAR_BYTES, Node, Scalar, Style,
-    YamlError, parse_stream, parse_stream_in,
+    Budget, Document, Kind, MAX_DEPTH, MAX_NODES, MAX_SCALAR_BYTES, Node, Scalar, Style, YamlError,
+    parse_stream, parse_stream_in,
 };

@@ -312,18 +312,14 @@ pub fn parse_stream_in(
             Event::DocumentEnd => Ok(None),
             Event::Alias(id) => match b.anchors.get(&id).map(|(_, cost)| *cost) {
                 Some(cost) if b.stack.len() + cost.height > MAX_DEPTH => Err(YamlError {
-                    message: format!(
-                        "nesting deeper than {MAX_DEPTH} levels (through an alias)"
-                    ),
+                    message: format!("nesting deeper than {MAX_DEPTH} levels (through an alias)"),
                     span: b.map.map_span(start, end),
                 }),
-                Some(cost) => {
-                    b.charge(cost, start).map(|_| {
-                        let mut node = b.anchors[&id].0.clone();
-                        respan(&mut node, b.map.map_span(start, end));
-                        Some((node, 0, cost))
-                    })
-                }
+                Some(cost) => b.charge(cost, start).map(|_| {
+                    let mut node = b.anchors[&id].0.clone();
+                    respan(&mut node, b.map.map_span(start, end));
+                    Some((node, 0, cost))
+                }),
                 None => Err(YamlError {
                     message: "unknown anchor".into(),
                     span: b.map.map_span(start, end),
@@ -863,7 +859,16 @@ mod tests {
         assert_eq!(e.span.start, at, "{e:?}");
         // Under the budget, aliases of a big scalar are fine.
         let text = format!("a: &a {big}\nb: [{}]\n", "*a, ".repeat(10));
-        assert_eq!(parse(&text)[0].root.get("b").unwrap().as_seq().unwrap().len(), 10);
+        assert_eq!(
+            parse(&text)[0]
+                .root
+                .get("b")
+                .unwrap()
+                .as_seq()
+                .unwrap()
+                .len(),
+            10
+        );
     }
 
     #[test]
@@ -877,7 +882,11 @@ mod tests {
         let (_, err) = parse_stream_in("[a, b, c, d]", &TextMap::Shift(0), &mut budget);
         assert!(err.unwrap().message.contains("more than"));
         // A fresh budget would have taken it.
-        let (_, err) = parse_stream_in("[a, b, c, d]", &TextMap::Shift(0), &mut Budget::new(10, 1_000));
+        let (_, err) = parse_stream_in(
+            "[a, b, c, d]",
+            &TextMap::Shift(0),
+            &mut Budget::new(10, 1_000),
+        );
         assert!(err.is_none());
     }
 
@@ -908,7 +917,8 @@ mod tests {
         // Issue 10: a rule reached through `<<: *d` or `*d` has its spans
         // on its own lines (at the alias token), not at the anchor in
         // another rule; keys written in the rule itself keep theirs.
-        let text = "a: &d {for: 0m, x: 1}\nr1:\n  <<: *d\n  y: 2\nr2:\n  <<: *d\n  for: 5m\nr3: *d\n";
+        let text =
+            "a: &d {for: 0m, x: 1}\nr1:\n  <<: *d\n  y: 2\nr2:\n  <<: *d\n  for: 5m\nr3: *d\n";
         let docs = parse(text);
         let root = &docs[0].root;
         let second = text.find("*d").unwrap();
@@ -940,11 +950,19 @@ mod tests {
     fn merging_large_mappings_is_linear() {
         // 20,000 keys merged into 20,000 explicit ones: a pairwise check
         // would compare 400 million keys.
-        let keys = |p: &str| (0..20_000).map(|i| format!("{p}{i}: 1")).collect::<Vec<_>>().join(", ");
+        let keys = |p: &str| {
+            (0..20_000)
+                .map(|i| format!("{p}{i}: 1"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let text = format!("b: &b {{{}}}\nm: {{<<: *b, {}}}\n", keys("k"), keys("k"));
         let start = std::time::Instant::now();
         let docs = parse(&text);
-        assert_eq!(docs[0].root.get("m").unwrap().as_map().unwrap().len(), 20_000);
+        assert_eq!(
+            docs[0].root.get("m").unwrap().as_map().unwrap().len(),
+            20_000
+        );
         assert!(start.elapsed() < std::time::Duration::from_secs(20));
     }
 

@@ -10,7 +10,7 @@
 
 use crate::lint::{AmCtx, Lint, Reporter};
 use crate::model::alertmanager::Route;
-use crate::routing::overlap::covers;
+use crate::routing::tree::Tree;
 use crate::source::Span;
 
 crate::declare_lint! {
@@ -26,56 +26,40 @@ crate::declare_lint! {
 
 impl Lint for RouteShadowed {
     fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
-        if let Some(root) = &cx.am.route {
-            check_children(root, r);
+        let Some(root) = &cx.am.route else { return };
+        // The tree finds shadowing siblings through an index of their
+        // matchers: linear in the routes, not quadratic in the siblings.
+        let tree = Tree::new(root);
+        for (idx, by) in tree.shadowed_by.iter().enumerate() {
+            if let Some(by) = *by {
+                report(tree.nodes[idx].route, tree.nodes[by].route, r);
+            }
         }
     }
 }
 
-fn check_children(parent: &Route, r: &mut Reporter) {
-    for (j, later) in parent.routes.iter().enumerate() {
-        check_children(later, r);
-        // A route with a matcher that did not parse (reported as invalid) takes unknown alerts.
-        if !later.matchers_complete {
-            continue;
-        }
-        let narrow: Vec<_> = later.matchers.iter().map(|m| &m.matcher).collect();
-        let shadow = parent.routes[..j].iter().find(|earlier| {
-            !earlier.continues()
-                && earlier.matchers_complete
-                && covers(
-                    &earlier
-                        .matchers
-                        .iter()
-                        .map(|m| &m.matcher)
-                        .collect::<Vec<_>>(),
-                    &narrow,
-                )
-        });
-        if let Some(earlier) = shadow {
-            let what = if earlier.matchers.is_empty() {
-                "has no matchers, so it takes every alert".to_string()
-            } else {
-                let list: Vec<String> = earlier
-                    .matchers
-                    .iter()
-                    .map(|m| m.matcher.to_string())
-                    .collect();
-                format!(
-                    "matches every alert this route matches ({})",
-                    list.join(", ")
-                )
-            };
-            let receiver = later
-                .receiver
-                .as_ref()
-                .map(|r| format!(" (receiver {:?})", r.value))
-                .unwrap_or_default();
-            r.report(head(later), format!("this route{receiver} never receives an alert: an earlier sibling without `continue: true` {what}"))
-                .label(head(earlier), "this route takes the alerts first")
-                .help("move the more specific route before the broader one, or add `continue: true` to the earlier route");
-        }
-    }
+fn report(later: &Route, earlier: &Route, r: &mut Reporter) {
+    let what = if earlier.matchers.is_empty() {
+        "has no matchers, so it takes every alert".to_string()
+    } else {
+        let list: Vec<String> = earlier
+            .matchers
+            .iter()
+            .map(|m| m.matcher.to_string())
+            .collect();
+        format!(
+            "matches every alert this route matches ({})",
+            list.join(", ")
+        )
+    };
+    let receiver = later
+        .receiver
+        .as_ref()
+        .map(|r| format!(" (receiver {:?})", r.value))
+        .unwrap_or_default();
+    r.report(head(later), format!("this route{receiver} never receives an alert: an earlier sibling without `continue: true` {what}"))
+        .label(head(earlier), "this route takes the alerts first")
+        .help("move the more specific route before the broader one, or add `continue: true` to the earlier route");
 }
 
 /// Where to point for a route: its first matcher, else its receiver, else the route.

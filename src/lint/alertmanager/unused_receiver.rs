@@ -17,10 +17,10 @@ crate::declare_lint! {
 impl Lint for UnusedReceiver {
     fn check_alertmanager(&self, cx: &AmCtx, r: &mut Reporter) {
         let Some(root) = &cx.am.route else { return };
-        let mut used = Vec::new();
+        let mut used = std::collections::HashSet::new();
         collect(root, &mut used);
         for recv in &cx.am.receivers {
-            if !used.contains(&recv.name.value.as_str()) {
+            if !used.contains(recv.name.value.as_str()) {
                 r.report(recv.name.span, format!("receiver {:?} is not used by any route", recv.name.value))
                     .help("route alerts to it, or remove it (a typo in a route's `receiver` would be reported as undefined)");
             }
@@ -28,9 +28,9 @@ impl Lint for UnusedReceiver {
     }
 }
 
-fn collect<'a>(route: &'a Route, used: &mut Vec<&'a str>) {
+fn collect<'a>(route: &'a Route, used: &mut std::collections::HashSet<&'a str>) {
     if let Some(r) = &route.receiver {
-        used.push(&r.value);
+        used.insert(&r.value);
     }
     for child in &route.routes {
         collect(child, used);

@@ -130,4 +130,26 @@ mod tests {
         );
         assert_eq!(run_on_files(&super::META, &[&alert(a), &alert(b)]).len(), 1);
     }
+
+    #[test]
+    fn kube_state_metrics_workload_kinds_are_distinct() {
+        // The Cortex mixin's CortexRolloutStuck, once for StatefulSets and
+        // once for Deployments: their series differ by `statefulset` vs
+        // `deployment`, so Alertmanager never merges them.
+        let sts = "(kube_statefulset_replicas != kube_statefulset_status_replicas_updated) and (changes(kube_statefulset_status_replicas_updated[15m]) == 0) * on(cluster, namespace) group_left max by(cluster, namespace) (cortex_build_info)";
+        let deploy = "(kube_deployment_spec_replicas != kube_deployment_status_replicas_updated) and (changes(kube_deployment_status_replicas_updated[15m]) == 0) * on(cluster, namespace) group_left max by(cluster, namespace) (cortex_build_info)";
+        assert!(run_on_files(&super::META, &[&alert(sts), &alert(deploy)]).is_empty());
+        // Two rules over the same kind still clash, and so do the kinds
+        // once an aggregation drops the workload label.
+        let sts2 = "kube_statefulset_status_replicas_ready < kube_statefulset_replicas";
+        assert_eq!(
+            run_on_files(&super::META, &[&alert(sts), &alert(sts2)]).len(),
+            1
+        );
+        let (a, b) = (
+            "sum by (namespace) (kube_statefulset_replicas) > 0",
+            "sum by (namespace) (kube_deployment_spec_replicas) > 0",
+        );
+        assert_eq!(run_on_files(&super::META, &[&alert(a), &alert(b)]).len(), 1);
+    }
 }

@@ -104,4 +104,33 @@ mod tests {
             run_on(&super::META, &y)
         );
     }
+
+    #[test]
+    fn gmp_rules_of_different_scopes_are_evaluated_apart() {
+        let crd = |kind: &str, ns: &str| {
+            format!(
+                "apiVersion: monitoring.googleapis.com/v1\nkind: {kind}\nmetadata:\n  name: r\n  namespace: {ns}\nspec:\n  groups:\n  - name: g\n    interval: 30s\n    rules:\n    - record: job:up:sum\n      expr: sum without(instance) (up)\n"
+            )
+        };
+        // GMP's example: the same recording rule as namespaced Rules and as
+        // ClusterRules, and Rules in two namespaces.
+        let y = format!(
+            "{}---\n{}---\n{}",
+            crd("Rules", "gmp-test"),
+            crd("ClusterRules", "gmp-test"),
+            crd("Rules", "other")
+        );
+        assert!(
+            run_on(&super::META, &y).is_empty(),
+            "{:?}",
+            run_on(&super::META, &y)
+        );
+        // The same scope twice still writes one series twice.
+        let y = format!(
+            "{}---\n{}",
+            crd("Rules", "gmp-test"),
+            crd("Rules", "gmp-test")
+        );
+        assert_eq!(run_on(&super::META, &y).len(), 1);
+    }
 }

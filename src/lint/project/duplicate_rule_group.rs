@@ -25,7 +25,8 @@ impl Lint for DuplicateRuleGroup {
     /// file, already uses. Repeats inside one rule file are `rule-invalid`.
     fn check_project(&self, cx: &ProjectCtx, r: &mut Reporter) {
         // (deploy unit, name) → (file id, rule file index in the run, offset of the name)
-        let mut first: HashMap<(&str, &str), (usize, usize, usize)> = HashMap::new();
+        type Unit<'u> = (&'u str, &'u str);
+        let mut first: HashMap<(Unit, &str), (usize, usize, usize)> = HashMap::new();
         let mut rf_index = 0;
         for f in &cx.files {
             for rf in &f.loaded.rule_files {
@@ -35,7 +36,7 @@ impl Lint for DuplicateRuleGroup {
                     if name.is_empty() {
                         continue;
                     }
-                    let unit = super::deploy_unit(cx, f.file);
+                    let unit = super::deploy_unit(cx, f.file, rf);
                     let Some(&(ff, frf, at)) = first.get(&(unit, name)) else {
                         first.insert((unit, name), (f.file, rf_index, g.name.span.start));
                         continue;

@@ -6,7 +6,7 @@
 use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::routing::alerts::possible_values;
 
-use crate::routing::inhibit::{alerts_matching, may_mute};
+use crate::routing::inhibit::Sides;
 
 crate::declare_lint! {
     /// The `inhibit-mutes-critical` lint.
@@ -24,25 +24,35 @@ impl Lint for InhibitMutesCritical {
         let an = cx.routing();
         for c in &an.configs {
             for rule in c.am.inhibit_rules.iter().filter(|r| r.complete) {
-                let sources = alerts_matching(&an.alerts, &rule.source);
-                let targets = alerts_matching(&an.alerts, &rule.target);
+                let sides = Sides::new(rule, &an.alerts);
+                let set = |m: &crate::routing::inhibit::Member| &an.alerts[m.alert].sets[m.set];
+                let critical: Vec<bool> = sides
+                    .targets
+                    .iter()
+                    .map(|t| {
+                        possible_values(set(t), "severity")
+                            .is_some_and(|v| v.len() == 1 && v.contains("critical"))
+                    })
+                    .collect();
+                if !critical.contains(&true) {
+                    continue;
+                }
                 let mut found = None;
-                'outer: for (sa, s) in &sources {
-                    let Some(sev) = possible_values(s, "severity") else {
+                for s in &sides.sources {
+                    let Some(sev) = possible_values(set(s), "severity") else {
                         continue;
                     };
                     if sev.iter().any(|v| v == "critical" || v.is_empty()) {
                         continue;
                     }
-                    for (ta, t) in &targets {
-                        let critical = possible_values(t, "severity")
-                            .is_some_and(|v| v.len() == 1 && v.contains("critical"));
-                        if critical && !std::ptr::eq(*sa, *ta) && may_mute(rule, s, t) {
-                            let sev: Vec<&str> = sev.iter().map(String::as_str).collect();
-                            found =
-                                Some((sa.name().to_string(), sev.join("|"), ta.name().to_string()));
-                            break 'outer;
-                        }
+                    if let Some(t) = sides.targets_of(s).into_iter().find(|&t| critical[t]) {
+                        let sev: Vec<&str> = sev.iter().map(String::as_str).collect();
+                        found = Some((
+                            an.alerts[s.alert].name().to_string(),
+                            sev.join("|"),
+                            an.alerts[sides.targets[t].alert].name().to_string(),
+                        ));
+                        break;
                     }
                 }
                 if let Some((source, sev, target)) = found {

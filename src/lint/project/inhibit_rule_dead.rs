@@ -7,7 +7,7 @@ use crate::diagnostic::suggest::edit_distance;
 use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::model::alertmanager::matchers::MatchType;
 use crate::model::alertmanager::{InhibitRule, SpannedMatcher};
-use crate::routing::inhibit::{alerts_matching, can_be_equal};
+use crate::routing::inhibit::Sides;
 use crate::routing::project::Alert;
 
 crate::declare_lint! {
@@ -47,11 +47,15 @@ fn check(
     rule: &InhibitRule,
     alerts: &[Alert],
 ) -> Option<(String, Option<String>, crate::source::Span)> {
-    let dead: Vec<(&str, &Vec<SpannedMatcher>)> =
-        [("source", &rule.source), ("target", &rule.target)]
-            .into_iter()
-            .filter(|(_, side)| alerts_matching(alerts, side).is_empty())
-            .collect();
+    let sides = Sides::new(rule, alerts);
+    let dead: Vec<(&str, &Vec<SpannedMatcher>)> = [
+        ("source", &rule.source, sides.sources.is_empty()),
+        ("target", &rule.target, sides.targets.is_empty()),
+    ]
+    .into_iter()
+    .filter(|(_, _, none)| *none)
+    .map(|(w, side, _)| (w, side))
+    .collect();
     if let Some((_, first)) = dead.first() {
         let at = first.first().map(|m| m.span).unwrap_or(rule.span);
         let what: Vec<String> = dead
@@ -71,26 +75,13 @@ fn check(
             at,
         ));
     }
-    let sources = alerts_matching(alerts, &rule.source);
-    let targets = alerts_matching(alerts, &rule.target);
-    let pair = sources.iter().any(|(_, s)| {
-        targets
-            .iter()
-            .any(|(_, t)| rule.equal.iter().all(|e| can_be_equal(s, t, &e.value)))
-    });
-    if pair {
+    if sides.equal_can_hold() {
         return None;
     }
     // Which equal label defeats it?
-    let culprit = rule
-        .equal
-        .iter()
-        .find(|e| {
-            !sources
-                .iter()
-                .any(|(_, s)| targets.iter().any(|(_, t)| can_be_equal(s, t, &e.value)))
-        })
-        .unwrap_or(&rule.equal[0]);
+    let culprit = (0..rule.equal.len())
+        .find(|&i| !sides.agree_on(i))
+        .map_or(&rule.equal[0], |i| &rule.equal[i]);
     Some((
         format!(
             "the `equal` label `{}` can never be equal between an alert matching the source {} and one matching the target {}: this inhibit rule never mutes anything",

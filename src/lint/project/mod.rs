@@ -69,19 +69,31 @@ pub(crate) fn report_unreached_receiver(
     }
 }
 
-/// The deploy unit of file `file` for the duplicate lints: its directory
-/// (rule files of one directory load into one Prometheus), or `""` for
-/// every file with `duplicate_scope: run`.
-pub(crate) fn deploy_unit<'a>(cx: &'a crate::lint::ProjectCtx, file: usize) -> &'a str {
+/// The deploy unit of rule file `rf` of file `file` for the duplicate
+/// lints: its directory (rule files of one directory load into one
+/// Prometheus), or `""` for every file with `duplicate_scope: run`; with
+/// the GMP evaluation scope of a rule CRD ([`RuleFile::gmp_scope`], `""`
+/// for others), which keeps `Rules` of different namespaces and
+/// `ClusterRules` apart in every scope.
+///
+/// [`RuleFile::gmp_scope`]: crate::model::rules::RuleFile::gmp_scope
+pub(crate) fn deploy_unit<'a>(
+    cx: &'a crate::lint::ProjectCtx,
+    file: usize,
+    rf: &'a crate::model::rules::RuleFile,
+) -> (&'a str, &'a str) {
+    let gmp = rf.gmp_scope.as_deref().unwrap_or("");
     if cx.config.get(&duplicate_alert::DUPLICATE_SCOPE) == "run" {
-        return "";
+        return ("", gmp);
     }
-    cx.files
+    let dir = cx
+        .files
         .iter()
         .find(|f| f.file == file)
         .and_then(|f| std::path::Path::new(&f.source.path).parent())
         .and_then(|p| p.to_str())
-        .unwrap_or("")
+        .unwrap_or("");
+    (dir, gmp)
 }
 
 /// A rule that writes the same series (alerts, or recorded samples) as an
@@ -112,7 +124,7 @@ pub(crate) fn same_series_rules<'a>(
     use crate::model::rules::Rule;
     use crate::promql::labels::{LabelSet, disjoint};
     use std::collections::{BTreeMap, HashMap};
-    type Key<'k> = (&'k str, &'k str, BTreeMap<&'k str, &'k str>);
+    type Key<'k> = ((&'k str, &'k str), &'k str, BTreeMap<&'k str, &'k str>);
     let labels_of = |r: &Rule| -> Vec<LabelSet> {
         r.expr
             .as_ref()
@@ -121,12 +133,19 @@ pub(crate) fn same_series_rules<'a>(
     };
     let mut seen: HashMap<Key, Vec<(usize, usize, &Rule)>> = HashMap::new();
     let mut out = Vec::new();
-    for (f, g, r) in cx.rules() {
+    let rules = cx.files.iter().flat_map(|f| {
+        f.loaded.rule_files.iter().flat_map(move |rf| {
+            rf.groups
+                .iter()
+                .flat_map(move |g| g.rules.iter().map(move |r| (f, rf, g, r)))
+        })
+    });
+    for (f, rf, g, r) in rules {
         if r.is_alert() != alerting {
             continue;
         }
         let key = (
-            deploy_unit(cx, f.file),
+            deploy_unit(cx, f.file, rf),
             r.name.value.as_str(),
             g.static_labels(r),
         );

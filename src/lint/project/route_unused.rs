@@ -47,7 +47,7 @@ impl Lint for RouteUnused {
         for c in &an.configs {
             let tree = &c.tree;
             // A receiver none of whose routes is reached is receiver-unreachable's (ML404) finding.
-            let unreached: Vec<&str> = c
+            let unreached: std::collections::HashSet<&str> = c
                 .unreached_receivers(true)
                 .iter()
                 .map(|(r, _)| r.name.value.as_str())
@@ -59,7 +59,7 @@ impl Lint for RouteUnused {
                 if visited.contains(&idx)
                     || !visited.contains(&parent)
                     || fully_shadowed(tree, idx)
-                    || unreached.contains(&tree.nodes[idx].opts.receiver.value.as_str())
+                    || unreached.contains(tree.nodes[idx].opts.receiver.value.as_str())
                 {
                     continue;
                 }

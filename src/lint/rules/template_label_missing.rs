@@ -4,7 +4,7 @@
 
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::or_branches;
-use crate::promql::labels::{Known, output_labels};
+use crate::promql::labels::{Known, Labeller};
 
 crate::declare_lint! {
     /// The `template-label-missing` lint.
@@ -111,8 +111,9 @@ impl Lint for TemplateLabelMissing {
                 if branches.len() < 2 {
                     continue;
                 }
+                let labeller = Labeller::new(ast);
                 let lacking = branches.iter().find_map(|b| {
-                    let sets = output_labels(b);
+                    let sets = labeller.output_labels(b);
                     sets.iter()
                         .all(|s| s.known(&r.label) == Known::Absent)
                         .then_some((b, sets))

@@ -5,6 +5,7 @@
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{op_str, walk};
 use crate::promql::ast::Expr;
+use crate::promql::labels::Labeller;
 use crate::promql::matching::never_matches;
 use crate::promql::selectors::binary_op_range;
 
@@ -28,9 +29,12 @@ impl Lint for VectorMatchingMismatch {
         let Some((expr, ast)) = cx.parsed() else {
             return;
         };
+        let labeller = Labeller::new(ast);
         walk(ast, &mut |e| {
             let Expr::Binary(b) = e else { return };
-            let Some(m) = never_matches(b) else { return };
+            let Some(m) = never_matches(&labeller, b) else {
+                return;
+            };
             let op = op_str(&b.op);
             let span = binary_op_range(&expr.text.value, expr.tokens(), ast, e)
                 .map(|r| expr.span_of(r))

@@ -47,6 +47,20 @@ pub struct AmConfig {
     pub in_kubernetes_secret: bool,
 }
 
+impl AmConfig {
+    /// Spans of the inline values of its secret fields (`api_url`,
+    /// `bearer_token`, `basic_auth.password`, `routing_key`, …: the `Secret`
+    /// and `SecretURL` fields Alertmanager prints as `<secret>`, found by
+    /// [`receivers::secret_fields`]), not of `*_file` paths.
+    pub fn secret_spans(&self) -> Vec<Span> {
+        receivers::secret_fields(self.global.as_ref(), &self.receivers)
+            .into_iter()
+            .filter(|f| !f.is_file)
+            .filter_map(|f| f.value.map(|(_, span)| span))
+            .collect()
+    }
+}
+
 /// Which field a route matcher came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatcherSource {
@@ -237,8 +251,9 @@ pub(crate) fn read_config(root: &Node, errs: &mut Errors) -> AmConfig {
             }
             "mute_time_intervals" => {
                 let names = read_list(v, key, errs, |n, e| timeintervals::read_entry(n, true, e));
-                for (i, n) in names.iter().enumerate() {
-                    if names[..i].iter().any(|x| x.value == n.value) {
+                let mut seen = std::collections::HashSet::new();
+                for n in &names {
+                    if !seen.insert(n.value.as_str()) {
                         errs.report(
                             n.span,
                             format!("mute time interval {:?} is not unique", n.value),
@@ -256,21 +271,25 @@ pub(crate) fn read_config(root: &Node, errs: &mut Errors) -> AmConfig {
         }
     }
     // Time intervals: the deprecated list first, as Alertmanager reads them.
+    // Name lookups are hashed: a config with tens of thousands of receivers
+    // or intervals is checked in linear time.
     let mut seen: Vec<Spanned<String>> = cfg.mute_time_interval_names.clone();
     dedup_names(&mut seen);
+    let mut names: std::collections::HashSet<String> =
+        seen.iter().map(|x| x.value.clone()).collect();
     for t in &cfg.time_intervals {
-        if seen.iter().any(|x| x.value == t.value) {
-            errs.report(t.span, format!("time interval {:?} is not unique", t.value));
-        } else {
+        if names.insert(t.value.clone()) {
             seen.push(t.clone());
+        } else {
+            errs.report(t.span, format!("time interval {:?} is not unique", t.value));
         }
     }
     cfg.time_intervals = seen;
+    let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, r) in cfg.receivers.iter().enumerate() {
-        if let Some(first) = cfg.receivers[..i]
-            .iter()
-            .find(|x| x.name.value == r.name.value)
-        {
+        let at = *first_of.entry(r.name.value.as_str()).or_insert(i);
+        if at != i {
+            let first = &cfg.receivers[at];
             let line = errs.line(first.name.span);
             errs.report_help(
                 r.name.span,
@@ -303,12 +322,17 @@ pub(crate) fn read_config(root: &Node, errs: &mut Errors) -> AmConfig {
             if let Some(t) = route.active_time_intervals.first() {
                 errs.report(t.span, "root route must not have any active time intervals");
             }
-            let names: Vec<&str> = cfg
+            let names: std::collections::HashSet<&str> = cfg
                 .receivers
                 .iter()
                 .map(|r| r.name.value.as_str())
                 .collect();
-            check_route_refs(route, &names, &cfg.time_intervals, errs);
+            let intervals: std::collections::HashSet<&str> = cfg
+                .time_intervals
+                .iter()
+                .map(|i| i.value.as_str())
+                .collect();
+            check_route_refs(route, &names, &intervals, errs);
         }
     }
     cfg
@@ -316,8 +340,9 @@ pub(crate) fn read_config(root: &Node, errs: &mut Errors) -> AmConfig {
 
 fn dedup_names(names: &mut Vec<Spanned<String>>) {
     let mut out: Vec<Spanned<String>> = Vec::with_capacity(names.len());
+    let mut seen = std::collections::HashSet::new();
     for n in names.drain(..) {
-        if !out.iter().any(|x| x.value == n.value) {
+        if seen.insert(n.value.clone()) {
             out.push(n);
         }
     }
@@ -326,12 +351,12 @@ fn dedup_names(names: &mut Vec<Spanned<String>>) {
 
 fn check_route_refs(
     route: &Route,
-    receivers: &[&str],
-    intervals: &[Spanned<String>],
+    receivers: &std::collections::HashSet<&str>,
+    intervals: &std::collections::HashSet<&str>,
     errs: &mut Errors,
 ) {
     if let Some(r) = &route.receiver
-        && !receivers.contains(&r.value.as_str())
+        && !receivers.contains(r.value.as_str())
     {
         errs.report(
             r.span,
@@ -343,7 +368,7 @@ fn check_route_refs(
         .iter()
         .chain(&route.active_time_intervals)
     {
-        if !intervals.iter().any(|i| i.value == t.value) {
+        if !intervals.contains(t.value.as_str()) {
             errs.report(
                 t.span,
                 format!("undefined time interval {:?} used in route", t.value),

@@ -552,7 +552,19 @@ pub fn check_url(s: &str) -> Result<(), String> {
     };
     let lower = scheme.to_ascii_lowercase();
     if lower != "http" && lower != "https" {
-        return Err(format!("unsupported scheme {lower:?} for URL"));
+        // Alertmanager quotes whatever precedes the first `:`; in a token
+        // pasted where a URL belongs (`xoxb-…:x`) that is the secret
+        // itself. URL fields are secret fields (SecretURL): the "scheme" is
+        // quoted only when `://` shows it is one.
+        return Err(
+            if !lower.is_empty() && s[scheme.len()..].starts_with("://") {
+                format!("unsupported scheme {lower:?} for URL")
+            } else if lower.is_empty() {
+                "unsupported scheme \"\" for URL".to_string()
+            } else {
+                "unsupported scheme for URL: the value does not start with `http://` or `https://` (value not shown: it may be a secret)".to_string()
+            },
+        );
     }
     let rest = &s[scheme.len() + 1..];
     let host = rest
@@ -1229,6 +1241,17 @@ mod tests {
         );
         assert_eq!(check_url("http://").unwrap_err(), "missing host for URL");
         assert!(check_url("<webhook-url>").is_err());
+        // Issue 13 item 24: a token where the URL belongs is never quoted.
+        let e = check_url("xoxb-1234567890-SECRET:x").unwrap_err();
+        assert!(
+            !e.to_lowercase().contains("secret:") && !e.contains("xoxb"),
+            "{e}"
+        );
+        assert!(e.starts_with("unsupported scheme for URL"), "{e}");
+        assert_eq!(
+            check_url("hooks.slack.com/x").unwrap_err(),
+            "unsupported scheme \"\" for URL"
+        );
     }
 
     #[test]

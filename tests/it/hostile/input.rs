@@ -99,7 +99,8 @@ fn item7_endless_fifo_is_read_up_to_the_limit() {
 
 /// `(code, line, message)` of each diagnostic of a `--format json` run.
 fn findings(stdout: &str) -> Vec<(String, u64, String)> {
-    let v: serde_json::Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let v: serde_json::Value =
+        serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     v["diagnostics"]
         .as_array()
         .unwrap()
@@ -131,7 +132,11 @@ fn item3_alias_bomb_in_bytes_is_refused() {
     }
     write(dir.path(), "bomb.yaml", &text);
     write(dir.path(), "ok.yaml", RULES);
-    let r = run(dir.path(), &["lint", "--format", "json", "bomb.yaml", "ok.yaml"], None);
+    let r = run(
+        dir.path(),
+        &["lint", "--format", "json", "bomb.yaml", "ok.yaml"],
+        None,
+    );
     r.expect_code(2);
     let f = findings(&r.stdout);
     let syntax: Vec<_> = f.iter().filter(|d| d.0 == "ML901").collect();
@@ -170,14 +175,15 @@ fn item4_embedded_documents_share_one_budget() {
 #[test]
 fn item9_unclosed_template_actions_are_scanned_in_linear_time() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "t.yaml", &format!("a: \"{}\"\n", "{{".repeat(1 << 19)));
-    let r = run(dir.path(), &["lint", "t.yaml"], None);
-    r.expect_code(0);
-    assert!(
-        r.elapsed < std::time::Duration::from_secs(20),
-        "{:?}",
-        r.elapsed
+    write(
+        dir.path(),
+        "t.yaml",
+        &format!("a: \"{}\"\n", "{{".repeat(1 << 19)),
     );
+    let r = run(dir.path(), &["lint", "t.yaml"], None);
+    // `expect_code` fails on the harness timeout (the quadratic scan took
+    // over 20 s in release; minutes in this debug binary).
+    r.expect_code(0);
 }
 
 /// Item 17: `tpl` inside a Prometheus template (`{{ $labels.prompt_tpl }}`)
@@ -239,9 +245,22 @@ fn item18_undecodable_secret_data_is_reported() {
     let bad: Vec<_> = f.iter().filter(|x| x.0 == "ML911").collect();
     assert_eq!(bad.len(), 3, "{f:?}");
     assert_eq!(bad[0].1, 6, "{bad:?}");
-    assert!(bad[0].2.contains("\"alertmanager.yaml\" is not valid base64"), "{bad:?}");
-    assert!(bad[1].2.contains("\"unpadded.yaml\" is not valid base64"), "{bad:?}");
-    assert!(bad[2].2.contains("\"latin1.yaml\" decodes to bytes that are not UTF-8"), "{bad:?}");
+    assert!(
+        bad[0]
+            .2
+            .contains("\"alertmanager.yaml\" is not valid base64"),
+        "{bad:?}"
+    );
+    assert!(
+        bad[1].2.contains("\"unpadded.yaml\" is not valid base64"),
+        "{bad:?}"
+    );
+    assert!(
+        bad[2]
+            .2
+            .contains("\"latin1.yaml\" decodes to bytes that are not UTF-8"),
+        "{bad:?}"
+    );
     // No secret value in any message.
     assert!(!r.stdout.contains("receiver: team"), "{}", r.stdout);
 }
@@ -268,7 +287,10 @@ fn item19_symlinks_in_walked_directories_are_followed() {
     let runbook: Vec<_> = f.iter().filter(|x| x.0 == "ML102").collect();
     // gpu.yaml is reached as repo/gpu.yaml and repo/linked/gpu.yaml: once.
     assert_eq!(runbook.len(), 1, "{f:?}");
-    assert!(!f.iter().any(|x| x.0 == "ML107"), "no duplicate alerts: {f:?}");
+    assert!(
+        !f.iter().any(|x| x.0 == "ML107"),
+        "no duplicate alerts: {f:?}"
+    );
     // A broken link named like a rule file: an error naming it.
     symlink(d.join("missing.yaml"), d.join("repo/broken.yaml")).unwrap();
     let r = run(d, &["lint", "--format", "json", "repo"], None);
