@@ -129,7 +129,7 @@ pub fn rules_like_key(text: &str) -> Option<usize> {
 pub fn load_file(file: FileId, source: &SourceFile, extra: &ExtraFields) -> LoadedFile {
     let mut out = LoadedFile::default();
     let templated = yaml::looks_templated(&source.text);
-    let mut budget = yaml::Budget::default();
+    let mut budget = yaml::Budget::for_file(source.text.len());
     let mut loader = Loader {
         file,
         source,

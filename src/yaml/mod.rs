@@ -7,16 +7,17 @@
 //! YAML 1.1 scalars (`continue: yes`) need the raw text.
 //!
 //! Budgets keep hostile input cheap: at most [`MAX_DEPTH`] levels of nesting
-//! (also through aliases), and one [`Budget`] per outer file of
-//! [`MAX_NODES`] nodes and [`MAX_SCALAR_BYTES`] bytes of values after alias
-//! expansion, shared by every document embedded in the file (an "alias
-//! bomb", in nodes or in bytes, is an error).
+//! (also through aliases), and one [`Budget`] per outer file
+//! ([`Budget::for_file`]: twice the file's size in nodes and in bytes of
+//! values after alias expansion, at least [`MIN_NODES`]/[`MIN_SCALAR_BYTES`],
+//! at most [`MAX_NODES`]/[`MAX_SCALAR_BYTES`]), shared by every document
+//! embedded in the file (an "alias bomb", in nodes or in bytes, is an error).
 
 mod classify;
 mod tree;
 
 pub use classify::{DocKind, Templated, classify, looks_templated};
 pub use tree::{
-    Budget, Document, Kind, MAX_DEPTH, MAX_NODES, MAX_SCALAR_BYTES, Node, Scalar, Style, YamlError,
-    parse_stream, parse_stream_in,
+    Budget, Document, Kind, MAX_DEPTH, MAX_NODES, MAX_SCALAR_BYTES, MIN_NODES, MIN_SCALAR_BYTES,
+    Node, Scalar, Style, YamlError, parse_stream, parse_stream_in,
 };

@@ -10,11 +10,12 @@ use crate::source::{LineIndex, Span, TextMap};
 /// where an alias inserts its anchored node (an alias's nesting counts at the
 /// alias).
 pub const MAX_DEPTH: usize = 512;
-/// Most nodes one outer file may expand to: its own stream and every document
-/// embedded in it (ConfigMap and Secret values) share one [`Budget`]; an
-/// alias costs the nodes of what it expands to.
+/// Most nodes one outer file may ever expand to: its own stream and every
+/// document embedded in it (ConfigMap and Secret values) share one
+/// [`Budget`]; an alias costs the nodes of what it expands to. A file's own
+/// budget is usually smaller ([`Budget::for_file`]).
 pub const MAX_NODES: usize = 2_000_000;
-/// Most bytes of scalar values one outer file may expand to (64 MiB, twice
+/// Most bytes of scalar values one outer file may ever expand to (64 MiB, twice
 /// the 32 MiB input limit, `source::MAX_FILE_BYTES`): a file without aliases
 /// never needs more than its own size (decoded values are never longer than
 /// their source text), and an alias costs the bytes of what it expands to,
@@ -22,20 +23,28 @@ pub const MAX_NODES: usize = 2_000_000;
 /// reference instead of taking 3 GB.
 pub const MAX_SCALAR_BYTES: usize = 64 * 1024 * 1024;
 
-/// What the parsing of one outer file may still spend: nodes
-/// ([`MAX_NODES`]) and bytes of scalar values ([`MAX_SCALAR_BYTES`]) after
-/// alias expansion. The loader keeps one per file on disk and passes it to
-/// every [`parse_stream_in`] of the documents embedded in it, so that an
-/// anchored rule file listed under 800 ConfigMap keys is counted 800 times
-/// against one budget, not against 800 fresh ones.
+/// Fewest nodes [`Budget::for_file`] allows, however small the file.
+pub const MIN_NODES: usize = 200_000;
+/// Fewest bytes of scalar values [`Budget::for_file`] allows (4 MiB).
+pub const MIN_SCALAR_BYTES: usize = 4 * 1024 * 1024;
+
+/// What the parsing of one outer file may still spend: nodes and bytes of
+/// scalar values after alias expansion. The loader keeps one per file on
+/// disk ([`Budget::for_file`]) and passes it to every [`parse_stream_in`] of
+/// the documents embedded in it, so that an anchored rule file listed under
+/// 800 ConfigMap keys is counted 800 times against one budget, not against
+/// 800 fresh ones.
 #[derive(Debug, Clone)]
 pub struct Budget {
     nodes: usize,
     bytes: usize,
+    node_limit: usize,
+    byte_limit: usize,
     spent: bool,
 }
 
 impl Default for Budget {
+    /// The absolute caps: [`MAX_NODES`] nodes, [`MAX_SCALAR_BYTES`] bytes.
     fn default() -> Budget {
         Budget::new(MAX_NODES, MAX_SCALAR_BYTES)
     }
@@ -47,8 +56,28 @@ impl Budget {
         Budget {
             nodes,
             bytes,
+            node_limit: nodes,
+            byte_limit: bytes,
             spent: false,
         }
+    }
+
+    /// The budget of a file of `len` bytes: twice its size, in nodes and in
+    /// bytes of values, between [`MIN_NODES`]/[`MIN_SCALAR_BYTES`] and
+    /// [`MAX_NODES`]/[`MAX_SCALAR_BYTES`]. Without aliases a file never
+    /// needs that much: a node takes at least two bytes of text (`a,`), a
+    /// decoded value is never longer than its source, and an embedded
+    /// document is text of the file parsed once more. What grows past it
+    /// grows through aliases, the expansion an attacker controls: a 150 KB
+    /// ConfigMap whose one anchored rule file is listed under 800 keys
+    /// stops after its first forty or so copies, not at 2 million nodes of
+    /// rules.
+    pub fn for_file(len: usize) -> Budget {
+        let twice = len.saturating_mul(2);
+        Budget::new(
+            twice.clamp(MIN_NODES, MAX_NODES),
+            twice.clamp(MIN_SCALAR_BYTES, MAX_SCALAR_BYTES),
+        )
     }
 
     /// True once a parse went over the budget: nothing more fits.
@@ -72,14 +101,15 @@ impl Budget {
         if self.spent || cost.nodes > self.nodes {
             self.spent = true;
             return Err(format!(
-                "document expands to more than {MAX_NODES} nodes (aliases or embedded documents expanding?)"
+                "document expands to more than {} nodes (aliases or embedded documents expanding?)",
+                self.node_limit
             ));
         }
         if cost.bytes > self.bytes {
             self.spent = true;
             return Err(format!(
-                "document expands to more than {} MiB of values (aliases or embedded documents expanding?)",
-                MAX_SCALAR_BYTES / 1_048_576
+                "document expands to more than {:.1} MiB of values (aliases or embedded documents expanding?)",
+                self.byte_limit as f64 / 1_048_576.0
             ));
         }
         self.nodes -= cost.nodes;
@@ -874,10 +904,12 @@ mod tests {
     #[test]
     fn one_budget_is_shared_by_streams_parsed_against_it() {
         // Item 4 of issue 13: embedded documents spend the outer file's budget.
-        let mut budget = Budget::new(10, 1_000);
+        // Five nodes a parse (four scalars and the sequence): the second
+        // parse runs out at its sequence's end.
+        let mut budget = Budget::new(9, 1_000);
         let (docs, err) = parse_stream_in("[a, b, c, d]", &TextMap::Shift(0), &mut budget);
         assert!(err.is_none() && docs.len() == 1, "{err:?}");
-        assert_eq!(budget.nodes_left(), 5);
+        assert_eq!(budget.nodes_left(), 4);
         assert_eq!(budget.bytes_left(), 996);
         let (_, err) = parse_stream_in("[a, b, c, d]", &TextMap::Shift(0), &mut budget);
         assert!(err.unwrap().message.contains("more than"));
@@ -885,29 +917,31 @@ mod tests {
         let (_, err) = parse_stream_in(
             "[a, b, c, d]",
             &TextMap::Shift(0),
-            &mut Budget::new(10, 1_000),
+            &mut Budget::new(9, 1_000),
         );
         assert!(err.is_none());
     }
 
     #[test]
     fn nesting_through_aliases_is_bounded() {
-        // Each anchor nests the previous one 400 levels deeper: without a
-        // check at the alias, 10 lines would build a tree 4,000 levels deep
-        // (a stack overflow when it is cloned or dropped).
-        let mut text = format!("a0: &a0 {}x{}\n", "[".repeat(400), "]".repeat(400));
+        // Each anchor nests the previous one 200 levels deeper (saphyr's own
+        // limit stops a flow collection written 263 deep): without a check
+        // at the alias, 10 lines would build a tree 2,000 levels deep (a
+        // stack overflow when it is cloned or dropped). `*a1` is the first
+        // alias that lands deeper than MAX_DEPTH (201 + 401 levels).
+        let mut text = format!("a0: &a0 {}x{}\n", "[".repeat(200), "]".repeat(200));
         for i in 1..10 {
             text.push_str(&format!(
                 "a{i}: &a{i} {}*a{}{}\n",
-                "[".repeat(400),
+                "[".repeat(200),
                 i - 1,
-                "]".repeat(400)
+                "]".repeat(200)
             ));
         }
         let (_, err) = parse_stream(&text, &TextMap::Shift(0));
         let e = err.expect("too deep through an alias");
         assert!(e.message.contains("through an alias"), "{e:?}");
-        assert_eq!(e.span.start, text.find("*a0").unwrap(), "{e:?}");
+        assert_eq!(e.span.start, text.find("*a1").unwrap(), "{e:?}");
         // Shallow aliases nest fine.
         parse("a: &a [[x]]\nb: [[*a]]\n");
     }
