@@ -222,6 +222,14 @@ fn vector_binop(
             "many-to-many only allowed for set operators",
         ));
     }
+    // Short-circuit before any matching check, as Prometheus'
+    // `VectorBinop` (promql/engine.go): with a side empty nothing can match,
+    // so a duplicate match group on the other side is no error. A fill value
+    // can still produce samples from the non-empty side.
+    let no_fill = m.fill_values.lhs.is_none() && m.fill_values.rhs.is_none();
+    if (lhs.is_empty() && rhs.is_empty()) || ((lhs.is_empty() || rhs.is_empty()) && no_fill) {
+        return Ok(Vec::new());
+    }
     let (lhs, rhs) = if one_to_many { (rhs, lhs) } else { (lhs, rhs) };
     let fill_l = m.fill_values.lhs;
     let fill_r = m.fill_values.rhs;

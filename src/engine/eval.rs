@@ -728,6 +728,36 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_side_short_circuits_before_duplicate_checks() {
+        // Issue 12 item 1: Prometheus returns nothing, with no error, when
+        // either side is empty, even when the other side's match groups are
+        // not unique (`metric{x!=""} + on (x) group_left info` with no
+        // `metric` yet).
+        let s = store(&[
+            (r#"a{x="1", y="1"}"#, &[(0, 1.0)]),
+            (r#"a{x="1", y="2"}"#, &[(0, 1.0)]),
+        ]);
+        let e = Engine::default();
+        for q in [
+            "missing + on(x) group_left a",
+            "a + on(x) group_right missing",
+            "missing + on(x) a",
+            "a + on(x) missing",
+            "a == on(x) missing",
+        ] {
+            let v = e.instant_query(&s, q, 0).map(|v| scalar_of(&v));
+            assert_eq!(v, Ok(vec![]), "{q}");
+        }
+        // With both sides present the duplicate is still an error.
+        let s = store(&[
+            (r#"a{x="1", y="1"}"#, &[(0, 1.0)]),
+            (r#"a{x="1", y="2"}"#, &[(0, 1.0)]),
+            (r#"b{x="1"}"#, &[(0, 1.0)]),
+        ]);
+        assert!(e.instant_query(&s, "b + on(x) group_left a", 0).is_err());
+    }
+
+    #[test]
     fn sample_limit_is_enforced() {
         let pts: Vec<(i64, f64)> = (0..100).map(|i| (i * 1000, 1.0)).collect();
         let s = store(&[("m", &pts)]);
