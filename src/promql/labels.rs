@@ -631,6 +631,121 @@ pub fn disjoint(a: &[LabelSet], b: &[LabelSet], ignore: &dyn Fn(&str) -> bool) -
     a.iter().all(|x| b.iter().all(|y| pair_disjoint(x, y)))
 }
 
+/// Where a label list names a label the series there cannot carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovedUse {
+    /// `by (l)` of an aggregation whose input never has `l`: every input
+    /// series falls into the one group without it.
+    AggregationBy,
+    /// `on (l)` of a binary operation neither of whose sides has `l`: the
+    /// sides match on nothing.
+    MatchingOn,
+    /// `group_left (l)` / `group_right (l)` whose "one" side never has
+    /// `l`: Prometheus copies nothing, and drops `l` from the result
+    /// (promql/engine.go `resultMetric`).
+    GroupInclude,
+}
+
+/// A label of a `by`, `on` or `group_left`/`group_right` list that no
+/// series reaching it can carry, because an inner aggregation, `without`,
+/// `on` or an `x=""` matcher removed it (pint's `promql/impossible`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedLabel {
+    /// The label.
+    pub label: String,
+    /// Which list names it.
+    pub used_in: RemovedUse,
+    /// The aggregation operator (`sum`) or binary operator (`/`), for messages.
+    pub op: String,
+}
+
+/// Most label lists [`removed_labels_used`] examines in one expression:
+/// each costs a walk of its operands, so a bound keeps the whole check
+/// linear in the expression's size.
+pub const MAX_LISTS_CHECKED: usize = 64;
+
+/// Every label of a `by (…)`, `on (…)` or `group_left/right (…)` list that
+/// is absent from every alternative label set of the operand(s) it applies
+/// to (see [`RemovedUse`]), in walk order. Only provable absence counts:
+/// a selector's open label set never makes a label absent.
+pub fn removed_labels_used(expr: &Expr) -> Vec<RemovedLabel> {
+    let absent_all = |sets: &[LabelSet], l: &str| sets.iter().all(|s| s.known(l) == Known::Absent);
+    let mut out = Vec::new();
+    let mut lists = 0;
+    super::analysis::walk(expr, &mut |e| {
+        if lists >= MAX_LISTS_CHECKED {
+            return;
+        }
+        match e {
+            Expr::Aggregate(a) => {
+                let Some(LabelModifier::Include(by)) = &a.modifier else {
+                    return;
+                };
+                if by.labels.is_empty() {
+                    return;
+                }
+                lists += 1;
+                let inner = output_labels(&a.expr);
+                for l in &by.labels {
+                    if absent_all(&inner, l) {
+                        out.push(RemovedLabel {
+                            label: l.clone(),
+                            used_in: RemovedUse::AggregationBy,
+                            op: op_str(&a.op),
+                        });
+                    }
+                }
+            }
+            Expr::Binary(b) => {
+                let Some(m) = &b.modifier else { return };
+                let on = match &m.matching {
+                    Some(LabelModifier::Include(on)) => on.labels.as_slice(),
+                    _ => &[],
+                };
+                let include = match &m.card {
+                    VectorMatchCardinality::ManyToOne(l) | VectorMatchCardinality::OneToMany(l) => {
+                        l.labels.as_slice()
+                    }
+                    _ => &[],
+                };
+                if on.is_empty() && include.is_empty() {
+                    return;
+                }
+                if is_scalar(&b.lhs) || is_scalar(&b.rhs) {
+                    return;
+                }
+                lists += 1;
+                let (lhs, rhs) = (output_labels(&b.lhs), output_labels(&b.rhs));
+                let op = op_str(&b.op);
+                for l in on {
+                    if absent_all(&lhs, l) && absent_all(&rhs, l) {
+                        out.push(RemovedLabel {
+                            label: l.clone(),
+                            used_in: RemovedUse::MatchingOn,
+                            op: op.clone(),
+                        });
+                    }
+                }
+                let one = match &m.card {
+                    VectorMatchCardinality::OneToMany(_) => &lhs,
+                    _ => &rhs,
+                };
+                for l in include {
+                    if absent_all(one, l) {
+                        out.push(RemovedLabel {
+                            label: l.clone(),
+                            used_in: RemovedUse::GroupInclude,
+                            op: op.clone(),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -642,6 +757,49 @@ mod tests {
 
     fn one(v: &str) -> Value {
         Value::OneOf([v.to_string()].into())
+    }
+
+    #[test]
+    fn labels_used_after_they_were_removed() {
+        let used = |e: &str| {
+            removed_labels_used(&parse(e).unwrap())
+                .into_iter()
+                .map(|r| (r.label, r.used_in))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            used("sum by (job) (sum by (instance) (rate(x_total[5m])))"),
+            [("job".to_string(), RemovedUse::AggregationBy)]
+        );
+        assert_eq!(
+            used("count by (node) (count by (gpu) (DCGM_FI_DEV_GPU_UTIL))"),
+            [("node".to_string(), RemovedUse::AggregationBy)]
+        );
+        assert_eq!(
+            used(
+                "sum by (job) (rate(a_total[5m])) / on (instance) sum by (job) (rate(b_total[5m]))"
+            ),
+            [("instance".to_string(), RemovedUse::MatchingOn)]
+        );
+        assert_eq!(
+            used(
+                "sum by (job) (rate(a_total[5m])) * on (job) group_left (team) sum by (job) (team_info)"
+            ),
+            [("team".to_string(), RemovedUse::GroupInclude)]
+        );
+        // What the operands can carry is not flagged.
+        for e in [
+            "sum by (job) (rate(x_total[5m]))",
+            "sum by (job) (sum by (job, instance) (rate(x_total[5m])))",
+            "max by (pod) (label_replace(sum by (container) (x), \"pod\", \"$1\", \"container\", \"(.*)\"))",
+            "sum by (job) (rate(a_total[5m])) / on (job) sum by (job) (rate(b_total[5m]))",
+            "a * on (job) group_left (team) team_info",
+            "sum by (job) (a) * on (job) group_left (team) max by (job, team) (team_info)",
+            "sum by (cluster) (job:up:sum)",
+            "sum by (job) (a or sum by (instance) (b))",
+        ] {
+            assert!(used(e).is_empty(), "{e}: {:?}", used(e));
+        }
     }
 
     #[test]

@@ -297,6 +297,13 @@ impl Tokens {
     /// Ranges of label `label` inside the grouping lists of aggregations
     /// (`by (…)`, `without (…)`), in text order.
     pub fn grouping_labels(&self, text: &str, label: &str) -> Vec<Range<usize>> {
+        self.list_labels(text, label, &["by", "without"])
+    }
+
+    /// Ranges of label `label` inside the label lists that follow one of
+    /// `keywords` (`["on", "ignoring"]`, `["group_left", "group_right"]`),
+    /// in text order.
+    pub fn list_labels(&self, text: &str, label: &str, keywords: &[&str]) -> Vec<Range<usize>> {
         let mut out = Vec::new();
         let mut in_list = false;
         let mut prev: Option<&str> = None;
@@ -308,7 +315,7 @@ impl Tokens {
                 } else if tok == label {
                     out.push(t.range.clone());
                 }
-            } else if tok == "(" && matches!(prev, Some("by" | "without")) {
+            } else if tok == "(" && prev.is_some_and(|p| keywords.contains(&p)) {
                 in_list = true;
             }
             prev = Some(tok);

@@ -1,0 +1,127 @@
+//! `label-already-removed` (ML223): a `by (…)`, `on (…)` or
+//! `group_left/right (…)` list names a label that no series reaching it
+//! can carry, because an inner aggregation (or `without`, `on`, an `x=""`
+//! matcher) removed it first. pint reports the same as `promql/impossible`.
+
+use crate::lint::{Lint, Reporter, RuleCtx};
+use crate::promql::labels::{RemovedUse, removed_labels_used};
+
+crate::declare_lint! {
+    /// The `label-already-removed` lint.
+    pub struct LabelAlreadyRemoved {
+        code: "ML223",
+        name: "label-already-removed",
+        category: Correctness,
+        severity: Warning,
+        summary: "a by, on or group_left list names a label that an inner aggregation already removed",
+    }
+}
+
+impl Lint for LabelAlreadyRemoved {
+    /// Flags each such label, at its name in the list, in alerting and
+    /// recording rules. Only labels that are provably absent count
+    /// ([`removed_labels_used`]): a selector's series may carry any label,
+    /// so `sum by (team) (x)` is never flagged.
+    fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
+        let Some((expr, ast)) = cx.parsed() else {
+            return;
+        };
+        let text = expr.text.value.as_str();
+        let mut used: Vec<(String, RemovedUse)> = Vec::new();
+        for f in removed_labels_used(ast) {
+            let keywords: &[&str] = match f.used_in {
+                RemovedUse::AggregationBy => &["by"],
+                RemovedUse::MatchingOn => &["on"],
+                RemovedUse::GroupInclude => &["group_left", "group_right"],
+            };
+            let nth = used
+                .iter()
+                .filter(|(l, u)| *l == f.label && *u == f.used_in)
+                .count();
+            used.push((f.label.clone(), f.used_in));
+            let span = expr
+                .tokens()
+                .list_labels(text, &f.label, keywords)
+                .get(nth)
+                .cloned()
+                .map(|range| expr.span_of(range))
+                .unwrap_or(expr.text.span);
+            let (msg, help) = match f.used_in {
+                RemovedUse::AggregationBy => (
+                    format!(
+                        "`{} by ({})` groups by a label its input no longer has: an inner aggregation removed {:?}, so every series falls into one group",
+                        f.op, f.label, f.label
+                    ),
+                    format!(
+                        "keep {:?} in the inner aggregation's `by (…)`, or drop it here",
+                        f.label
+                    ),
+                ),
+                RemovedUse::MatchingOn => (
+                    format!(
+                        "`{} on ({})` matches on a label neither side has: both sides removed {:?}, so they match on nothing and several series per side fail the match",
+                        f.op, f.label, f.label
+                    ),
+                    format!(
+                        "keep {:?} on both sides' aggregations, or match on a label they keep",
+                        f.label
+                    ),
+                ),
+                RemovedUse::GroupInclude => (
+                    format!(
+                        "group_left/group_right copies {:?} from a side that no longer has it: nothing is copied and Prometheus drops {:?} from the result",
+                        f.label, f.label
+                    ),
+                    format!(
+                        "keep {:?} in the `by (…)` of the side it is copied from",
+                        f.label
+                    ),
+                ),
+            };
+            r.report(span, msg).help(help);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::run_on;
+
+    fn record(expr: &str) -> String {
+        format!("groups:\n- name: gpu\n  rules:\n  - record: node:gpu_util:avg\n    expr: {expr}\n")
+    }
+
+    #[test]
+    fn flags_the_label_in_its_list() {
+        let y = record("avg by (node) (avg by (gpu) (DCGM_FI_DEV_GPU_UTIL))");
+        let d = run_on(&super::META, &y);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].span.start, y.find("(node)").unwrap() + 1);
+        assert!(d[0].message.contains("`avg by (node)`"), "{d:?}");
+        // group_left copying a label the info side aggregated away.
+        let y = "groups:\n- name: inference\n  rules:\n  - alert: ModelErrors\n    expr: |\n      sum by (model) (rate(inference_errors_total[5m]))\n        * on (model) group_left (team) max by (model) (model_owner_info)\n        > 1\n    for: 10m\n";
+        let d = run_on(&super::META, y);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].span.start, y.find("(team)").unwrap() + 1);
+        // on() of a label both sides dropped.
+        let y = record(
+            "sum by (job) (rate(a_total[5m])) / on (instance) sum by (job) (rate(b_total[5m]))",
+        );
+        let d = run_on(&super::META, &y);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].span.start, y.find("instance").unwrap());
+    }
+
+    #[test]
+    fn passes_labels_that_can_be_there() {
+        for e in [
+            "avg by (node, gpu) (DCGM_FI_DEV_GPU_UTIL)",
+            "avg by (node) (avg by (node, gpu) (DCGM_FI_DEV_GPU_UTIL))",
+            "sum by (model) (rate(inference_errors_total[5m])) * on (model) group_left (team) max by (model, team) (model_owner_info)",
+            "sum by (cluster) (node:gpu_util:avg)",
+            "rate(a_total[5m]) / on (instance) rate(b_total[5m])",
+        ] {
+            assert!(run_on(&super::META, &record(e)).is_empty(), "{e}");
+        }
+    }
+}
