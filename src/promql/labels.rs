@@ -659,89 +659,79 @@ pub struct RemovedLabel {
     pub op: String,
 }
 
-/// Most label lists [`removed_labels_used`] examines in one expression:
-/// each costs a walk of its operands, so a bound keeps the whole check
-/// linear in the expression's size.
-pub const MAX_LISTS_CHECKED: usize = 64;
-
 /// Every label of a `by (…)`, `on (…)` or `group_left/right (…)` list that
 /// is absent from every alternative label set of the operand(s) it applies
 /// to (see [`RemovedUse`]), in walk order. Only provable absence counts:
-/// a selector's open label set never makes a label absent.
+/// a selector's open label set never makes a label absent. Inference is
+/// memoised per node ([`Labeller`]), so the check stays linear in the
+/// expression's size however many lists it has.
 pub fn removed_labels_used(expr: &Expr) -> Vec<RemovedLabel> {
     let absent_all = |sets: &[LabelSet], l: &str| sets.iter().all(|s| s.known(l) == Known::Absent);
+    let lab = Labeller::new(expr);
     let mut out = Vec::new();
-    let mut lists = 0;
-    super::analysis::walk(expr, &mut |e| {
-        if lists >= MAX_LISTS_CHECKED {
-            return;
-        }
-        match e {
-            Expr::Aggregate(a) => {
-                let Some(LabelModifier::Include(by)) = &a.modifier else {
-                    return;
-                };
-                if by.labels.is_empty() {
-                    return;
-                }
-                lists += 1;
-                let inner = output_labels(&a.expr);
-                for l in &by.labels {
-                    if absent_all(&inner, l) {
-                        out.push(RemovedLabel {
-                            label: l.clone(),
-                            used_in: RemovedUse::AggregationBy,
-                            op: op_str(&a.op),
-                        });
-                    }
+    super::analysis::walk(expr, &mut |e| match e {
+        Expr::Aggregate(a) => {
+            let Some(LabelModifier::Include(by)) = &a.modifier else {
+                return;
+            };
+            if by.labels.is_empty() {
+                return;
+            }
+            let inner = lab.output_labels(&a.expr);
+            for l in &by.labels {
+                if absent_all(&inner, l) {
+                    out.push(RemovedLabel {
+                        label: l.clone(),
+                        used_in: RemovedUse::AggregationBy,
+                        op: op_str(&a.op),
+                    });
                 }
             }
-            Expr::Binary(b) => {
-                let Some(m) = &b.modifier else { return };
-                let on = match &m.matching {
-                    Some(LabelModifier::Include(on)) => on.labels.as_slice(),
-                    _ => &[],
-                };
-                let include = match &m.card {
-                    VectorMatchCardinality::ManyToOne(l) | VectorMatchCardinality::OneToMany(l) => {
-                        l.labels.as_slice()
-                    }
-                    _ => &[],
-                };
-                if on.is_empty() && include.is_empty() {
-                    return;
+        }
+        Expr::Binary(b) => {
+            let Some(m) = &b.modifier else { return };
+            let on = match &m.matching {
+                Some(LabelModifier::Include(on)) => on.labels.as_slice(),
+                _ => &[],
+            };
+            let include = match &m.card {
+                VectorMatchCardinality::ManyToOne(l) | VectorMatchCardinality::OneToMany(l) => {
+                    l.labels.as_slice()
                 }
-                if is_scalar(&b.lhs) || is_scalar(&b.rhs) {
-                    return;
-                }
-                lists += 1;
-                let (lhs, rhs) = (output_labels(&b.lhs), output_labels(&b.rhs));
-                let op = op_str(&b.op);
-                for l in on {
-                    if absent_all(&lhs, l) && absent_all(&rhs, l) {
-                        out.push(RemovedLabel {
-                            label: l.clone(),
-                            used_in: RemovedUse::MatchingOn,
-                            op: op.clone(),
-                        });
-                    }
-                }
-                let one = match &m.card {
-                    VectorMatchCardinality::OneToMany(_) => &lhs,
-                    _ => &rhs,
-                };
-                for l in include {
-                    if absent_all(one, l) {
-                        out.push(RemovedLabel {
-                            label: l.clone(),
-                            used_in: RemovedUse::GroupInclude,
-                            op: op.clone(),
-                        });
-                    }
+                _ => &[],
+            };
+            if on.is_empty() && include.is_empty() {
+                return;
+            }
+            if lab.contains(&b.lhs) || lab.contains(&b.rhs) {
+                return;
+            }
+            let (lhs, rhs) = (lab.output_labels(&b.lhs), lab.output_labels(&b.rhs));
+            let op = op_str(&b.op);
+            for l in on {
+                if absent_all(&lhs, l) && absent_all(&rhs, l) {
+                    out.push(RemovedLabel {
+                        label: l.clone(),
+                        used_in: RemovedUse::MatchingOn,
+                        op: op.clone(),
+                    });
                 }
             }
-            _ => {}
+            let one = match &m.card {
+                VectorMatchCardinality::OneToMany(_) => &lhs,
+                _ => &rhs,
+            };
+            for l in include {
+                if absent_all(one, l) {
+                    out.push(RemovedLabel {
+                        label: l.clone(),
+                        used_in: RemovedUse::GroupInclude,
+                        op: op.clone(),
+                    });
+                }
+            }
         }
+        _ => {}
     });
     out
 }

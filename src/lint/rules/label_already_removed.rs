@@ -46,7 +46,7 @@ impl Lint for LabelAlreadyRemoved {
                 .cloned()
                 .map(|range| expr.span_of(range))
                 .unwrap_or(expr.text.span);
-            let (msg, help) = match f.used_in {
+            let (msg, mut help) = match f.used_in {
                 RemovedUse::AggregationBy => (
                     format!(
                         "`{} by ({})` groups by a label its input no longer has: an inner aggregation removed {:?}, so every series falls into one group",
@@ -78,6 +78,11 @@ impl Lint for LabelAlreadyRemoved {
                     ),
                 ),
             };
+            if f.label == "__name__" {
+                // Removed by a function or an arithmetic operator, not by a
+                // `by (…)` the user can extend.
+                help = "functions, arithmetic and aggregations drop `__name__`: remove it from this list, or copy the metric name into another label with `label_replace` before it is dropped".to_string();
+            }
             r.report(span, msg).help(help);
         }
     }
@@ -110,6 +115,15 @@ mod tests {
         let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].span.start, y.find("instance").unwrap());
+        // group_left (__name__) from a side whose arithmetic dropped it
+        // (awesome-prometheus-alerts' PrometheusTargetMissingWithWarmupTime).
+        let y = record(
+            "sum by (instance, job) ((up == 0) * on (instance) group_left (__name__) (node_time_seconds - node_boot_time_seconds > 600))",
+        );
+        let d = run_on(&super::META, &y);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].span.start, y.find("__name__").unwrap());
+        assert!(d[0].help.as_deref().unwrap_or("").contains("label_replace"), "{d:?}");
     }
 
     #[test]
