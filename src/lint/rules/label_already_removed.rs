@@ -123,7 +123,10 @@ mod tests {
         let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].span.start, y.find("__name__").unwrap());
-        assert!(d[0].help.as_deref().unwrap_or("").contains("label_replace"), "{d:?}");
+        assert!(
+            d[0].help.as_deref().unwrap_or("").contains("label_replace"),
+            "{d:?}"
+        );
     }
 
     #[test]
