@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(load promql yaml_embedded matchers routes render)
+[ ${#targets[@]} -gt 0 ] || targets=(load promql yaml_embedded matchers routes render series template evaluator)
 export RUSTC_BOOTSTRAP=1
 flags=(-a -s address)   # debug assertions (overflow checks) + AddressSanitizer
 mkdir -p fuzz/logs
