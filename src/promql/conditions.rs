@@ -562,6 +562,76 @@ pub fn compared_selectors(e: &Expr) -> Vec<&super::ast::VectorSelector> {
         .collect()
 }
 
+/// What the top-level `and` chain of `e` requires of bare selectors: for
+/// every conjunct that is a filter `selector CMP number` or `number CMP
+/// selector` (without `bool`, through parentheses), the selector's
+/// canonical text and the values that pass. A series `e` returns carries
+/// the labels of one series of each such selector (an `and` without
+/// `on`/`ignoring` matches on every label but `__name__`), and that series
+/// has a passing value. Conjuncts of any other shape add nothing; an `and`
+/// with `on`/`ignoring` ends the chain.
+pub fn required_selector_values(e: &Expr) -> Vec<(String, ValueSet)> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Paren(p) => stack.push(&p.expr),
+            Expr::Binary(b)
+                if op_str(&b.op) == "and"
+                    && b.modifier.as_ref().is_none_or(|m| m.matching.is_none()) =>
+            {
+                stack.push(&b.lhs);
+                stack.push(&b.rhs);
+            }
+            Expr::Binary(b) if b.op.is_comparison_operator() && !b.return_bool() => {
+                let Some(cmp) = Cmp::parse(&op_str(&b.op)) else {
+                    continue;
+                };
+                let bare = |x: &Expr| match x {
+                    Expr::VectorSelector(vs) => Some(vs.to_string()),
+                    Expr::Paren(p) => match p.expr.as_ref() {
+                        Expr::VectorSelector(vs) => Some(vs.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let passing = match (
+                    bare(&b.lhs),
+                    number_value(&b.rhs),
+                    bare(&b.rhs),
+                    number_value(&b.lhs),
+                ) {
+                    (Some(sel), Some(c), _, _) => Some((sel, ValueSet::passing(cmp, c))),
+                    (_, _, Some(sel), Some(c)) => Some((sel, ValueSet::passing(cmp.flip(), c))),
+                    _ => None,
+                };
+                out.extend(passing);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// True when `a` and `b` can never return a series with the same labels at
+/// the same evaluation: both require values of one selector (the same
+/// canonical text, [`required_selector_values`]) and no value passes both,
+/// as the Cortex mixin's `x == 0` and `(time() - x > 86400) and (x > 0)`
+/// under one alert name. Series of one selector differ in labels other
+/// than `__name__`, and an alert's labels drop `__name__`, so two results
+/// with the same labels come from one series of it, which has one value.
+pub fn exclusive_conditions(a: &Expr, b: &Expr) -> bool {
+    let (ra, rb) = (required_selector_values(a), required_selector_values(b));
+    let all = |r: &[(String, ValueSet)], sel: &str| {
+        r.iter()
+            .filter(|(s, _)| s == sel)
+            .fold(ValueSet::any(), |acc, (_, v)| acc.intersect(v))
+    };
+    ra.iter().any(|(sel, _)| {
+        rb.iter().any(|(s, _)| s == sel) && all(&ra, sel).intersect(&all(&rb, sel)).is_empty()
+    })
+}
+
 /// Why an expression returns at least one series on every evaluation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fallback<'a> {
@@ -813,5 +883,33 @@ mod tests {
         assert_eq!(names("absent(up{job=\"x\"} == 1)"), ["up"]);
         assert_eq!(names("up > bool 0"), Vec::<String>::new());
         assert_eq!(names("absent(up{job=\"x\"})"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn exclusive_conditions_need_disjoint_values_of_one_selector() {
+        let p = |e: &str| crate::promql::parse(e).unwrap();
+        let never_ran = p("cortex_compactor_last_successful_run_timestamp_seconds == 0");
+        let stale = p(
+            "(time() - cortex_compactor_last_successful_run_timestamp_seconds > 60 * 60 * 24) and (cortex_compactor_last_successful_run_timestamp_seconds > 0)",
+        );
+        assert!(exclusive_conditions(&never_ran, &stale));
+        assert!(exclusive_conditions(&stale, &never_ran));
+        assert!(exclusive_conditions(
+            &p("up{job=\"a\"} == 0"),
+            &p("1 <= up{job=\"a\"}")
+        ));
+        // Overlapping values, other selectors, other matchers, `bool`,
+        // `or`, and `and on (…)` prove nothing.
+        for (a, b) in [
+            ("x > 0", "x > 5"),
+            ("x == 0", "y > 0"),
+            ("x{job=\"a\"} == 0", "x{job=\"b\"} > 0"),
+            ("x == bool 0", "x > 0"),
+            ("x == 0 or y", "x > 0"),
+            ("z and on (job) x == 0", "z and on (job) x > 0"),
+            ("increase(x_total[2h]) >= 2", "x_total == 0"),
+        ] {
+            assert!(!exclusive_conditions(&p(a), &p(b)), "{a} / {b}");
+        }
     }
 }

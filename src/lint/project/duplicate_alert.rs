@@ -34,7 +34,10 @@ impl Lint for DuplicateAlert {
     /// file); the message names the first. Two rules whose results cannot
     /// share a label set (`up{job="a"}` and `up{job="b"}`, `proxy="a"` and
     /// `proxy!~"a|b"`, `job="web"` and `job=~"api-.*"`, `sum()` and
-    /// `sum by (proxy)`, as the output label inference shows) are distinct.
+    /// `sum by (proxy)`, as the output label inference shows) are distinct,
+    /// and so are two whose conditions never hold at once for one series
+    /// (`x == 0` and `(time() - x > 86400) and (x > 0)`,
+    /// `promql::conditions::exclusive_conditions`).
     fn check_project(&self, cx: &ProjectCtx, rep: &mut Reporter) {
         super::report_duplicates(
             cx,
@@ -128,6 +131,28 @@ mod tests {
             "rate(errors_total{job=~\"api-.*\"}[5m]) > 1",
             "rate(errors_total{job=\"api-eu\"}[5m]) > 5",
         );
+        assert_eq!(run_on_files(&super::META, &[&alert(a), &alert(b)]).len(), 1);
+    }
+
+    #[test]
+    fn conditions_that_never_hold_together_are_distinct() {
+        // The Cortex mixin's CortexCompactorHasNotSuccessfullyRunCompaction:
+        // one rule for "never ran" (== 0), one for "ran, but long ago" (> 0).
+        let stale = "(time() - cortex_compactor_last_successful_run_timestamp_seconds > 86400) and (cortex_compactor_last_successful_run_timestamp_seconds > 0)";
+        let never = "cortex_compactor_last_successful_run_timestamp_seconds == 0";
+        assert!(run_on_files(&super::META, &[&alert(stale), &alert(never)]).is_empty());
+        // A third cause under the same name can fire beside either.
+        let failed = "increase(cortex_compactor_runs_failed_total[2h]) >= 2";
+        assert_eq!(
+            run_on_files(
+                &super::META,
+                &[&alert(stale), &alert(never), &alert(failed)]
+            )
+            .len(),
+            1
+        );
+        // Overlapping values stay duplicates.
+        let (a, b) = ("x > 0", "x > 5");
         assert_eq!(run_on_files(&super::META, &[&alert(a), &alert(b)]).len(), 1);
     }
 

@@ -131,6 +131,15 @@ pub(crate) fn same_series_rules<'a>(
             .map(|e| e.output_labels().to_vec())
             .unwrap_or_default()
     };
+    // Conditions that never hold at once for one series (`x == 0` and
+    // `x > 0`): the two rules never write the same series together.
+    let exclusive = |a: &Rule, b: &Rule| {
+        let ast = |r: &Rule| r.expr.as_ref().and_then(|e| e.ast.clone());
+        match (ast(a), ast(b)) {
+            (Some(x), Some(y)) => crate::promql::conditions::exclusive_conditions(&x, &y),
+            _ => false,
+        }
+    };
     let mut seen: HashMap<Key, Vec<(usize, usize, &Rule)>> = HashMap::new();
     let mut out = Vec::new();
     let rules = cx.files.iter().flat_map(|f| {
@@ -160,7 +169,8 @@ pub(crate) fn same_series_rules<'a>(
                 .iter()
                 .find(|(_, _, other)| {
                     let o = labels_of(other);
-                    o.is_empty() || out_labels.is_empty() || !disjoint(&o, &out_labels, &ignore)
+                    (o.is_empty() || out_labels.is_empty() || !disjoint(&o, &out_labels, &ignore))
+                        && !exclusive(r, other)
                 })
                 .map(|(ff, at, _)| (*ff, *at))
         };
