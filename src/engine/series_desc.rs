@@ -152,7 +152,7 @@ pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
     let mut out = Vec::new();
     // `1x99999999999` must be an error, not an allocation that aborts the process.
     let room = |out: &Vec<SeqValue>, n: u64, tok: &str| -> Result<(), SeriesDescError> {
-        if (out.len() as u64).saturating_add(n) >= MAX_VALUES {
+        if (out.len() as u64).saturating_add(n) > MAX_VALUES {
             return err(format!(
                 "{tok}: a series may expand to at most {MAX_VALUES} values"
             ));
@@ -287,5 +287,10 @@ mod expansion_limit_tests {
         assert!(parse_values("_x99999999999").is_err());
         assert!(parse_values("1+1x18446744073709551615").is_err());
         assert_eq!(parse_values("1x3 _x2").map(|v| v.len()), Ok(6));
+        // Exactly MAX_VALUES values is allowed, one more is not
+        // (`1xN` is N + 1 values).
+        let at = format!("1x{}", MAX_VALUES - 1);
+        assert_eq!(parse_values(&at).map(|v| v.len() as u64), Ok(MAX_VALUES));
+        assert!(parse_values(&format!("1x{MAX_VALUES}")).is_err());
     }
 }
