@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mlalert::routing::matcher::{
+use mlalert::model::alertmanager::matchers::{
     self, MatchType, Matcher, MatcherError, ParserMode, matches_all, parse_matcher,
     parse_matcher_fallback, parse_matchers, parse_matchers_fallback,
 };
@@ -68,7 +68,7 @@ fn run(input: &Input) {
             Ok(m) => exercise(&m, input),
             Err(e) => check_error(text, &e),
         }
-        let _ = matcher::is_valid_label_name(text, mode);
+        let _ = matchers::is_valid_label_name(text, mode);
     }
     match parse_matchers_fallback(text) {
         Ok((ms, outcome)) => {
