@@ -105,7 +105,8 @@ pub fn parse_float(s: &str) -> Result<f64, FloatError> {
         Some(b'+') => (false, &clean[1..]),
         _ => (false, clean.as_str()),
     };
-    let v = if body.len() > 2 && body[..2].eq_ignore_ascii_case("0x") {
+    // Bytes, not `&body[..2]`: the third byte may start inside a character.
+    let v = if body.len() > 2 && body.as_bytes()[..2].eq_ignore_ascii_case(b"0x") {
         parse_hex_float(&body[2..])?
     } else {
         parse_decimal(body)?
@@ -431,6 +432,14 @@ pub fn format_f_shortest(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multibyte_character_after_two_bytes_is_an_error_not_a_panic() {
+        // Found by the `series` fuzz target: `body[..2]` sliced inside `ڠ`.
+        assert!(parse_float(";ڠ").is_err());
+        assert!(parse_float("0ڠ").is_err());
+        assert!(parse_float("-0xڠ").is_err());
+    }
 
     #[test]
     fn percent_v_like_go() {

@@ -66,8 +66,6 @@ impl Snippet {
         let text = file.text.as_str();
         let index = file.lines();
         let last = index.line_count() - 1;
-        let mut secrets: Vec<Span> = secrets.iter().filter(|s| !s.is_empty()).copied().collect();
-        secrets.sort();
         // Clamp every span into the text, on character boundaries, and cut
         // long multi-line spans to their first line.
         let clamp = |mut o: usize| {
@@ -77,6 +75,21 @@ impl Snippet {
             }
             o
         };
+        // Secrets widen to whole characters (a fuzzed or stale span may end
+        // inside one): every offset the excerpt walks stays on a boundary.
+        let ceil = |mut o: usize| {
+            o = o.min(text.len());
+            while !text.is_char_boundary(o) {
+                o += 1;
+            }
+            o
+        };
+        let mut secrets: Vec<Span> = secrets
+            .iter()
+            .map(|s| Span::new(clamp(s.start), ceil(s.end.max(s.start))))
+            .filter(|s| !s.is_empty())
+            .collect();
+        secrets.sort();
         let spans: Vec<(usize, usize)> = spans
             .iter()
             .map(|s| {
@@ -236,7 +249,9 @@ fn render_line(
                 p = s.start.max(ls);
                 w += SECRET.chars().count();
             } else {
-                w += 1;
+                // Display units, as the forward walk counts them (an
+                // escaped control character is several).
+                w += unit(p).0;
             }
             from = p;
         }
@@ -332,6 +347,18 @@ mod tests {
     fn build(text: &str, spans: &[Span], secrets: &[Span]) -> (Snippet, Vec<SourceSpan>) {
         let f = SourceFile::from_text("f.yaml", text.to_string(), 0);
         Snippet::build("f.yaml".into(), &f, spans, secrets)
+    }
+
+    #[test]
+    fn secrets_ending_inside_a_character_do_not_panic() {
+        // Found by the `render` fuzz target: a secret span ending inside a
+        // U+202E on a line past MAX_WIDTH made the walk slice mid-character.
+        let text = format!("k: {}\n", "\u{202e}".repeat(400));
+        let at = 3 + 3 * 200;
+        for (s, e) in [(at + 1, at + 5), (at, at + 4), (3, 3 + 3 * 399 + 1)] {
+            let (snip, _) = build(&text, &[Span::new(at, at + 3)], &[Span::new(s, e)]);
+            assert!(snip.text().contains(SECRET), "{s}..{e}: {}", snip.text());
+        }
     }
 
     #[test]
