@@ -98,6 +98,9 @@ pub struct Checked {
     pub error: Option<TemplateError>,
     /// Alert labels read, in text order.
     pub label_refs: Vec<LabelRef>,
+    /// External labels read (`$externalLabels.x`, `.ExternalLabels.x`,
+    /// `index $externalLabels "x"`), in text order.
+    pub external_refs: Vec<LabelRef>,
     /// Fields read on the alert data, query samples and query results, in text order.
     pub fields: Vec<FieldAccess>,
     /// Calls of `query`, in text order.
@@ -164,6 +167,7 @@ pub fn check(
     let mut out = p.out;
     out.error = error;
     out.label_refs.sort_by_key(|r| r.range.start);
+    out.external_refs.sort_by_key(|r| r.range.start);
     out
 }
 
@@ -972,13 +976,17 @@ impl Parser<'_> {
             "index" => {
                 // `index $labels "x"` / `index .Labels "x"`.
                 if let (Some((_, m)), Some((key, _))) = (ops.get(1), ops.get(2))
-                    && m.kind == ValueKind::AlertLabels
                     && let Kind::Str(s) = &key.kind
                 {
-                    self.out.label_refs.push(LabelRef {
+                    let r = LabelRef {
                         label: s.clone(),
                         range: key.range.start + 1..key.range.end.saturating_sub(1),
-                    });
+                    };
+                    match m.kind {
+                        ValueKind::AlertLabels => self.out.label_refs.push(r),
+                        ValueKind::ExternalLabels => self.out.external_refs.push(r),
+                        _ => {}
+                    }
                 }
             }
             _ => {}
@@ -1012,6 +1020,13 @@ impl Parser<'_> {
             }
             ValueKind::AlertLabels => {
                 self.out.label_refs.push(LabelRef {
+                    label: field.to_string(),
+                    range: name_range,
+                });
+                ValueKind::String
+            }
+            ValueKind::ExternalLabels => {
+                self.out.external_refs.push(LabelRef {
                     label: field.to_string(),
                     range: name_range,
                 });
@@ -1224,6 +1239,22 @@ mod tests {
             .collect();
         assert_eq!(labels, [("pod", "pod"), ("gpu", "gpu"), ("model", "model")]);
         assert_eq!(line_of("a\nb", 2), 2);
+    }
+
+    #[test]
+    fn external_label_references() {
+        // Every way to read the server's external labels; never the alert's.
+        let t = "{{ $externalLabels.a }} {{ .ExternalLabels.b }} {{ index $externalLabels \"c\" }} {{ $.ExternalLabels.d }} {{ $labels.e }}";
+        let c = check_alert_template(t);
+        assert_eq!(c.error, None);
+        let ext: Vec<(&str, &str)> = c
+            .external_refs
+            .iter()
+            .map(|r| (r.label.as_str(), &t[r.range.clone()]))
+            .collect();
+        assert_eq!(ext, [("a", "a"), ("b", "b"), ("c", "c"), ("d", "d")]);
+        let labels: Vec<&str> = c.label_refs.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["e"]);
     }
 
     #[test]

@@ -67,7 +67,10 @@ pub enum ValueKind {
     /// The alert's labels (`$labels`, the alert's `.Labels`): the result
     /// sample's labels as a `map[string]string`.
     AlertLabels,
-    /// Another `map[string]string`: `$externalLabels`, a query sample's `.Labels`.
+    /// The server's external labels (`$externalLabels`, `.ExternalLabels`):
+    /// `global.external_labels` as a `map[string]string`.
+    ExternalLabels,
+    /// Another `map[string]string`: a query sample's `.Labels`.
     Labels,
     /// What `query` returns: `queryResult`, a `[]*sample` slice.
     QueryResult,
@@ -99,7 +102,9 @@ impl ValueKind {
     pub fn element(self) -> ValueKind {
         match self {
             ValueKind::QueryResult => ValueKind::Sample,
-            ValueKind::AlertLabels | ValueKind::Labels => ValueKind::String,
+            ValueKind::AlertLabels | ValueKind::ExternalLabels | ValueKind::Labels => {
+                ValueKind::String
+            }
             _ => ValueKind::Unknown,
         }
     }
@@ -109,7 +114,7 @@ impl ValueKind {
 /// (Prometheus 3.x): `Labels`, `ExternalLabels`, `ExternalURL`, `Value`.
 pub const ALERT_FIELDS: &[(&str, ValueKind)] = &[
     ("Labels", ValueKind::AlertLabels),
-    ("ExternalLabels", ValueKind::Labels),
+    ("ExternalLabels", ValueKind::ExternalLabels),
     ("ExternalURL", ValueKind::String),
     ("Value", ValueKind::Number),
 ];
@@ -123,7 +128,7 @@ pub const SAMPLE_FIELDS: &[(&str, ValueKind)] =
 pub fn variable_kind(name: &str) -> ValueKind {
     match name {
         "$labels" => ValueKind::AlertLabels,
-        "$externalLabels" => ValueKind::Labels,
+        "$externalLabels" => ValueKind::ExternalLabels,
         "$externalURL" => ValueKind::String,
         "$value" => ValueKind::Number,
         _ => ValueKind::Unknown,

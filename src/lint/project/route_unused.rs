@@ -11,7 +11,7 @@ crate::declare_setting! {
     pub static EXTERNAL_LABELS: Vec<String> = {
         key: "external_labels",
         default: "[]",
-        doc: "Labels your Prometheus servers add to every alert (global.external_labels), as name=value (e.g. [cluster=prod, env=prod]); read from a prometheus.yml in the run when unset. The routing lints and `routes coverage` route alerts with them.",
+        doc: "Labels your Prometheus servers add to every alert (global.external_labels), as name=value (e.g. [cluster=prod, env=prod]); read from a prometheus.yml in the run when unset. The routing lints and `routes coverage` route alerts with them; external-label-missing (ML225) checks `$externalLabels.x` against them.",
         lint: "route-unused",
     }
 }

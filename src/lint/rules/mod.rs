@@ -27,6 +27,7 @@ pub mod condition_never_true;
 pub mod counter_function_on_gauge;
 pub mod division_may_be_zero;
 pub mod experimental_promql;
+pub mod external_label_missing;
 pub mod for_above_policy;
 pub mod for_below_evaluation_interval;
 pub mod gauge_function_on_counter;
