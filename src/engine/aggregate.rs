@@ -1,8 +1,8 @@
 //! Aggregation operators: sum avg min max count group stddev stdvar topk
 //! bottomk quantile count_values limitk limit_ratio, with `by`/`without`.
 
+use foldhash::{HashMap, HashMapExt};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use crate::promql::ast::token::{
     T_AVG, T_BOTTOMK, T_COUNT, T_COUNT_VALUES, T_GROUP, T_LIMIT_RATIO, T_LIMITK, T_MAX, T_MIN,

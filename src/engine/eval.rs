@@ -8,7 +8,10 @@
 //! the evaluation timestamp and the query's start/end (for `@ start()` /
 //! `@ end()`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use foldhash::{HashSet, HashSetExt};
 use std::time::{Duration, SystemTime};
 
 use crate::promql::analysis::unwrap_parens;
@@ -19,7 +22,7 @@ use super::error::{Annotation, EvalError};
 use super::labels::{Labels, METRIC_NAME};
 use super::parse::parse_expr;
 use super::storage::{Storage, StoredSeries, is_stale_nan};
-use super::value::{InstantVector, Matrix, Point, Sample, Series, Value};
+use super::value::{InstantVector, Matrix, Point, Sample, Series, Value, Window};
 
 /// Default lookback delta: 5 minutes, in ms.
 pub const DEFAULT_LOOKBACK_DELTA_MS: i64 = 5 * 60 * 1000;
@@ -328,6 +331,12 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
+    /// True under delayed name removal: functions mark the metric name for
+    /// removal at the end of the query instead of removing it.
+    pub fn delays_name_removal(&self) -> bool {
+        self.engine.delayed_name_removal
+    }
+
     /// Removes the metric name now, or marks it for removal at the end of the
     /// query under delayed name removal.
     pub fn drop_name(&self, labels: &mut Labels, flag: &mut bool) {
@@ -484,6 +493,24 @@ impl<'a> Evaluator<'a> {
         ref_t: i64,
         range_ms: i64,
     ) -> Result<Matrix, EvalError> {
+        Ok(self
+            .select_windows(vs, ref_t, range_ms)
+            .into_iter()
+            .map(Window::into_series)
+            .collect())
+    }
+
+    /// [`select_range`](Self::select_range) without copying: each series'
+    /// window borrows the stored labels, and the stored points too unless
+    /// the window holds staleness markers (then only the other points are
+    /// copied). Range functions read these windows in place, so a long
+    /// window evaluated at every step costs no allocation per point.
+    pub fn select_windows(
+        &self,
+        vs: &VectorSelector,
+        ref_t: i64,
+        range_ms: i64,
+    ) -> Vec<Window<'a>> {
         let lo = ref_t.saturating_sub(range_ms);
         let mut out = Vec::new();
         for s in self.select_series(vs) {
@@ -492,21 +519,27 @@ impl<'a> Evaluator<'a> {
             if a >= b {
                 continue;
             }
-            let points: Vec<Point> = s.points[a..b]
-                .iter()
-                .filter(|p| !is_stale_nan(p.v))
-                .copied()
-                .collect();
-            if points.is_empty() {
-                continue;
-            }
-            out.push(Series {
-                labels: s.labels.clone(),
+            let window = &s.points[a..b];
+            let points = if s.has_stale() && window.iter().any(|p| is_stale_nan(p.v)) {
+                let kept: Vec<Point> = window
+                    .iter()
+                    .filter(|p| !is_stale_nan(p.v))
+                    .copied()
+                    .collect();
+                if kept.is_empty() {
+                    continue;
+                }
+                Cow::Owned(kept)
+            } else {
+                Cow::Borrowed(window)
+            };
+            out.push(Window {
+                labels: Cow::Borrowed(&s.labels),
                 points,
                 drop_name: false,
             });
         }
-        Ok(out)
+        out
     }
 
     /// Evaluates a subquery at `t`. Returns the matrix and the window

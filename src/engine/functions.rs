@@ -9,24 +9,24 @@ use super::eval::{Evaluator, absent_labels, duration_ms};
 use super::histogram::{Bucket, bucket_fraction, bucket_quantile};
 use super::labels::{Labels, METRIC_NAME};
 use super::rangefns as rf;
-use super::value::{InstantVector, Matrix, Sample, Value};
+use super::value::{InstantVector, Sample, Value, Window};
 use crate::promql::analysis::unwrap_parens;
 
 /// A matrix argument with the window `(start, end]` (ms) it was selected over.
-struct RangeArg {
-    matrix: Matrix,
+struct RangeArg<'a> {
+    matrix: Vec<Window<'a>>,
     start: i64,
     end: i64,
     range_ms: i64,
 }
 
-fn eval_range_arg(ev: &mut Evaluator<'_>, e: &Expr, t: i64) -> Result<RangeArg, EvalError> {
+fn eval_range_arg<'a>(ev: &mut Evaluator<'a>, e: &Expr, t: i64) -> Result<RangeArg<'a>, EvalError> {
     match unwrap_parens(e) {
         Expr::MatrixSelector(ms) => {
             let end = ev.ref_time(&ms.vs.at, &ms.vs.offset, t);
             let range_ms = duration_ms(&ms.range);
             // SAFETY of lifetimes: the selector lives in the expression tree.
-            let matrix = ev.select_range(&ms.vs, end, range_ms)?;
+            let matrix = ev.select_windows(&ms.vs, end, range_ms);
             let peak = matrix.iter().map(|s| s.points.len()).max().unwrap_or(0);
             ev.check_peak(peak)?;
             Ok(RangeArg {
@@ -41,7 +41,7 @@ fn eval_range_arg(ev: &mut Evaluator<'_>, e: &Expr, t: i64) -> Result<RangeArg, 
             let total: usize = matrix.iter().map(|s| s.points.len()).sum();
             ev.check_peak(total)?;
             Ok(RangeArg {
-                matrix,
+                matrix: matrix.into_iter().map(Window::from).collect(),
                 start,
                 end,
                 range_ms: duration_ms(&sq.range),
@@ -467,8 +467,12 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
             _ => None,
         };
         let Some(v) = v else { continue };
-        let mut labels = s.labels;
         let mut drop = s.drop_name;
+        let mut labels = if !keep_name && !ev.delays_name_removal() {
+            s.labels.without_metric_name()
+        } else {
+            s.labels.into_owned()
+        };
         if !keep_name {
             ev.drop_name(&mut labels, &mut drop);
         }

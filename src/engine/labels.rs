@@ -83,6 +83,18 @@ impl Labels {
         self.remove("__unit__");
     }
 
+    /// A copy without the labels [`drop_metric_name`](Self::drop_metric_name)
+    /// removes, built without copying them first.
+    pub fn without_metric_name(&self) -> Labels {
+        Labels(
+            self.0
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), METRIC_NAME | "__type__" | "__unit__"))
+                .cloned()
+                .collect(),
+        )
+    }
+
     /// A copy without the metric name.
     pub fn without_name(&self) -> Labels {
         let mut l = self.clone();

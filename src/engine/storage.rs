@@ -27,12 +27,20 @@ pub struct StoredSeries {
     pub labels: Labels,
     /// Samples sorted by `t`; may contain staleness markers.
     pub points: Vec<Point>,
+    /// How many of `points` are staleness markers (kept by
+    /// [`Storage::append`]), so that windows without any are read in place.
+    stale: usize,
 }
 
 impl StoredSeries {
     /// Index of the first point with `t > after`.
     pub fn first_after(&self, after: i64) -> usize {
         self.points.partition_point(|p| p.t <= after)
+    }
+
+    /// True when some sample is a staleness marker.
+    pub fn has_stale(&self) -> bool {
+        self.stale > 0
     }
 }
 
@@ -77,18 +85,63 @@ impl Storage {
                     .or_insert_with(|| StoredSeries {
                         labels: labels.clone(),
                         points: Vec::new(),
+                        stale: 0,
                     })
             }
         };
+        let stale = usize::from(is_stale_nan(v));
         let pts = &mut s.points;
         match pts.last() {
             Some(last) if last.t < t_ms => pts.push(Point { t: t_ms, v }),
             None => pts.push(Point { t: t_ms, v }),
             _ => match pts.binary_search_by(|p| p.t.cmp(&t_ms)) {
-                Ok(i) => pts[i].v = v,
+                Ok(i) => {
+                    let was = usize::from(is_stale_nan(pts[i].v));
+                    pts[i].v = v;
+                    s.stale -= was;
+                }
                 Err(i) => pts.insert(i, Point { t: t_ms, v }),
             },
         }
+        s.stale += stale;
+    }
+
+    /// Appends as the TSDB head does (`tsdb/head_append.go`): a sample
+    /// older than the series' last one is refused (`out of order sample`),
+    /// one at the last timestamp with another value (bit for bit) too
+    /// (`duplicate sample for timestamp`); the same sample again changes
+    /// nothing. One lookup of the series.
+    ///
+    /// # Errors
+    /// The TSDB's message for a refused sample.
+    pub fn append_checked(
+        &mut self,
+        labels: &Labels,
+        t_ms: i64,
+        v: f64,
+    ) -> Result<(), &'static str> {
+        let existing = self
+            .by_name
+            .get_mut(labels.get_or_empty(METRIC_NAME))
+            .and_then(|m| m.get_mut(labels));
+        let Some(s) = existing else {
+            self.append(labels, t_ms, v);
+            return Ok(());
+        };
+        if let Some(last) = s.points.last() {
+            if t_ms < last.t {
+                return Err("out of order sample");
+            }
+            if t_ms == last.t {
+                if last.v.to_bits() != v.to_bits() {
+                    return Err("duplicate sample for timestamp");
+                }
+                return Ok(());
+            }
+        }
+        s.points.push(Point { t: t_ms, v });
+        s.stale += usize::from(is_stale_nan(v));
+        Ok(())
     }
 
     /// Appends a staleness marker at `t_ms`.
@@ -185,4 +238,55 @@ pub fn matches_all(labels: &Labels, m: &Matchers) -> bool {
             && m.matchers.iter().all(|x| matcher_matches(labels, x));
     }
     m.matchers.iter().all(|x| matcher_matches(labels, x))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels() -> Labels {
+        Labels::from_pairs([(METRIC_NAME, "x"), ("job", "a")])
+    }
+
+    #[test]
+    fn staleness_markers_are_counted_through_replacements() {
+        let mut st = Storage::new();
+        let l = labels();
+        st.append(&l, 1000, 1.0);
+        assert!(!st.get(&l).unwrap().has_stale());
+        st.append_stale(&l, 2000);
+        assert!(st.get(&l).unwrap().has_stale());
+        // Replacing the marker with a value leaves none; a marker inserted
+        // out of order is counted.
+        st.append(&l, 2000, 5.0);
+        assert!(!st.get(&l).unwrap().has_stale());
+        st.append_stale(&l, 1500);
+        assert!(st.get(&l).unwrap().has_stale());
+        st.append(&l, 1500, 2.0);
+        assert!(!st.get(&l).unwrap().has_stale());
+        assert_eq!(st.get(&l).unwrap().points.len(), 3);
+    }
+
+    #[test]
+    fn checked_appends_refuse_what_the_head_refuses() {
+        let mut st = Storage::new();
+        let l = labels();
+        assert_eq!(st.append_checked(&l, 1000, 1.0), Ok(()));
+        assert_eq!(st.append_checked(&l, 2000, 2.0), Ok(()));
+        assert_eq!(st.append_checked(&l, 1500, 9.0), Err("out of order sample"));
+        assert_eq!(
+            st.append_checked(&l, 2000, 3.0),
+            Err("duplicate sample for timestamp")
+        );
+        assert_eq!(st.append_checked(&l, 2000, 2.0), Ok(()));
+        assert_eq!(st.append_checked(&l, 3000, stale_nan()), Ok(()));
+        let s = st.get(&l).unwrap();
+        assert_eq!(s.points.len(), 3);
+        assert!(s.has_stale());
+        // A marker at the same timestamp is a different value.
+        assert_eq!(
+            st.append_checked(&l, 3000, 4.0),
+            Err("duplicate sample for timestamp")
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! Query result types.
 
+use std::borrow::Cow;
+
 use super::labels::Labels;
 
 /// A float sample at `t` (ms).
@@ -42,6 +44,39 @@ pub struct Series {
 
 /// A range vector (or a range query result).
 pub type Matrix = Vec<Series>;
+
+/// One series of a range vector as a range function reads it: labels and
+/// points borrowed from storage where possible ([`Series`] owns both).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window<'a> {
+    /// Labels of the series.
+    pub labels: Cow<'a, Labels>,
+    /// Points sorted by timestamp, staleness markers removed.
+    pub points: Cow<'a, [Point]>,
+    /// As [`Sample::drop_name`].
+    pub drop_name: bool,
+}
+
+impl Window<'_> {
+    /// The window as an owned [`Series`].
+    pub fn into_series(self) -> Series {
+        Series {
+            labels: self.labels.into_owned(),
+            points: self.points.into_owned(),
+            drop_name: self.drop_name,
+        }
+    }
+}
+
+impl From<Series> for Window<'static> {
+    fn from(s: Series) -> Self {
+        Window {
+            labels: Cow::Owned(s.labels),
+            points: Cow::Owned(s.points),
+            drop_name: s.drop_name,
+        }
+    }
+}
 
 /// A PromQL value.
 #[derive(Debug, Clone, PartialEq)]

@@ -90,7 +90,7 @@ pub fn expand_alert(text: &str, data: &AlertData, ctx: &Context) -> Result<Strin
         return Ok(text.to_string());
     }
     let root = alert_value(data);
-    expand(&format!("{ALERT_DEFS}{text}"), &root, ctx)
+    expand(text, &root, ctx)
 }
 
 /// [`expand_alert`], with an error turned into the text Prometheus stores:
@@ -148,22 +148,33 @@ const MAX_CACHED: usize = 4096;
 
 type Built = Result<std::rc::Rc<gotmpl::Template>, TemplateError>;
 
+/// Template name → alert template text → built template, and how many
+/// entries the cache holds.
+type BuiltCache = (
+    foldhash::HashMap<String, foldhash::HashMap<String, Built>>,
+    usize,
+);
+
 thread_local! {
-    /// `(template name, source)` → the built template (parsed, rewritten,
-    /// with the function map) or its parse error. Rules expand the same
-    /// templates at every evaluation: building once per text instead of once
-    /// per evaluation is most of `mlalert test`'s speed.
-    static BUILT: std::cell::RefCell<std::collections::HashMap<(String, String), Built>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    /// Template name → alert template text → the built template (parsed
+    /// with [`ALERT_DEFS`] in front, rewritten, with the function map) or
+    /// its parse error, and how many entries it holds. Rules expand the
+    /// same templates at every evaluation: building once per text instead
+    /// of once per evaluation is most of `mlalert test`'s speed, and the
+    /// lookup by `&str` costs no allocation.
+    static BUILT: std::cell::RefCell<BuiltCache> =
+        std::cell::RefCell::new(Default::default());
 }
 
-/// Template `name` from `src`, with the Prometheus rewrites applied, built
-/// once per distinct text on this thread.
-fn built(name: &str, src: &str) -> Built {
-    let key = (name.to_string(), src.to_string());
-    if let Some(hit) = BUILT.with(|c| c.borrow().get(&key).cloned()) {
+/// Template `name` from the alert template `text` (with [`ALERT_DEFS`]
+/// in front), with the Prometheus rewrites applied, built once per
+/// distinct text on this thread.
+fn built(name: &str, text: &str) -> Built {
+    if let Some(hit) = BUILT.with(|c| c.borrow().0.get(name).and_then(|m| m.get(text)).cloned()) {
         return hit;
     }
+    let src = format!("{ALERT_DEFS}{text}");
+    let src = src.as_str();
     let result = (|| {
         let tmpl = gotmpl::Template::new(name)
             .max_range_iters(MAX_RANGE_ITERS)
@@ -182,23 +193,27 @@ fn built(name: &str, src: &str) -> Built {
         Ok(std::rc::Rc::new(tmpl))
     })();
     BUILT.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= MAX_CACHED {
-            c.clear();
+        let (map, len) = &mut *c.borrow_mut();
+        if *len >= MAX_CACHED {
+            map.clear();
+            *len = 0;
         }
-        c.insert(key, result.clone());
+        map.entry(name.to_string())
+            .or_default()
+            .insert(text.to_string(), result.clone());
+        *len += 1;
     });
     result
 }
 
-/// Expands `src` with `data` as dot.
-fn expand(src: &str, data: &Value, ctx: &Context) -> Result<String, TemplateError> {
+/// Expands the alert template `text` with `data` as dot.
+fn expand(text: &str, data: &Value, ctx: &Context) -> Result<String, TemplateError> {
     let name = if ctx.name.is_empty() {
         "__template"
     } else {
         ctx.name.as_str()
     };
-    let tmpl = built(name, src)?;
+    let tmpl = built(name, text)?;
     if tmpl.lookup(name).is_none() {
         return Ok(String::new());
     }

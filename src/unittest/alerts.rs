@@ -3,7 +3,10 @@
 //! `keep_firing_for`, resolution, and the 15-minute retention of resolved
 //! alerts. Times are ms since the epoch; durations ms.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use foldhash::{HashSet, HashSetExt};
 
 use crate::engine::Labels;
 
@@ -32,13 +35,57 @@ impl AlertState {
     }
 }
 
+/// Expands an alert's annotation templates: name → expanded text, sorted by name.
+pub type ExpandAnnotations = Arc<dyn Fn() -> Vec<(String, String)> + Send + Sync>;
+
+/// An alert's annotations, as Prometheus expands them at every evaluation
+/// (`rules/alerting.go`). Expansion is a pure function of the result sample,
+/// the evaluation time and the rule, so unless a template calls `query`
+/// (which reads storage as it is at that evaluation) it is deferred until a
+/// test reads the annotations: most evaluations' texts are never looked at.
+#[derive(Clone)]
+pub enum Annotations {
+    /// Expanded at evaluation: sorted by name, empty values kept.
+    Expanded(Vec<(String, String)>),
+    /// Expanded when read, with what the evaluation would have used.
+    Deferred(ExpandAnnotations),
+}
+
+impl Annotations {
+    /// The expanded annotations, sorted by name.
+    pub fn expanded(&self) -> Vec<(String, String)> {
+        match self {
+            Annotations::Expanded(v) => v.clone(),
+            Annotations::Deferred(f) => f(),
+        }
+    }
+}
+
+impl Default for Annotations {
+    fn default() -> Self {
+        Annotations::Expanded(Vec::new())
+    }
+}
+
+impl std::fmt::Debug for Annotations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.expanded()).finish()
+    }
+}
+
+impl PartialEq for Annotations {
+    fn eq(&self, other: &Self) -> bool {
+        self.expanded() == other.expanded()
+    }
+}
+
 /// One alert of a rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
     /// Labels: result labels minus `__name__`, plus templated rule labels, plus `alertname`.
     pub labels: Labels,
-    /// Templated annotations, sorted by name; empty values kept.
-    pub annotations: Vec<(String, String)>,
+    /// Templated annotations of the last evaluation.
+    pub annotations: Annotations,
     /// Current state.
     pub state: AlertState,
     /// When the alert became active (ms).
@@ -58,8 +105,8 @@ pub struct Alert {
 pub struct AlertResult {
     /// Alert labels.
     pub labels: Labels,
-    /// Templated annotations, sorted by name.
-    pub annotations: Vec<(String, String)>,
+    /// Templated annotations.
+    pub annotations: Annotations,
     /// The sample's value.
     pub value: f64,
 }
@@ -174,7 +221,7 @@ mod tests {
     fn res(instance: &str) -> AlertResult {
         AlertResult {
             labels: Labels::from_pairs([("alertname", "GpuHot"), ("instance", instance)]),
-            annotations: Vec::new(),
+            annotations: Annotations::default(),
             value: 90.0,
         }
     }

@@ -3,7 +3,7 @@
 //! step; recording-rule output, `ALERTS` and `ALERTS_FOR_STATE` appended to
 //! storage; staleness markers for series a rule stopped returning.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::engine::{Engine, Labels, Storage, Value};
@@ -11,7 +11,7 @@ use crate::model::rules::RuleKind;
 use crate::promql::ast::Expr;
 use crate::template::{self, AlertData, Context, QueryFn, QuerySample};
 
-use super::alerts::{Alert, AlertResult, AlertingState};
+use super::alerts::{Alert, AlertResult, AlertingState, Annotations};
 use super::compare::{labels_pairs, sorted_pairs};
 use super::rules::{GroupDef, RuleDef};
 
@@ -137,22 +137,9 @@ pub fn eval_group(g: &mut GroupRun, ts: i64, env: &EvalEnv) {
     }
 }
 
-/// Appends as the TSDB head does: an older sample than the last one is out
-/// of order; the same timestamp with a different value is a duplicate.
+/// Appends as the TSDB head does ([`Storage::append_checked`]).
 fn append_checked(st: &mut Storage, labels: &Labels, t: i64, v: f64) -> Result<(), String> {
-    if let Some(last) = st.get(labels).and_then(|s| s.points.last()) {
-        if t < last.t {
-            return Err("out of order sample".into());
-        }
-        if t == last.t {
-            if last.v.to_bits() != v.to_bits() {
-                return Err("duplicate sample for timestamp".into());
-            }
-            return Ok(());
-        }
-    }
-    st.append(labels, t, v);
-    Ok(())
+    st.append_checked(labels, t, v).map_err(str::to_string)
 }
 
 fn has_same_labelset(v: &[(Labels, f64)]) -> bool {
@@ -226,6 +213,9 @@ fn eval_alerting(
         external_url: env.external_url.to_string(),
         query: uses_query.then(|| query_fn(env, ts)),
     };
+    // Without `query`, annotations are expanded only when a test reads them.
+    let deferred =
+        (!uses_query).then(|| (Arc::new(rule.annotations.clone()), Arc::new(ctx.clone())));
     let mut results = Vec::with_capacity(res.len());
     let mut seen = HashSet::with_capacity(res.len());
     for (sample_labels, value) in res {
@@ -243,11 +233,21 @@ fn eval_alerting(
             );
         }
         labels.set("alertname", rule.name.as_str());
-        let annotations = sorted_pairs(
-            rule.annotations
-                .iter()
-                .map(|(k, raw)| (k.clone(), template::expand_alert_or_error(raw, &data, &ctx))),
-        );
+        let annotations = match &deferred {
+            None => {
+                Annotations::Expanded(sorted_pairs(rule.annotations.iter().map(|(k, raw)| {
+                    (k.clone(), template::expand_alert_or_error(raw, &data, &ctx))
+                })))
+            }
+            Some((texts, ctx)) => {
+                let (texts, ctx) = (Arc::clone(texts), Arc::clone(ctx));
+                Annotations::Deferred(Arc::new(move || {
+                    sorted_pairs(texts.iter().map(|(k, raw)| {
+                        (k.clone(), template::expand_alert_or_error(raw, &data, &ctx))
+                    }))
+                }))
+            }
+        };
         if !seen.insert(labels.clone()) {
             return Err(
                 "vector contains metrics with the same labelset after applying alert labels".into(),

@@ -554,7 +554,7 @@ fn check_alerts(
             }
             got.extend(s.alerting.firing().map(|a| LabelsAndAnnotations {
                 labels: compare::labels_pairs(&a.labels),
-                annotations: a.annotations.clone(),
+                annotations: a.annotations.expanded(),
             }));
         }
     }
