@@ -140,40 +140,78 @@ pub fn parse_metric(s: &str) -> Result<(Labels, &str), SeriesDescError> {
     Ok((labels, rest))
 }
 
-/// Most values one series line may expand to (`axN` notation): ~12 weeks of
-/// 15s samples, far beyond any unit test, and 80 MB at most.
+/// Most values one series line may expand to through [`parse_values`]
+/// (promqltest `load` blocks, which hold every value at once): ~12 weeks of
+/// 15s samples, far beyond any test, and 80 MB at most. Unit-test input
+/// reads [`parse_runs`] instead and is not bound by it.
 pub const MAX_VALUES: u64 = 5_000_000;
 
-/// Expands a values string (`1 2+3x4 _x2 stale`) into a sequence.
+/// One token of series notation, unexpanded: `count` values starting at
+/// `first` and `step` apart (`a+bxN` is N + 1 values, `axN` has step 0, a
+/// plain number is one value), `count` omitted steps (`_`, `_xN`), or one
+/// staleness marker (`stale`). Ten million samples (`0x10000000`) cost one
+/// run. Values are accumulated by repeated addition, as Prometheus'
+/// `parseSeriesDesc` does (`0.1+0.1x9` ends at 0.9999999999999999).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Run {
+    /// The first value: [`SeqValue::Value`], [`SeqValue::Omitted`] or [`SeqValue::Stale`].
+    pub first: SeqValue,
+    /// What each further value adds (0 for omitted and stale runs).
+    pub step: f64,
+    /// How many values (time steps) the run covers, at least 1.
+    pub count: u64,
+}
+
+impl Run {
+    /// The run's values in order, accumulated as Prometheus does.
+    pub fn values(self) -> impl Iterator<Item = SeqValue> {
+        let mut v = match self.first {
+            SeqValue::Value(x) => x,
+            _ => 0.0,
+        };
+        (0..self.count).map(move |_| match self.first {
+            SeqValue::Value(_) => {
+                let out = SeqValue::Value(v);
+                v += self.step;
+                out
+            }
+            other => other,
+        })
+    }
+
+    /// How many of the run's values are samples (values or staleness markers).
+    pub fn samples(&self) -> u64 {
+        match self.first {
+            SeqValue::Omitted => 0,
+            _ => self.count,
+        }
+    }
+}
+
+/// Reads a values string (`1 2+3x4 _x2 stale`) as runs, without expanding
+/// it: any repetition count up to `u64::MAX` costs one [`Run`].
 ///
 /// # Errors
-/// Invalid tokens, native histograms, or more than [`MAX_VALUES`] values.
-pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
+/// Invalid tokens or repetitions, native histograms.
+pub fn parse_runs(s: &str) -> Result<Vec<Run>, SeriesDescError> {
     let mut out = Vec::new();
-    // `1x99999999999` must be an error, not an allocation that aborts the process.
-    let room = |out: &Vec<SeqValue>, n: u64, tok: &str| -> Result<(), SeriesDescError> {
-        if (out.len() as u64).saturating_add(n) > MAX_VALUES {
-            return err(format!(
-                "{tok}: a series may expand to at most {MAX_VALUES} values"
-            ));
-        }
-        Ok(())
-    };
+    let run = |first, step, count| Run { first, step, count };
     for tok in s.split_whitespace() {
         if tok == "_" {
-            out.push(SeqValue::Omitted);
+            out.push(run(SeqValue::Omitted, 0.0, 1));
             continue;
         }
         if tok == "stale" {
-            out.push(SeqValue::Stale);
+            out.push(run(SeqValue::Stale, 0.0, 1));
             continue;
         }
         if let Some(n) = tok.strip_prefix("_x") {
             let n: u64 = n
                 .parse()
                 .map_err(|_| SeriesDescError(format!("invalid repetition in {tok}")))?;
-            room(&out, n, tok)?;
-            out.extend(std::iter::repeat_n(SeqValue::Omitted, n as usize));
+            if n > 0 {
+                out.push(run(SeqValue::Omitted, 0.0, n));
+            }
             continue;
         }
         if tok.starts_with("{{") {
@@ -192,7 +230,7 @@ pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
         let Some(times) = times else {
             let v =
                 parse_number(tok).ok_or_else(|| SeriesDescError(format!("invalid value {tok}")))?;
-            out.push(SeqValue::Value(v));
+            out.push(run(SeqValue::Value(v), 0.0, 1));
             continue;
         };
         let n: u64 = times
@@ -220,12 +258,33 @@ pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
                 0.0,
             ),
         };
-        room(&out, n.saturating_add(1), tok)?;
-        let mut v = start;
-        for _ in 0..=n {
-            out.push(SeqValue::Value(v));
-            v += step;
+        let count = n
+            .checked_add(1)
+            .ok_or_else(|| SeriesDescError(format!("invalid repetition in {tok}")))?;
+        out.push(run(SeqValue::Value(start), step, count));
+    }
+    Ok(out)
+}
+
+/// Expands a values string (`1 2+3x4 _x2 stale`) into a sequence.
+///
+/// # Errors
+/// Invalid tokens, native histograms, or more than [`MAX_VALUES`] values.
+pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
+    let runs = parse_runs(s)?;
+    let mut total: u64 = 0;
+    // `1x99999999999` must be an error, not an allocation that aborts the process.
+    for (r, tok) in runs.iter().zip(s.split_whitespace()) {
+        total = total.saturating_add(r.count);
+        if total > MAX_VALUES {
+            return err(format!(
+                "{tok}: a series may expand to at most {MAX_VALUES} values"
+            ));
         }
+    }
+    let mut out = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    for r in runs {
+        out.extend(r.values());
     }
     Ok(out)
 }
@@ -234,6 +293,15 @@ pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
 pub fn parse_series_line(line: &str) -> Result<(Labels, Vec<SeqValue>), SeriesDescError> {
     let (labels, rest) = parse_metric(line)?;
     Ok((labels, parse_values(rest)?))
+}
+
+/// Parses a full series line as [`parse_runs`] reads its values.
+///
+/// # Errors
+/// As [`parse_metric`] and [`parse_runs`].
+pub fn parse_series_runs(line: &str) -> Result<(Labels, Vec<Run>), SeriesDescError> {
+    let (labels, rest) = parse_metric(line)?;
+    Ok((labels, parse_runs(rest)?))
 }
 
 #[cfg(test)]
@@ -292,5 +360,26 @@ mod expansion_limit_tests {
         let at = format!("1x{}", MAX_VALUES - 1);
         assert_eq!(parse_values(&at).map(|v| v.len() as u64), Ok(MAX_VALUES));
         assert!(parse_values(&format!("1x{MAX_VALUES}")).is_err());
+    }
+
+    #[test]
+    fn runs_hold_any_count_in_one_run() {
+        let r = parse_runs("0x10000000 _x3 stale 1+2x18446744073709551614").unwrap_or_default();
+        assert_eq!(r.len(), 4);
+        assert_eq!(r[0].count, 10_000_001);
+        assert_eq!(r[0].samples(), 10_000_001);
+        assert_eq!((r[1].count, r[1].samples()), (3, 0));
+        assert_eq!(r[2].first, SeqValue::Stale);
+        assert_eq!(r[3].count, u64::MAX);
+        // `a+bxN` with N = u64::MAX has no count.
+        assert!(parse_runs("1+1x18446744073709551615").is_err());
+        // The runs expand to what parse_values gives.
+        let text = "1+1x2 _ stale 5x1 _x2 -1-1x1 0.1+0.1x9";
+        let expanded: Vec<SeqValue> = parse_runs(text)
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(Run::values)
+            .collect();
+        assert_eq!(Ok(expanded), parse_values(text));
     }
 }

@@ -1,22 +1,24 @@
-//! Input series of a test group, expanded with the engine's series notation
-//! and loaded lazily (up to each evaluation time) as promtool's LazyLoader
-//! does.
+//! Input series of a test group, read with the engine's series notation as
+//! runs (`a+bxN` is one run whatever N) and loaded lazily, up to each
+//! evaluation time, as promtool's LazyLoader does: a series of ten million
+//! samples costs a few bytes until its samples are due.
 
 use std::collections::BTreeMap;
 
 use crate::engine::Labels;
 use crate::engine::Storage;
-use crate::engine::series_desc::{SeqValue, parse_series_line};
+use crate::engine::series_desc::{Run, SeqValue, parse_series_runs};
 use crate::model::unittest::InputSeries;
 
-/// Most input samples held at once by the whole run, all test groups and
-/// files together (expanded notation can ask for billions:
-/// `0+1x99999999999`); one group asking for more fails. Groups run in
-/// parallel and each holds its share ([`Reservation`]) until it ends: a group
-/// that does not fit beside the running ones waits for them, so the outcome
-/// does not depend on scheduling and memory stays within one budget
-/// (about 50 bytes a sample: pending plus stored).
-pub const MAX_INPUT_SAMPLES: u64 = 20_000_000;
+/// Most input samples loaded at once by the whole run, all test groups and
+/// files together: 1 GiB of stored samples (16 bytes each, twice that while
+/// a series' storage grows). Only samples up to a group's last `eval_time`
+/// are ever loaded and counted; a group that would load more fails. Groups
+/// run in parallel and each holds its share ([`Reservation`]) until it
+/// ends: a group that does not fit beside the running ones waits for them,
+/// so the outcome does not depend on scheduling and memory stays within
+/// one budget.
+pub const MAX_INPUT_SAMPLES: u64 = (1 << 30) / 32;
 
 static IN_USE: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
 static RELEASED: std::sync::Condvar = std::sync::Condvar::new();
@@ -56,111 +58,197 @@ impl Drop for Reservation {
     }
 }
 
-/// A sample waiting to be loaded: `t` in ms since the epoch; `None` is a
-/// staleness marker.
-#[derive(Debug, Clone, PartialEq)]
-struct Pending {
-    t: i64,
-    v: Option<f64>,
+/// One input series being loaded: its runs and where loading stands.
+#[derive(Debug)]
+struct Cursor {
+    labels: Labels,
+    runs: Vec<Run>,
+    /// The run being read and how many of its values were read.
+    run: usize,
+    in_run: u64,
+    /// The next value of a value run (accumulated as Prometheus does).
+    value: f64,
+    /// Index of the next time step (0 is the group's start).
+    step: u64,
+}
+
+impl Cursor {
+    fn new(labels: Labels, runs: Vec<Run>) -> Cursor {
+        let mut c = Cursor {
+            labels,
+            runs,
+            run: 0,
+            in_run: 0,
+            value: 0.0,
+            step: 0,
+        };
+        c.enter_run();
+        c
+    }
+
+    fn enter_run(&mut self) {
+        if let Some(SeqValue::Value(v)) = self.runs.get(self.run).map(|r| r.first) {
+            self.value = v;
+        }
+    }
+
+    /// The next value and advances; `None` after the last.
+    fn next(&mut self) -> Option<SeqValue> {
+        let r = *self.runs.get(self.run)?;
+        let out = match r.first {
+            SeqValue::Value(_) => {
+                let v = self.value;
+                self.value += r.step;
+                SeqValue::Value(v)
+            }
+            other => other,
+        };
+        self.in_run += 1;
+        self.step += 1;
+        if self.in_run >= r.count {
+            self.run += 1;
+            self.in_run = 0;
+            self.enter_run();
+        }
+        Some(out)
+    }
+
+    /// Skips the rest of an omitted run at once (`_x1000000`).
+    fn skip_omitted(&mut self) {
+        if let Some(r) = self.runs.get(self.run)
+            && r.first == SeqValue::Omitted
+        {
+            self.step = self.step.saturating_add(r.count - self.in_run);
+            self.run += 1;
+            self.in_run = 0;
+            self.enter_run();
+        }
+    }
 }
 
 /// The input series of a test group, loaded into storage as time advances.
 #[derive(Debug, Default)]
 pub struct LazyInput {
-    /// Per series: samples sorted by time and how many are already loaded.
-    series: Vec<(Labels, Vec<Pending>, usize)>,
+    /// Per series, in label order.
+    series: Vec<Cursor>,
+    start_ms: i64,
+    interval_ms: i64,
     /// This group's share of the run's sample budget.
     _budget: Reservation,
 }
 
-/// Counts the samples a values string expands to, without expanding it.
-fn expanded_len(values: &str) -> u64 {
+/// How many samples (values and staleness markers) of `runs` fall on the
+/// first `steps` time steps.
+fn samples_within(runs: &[Run], steps: u64) -> u64 {
+    let mut left = steps;
     let mut n: u64 = 0;
-    for tok in values.split_whitespace() {
-        let times = tok
-            .rfind('x')
-            .and_then(|i| tok[i + 1..].parse::<u64>().ok())
-            .map(|k| {
-                if tok.starts_with("_x") {
-                    k
-                } else {
-                    k.saturating_add(1)
-                }
-            })
-            .unwrap_or(1);
-        n = n.saturating_add(times);
+    for r in runs {
+        if left == 0 {
+            break;
+        }
+        let take = r.count.min(left);
+        if r.first != SeqValue::Omitted {
+            n = n.saturating_add(take);
+        }
+        left -= take;
     }
     n
 }
 
 impl LazyInput {
-    /// Expands `input` with samples every `interval_ms` from `start_ms`.
+    /// Reads `input` as samples every `interval_ms` from `start_ms`, of which
+    /// those up to `until_ms` (the group's last evaluation) will be loaded.
+    /// Of several series with the same labels the last one is kept.
     ///
     /// # Errors
     /// A message naming the series when its notation is invalid, uses native
-    /// histograms (not supported yet), or expands to too many samples.
-    pub fn new(input: &[InputSeries], start_ms: i64, interval_ms: i64) -> Result<Self, String> {
-        let mut by_labels: BTreeMap<Labels, Vec<Pending>> = BTreeMap::new();
-        let mut total: u64 = 0;
-        let need = input
-            .iter()
-            .fold(0u64, |n, s| n.saturating_add(expanded_len(&s.values.value)));
-        let budget = if need > MAX_INPUT_SAMPLES {
-            Reservation::default()
+    /// histograms (not supported yet), has a timestamp past Go's `int64`
+    /// milliseconds, or when the group would load more than
+    /// [`MAX_INPUT_SAMPLES`] samples up to `until_ms`.
+    pub fn new(
+        input: &[InputSeries],
+        start_ms: i64,
+        interval_ms: i64,
+        until_ms: i64,
+    ) -> Result<Self, String> {
+        let interval_ms = interval_ms.max(1);
+        // Time steps at or before `until_ms`.
+        let steps = if until_ms < start_ms {
+            0
         } else {
-            Reservation::take(need)
+            u64::try_from((until_ms - start_ms) / interval_ms)
+                .unwrap_or(u64::MAX)
+                .saturating_add(1)
         };
+        let mut by_labels: BTreeMap<Labels, Vec<Run>> = BTreeMap::new();
         for s in input {
-            let line = format!("{} {}", s.series.value, s.values.value);
             if s.values.value.contains("{{") || s.series.value.contains("{{") {
                 return Err(format!(
                     "input series {:?}: native histogram notation ({{{{...}}}}) is not supported yet",
                     s.series.value
                 ));
             }
-            total = total.saturating_add(expanded_len(&s.values.value));
-            if total > MAX_INPUT_SAMPLES {
+            let line = format!("{} {}", s.series.value, s.values.value);
+            let (labels, runs) =
+                parse_series_runs(&line).map_err(|e| format!("load: {line:?}: {e}"))?;
+            let len = runs.iter().fold(0u64, |n, r| n.saturating_add(r.count));
+            let last = len.saturating_sub(1);
+            let overflows = i64::try_from(last)
+                .ok()
+                .and_then(|i| i.checked_mul(interval_ms))
+                .and_then(|d| start_ms.checked_add(d))
+                .is_none();
+            if overflows {
                 return Err(format!(
-                    "input series {:?}: more than {MAX_INPUT_SAMPLES} input samples (the budget of the whole run)",
+                    "input series {:?}: timestamp overflow",
                     s.series.value
                 ));
             }
-            let (labels, values) =
-                parse_series_line(&line).map_err(|e| format!("load: {line:?}: {e}"))?;
-            let mut samples = Vec::with_capacity(values.len());
-            for (i, v) in values.iter().enumerate() {
-                let t = (i as i64)
-                    .checked_mul(interval_ms)
-                    .and_then(|d| start_ms.checked_add(d))
-                    .ok_or_else(|| {
-                        format!("input series {:?}: timestamp overflow", s.series.value)
-                    })?;
-                match v {
-                    SeqValue::Value(x) => samples.push(Pending { t, v: Some(*x) }),
-                    SeqValue::Stale => samples.push(Pending { t, v: None }),
-                    SeqValue::Omitted => {}
-                }
+            by_labels.insert(labels, runs);
+        }
+        let mut need: u64 = 0;
+        for (labels, runs) in &by_labels {
+            need = need.saturating_add(samples_within(runs, steps));
+            if need > MAX_INPUT_SAMPLES {
+                return Err(format!(
+                    "input series {:?}: the test group would load more than {MAX_INPUT_SAMPLES} input samples up to its last eval_time (1 GiB, the budget of the whole run)",
+                    labels.to_string()
+                ));
             }
-            by_labels.insert(labels, samples);
         }
         Ok(LazyInput {
-            series: by_labels.into_iter().map(|(l, s)| (l, s, 0)).collect(),
-            _budget: budget,
+            series: by_labels
+                .into_iter()
+                .map(|(l, r)| Cursor::new(l, r))
+                .collect(),
+            start_ms,
+            interval_ms,
+            _budget: Reservation::take(need),
         })
     }
 
     /// Loads every sample with `t <= until_ms` not loaded yet.
     pub fn load_until(&mut self, storage: &mut Storage, until_ms: i64) {
-        for (labels, samples, done) in &mut self.series {
-            while let Some(p) = samples.get(*done) {
-                if p.t > until_ms {
-                    break;
+        for c in &mut self.series {
+            loop {
+                c.skip_omitted();
+                // The step's time; past i64 (checked in `new` for real
+                // steps) means past any `until_ms`.
+                let t = i64::try_from(c.step)
+                    .ok()
+                    .and_then(|i| i.checked_mul(self.interval_ms))
+                    .and_then(|d| self.start_ms.checked_add(d));
+                match t {
+                    Some(t) if t <= until_ms => {}
+                    _ => break,
                 }
-                match p.v {
-                    Some(v) => storage.append(labels, p.t, v),
-                    None => storage.append_stale(labels, p.t),
+                let Some(t) = t else { break };
+                match c.next() {
+                    Some(SeqValue::Value(v)) => storage.append(&c.labels, t, v),
+                    Some(SeqValue::Stale) => storage.append_stale(&c.labels, t),
+                    Some(SeqValue::Omitted) => {}
+                    None => break,
                 }
-                *done += 1;
             }
         }
     }
@@ -191,7 +279,8 @@ mod tests {
     #[test]
     fn point_one_steps_end_like_prometheus() {
         // 0.1+0.1x9 accumulates: the tenth value is 0.9999999999999999, not 1.
-        let mut li = LazyInput::new(&[input("x", "0.1+0.1x9")], 0, 1000).unwrap_or_default();
+        let mut li =
+            LazyInput::new(&[input("x", "0.1+0.1x9")], 0, 1000, i64::MAX).unwrap_or_default();
         let mut st = Storage::new();
         li.load_until(&mut st, i64::MAX);
         let s = st
@@ -206,7 +295,8 @@ mod tests {
 
     #[test]
     fn lazy_loading_and_markers() {
-        let mut li = LazyInput::new(&[input("up", "1 _ stale 2")], 100, 60_000).unwrap_or_default();
+        let mut li = LazyInput::new(&[input("up", "1 _ stale 2")], 100, 60_000, i64::MAX)
+            .unwrap_or_default();
         let mut st = Storage::new();
         li.load_until(&mut st, 100);
         assert_eq!(st.all().next().map(|s| s.points.len()), Some(1));
@@ -223,15 +313,15 @@ mod tests {
 
     #[test]
     fn rejects_histograms_and_huge_expansions() {
-        let e = LazyInput::new(&[input("h", "{{sum:1 count:1}}")], 0, 1)
+        let e = LazyInput::new(&[input("h", "{{sum:1 count:1}}")], 0, 1, i64::MAX)
             .err()
             .unwrap_or_default();
         assert!(e.contains("not supported yet"), "{e}");
-        let e = LazyInput::new(&[input("h", "0+1x99999999999")], 0, 1)
+        let e = LazyInput::new(&[input("h", "0+1x99999999999")], 0, 1, i64::MAX)
             .err()
             .unwrap_or_default();
         assert!(e.contains("more than"), "{e}");
-        assert!(LazyInput::new(&[input("up{a=\"b\"", "0")], 0, 1).is_err());
+        assert!(LazyInput::new(&[input("up{a=\"b\"", "0")], 0, 1, i64::MAX).is_err());
     }
 }
 

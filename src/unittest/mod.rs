@@ -432,7 +432,16 @@ fn run_group_inner(
         .filter(|&ms| ms > 0)
         .unwrap_or(eval_interval);
     let mint = tg.start_timestamp_ms.as_ref().map(|s| s.value).unwrap_or(0);
-    let mut input = match input::LazyInput::new(&tg.input_series, mint, interval) {
+    let max_eval = tg
+        .alert_rule_tests
+        .iter()
+        .map(|t| t.eval_time.value)
+        .chain(tg.promql_expr_tests.iter().map(|t| t.eval_time.value))
+        .max()
+        .unwrap_or(0);
+    let max_eval = i64::try_from(max_eval).unwrap_or(i64::MAX);
+    let maxt = mint.saturating_add(max_eval);
+    let mut input = match input::LazyInput::new(&tg.input_series, mint, interval, maxt) {
         Ok(i) => i,
         Err(e) => return vec![Failure::error(e)],
     };
@@ -451,15 +460,6 @@ fn run_group_inner(
         }
         alert_tests.entry(t.eval_time.value).or_default().push(i);
     }
-    let max_eval = tg
-        .alert_rule_tests
-        .iter()
-        .map(|t| t.eval_time.value)
-        .chain(tg.promql_expr_tests.iter().map(|t| t.eval_time.value))
-        .max()
-        .unwrap_or(0);
-    let max_eval = i64::try_from(max_eval).unwrap_or(i64::MAX);
-    let maxt = mint.saturating_add(max_eval);
     if max_eval / eval_interval >= MAX_EVAL_STEPS {
         return vec![Failure::error(format!(
             "eval_time {} needs more than {MAX_EVAL_STEPS} evaluations every {}: raise evaluation_interval",

@@ -273,3 +273,19 @@ fn unit_test_template_expansion_is_bounded() {
         &r.stdout[..r.stdout.len().min(3000)]
     );
 }
+
+/// Issue 12 item 2: `values: '0x10000000'` (ten million and one samples)
+/// was refused (`a series may expand to at most 5000000 values`); promtool
+/// runs it. Series are runs now, loaded up to the last `eval_time` only, so
+/// it passes under the harness' memory limit; the samples up to that time
+/// are really there (`count_over_time`, the accumulated `1+1xN`), and an
+/// omitted run of ten million steps costs nothing.
+#[test]
+fn ten_million_sample_series_run_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let tests = "tests:\n- interval: 1m\n  input_series:\n  - series: gpu_util{gpu=\"0\"}\n    values: '0x10000000'\n  - series: gpu_temp{gpu=\"0\"}\n    values: '1+1x10000000'\n  - series: up{job=\"trainer\"}\n    values: '1 _x9999999 stale'\n  promql_expr_test:\n  - expr: count_over_time(gpu_util[1h])\n    eval_time: 10h\n    exp_samples: [{labels: '{gpu=\"0\"}', value: 60}]\n  - expr: gpu_temp\n    eval_time: 10h\n    exp_samples: [{labels: 'gpu_temp{gpu=\"0\"}', value: 601}]\n  - expr: up\n    eval_time: 4m\n    exp_samples: [{labels: 'up{job=\"trainer\"}', value: 1}]\n  - expr: up\n    eval_time: 6m\n    exp_samples: []\n";
+    write(dir.path(), "t.yaml", tests);
+    let r = run(dir.path(), &["test", "t.yaml"], None);
+    r.expect_code(0);
+    assert!(r.stdout.contains("SUCCESS"), "{}", r.stdout);
+}
