@@ -785,6 +785,57 @@ pub fn format_openmetrics_float(v: f64) -> String {
 
 /// `info(v, [selector])`: adds data labels of info series (default
 /// `target_info`) that share `instance` and `job` with each sample.
+/// The time at which `info()` looks up info series for a first argument
+/// `e` evaluated at `t` (ms): the time its samples are read at, following
+/// the `@` and `offset` of the selector and of every subquery on the way
+/// down (the first selector in argument order decides), as Prometheus 3.x
+/// evaluates the info series "as of" the base samples.
+fn info_time(ev: &Evaluator<'_>, e: &Expr, t: i64) -> i64 {
+    let mut e = e;
+    let mut t = t;
+    // Iterative: the expression's depth is bounded, but no recursion is needed.
+    loop {
+        e = unwrap_parens(e);
+        match e {
+            Expr::VectorSelector(vs) => return ev.ref_time(&vs.at, &vs.offset, t),
+            Expr::MatrixSelector(ms) => return ev.ref_time(&ms.vs.at, &ms.vs.offset, t),
+            Expr::Subquery(sq) => {
+                t = ev.ref_time(&sq.at, &sq.offset, t);
+                e = &sq.expr;
+            }
+            Expr::Call(c) => match c.args.args.iter().find(|a| has_selector(a)) {
+                Some(a) => e = a,
+                None => return t,
+            },
+            Expr::Aggregate(a) => e = &a.expr,
+            Expr::Unary(u) => e = &u.expr,
+            Expr::Binary(b) => e = if has_selector(&b.lhs) { &b.lhs } else { &b.rhs },
+            _ => return t,
+        }
+    }
+}
+
+/// True when `e` reads series (holds a vector or matrix selector).
+fn has_selector(e: &Expr) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::VectorSelector(_) | Expr::MatrixSelector(_) => return true,
+            Expr::Paren(p) => stack.push(&p.expr),
+            Expr::Subquery(sq) => stack.push(&sq.expr),
+            Expr::Call(c) => stack.extend(c.args.args.iter().map(|a| a.as_ref())),
+            Expr::Aggregate(a) => stack.push(&a.expr),
+            Expr::Unary(u) => stack.push(&u.expr),
+            Expr::Binary(b) => {
+                stack.push(&b.lhs);
+                stack.push(&b.rhs);
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 fn info_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
     use crate::promql::ast::{MatchOp, Matcher};
     let base = ev.eval_vector(arg(c, 0)?, t)?;
@@ -806,12 +857,26 @@ fn info_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError>
             }
         }
     }
+    // The effective name matchers (Prometheus' `effectiveInfoNameMatchers`,
+    // promql/info.go): `target_info` by default; negated matchers alone
+    // filter `.+_info` names rather than select any other metric.
     if name_m.is_empty() {
         name_m.push(Matcher::new(MatchOp::Equal, METRIC_NAME, "target_info"));
+    } else if !name_m
+        .iter()
+        .any(|m| matches!(m.op, MatchOp::Equal | MatchOp::Re(_)))
+    {
+        name_m.push(Matcher::new(
+            MatchOp::Re(regex::Regex::new("^(?:.+_info)$").expect("a valid regex")),
+            METRIC_NAME,
+            ".+_info",
+        ));
     }
     let matches =
         |l: &Labels, ms: &[Matcher]| ms.iter().all(|m| super::storage::matcher_matches(l, m));
-    // Info series with a current sample, newest first.
+    // Info series with a current sample at the time the first argument's
+    // samples are read (its `@` and `offset`), newest first.
+    let t = info_time(ev, arg(c, 0)?, t);
     let lookback = ev.engine.lookback_delta_ms;
     let mut infos: Vec<(Labels, i64)> = Vec::new();
     for s in ev.storage.all() {
@@ -834,6 +899,7 @@ fn info_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError>
         .all(|m| super::storage::matcher_matches(&Labels::empty(), m));
     let mut out = Vec::with_capacity(base.len());
     for mut s in base {
+        // Info metrics among the base series are returned as they are.
         if matches(&s.labels, &name_m) {
             out.push(s);
             continue;
@@ -845,6 +911,18 @@ fn info_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError>
                     && l.get_or_empty("job") == s.labels.get_or_empty("job")
             })
             .map(|(l, _)| l)
+            .collect();
+        // Of several series of one info metric (churn: the `state` changed),
+        // the newest sample wins; different info metrics must agree.
+        let mut names_seen: Vec<&str> = Vec::new();
+        let found: Vec<&Labels> = found
+            .into_iter()
+            .filter(|l| {
+                let n = l.metric_name();
+                let first = !names_seen.contains(&n);
+                names_seen.push(n);
+                first
+            })
             .collect();
         if found.is_empty() {
             if empty_ok {
@@ -861,10 +939,18 @@ fn info_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError>
                 if !data_m.is_empty() && !data_m.iter().any(|m| m.name == k) {
                     continue;
                 }
-                if original.get(k).is_some() || s.labels.get(k).is_some() {
+                if original.get(k).is_some() {
                     continue;
                 }
-                s.labels.set(k, v);
+                match s.labels.get(k) {
+                    Some(had) if had != v => {
+                        return Err(EvalError::eval(format!(
+                            "conflicting label {k:?}: info series give both {had:?} and {v:?} for {original}"
+                        )));
+                    }
+                    Some(_) => {}
+                    None => s.labels.set(k, v),
+                }
             }
         }
         out.push(s);
