@@ -48,11 +48,46 @@ impl StoredSeries {
 /// Prometheus' postings index `__name__`): a selector with a name touches
 /// only that name's series. Within a name, series are sorted by labels, so
 /// selection returns them in Prometheus' order.
+///
+/// Which series a named selector selects changes only when a series of
+/// that name is added, so [`Storage::select`] remembers its answer per
+/// selector until then: rules evaluated at every step match their
+/// selectors' label matchers once, not once per step.
 #[derive(Debug, Clone, Default)]
 pub struct Storage {
-    /// Metric name ("" for none) → that name's series by labels.
-    by_name: BTreeMap<String, BTreeMap<Labels, StoredSeries>>,
+    /// Metric name ("" for none) → that name's series.
+    by_name: BTreeMap<String, Named>,
     len: usize,
+    /// Selector (name and matchers, as text) → the generation of its
+    /// name's series it was computed for, and the indexes it selected.
+    selections: SelectionCache,
+}
+
+/// The series of one metric name, sorted by labels, and a counter bumped
+/// whenever one is added (indexes into `series` change then).
+#[derive(Debug, Clone, Default)]
+struct Named {
+    series: Vec<StoredSeries>,
+    generation: u64,
+}
+
+impl Named {
+    fn find(&self, labels: &Labels) -> Result<usize, usize> {
+        self.series.binary_search_by(|s| s.labels.cmp(labels))
+    }
+}
+
+/// Most selectors whose selection is remembered (the cache is emptied past it).
+const MAX_SELECTIONS: usize = 16_384;
+
+/// Remembered selections; a clone starts empty.
+#[derive(Debug, Default)]
+struct SelectionCache(std::sync::Mutex<foldhash::HashMap<String, (u64, Vec<usize>)>>);
+
+impl Clone for SelectionCache {
+    fn clone(&self) -> Self {
+        SelectionCache::default()
+    }
 }
 
 impl Storage {
@@ -65,30 +100,43 @@ impl Storage {
     pub fn clear(&mut self) {
         self.by_name.clear();
         self.len = 0;
+        self.selections = SelectionCache::default();
+    }
+
+    /// The series with these labels, created (empty) when missing.
+    fn series_mut(&mut self, labels: &Labels) -> &mut StoredSeries {
+        let name = labels.get_or_empty(METRIC_NAME);
+        if !self.by_name.contains_key(name) {
+            self.by_name.insert(name.to_string(), Named::default());
+        }
+        let named = self
+            .by_name
+            .get_mut(name)
+            .expect("the name's entry was inserted above");
+        let i = match named.find(labels) {
+            Ok(i) => i,
+            Err(i) => {
+                // Look up first: appending to an existing series must not clone its labels.
+                named.series.insert(
+                    i,
+                    StoredSeries {
+                        labels: labels.clone(),
+                        points: Vec::new(),
+                        stale: 0,
+                    },
+                );
+                named.generation += 1;
+                self.len += 1;
+                i
+            }
+        };
+        &mut named.series[i]
     }
 
     /// Appends a sample at `t_ms`. A sample at an existing timestamp replaces
     /// the old value; out-of-order samples are inserted in place.
     pub fn append(&mut self, labels: &Labels, t_ms: i64, v: f64) {
-        let name = labels.get_or_empty(METRIC_NAME);
-        let series = match self.by_name.get_mut(name) {
-            Some(m) => m,
-            None => self.by_name.entry(name.to_string()).or_default(),
-        };
-        // Look up first: appending to an existing series must not clone its labels.
-        let s = match series.get_mut(labels) {
-            Some(s) => s,
-            None => {
-                self.len += 1;
-                series
-                    .entry(labels.clone())
-                    .or_insert_with(|| StoredSeries {
-                        labels: labels.clone(),
-                        points: Vec::new(),
-                        stale: 0,
-                    })
-            }
-        };
+        let s = self.series_mut(labels);
         let stale = usize::from(is_stale_nan(v));
         let pts = &mut s.points;
         match pts.last() {
@@ -120,14 +168,7 @@ impl Storage {
         t_ms: i64,
         v: f64,
     ) -> Result<(), &'static str> {
-        let existing = self
-            .by_name
-            .get_mut(labels.get_or_empty(METRIC_NAME))
-            .and_then(|m| m.get_mut(labels));
-        let Some(s) = existing else {
-            self.append(labels, t_ms, v);
-            return Ok(());
-        };
+        let s = self.series_mut(labels);
         if let Some(last) = s.points.last() {
             if t_ms < last.t {
                 return Err("out of order sample");
@@ -161,21 +202,21 @@ impl Storage {
 
     /// All series, sorted by labels.
     pub fn all(&self) -> impl Iterator<Item = &StoredSeries> {
-        let mut v: Vec<&StoredSeries> = self.by_name.values().flat_map(|m| m.values()).collect();
+        let mut v: Vec<&StoredSeries> = self.by_name.values().flat_map(|m| &m.series).collect();
         v.sort_by(|a, b| a.labels.cmp(&b.labels));
         v.into_iter()
     }
 
     /// The series with exactly these labels.
     pub fn get(&self, labels: &Labels) -> Option<&StoredSeries> {
-        self.by_name
-            .get(labels.get_or_empty(METRIC_NAME))?
-            .get(labels)
+        let named = self.by_name.get(labels.get_or_empty(METRIC_NAME))?;
+        named.find(labels).ok().map(|i| &named.series[i])
     }
 
     /// Series named `name` (when given) matching `matchers` (all plain
     /// matchers, and any `or` group), in label order. A `__name__="x"`
-    /// equality matcher also narrows the search to `x`.
+    /// equality matcher also narrows the search to `x`. A named selection
+    /// is remembered until a series of that name is added.
     pub fn select(&self, name: Option<&str>, matchers: &Matchers) -> Vec<&StoredSeries> {
         let name = name.or_else(|| {
             matchers
@@ -186,17 +227,35 @@ impl Storage {
         });
         match name {
             Some(n) => match self.by_name.get(n) {
-                Some(series) => series
-                    .values()
-                    .filter(|s| matches_all(&s.labels, matchers))
-                    .collect(),
+                Some(named) => {
+                    let key = selection_key(n, matchers);
+                    let mut cache = self
+                        .selections
+                        .0
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if let Some((generation, picked)) = cache.get(&key)
+                        && *generation == named.generation
+                    {
+                        return picked.iter().map(|&i| &named.series[i]).collect();
+                    }
+                    let picked: Vec<usize> = (0..named.series.len())
+                        .filter(|&i| matches_all(&named.series[i].labels, matchers))
+                        .collect();
+                    let out = picked.iter().map(|&i| &named.series[i]).collect();
+                    if cache.len() >= MAX_SELECTIONS {
+                        cache.clear();
+                    }
+                    cache.insert(key, (named.generation, picked));
+                    out
+                }
                 None => Vec::new(),
             },
             None => {
                 let mut v: Vec<&StoredSeries> = self
                     .by_name
                     .values()
-                    .flat_map(|m| m.values())
+                    .flat_map(|m| &m.series)
                     .filter(|s| matches_all(&s.labels, matchers))
                     .collect();
                 v.sort_by(|a, b| a.labels.cmp(&b.labels));
@@ -204,6 +263,29 @@ impl Storage {
             }
         }
     }
+}
+
+/// A selector as text, for [`Storage::select`]'s memory: the name and every
+/// matcher (operator, label, value), `or` groups included.
+fn selection_key(name: &str, m: &Matchers) -> String {
+    use std::fmt::Write;
+    let op = |o: &MatchOp| match o {
+        MatchOp::Equal => "=",
+        MatchOp::NotEqual => "!=",
+        MatchOp::Re(_) => "=~",
+        MatchOp::NotRe(_) => "!~",
+    };
+    let mut key = String::from(name);
+    for x in &m.matchers {
+        let _ = write!(key, "\0{}{}{:?}", x.name, op(&x.op), x.value);
+    }
+    for g in &m.or_matchers {
+        key.push_str("\0or");
+        for x in g {
+            let _ = write!(key, "\0{}{}{:?}", x.name, op(&x.op), x.value);
+        }
+    }
+    key
 }
 
 /// True when `labels` satisfy `m` (a missing label matches as `""`).
@@ -288,5 +370,54 @@ mod tests {
             st.append_checked(&l, 3000, 4.0),
             Err("duplicate sample for timestamp")
         );
+    }
+
+    #[test]
+    fn remembered_selections_follow_new_series() {
+        let q = |s: &Storage, e: &str| -> Vec<String> {
+            let Ok(crate::promql::ast::Expr::VectorSelector(vs)) = promql_parser::parser::parse(e)
+            else {
+                panic!("{e} is a selector");
+            };
+            s.select(vs.name.as_deref(), &vs.matchers)
+                .iter()
+                .map(|x| x.labels.to_string())
+                .collect()
+        };
+        let mut st = Storage::new();
+        st.append(
+            &Labels::from_pairs([(METRIC_NAME, "up"), ("job", "b")]),
+            0,
+            1.0,
+        );
+        assert_eq!(q(&st, r#"up{job=~"a|b"}"#), [r#"{__name__="up", job="b"}"#]);
+        // Asked again: the same answer (remembered).
+        assert_eq!(q(&st, r#"up{job=~"a|b"}"#).len(), 1);
+        // A new series of the name sorts before the old one: the memory is
+        // dropped, and the order is still by labels.
+        st.append(
+            &Labels::from_pairs([(METRIC_NAME, "up"), ("job", "a")]),
+            0,
+            1.0,
+        );
+        st.append(
+            &Labels::from_pairs([(METRIC_NAME, "up"), ("job", "c")]),
+            0,
+            1.0,
+        );
+        assert_eq!(
+            q(&st, r#"up{job=~"a|b"}"#),
+            [r#"{__name__="up", job="a"}"#, r#"{__name__="up", job="b"}"#]
+        );
+        // Samples added to existing series keep the selection valid.
+        st.append(
+            &Labels::from_pairs([(METRIC_NAME, "up"), ("job", "a")]),
+            60,
+            0.0,
+        );
+        assert_eq!(q(&st, r#"up{job!="c"}"#).len(), 2);
+        assert_eq!(q(&st, r#"up{job="c"}"#).len(), 1);
+        st.clear();
+        assert!(q(&st, r#"up{job="c"}"#).is_empty());
     }
 }
