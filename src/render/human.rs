@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 
 use super::snippet::Snippet;
-use super::{Resolved, counts, escape_controls};
+use super::{Resolved, counts, escape_controls, escape_line};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceFile, Span};
 
@@ -122,10 +122,7 @@ fn finding(
             None => format!("see {url}"),
         },
         labels: std::iter::once("here".to_string())
-            .chain(
-                same.iter()
-                    .map(|l| escape_controls(&l.message).into_owned()),
-            )
+            .chain(same.iter().map(|l| escape_line(&l.message).into_owned()))
             .zip(mapped)
             .collect(),
         snippet,
@@ -142,7 +139,7 @@ fn finding(
             escape_controls(l.path),
             l.start.line,
             l.start.column,
-            escape_controls(l.message)
+            escape_line(l.message)
         );
     }
     out.push('\n');
@@ -245,6 +242,35 @@ mod tests {
             out.contains("bad ␛[2J here") && out.contains("# ␛]0;x␇"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_label_message_stays_on_one_line_under_an_indented_label() {
+        // Found by fuzz/render: a label far right on a line of tabs with a
+        // message of 77 line feeds repeated its indentation once per line
+        // (92 KB of output for one finding).
+        let text = format!("a:{}b: 1\n", "\t".repeat(6000));
+        let at = text.find('b').unwrap();
+        let files = [SourceFile::from_text("f.yaml", text.clone(), 0)];
+        let message = format!("{}x{}", "\n".repeat(40), "\n".repeat(37));
+        let mut d = Diagnostic::new(&yaml_syntax::META, 0, Span::new(0, 1), "bad");
+        d.labels.push(crate::diagnostic::Label {
+            file: 0,
+            span: Span::new(at, at + 1),
+            message: message.clone(),
+        });
+        let diags = [d];
+        let resolved = super::super::resolve(&diags, &files);
+        let mut out = Vec::new();
+        let options = Options {
+            color: false,
+            summary: true,
+        };
+        render(&mut out, &resolved, &diags, &files, &[vec![]], options).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("␊␊x␊"), "{out}");
+        assert!(out.len() < 8000, "{} bytes: {out}", out.len());
+        assert!(out.lines().count() < 20, "{out}");
     }
 
     #[test]

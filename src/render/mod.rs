@@ -134,9 +134,32 @@ pub fn escape_controls(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape_controls`] for text shown on one line (a label drawn under a
+/// snippet, a `note:` line): line feeds are escaped too, so a message
+/// cannot repeat the label's indentation once per line.
+pub fn escape_line(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| escaped_char(c).is_some()) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match escaped_char(c) {
+            Some(e) => out.push_str(&e),
+            None => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_texts_escape_line_feeds() {
+        assert_eq!(escape_line("a\nb\x1b"), "a\u{240a}b\u{241b}");
+        assert!(matches!(escape_line("plain"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn controls_are_escaped_and_text_is_kept() {
