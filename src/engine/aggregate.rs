@@ -13,6 +13,7 @@ use crate::promql::ast::{AggregateExpr, LabelModifier};
 use super::error::{Annotation, EvalError};
 use super::eval::Evaluator;
 use super::labels::Labels;
+use super::native::{FloatHistogram, HistAccumulator};
 use super::value::{Sample, Value};
 
 /// Kahan-Babuska summation step (Prometheus' `kahansum.Inc`).
@@ -81,6 +82,12 @@ struct Group {
     m2: f64,
     values: Vec<f64>,
     members: Vec<Sample>,
+    /// The running sum or mean of histogram members (`sum`, `avg`).
+    hist: Option<HistAccumulator>,
+    has_float: bool,
+    has_hist: bool,
+    /// Two members' histograms could not be combined: no result.
+    incompatible: bool,
 }
 
 /// Evaluates an aggregation at `t`.
@@ -128,6 +135,11 @@ pub(crate) fn eval_aggregate(
             };
             if k < 1 {
                 return Ok(Value::Vector(Vec::new()));
+            }
+            let mut input = input;
+            if op != T_LIMITK && input.iter().any(|s| s.h.is_some()) {
+                ev.annotate(ignored_histogram(a));
+                input.retain(|s| s.h.is_none());
             }
             let k = k.min(input.len() as i64) as usize;
             for s in input {
@@ -196,6 +208,10 @@ pub(crate) fn eval_aggregate(
     }
 
     for s in input {
+        if s.h.is_some() && matches!(op, T_MIN | T_MAX | T_STDDEV | T_STDVAR | T_QUANTILE) {
+            ev.annotate(ignored_histogram(a));
+            continue;
+        }
         let key = group_labels(&s.labels, &a.modifier);
         let g = groups.entry(key.clone()).or_insert_with(|| {
             order.push(key.clone());
@@ -209,6 +225,26 @@ pub(crate) fn eval_aggregate(
         });
         g.count += 1;
         g.drop_name |= s.drop_name;
+        if let Some(h) = &s.h {
+            g.has_hist = true;
+            if matches!(op, T_SUM | T_AVG) && !g.incompatible {
+                let metric = s.labels.metric_name();
+                match add_histogram(g, h, op == T_AVG) {
+                    Ok(true) => ev.annotate(Annotation::info(
+                        "mismatched custom buckets were reconciled during aggregation",
+                    )),
+                    Ok(false) => {}
+                    Err(()) => {
+                        g.incompatible = true;
+                        ev.annotate(Annotation::warning(format!(
+                            "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \"{metric}\""
+                        )));
+                    }
+                }
+            }
+            continue;
+        }
+        g.has_float = true;
         let v = s.v;
         match op {
             T_SUM => {
@@ -274,6 +310,29 @@ pub(crate) fn eval_aggregate(
         let Some(mut g) = groups.remove(&key) else {
             continue;
         };
+        if matches!(op, T_SUM | T_AVG) && g.has_hist {
+            if g.has_float {
+                ev.annotate(Annotation::warning(
+                    "encountered a mix of histograms and floats for aggregation",
+                ));
+                continue;
+            }
+            if g.incompatible {
+                continue;
+            }
+            let Some(acc) = g.hist.take() else { continue };
+            let mut h = if op == T_AVG { acc.mean() } else { acc.sum() };
+            h.compact();
+            let drop_name = g.drop_name && g.labels.get(super::labels::METRIC_NAME).is_some();
+            out.push(Sample {
+                labels: g.labels,
+                t,
+                v: 0.0,
+                h: Some(std::sync::Arc::new(h)),
+                drop_name,
+            });
+            continue;
+        }
         let v = match op {
             T_SUM => {
                 if g.sum.is_infinite() {
@@ -303,10 +362,30 @@ pub(crate) fn eval_aggregate(
             labels: g.labels,
             t,
             v,
+            h: None,
             drop_name,
         });
     }
     Ok(Value::Vector(out))
+}
+
+/// `ignored histogram in <op> aggregation` (an info).
+fn ignored_histogram(a: &AggregateExpr) -> Annotation {
+    Annotation::info(format!("ignored histogram in {} aggregation", a.op))
+}
+
+/// Adds histogram member `h` to the group's compensated running sum, or
+/// for `avg` to its mean ([`HistAccumulator`]). Returns whether custom
+/// buckets were reconciled.
+fn add_histogram(g: &mut Group, h: &FloatHistogram, avg: bool) -> Result<bool, ()> {
+    let Some(acc) = g.hist.as_mut() else {
+        if !g.has_float || g.count == 1 {
+            g.hist = Some(HistAccumulator::new(h));
+        }
+        return Ok(false);
+    };
+    let step = if avg { acc.add_to_mean(h) } else { acc.add(h) };
+    step.map_err(|_| ())
 }
 
 /// Descending with NaN last (topk order).
@@ -344,10 +423,16 @@ fn count_values(
     let mut order: Vec<Labels> = Vec::new();
     let mut counts: HashMap<Labels, usize> = HashMap::new();
     for s in input {
+        // A histogram counts under its `String()` form, as Prometheus'
+        // aggregation of count_values.
+        let value = match &s.h {
+            Some(h) => h.display(),
+            None => crate::go::float::format_f_shortest(s.v),
+        };
         let mut l = s.labels.clone();
-        l.set(label.clone(), crate::go::float::format_f_shortest(s.v));
+        l.set(label.clone(), value.clone());
         let key = match &a.modifier {
-            None => Labels::from_pairs([(label.clone(), crate::go::float::format_f_shortest(s.v))]),
+            None => Labels::from_pairs([(label.clone(), value)]),
             Some(LabelModifier::Include(by)) => {
                 let mut names = by.labels.clone();
                 names.push(label.clone());
@@ -370,6 +455,7 @@ fn count_values(
                     labels: k,
                     t,
                     v,
+                    h: None,
                     drop_name: false,
                 }
             })

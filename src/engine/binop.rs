@@ -10,9 +10,12 @@ use crate::promql::ast::token::{
 };
 use crate::promql::ast::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 
-use super::error::EvalError;
+use std::sync::Arc;
+
+use super::error::{Annotation, EvalError};
 use super::eval::Evaluator;
 use super::labels::{Labels, METRIC_NAME};
+use super::native::FloatHistogram;
 use super::value::{InstantVector, Sample, Value};
 
 /// True for operators after which Prometheus drops the metric name.
@@ -46,6 +49,108 @@ pub fn apply_op(op: TokenId, l: f64, r: f64) -> Result<(f64, bool), EvalError> {
                 "operator {op} not allowed for scalar or float operations"
             )));
         }
+    })
+}
+
+/// One side of an element-wise operation: a float, or a histogram.
+type Operand<'a> = (f64, Option<&'a Arc<FloatHistogram>>);
+
+/// What an element-wise operation yields: the float value, the histogram
+/// value, whether the element is kept, and the annotation to add.
+struct Elem {
+    v: f64,
+    h: Option<Arc<FloatHistogram>>,
+    keep: bool,
+    note: Option<Annotation>,
+}
+
+/// `vectorElemBinop` (promql/engine.go): floats as [`apply_op`];
+/// `histogram * float`, `float * histogram`, `histogram / float`,
+/// `histogram + histogram`, `histogram - histogram`, `==` and `!=` of two
+/// histograms are defined; any other mix drops the element with an info.
+fn elem_op(op: TokenId, (l, lh): Operand<'_>, (r, rh): Operand<'_>) -> Result<Elem, EvalError> {
+    let done = |v: f64, h: Option<FloatHistogram>, keep: bool| Elem {
+        v,
+        h: h.map(Arc::new),
+        keep,
+        note: None,
+    };
+    let name = crate::promql::ast::token::TokenType::new(op).to_string();
+    let incompatible = |a: &str, b: &str| Elem {
+        v: 0.0,
+        h: None,
+        keep: false,
+        note: Some(Annotation::info(format!(
+            "incompatible sample types encountered for binary operator \"{name}\": {a} {name} {b}"
+        ))),
+    };
+    Ok(match (lh, rh) {
+        (None, None) => {
+            let (v, keep) = apply_op(op, l, r)?;
+            done(v, None, keep)
+        }
+        (None, Some(h)) => match op {
+            T_MUL => {
+                let mut x = (**h).clone();
+                x.mul(l).compact();
+                done(0.0, Some(x), true)
+            }
+            _ => incompatible("float", "histogram"),
+        },
+        (Some(h), None) => match op {
+            T_MUL | T_DIV => {
+                let mut x = (**h).clone();
+                if op == T_MUL {
+                    x.mul(r);
+                } else {
+                    x.div(r);
+                }
+                x.compact();
+                done(0.0, Some(x), true)
+            }
+            _ => incompatible("histogram", "float"),
+        },
+        (Some(a), Some(b)) => match op {
+            T_ADD | T_SUB => {
+                let mut x = (**a).clone();
+                let res = if op == T_ADD { x.add(b) } else { x.sub(b) };
+                match res {
+                    Err(_) => Elem {
+                        v: 0.0,
+                        h: None,
+                        keep: false,
+                        note: Some(Annotation::warning(format!(
+                            "incompatible bucket layout encountered for binary operator {name}"
+                        ))),
+                    },
+                    Ok(reconciled) => {
+                        x.compact();
+                        let mut e = done(0.0, Some(x), true);
+                        if reconciled {
+                            e.note = Some(Annotation::info(format!(
+                                "mismatched custom buckets were reconciled during {}",
+                                if op == T_ADD {
+                                    "addition"
+                                } else {
+                                    "subtraction"
+                                }
+                            )));
+                        }
+                        e
+                    }
+                }
+            }
+            T_EQLC | T_NEQ => {
+                let eq = a.equals(b);
+                Elem {
+                    v: 0.0,
+                    h: Some(a.clone()),
+                    keep: eq == (op == T_EQLC),
+                    note: None,
+                }
+            }
+            _ => incompatible("histogram", "histogram"),
+        },
     })
 }
 
@@ -95,7 +200,7 @@ pub(crate) fn eval_binary(
 }
 
 fn vector_scalar(
-    ev: &Evaluator<'_>,
+    ev: &mut Evaluator<'_>,
     op: TokenId,
     vec: InstantVector,
     scalar: f64,
@@ -104,17 +209,32 @@ fn vector_scalar(
 ) -> Result<InstantVector, EvalError> {
     let mut out = Vec::with_capacity(vec.len());
     for mut s in vec {
-        let (l, r) = if swap { (scalar, s.v) } else { (s.v, scalar) };
-        let (mut v, mut keep) = apply_op(op, l, r)?;
+        let hist = s.h.take();
+        let (l, r) = if swap {
+            ((scalar, None), (s.v, hist.as_ref()))
+        } else {
+            ((s.v, hist.as_ref()), (scalar, None))
+        };
+        let e = elem_op(op, l, r)?;
+        if let Some(a) = e.note {
+            ev.annotate(a);
+            if !e.keep {
+                continue;
+            }
+        }
+        let (mut v, mut h, mut keep) = (e.v, e.h, e.keep);
         if is_comparison(op) && swap {
-            v = r;
+            v = r.0;
+            h = r.1.cloned();
         }
         if return_bool {
             v = if keep { 1.0 } else { 0.0 };
+            h = None;
             keep = true;
         }
         if keep {
             s.v = v;
+            s.h = h;
             if drops_name(op) || return_bool {
                 let mut f = s.drop_name;
                 ev.drop_name(&mut s.labels, &mut f);
@@ -208,7 +328,7 @@ fn result_labels(
 }
 
 fn vector_binop(
-    ev: &Evaluator<'_>,
+    ev: &mut Evaluator<'_>,
     op: TokenId,
     lhs: InstantVector,
     rhs: InstantVector,
@@ -258,20 +378,30 @@ fn vector_binop(
     let mut matched: HashMap<Labels, Option<HashSet<Labels>>> = HashMap::new();
     let mut used_right: HashSet<usize> = HashSet::new();
     let mut out = Vec::new();
+    let mut notes: Vec<Annotation> = Vec::new();
+    let evr: &Evaluator<'_> = ev;
     let mut emit = |ls: &Sample,
                     rs_labels: &Labels,
-                    lv: f64,
-                    rv: f64,
+                    lv: Operand<'_>,
+                    rv: Operand<'_>,
                     sig: Labels,
                     out: &mut Vec<Sample>|
      -> Result<(), EvalError> {
         let (fl, fr) = if one_to_many { (rv, lv) } else { (lv, rv) };
-        let (mut v, mut keep) = apply_op(op, fl, fr)?;
+        let e = elem_op(op, fl, fr)?;
+        if let Some(a) = e.note {
+            notes.push(a);
+            if !e.keep {
+                return Ok(());
+            }
+        }
+        let (mut v, mut h, mut keep) = (e.v, e.h, e.keep);
         if return_bool {
             v = if keep { 1.0 } else { 0.0 };
+            h = None;
             keep = true;
         }
-        let (labels, drop) = result_labels(ev, ls, rs_labels, op, m, one_to_one, return_bool);
+        let (labels, drop) = result_labels(evr, ls, rs_labels, op, m, one_to_one, return_bool);
         // Matching errors are detected before comparisons filter samples.
         let entry = matched.entry(sig);
         match entry {
@@ -305,6 +435,7 @@ fn vector_binop(
             labels,
             t: ls.t,
             v,
+            h,
             drop_name: drop,
         });
         Ok(())
@@ -316,11 +447,25 @@ fn vector_binop(
             Some(&ri) => {
                 used_right.insert(ri);
                 let rs = &rhs[ri];
-                emit(ls, &rs.labels, ls.v, rs.v, sig, &mut out)?;
+                emit(
+                    ls,
+                    &rs.labels,
+                    (ls.v, ls.h.as_ref()),
+                    (rs.v, rs.h.as_ref()),
+                    sig,
+                    &mut out,
+                )?;
             }
             None => {
                 if let Some(fv) = fill_one {
-                    emit(ls, &Labels::empty(), ls.v, fv, sig, &mut out)?;
+                    emit(
+                        ls,
+                        &Labels::empty(),
+                        (ls.v, ls.h.as_ref()),
+                        (fv, None),
+                        sig,
+                        &mut out,
+                    )?;
                 }
             }
         }
@@ -336,10 +481,21 @@ fn vector_binop(
                 labels: match_group(&rs.labels, m),
                 t: rs.t,
                 v: fv,
+                h: None,
                 drop_name: false,
             };
-            emit(&fake, &rs.labels, fv, rs.v, sig, &mut out)?;
+            emit(
+                &fake,
+                &rs.labels,
+                (fv, None),
+                (rs.v, rs.h.as_ref()),
+                sig,
+                &mut out,
+            )?;
         }
+    }
+    for a in notes {
+        ev.annotate(a);
     }
     Ok(out)
 }

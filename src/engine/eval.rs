@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use foldhash::{HashSet, HashSetExt};
 use std::time::{Duration, SystemTime};
@@ -20,9 +21,10 @@ use crate::promql::ast::{MatchOp, Matcher, Matchers};
 
 use super::error::{Annotation, EvalError};
 use super::labels::{Labels, METRIC_NAME};
+use super::native::{FloatHistogram, ResetHint};
 use super::parse::parse_expr;
 use super::storage::{Storage, StoredSeries, is_stale_nan};
-use super::value::{InstantVector, Matrix, Point, Sample, Series, Value, Window};
+use super::value::{HPoint, InstantVector, Matrix, Point, Sample, Series, Value, Window};
 
 /// Default lookback delta: 5 minutes, in ms.
 pub const DEFAULT_LOOKBACK_DELTA_MS: i64 = 5 * 60 * 1000;
@@ -186,6 +188,7 @@ impl Engine {
                         .or_insert_with(|| Series {
                             labels: Labels::empty(),
                             points: Vec::new(),
+                            hpoints: Vec::new(),
                             drop_name: false,
                         })
                         .points
@@ -197,9 +200,13 @@ impl Engine {
                         let entry = out.entry(s.labels.clone()).or_insert_with(|| Series {
                             labels: s.labels.clone(),
                             points: Vec::new(),
+                            hpoints: Vec::new(),
                             drop_name: false,
                         });
-                        entry.points.push(Point { t, v: s.v });
+                        match s.h {
+                            Some(h) => entry.hpoints.push(HPoint { t, h }),
+                            None => entry.points.push(Point { t, v: s.v }),
+                        }
                     }
                 }
                 other => {
@@ -389,6 +396,14 @@ impl<'a> Evaluator<'a> {
                 Value::Scalar(v) => Ok(Value::Scalar(-v)),
                 Value::Vector(mut vec) => {
                     for s in vec.iter_mut() {
+                        // As Prometheus' engine: a histogram is multiplied
+                        // by -1 and becomes a gauge histogram.
+                        if let Some(h) = s.h.as_mut() {
+                            let h = Arc::make_mut(h);
+                            h.mul(-1.0);
+                            h.hint = ResetHint::Gauge;
+                            h.compact();
+                        }
                         s.v = -s.v;
                         let mut f = s.drop_name;
                         self.drop_name(&mut s.labels, &mut f);
@@ -465,21 +480,39 @@ impl<'a> Evaluator<'a> {
         let ref_t = self.ref_time(&vs.at, &vs.offset, t);
         let lookback = self.engine.lookback_delta_ms;
         let mut out = Vec::new();
+        let lo = ref_t.saturating_sub(lookback);
         for s in self.select_series(vs) {
             let idx = s.first_after(ref_t);
-            if idx == 0 {
-                continue;
-            }
-            let p = s.points[idx - 1];
-            if p.t <= ref_t.saturating_sub(lookback) || is_stale_nan(p.v) {
-                continue;
-            }
-            out.push(Sample {
-                labels: s.labels.clone(),
-                t: if keep_ts { p.t } else { t },
-                v: p.v,
-                drop_name: false,
-            });
+            let float = (idx > 0).then(|| s.points[idx - 1]).filter(|p| p.t > lo);
+            let hist = if s.hpoints.is_empty() {
+                None
+            } else {
+                let i = s.first_hist_after(ref_t);
+                (i > 0).then(|| &s.hpoints[i - 1]).filter(|p| p.t > lo)
+            };
+            // The newest sample in the lookback window wins; a staleness
+            // marker newer than any histogram ends the series.
+            let sample = match (float, hist) {
+                (Some(p), Some(h)) if h.t > p.t => Sample {
+                    labels: s.labels.clone(),
+                    t: if keep_ts { h.t } else { t },
+                    v: 0.0,
+                    h: Some(h.h.clone()),
+                    drop_name: false,
+                },
+                (None, Some(h)) => Sample {
+                    labels: s.labels.clone(),
+                    t: if keep_ts { h.t } else { t },
+                    v: 0.0,
+                    h: Some(h.h.clone()),
+                    drop_name: false,
+                },
+                (Some(p), _) if !is_stale_nan(p.v) => {
+                    Sample::float(s.labels.clone(), if keep_ts { p.t } else { t }, p.v, false)
+                }
+                _ => continue,
+            };
+            out.push(sample);
         }
         self.load_samples(out.len())?;
         Ok(out)
@@ -516,17 +549,22 @@ impl<'a> Evaluator<'a> {
         for s in self.select_series(vs) {
             let a = s.first_after(lo);
             let b = s.first_after(ref_t);
-            if a >= b {
+            let hpoints: &[HPoint] = if s.hpoints.is_empty() {
+                &[]
+            } else {
+                &s.hpoints[s.first_hist_after(lo)..s.first_hist_after(ref_t)]
+            };
+            if a >= b && hpoints.is_empty() {
                 continue;
             }
-            let window = &s.points[a..b];
+            let window = &s.points[a..b.max(a)];
             let points = if s.has_stale() && window.iter().any(|p| is_stale_nan(p.v)) {
                 let kept: Vec<Point> = window
                     .iter()
                     .filter(|p| !is_stale_nan(p.v))
                     .copied()
                     .collect();
-                if kept.is_empty() {
+                if kept.is_empty() && hpoints.is_empty() {
                     continue;
                 }
                 Cow::Owned(kept)
@@ -536,6 +574,7 @@ impl<'a> Evaluator<'a> {
             out.push(Window {
                 labels: Cow::Borrowed(&s.labels),
                 points,
+                hpoints: Cow::Borrowed(hpoints),
                 drop_name: false,
             });
         }
@@ -557,7 +596,10 @@ impl<'a> Evaluator<'a> {
         };
         let lo = ref_t.saturating_sub(range);
         let mut ts = (lo.div_euclid(step) + 1).saturating_mul(step);
-        let mut series: BTreeMap<(Labels, bool), Vec<Point>> = BTreeMap::new();
+        // Per series: floats, histograms and the stored histogram the last
+        // step returned.
+        type Gathered = (Vec<Point>, Vec<HPoint>, Option<Arc<FloatHistogram>>);
+        let mut series: BTreeMap<(Labels, bool), Gathered> = BTreeMap::new();
         let saved = self.samples;
         self.charge_steps(steps_between(ts, ref_t, step))?;
         // The points gathered so far count against the sample limit while
@@ -572,10 +614,26 @@ impl<'a> Evaluator<'a> {
                 return Err(EvalError::TooManySamples("query execution"));
             }
             for s in vec {
-                series
-                    .entry((s.labels, s.drop_name))
-                    .or_default()
-                    .push(Point { t: ts, v: s.v });
+                let e = series.entry((s.labels, s.drop_name)).or_default();
+                match s.h {
+                    Some(h) => {
+                        // The same stored histogram returned again at a
+                        // later step is not a second counter reset: the
+                        // repeat is marked "not a reset", as Prometheus'
+                        // subquery evaluation does.
+                        let repeat = e.2.as_ref().is_some_and(|p| Arc::ptr_eq(p, &h));
+                        e.2 = Some(h.clone());
+                        let h = if repeat && h.hint == ResetHint::Reset {
+                            let mut copy = (*h).clone();
+                            copy.hint = ResetHint::NotReset;
+                            Arc::new(copy)
+                        } else {
+                            h
+                        };
+                        e.1.push(HPoint { t: ts, h });
+                    }
+                    None => e.0.push(Point { t: ts, v: s.v }),
+                }
             }
             ts = match ts.checked_add(step) {
                 Some(n) => n,
@@ -585,9 +643,10 @@ impl<'a> Evaluator<'a> {
         self.samples = saved;
         let m = series
             .into_iter()
-            .map(|((labels, drop_name), points)| Series {
+            .map(|((labels, drop_name), (points, hpoints, _))| Series {
                 labels,
                 points,
+                hpoints,
                 drop_name,
             })
             .collect();

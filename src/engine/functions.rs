@@ -7,9 +7,13 @@ use chrono::{DateTime, Datelike, Timelike};
 use super::error::{Annotation, EvalError};
 use super::eval::{Evaluator, absent_labels, duration_ms};
 use super::histogram::{Bucket, bucket_fraction, bucket_quantile};
+use std::sync::Arc;
+
 use super::labels::{Labels, METRIC_NAME};
+use super::native::FloatHistogram;
+use super::nativefns as nf;
 use super::rangefns as rf;
-use super::value::{InstantVector, Sample, Value, Window};
+use super::value::{HPoint, InstantVector, Point, Sample, Value, Window};
 use crate::promql::analysis::unwrap_parens;
 
 /// A matrix argument with the window `(start, end]` (ms) it was selected over.
@@ -27,7 +31,11 @@ fn eval_range_arg<'a>(ev: &mut Evaluator<'a>, e: &Expr, t: i64) -> Result<RangeA
             let range_ms = duration_ms(&ms.range);
             // SAFETY of lifetimes: the selector lives in the expression tree.
             let matrix = ev.select_windows(&ms.vs, end, range_ms);
-            let peak = matrix.iter().map(|s| s.points.len()).max().unwrap_or(0);
+            let peak = matrix
+                .iter()
+                .map(|s| s.points.len() + s.hpoints.len())
+                .max()
+                .unwrap_or(0);
             ev.check_peak(peak)?;
             Ok(RangeArg {
                 matrix,
@@ -38,7 +46,10 @@ fn eval_range_arg<'a>(ev: &mut Evaluator<'a>, e: &Expr, t: i64) -> Result<RangeA
         }
         Expr::Subquery(sq) => {
             let (matrix, start, end) = ev.eval_subquery(sq, t)?;
-            let total: usize = matrix.iter().map(|s| s.points.len()).sum();
+            let total: usize = matrix
+                .iter()
+                .map(|s| s.points.len() + s.hpoints.len())
+                .sum();
             ev.check_peak(total)?;
             Ok(RangeArg {
                 matrix: matrix.into_iter().map(Window::from).collect(),
@@ -80,8 +91,14 @@ pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Valu
         "end" => return Ok(Value::Scalar(ev.end as f64 / 1000.0)),
         "range" => return Ok(Value::Scalar((ev.end - ev.start) as f64 / 1000.0)),
         "scalar" => {
+            // The one float sample; histograms do not count (`funcScalar`).
             let v = ev.eval_vector(arg(c, 0)?, t)?;
-            return Ok(Value::Scalar(if v.len() == 1 { v[0].v } else { f64::NAN }));
+            let mut floats = v.iter().filter(|s| s.h.is_none());
+            let x = match (floats.next(), floats.next()) {
+                (Some(s), None) => s.v,
+                _ => f64::NAN,
+            };
+            return Ok(Value::Scalar(x));
         }
         "vector" => {
             let v = ev.eval_scalar(arg(c, 0)?, t)?;
@@ -89,6 +106,7 @@ pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Valu
                 labels: Labels::empty(),
                 t,
                 v,
+                h: None,
                 drop_name: false,
             }]));
         }
@@ -98,7 +116,7 @@ pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Valu
                 Expr::VectorSelector(vs) => ev.select_instant(vs, t, true)?,
                 other => ev.eval_vector(other, t)?,
             };
-            let out = map_vector(ev, vec, t, |s| s.t as f64 / 1000.0);
+            let out = map_samples(ev, vec, t, |s| s.t as f64 / 1000.0);
             ev.check_dups_now(&out)?;
             return Ok(Value::Vector(out));
         }
@@ -112,13 +130,17 @@ pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Valu
                 labels: absent_labels(a),
                 t,
                 v: 1.0,
+                h: None,
                 drop_name: false,
             }]));
         }
         "absent_over_time" => {
             let a = arg(c, 0)?;
             let r = eval_range_arg(ev, a, t)?;
-            if r.matrix.iter().any(|s| !s.points.is_empty()) {
+            if r.matrix
+                .iter()
+                .any(|s| !s.points.is_empty() || !s.hpoints.is_empty())
+            {
                 return Ok(Value::Vector(Vec::new()));
             }
             let labels = match unwrap_parens(a) {
@@ -129,6 +151,7 @@ pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Valu
                 labels,
                 t,
                 v: 1.0,
+                h: None,
                 drop_name: false,
             }]));
         }
@@ -138,9 +161,20 @@ pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Valu
         "histogram_fraction" => return histogram_fraction(ev, c, t),
         "histogram_count" | "histogram_sum" | "histogram_avg" | "histogram_stddev"
         | "histogram_stdvar" => {
-            // Only native histograms carry these; float samples are ignored.
-            let _ = ev.eval_vector(arg(c, 0)?, t)?;
-            return Ok(Value::Vector(Vec::new()));
+            // Only native histograms carry these; float samples are ignored
+            // (`simpleHistogramFunc`).
+            let vec = ev.eval_vector(arg(c, 0)?, t)?;
+            let f = match name {
+                "histogram_count" => |h: &FloatHistogram| h.count,
+                "histogram_sum" => |h: &FloatHistogram| h.sum,
+                "histogram_avg" => |h: &FloatHistogram| h.sum / h.count,
+                "histogram_stddev" => |h: &FloatHistogram| nf::stdvar(h).sqrt(),
+                _ => nf::stdvar,
+            };
+            let hists = vec.into_iter().filter(|s| s.h.is_some()).collect();
+            let out = map_samples(ev, hists, t, |s| s.h.as_deref().map_or(f64::NAN, f));
+            ev.check_dups_now(&out)?;
+            return Ok(Value::Vector(out));
         }
         "sort" | "sort_desc" | "sort_by_label" | "sort_by_label_desc" => {
             return sort_fn(ev, c, t);
@@ -170,6 +204,7 @@ pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Valu
                 labels: Labels::empty(),
                 t,
                 v: f(t.div_euclid(1000) as f64),
+                h: None,
                 drop_name: false,
             }]));
         }
@@ -285,8 +320,20 @@ fn go_min(a: f64, b: f64) -> f64 {
     }
 }
 
-/// Applies `f` to each sample, dropping the metric name.
+/// Applies `f` to each float sample, dropping the metric name; histogram
+/// samples are left out (`simpleFloatFunc`).
 fn map_vector(
+    ev: &Evaluator<'_>,
+    vec: InstantVector,
+    t: i64,
+    f: impl Fn(&Sample) -> f64,
+) -> InstantVector {
+    let floats = vec.into_iter().filter(|s| s.h.is_none()).collect();
+    map_samples(ev, floats, t, f)
+}
+
+/// Applies `f` to every sample (a float result), dropping the metric name.
+fn map_samples(
     ev: &Evaluator<'_>,
     vec: InstantVector,
     t: i64,
@@ -301,6 +348,7 @@ fn map_vector(
                 labels: s.labels,
                 t,
                 v,
+                h: None,
                 drop_name: drop,
             }
         })
@@ -381,7 +429,7 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
             scalars.push(ev.eval_scalar(a, t)?);
         }
     }
-    let r = eval_range_arg(ev, arg(c, matrix_idx)?, t)?;
+    let mut r = eval_range_arg(ev, arg(c, matrix_idx)?, t)?;
     let keep_name = matches!(name, "last_over_time" | "first_over_time");
     if matches!(name, "rate" | "increase" | "irate") {
         for s in &r.matrix {
@@ -389,7 +437,7 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
             let counter_like = ["_total", "_sum", "_count", "_bucket"]
                 .iter()
                 .any(|suf| n.ends_with(suf));
-            if !n.is_empty() && !counter_like && s.points.len() > 1 {
+            if !n.is_empty() && !counter_like && s.points.len() > 1 && s.hpoints.is_empty() {
                 ev.annotate(Annotation::info(format!(
                     "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"{n}\""
                 )));
@@ -422,51 +470,45 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
         }
     }
     let mut out = Vec::with_capacity(r.matrix.len());
-    for s in r.matrix {
+    let matrix = std::mem::take(&mut r.matrix);
+    for s in matrix {
         let p = &s.points;
+        if !s.hpoints.is_empty() {
+            // Histograms in the window: the functions that read them, and
+            // the annotations of those that ignore them.
+            let (v, h) = match histogram_window(ev, name, &s, &scalars, &r, t) {
+                HistWindow::Done => continue,
+                HistWindow::Float(v) => (v, None),
+                HistWindow::Histogram(h) => (0.0, Some(Arc::new(h))),
+                HistWindow::Floats => match float_window(name, p, &scalars, &r, t) {
+                    Some(v) => (v, None),
+                    None => continue,
+                },
+            };
+            let mut drop = s.drop_name;
+            let mut labels = if !keep_name && !ev.delays_name_removal() {
+                s.labels.without_metric_name()
+            } else {
+                s.labels.into_owned()
+            };
+            if !keep_name {
+                ev.drop_name(&mut labels, &mut drop);
+            }
+            out.push(Sample {
+                labels,
+                t,
+                v,
+                h,
+                drop_name: drop,
+            });
+            continue;
+        }
         if p.is_empty() {
             continue;
         }
-        let v = match name {
-            "rate" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, true, true),
-            "increase" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, true, false),
-            "delta" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, false, false),
-            "irate" => rf::instant_value(p, true),
-            "idelta" => rf::instant_value(p, false),
-            "deriv" => (p.len() >= 2).then(|| rf::linear_regression(p, p[0].t).0),
-            "predict_linear" => (p.len() >= 2).then(|| {
-                let (slope, intercept) = rf::linear_regression(p, t);
-                slope * scalars.first().copied().unwrap_or(f64::NAN) + intercept
-            }),
-            "avg_over_time" => Some(rf::avg_over_time(p)),
-            "sum_over_time" => Some(rf::sum_over_time(p)),
-            "min_over_time" => Some(rf::extreme_over_time(p, false, false)),
-            "max_over_time" => Some(rf::extreme_over_time(p, true, false)),
-            "ts_of_min_over_time" => Some(rf::extreme_over_time(p, false, true)),
-            "ts_of_max_over_time" => Some(rf::extreme_over_time(p, true, true)),
-            "ts_of_first_over_time" => Some(p[0].t as f64 / 1000.0),
-            "ts_of_last_over_time" => Some(p[p.len() - 1].t as f64 / 1000.0),
-            "count_over_time" => Some(p.len() as f64),
-            "last_over_time" => Some(p[p.len() - 1].v),
-            "first_over_time" => Some(p[0].v),
-            "present_over_time" => Some(1.0),
-            "stddev_over_time" => Some(rf::variance_over_time(p).sqrt()),
-            "stdvar_over_time" => Some(rf::variance_over_time(p)),
-            "mad_over_time" => Some(rf::mad_over_time(p)),
-            "changes" => Some(rf::changes(p)),
-            "resets" => Some(rf::resets(p)),
-            "quantile_over_time" => Some(rf::quantile_over_time(
-                scalars.first().copied().unwrap_or(f64::NAN),
-                p,
-            )),
-            "double_exponential_smoothing" => rf::double_exponential_smoothing(
-                p,
-                scalars.first().copied().unwrap_or(f64::NAN),
-                scalars.get(1).copied().unwrap_or(f64::NAN),
-            ),
-            _ => None,
+        let Some(v) = float_window(name, p, &scalars, &r, t) else {
+            continue;
         };
-        let Some(v) = v else { continue };
         let mut drop = s.drop_name;
         let mut labels = if !keep_name && !ev.delays_name_removal() {
             s.labels.without_metric_name()
@@ -480,12 +522,261 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
             labels,
             t,
             v,
+            h: None,
             drop_name: drop,
         });
     }
     ev.load_samples(out.len())?;
     ev.check_dups_now(&out)?;
     Ok(Some(Value::Vector(out)))
+}
+
+/// What a range function makes of a window holding histograms.
+enum HistWindow {
+    /// No output sample.
+    Done,
+    /// A float result.
+    Float(f64),
+    /// A histogram result.
+    Histogram(FloatHistogram),
+    /// The float points decide (histograms ignored).
+    Floats,
+}
+
+/// A range function over a window with histograms (`s.hpoints` non-empty),
+/// as Prometheus 3.x functions.go: the rate family and `sum`/`avg_over_time`
+/// compute histograms (a window mixing floats and histograms has no result
+/// and a warning); counting and first/last functions read both kinds;
+/// the float-only functions ignore histograms, with an info when floats
+/// are there too.
+fn histogram_window(
+    ev: &mut Evaluator<'_>,
+    name: &str,
+    s: &Window<'_>,
+    scalars: &[f64],
+    r: &RangeArg<'_>,
+    t: i64,
+) -> HistWindow {
+    let _ = (scalars, t);
+    let metric = s.labels.metric_name().to_string();
+    let (p, hp) = (&s.points, &s.hpoints);
+    let mut annos = Vec::new();
+    let mixed_warning = || {
+        Annotation::warning(format!(
+            "encountered a mix of histograms and floats for metric name \"{metric}\""
+        ))
+    };
+    let out = match name {
+        "rate" | "increase" | "delta" => {
+            if !p.is_empty() {
+                ev.annotate(mixed_warning());
+                return HistWindow::Done;
+            }
+            if hp.len() < 2 {
+                return HistWindow::Done;
+            }
+            let is_counter = name != "delta";
+            match nf::rate(hp, is_counter, &metric, &mut annos) {
+                Some(mut h) => {
+                    let first = &hp[0];
+                    let last = &hp[hp.len() - 1];
+                    let factor = rf::extrapolation_factor(
+                        rf::Extrapolation {
+                            first_t: first.t,
+                            last_t: last.t,
+                            samples: hp.len(),
+                            first_value: first.h.count,
+                            result: h.count,
+                        },
+                        r.start,
+                        r.end,
+                        r.range_ms,
+                        is_counter,
+                        name == "rate",
+                    );
+                    h.mul(factor);
+                    HistWindow::Histogram(h)
+                }
+                None => HistWindow::Done,
+            }
+        }
+        "irate" | "idelta" => {
+            // The last two samples of either kind.
+            let mut last: Vec<(i64, Option<&HPoint>)> = p
+                .iter()
+                .rev()
+                .take(2)
+                .map(|x| (x.t, None))
+                .chain(hp.iter().rev().take(2).map(|x| (x.t, Some(x))))
+                .collect();
+            last.sort_by_key(|x| x.0);
+            if last.len() < 2 {
+                return HistWindow::Done;
+            }
+            let (a, b) = (last[last.len() - 2], last[last.len() - 1]);
+            match (a.1, b.1) {
+                (Some(a), Some(b)) => {
+                    match nf::instant(a, b, name == "irate", &metric, &mut annos) {
+                        Some(h) => HistWindow::Histogram(h),
+                        None => HistWindow::Done,
+                    }
+                }
+                (None, None) => HistWindow::Floats,
+                _ => {
+                    ev.annotate(mixed_warning());
+                    HistWindow::Done
+                }
+            }
+        }
+        "sum_over_time" | "avg_over_time" => {
+            if !p.is_empty() {
+                ev.annotate(mixed_warning());
+                return HistWindow::Done;
+            }
+            let h = if name == "sum_over_time" {
+                nf::sum(hp, &metric, &mut annos)
+            } else {
+                nf::avg(hp, &metric, &mut annos)
+            };
+            match h {
+                Some(h) => HistWindow::Histogram(h),
+                None => HistWindow::Done,
+            }
+        }
+        "count_over_time" => HistWindow::Float((p.len() + hp.len()) as f64),
+        "present_over_time" => HistWindow::Float(1.0),
+        "last_over_time" | "first_over_time" | "ts_of_last_over_time" | "ts_of_first_over_time" => {
+            let last = name.contains("last");
+            let fp = if last { p.last() } else { p.first() };
+            let hq = if last { hp.last() } else { hp.first() };
+            let take_hist = match (fp, hq) {
+                (Some(f), Some(h)) => (h.t > f.t) == last,
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            match (name.starts_with("ts_of"), take_hist) {
+                (true, true) => HistWindow::Float(hq.map_or(0, |h| h.t) as f64 / 1000.0),
+                (true, false) => HistWindow::Float(fp.map_or(0, |f| f.t) as f64 / 1000.0),
+                (false, true) => {
+                    HistWindow::Histogram(hq.map(|h| (*h.h).clone()).unwrap_or_default())
+                }
+                (false, false) => HistWindow::Floats,
+            }
+        }
+        "changes" | "resets" => HistWindow::Float(changes_or_resets(p, hp, name == "resets")),
+        _ => {
+            // Float-only functions.
+            let needed = match name {
+                "deriv" | "predict_linear" | "double_exponential_smoothing" => 2,
+                _ => 1,
+            };
+            if p.len() >= needed || (needed == 2 && p.len() == 1) {
+                ev.annotate(Annotation::info(format!(
+                    "ignored histograms in a range containing both floats and histograms for metric name \"{metric}\""
+                )));
+            }
+            if p.len() < needed {
+                return HistWindow::Done;
+            }
+            HistWindow::Floats
+        }
+    };
+    for a in annos {
+        ev.annotate(a);
+    }
+    out
+}
+
+/// `changes` / `resets` over floats and histograms in time order
+/// (`funcChanges`, `funcResets`): a switch between a float and a histogram
+/// counts as a change and a reset.
+fn changes_or_resets(p: &[Point], hp: &[HPoint], resets: bool) -> f64 {
+    enum S<'a> {
+        F(f64),
+        H(&'a FloatHistogram),
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut prev: Option<S<'_>> = None;
+    let mut n = 0.0;
+    while i < p.len() || j < hp.len() {
+        let cur = if j >= hp.len() || (i < p.len() && p[i].t < hp[j].t) {
+            i += 1;
+            S::F(p[i - 1].v)
+        } else {
+            j += 1;
+            S::H(&hp[j - 1].h)
+        };
+        if let Some(pr) = &prev {
+            let counted = match (pr, &cur) {
+                (S::F(a), S::F(b)) => {
+                    if resets {
+                        b < a
+                    } else {
+                        a != b && !(a.is_nan() && b.is_nan())
+                    }
+                }
+                (S::H(a), S::H(b)) => {
+                    if resets {
+                        b.detect_reset(a)
+                    } else {
+                        !b.equals(a)
+                    }
+                }
+                _ => true,
+            };
+            if counted {
+                n += 1.0;
+            }
+        }
+        prev = Some(cur);
+    }
+    n
+}
+
+/// A range function over a window's float points; `None` for no sample.
+fn float_window(name: &str, p: &[Point], scalars: &[f64], r: &RangeArg<'_>, t: i64) -> Option<f64> {
+    if p.is_empty() {
+        return None;
+    }
+    match name {
+        "rate" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, true, true),
+        "increase" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, true, false),
+        "delta" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, false, false),
+        "irate" => rf::instant_value(p, true),
+        "idelta" => rf::instant_value(p, false),
+        "deriv" => (p.len() >= 2).then(|| rf::linear_regression(p, p[0].t).0),
+        "predict_linear" => (p.len() >= 2).then(|| {
+            let (slope, intercept) = rf::linear_regression(p, t);
+            slope * scalars.first().copied().unwrap_or(f64::NAN) + intercept
+        }),
+        "avg_over_time" => Some(rf::avg_over_time(p)),
+        "sum_over_time" => Some(rf::sum_over_time(p)),
+        "min_over_time" => Some(rf::extreme_over_time(p, false, false)),
+        "max_over_time" => Some(rf::extreme_over_time(p, true, false)),
+        "ts_of_min_over_time" => Some(rf::extreme_over_time(p, false, true)),
+        "ts_of_max_over_time" => Some(rf::extreme_over_time(p, true, true)),
+        "ts_of_first_over_time" => Some(p[0].t as f64 / 1000.0),
+        "ts_of_last_over_time" => Some(p[p.len() - 1].t as f64 / 1000.0),
+        "count_over_time" => Some(p.len() as f64),
+        "last_over_time" => Some(p[p.len() - 1].v),
+        "first_over_time" => Some(p[0].v),
+        "present_over_time" => Some(1.0),
+        "stddev_over_time" => Some(rf::variance_over_time(p).sqrt()),
+        "stdvar_over_time" => Some(rf::variance_over_time(p)),
+        "mad_over_time" => Some(rf::mad_over_time(p)),
+        "changes" => Some(rf::changes(p)),
+        "resets" => Some(rf::resets(p)),
+        "quantile_over_time" => Some(rf::quantile_over_time(
+            scalars.first().copied().unwrap_or(f64::NAN),
+            p,
+        )),
+        "double_exponential_smoothing" => rf::double_exponential_smoothing(
+            p,
+            scalars.first().copied().unwrap_or(f64::NAN),
+            scalars.get(1).copied().unwrap_or(f64::NAN),
+        ),
+        _ => None,
+    }
 }
 
 fn sort_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
@@ -495,6 +786,11 @@ fn sort_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError>
         ev.annotate(Annotation::warning(
             "sort is ineffective for range queries since results are always ordered by labels",
         ));
+    }
+    if matches!(name, "sort" | "sort_desc") {
+        // sort and sort_desc order floats; histogram samples are dropped
+        // (Prometheus' funcSort/funcSortDesc).
+        vec.retain(|s| s.h.is_none());
     }
     match name {
         "sort" => vec.sort_by(|a, b| {
@@ -632,9 +928,65 @@ pub fn parse_go_float(s: &str) -> Option<f64> {
     crate::go::float::parse_float(s).ok()
 }
 
-/// Groups classic buckets by series without `le` (and without the name
-/// unless it is kept for delayed removal).
-fn classic_groups(ev: &mut Evaluator<'_>, vec: InstantVector) -> Vec<(Labels, bool, Vec<Bucket>)> {
+/// One native histogram input of `histogram_quantile`/`histogram_fraction`:
+/// output labels, whether the name is dropped later, the metric name (for
+/// annotations) and the histogram.
+type NativeInput = (Labels, bool, String, Arc<FloatHistogram>);
+
+/// A classic histogram's bucket series of one label set (without `le`):
+/// labels, whether the name is dropped, buckets.
+type ClassicGroup = (Labels, bool, Vec<Bucket>);
+
+/// Splits a `histogram_quantile`/`histogram_fraction` input into native
+/// histograms and classic bucket groups (`resetHistograms`): a native
+/// histogram with the labels of a classic group (without `le`) drops both,
+/// with a warning.
+fn histogram_inputs(
+    ev: &mut Evaluator<'_>,
+    vec: InstantVector,
+) -> (Vec<NativeInput>, Vec<ClassicGroup>) {
+    let delayed = ev.engine.delayed_name_removal;
+    let mut natives = Vec::new();
+    let mut floats = Vec::new();
+    for s in vec {
+        match s.h {
+            Some(h) => {
+                let metric = s.labels.metric_name().to_string();
+                let key = s.labels.clone();
+                let labels = if delayed {
+                    s.labels
+                } else {
+                    s.labels.without_metric_name()
+                };
+                natives.push((labels, delayed, metric, h, key));
+            }
+            None => floats.push(s),
+        }
+    }
+    let mut classic = classic_bucket_groups(ev, floats);
+    let mut kept = Vec::with_capacity(natives.len());
+    for (labels, drop, metric, h, key) in natives {
+        if let Some(i) = classic.iter().position(|g| g.3 == key) {
+            ev.annotate(Annotation::warning(nf::with_metric(
+                "vector contains a mix of classic and native histograms",
+                &metric,
+            )));
+            classic.remove(i);
+            continue;
+        }
+        kept.push((labels, drop, metric, h));
+    }
+    (
+        kept,
+        classic.into_iter().map(|(l, d, b, _)| (l, d, b)).collect(),
+    )
+}
+
+/// Classic bucket groups with the labels (without `le`) that identify them.
+fn classic_bucket_groups(
+    ev: &mut Evaluator<'_>,
+    vec: InstantVector,
+) -> Vec<(Labels, bool, Vec<Bucket>, Labels)> {
     let mut order: Vec<Labels> = Vec::new();
     let mut map: std::collections::HashMap<Labels, (Labels, Vec<Bucket>)> =
         std::collections::HashMap::new();
@@ -652,7 +1004,6 @@ fn classic_groups(ev: &mut Evaluator<'_>, vec: InstantVector) -> Vec<(Labels, bo
         key.remove("le");
         let mut out_labels = key.clone();
         if !ev.engine.delayed_name_removal {
-            key.remove(METRIC_NAME);
             out_labels.remove(METRIC_NAME);
         }
         let e = map.entry(key.clone()).or_insert_with(|| {
@@ -664,8 +1015,7 @@ fn classic_groups(ev: &mut Evaluator<'_>, vec: InstantVector) -> Vec<(Labels, bo
     let delayed = ev.engine.delayed_name_removal;
     order
         .into_iter()
-        .filter_map(|k| map.remove(&k))
-        .map(|(l, b)| (l, delayed, b))
+        .filter_map(|k| map.remove(&k).map(|(l, b)| (l, delayed, b, k)))
         .collect()
 }
 
@@ -679,7 +1029,16 @@ fn histogram_quantile(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value,
         )));
     }
     let mut out = Vec::new();
-    for (labels, drop, buckets) in classic_groups(ev, vec) {
+    let (natives, classic) = histogram_inputs(ev, vec);
+    let mut annos = Vec::new();
+    for (labels, drop, metric, h) in natives {
+        let v = nf::quantile(q, &h, &metric, &mut annos);
+        out.push(Sample::float(labels, t, v, drop));
+    }
+    for a in annos {
+        ev.annotate(a);
+    }
+    for (labels, drop, buckets) in classic {
         let (v, fix) = bucket_quantile(q, buckets);
         if fix.forced_monotonic {
             let name = if ev.engine.delayed_name_removal {
@@ -695,6 +1054,7 @@ fn histogram_quantile(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value,
             labels,
             t,
             v,
+            h: None,
             drop_name: drop,
         });
     }
@@ -707,11 +1067,21 @@ fn histogram_fraction(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value,
     let upper = ev.eval_scalar(arg(c, 1)?, t)?;
     let vec = ev.eval_vector(arg(c, 2)?, t)?;
     let mut out = Vec::new();
-    for (labels, drop, buckets) in classic_groups(ev, vec) {
+    let (natives, classic) = histogram_inputs(ev, vec);
+    let mut annos = Vec::new();
+    for (labels, drop, metric, h) in natives {
+        let v = nf::fraction(lower, upper, &h, &metric, &mut annos);
+        out.push(Sample::float(labels, t, v, drop));
+    }
+    for a in annos {
+        ev.annotate(a);
+    }
+    for (labels, drop, buckets) in classic {
         out.push(Sample {
             labels,
             t,
             v: bucket_fraction(lower, upper, buckets),
+            h: None,
             drop_name: drop,
         });
     }
@@ -733,9 +1103,19 @@ fn histogram_quantiles(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value
         }
         qs.push(q);
     }
-    let groups = classic_groups(ev, vec);
+    let (natives, groups) = histogram_inputs(ev, vec);
     let mut out = Vec::new();
     for q in qs {
+        let mut annos = Vec::new();
+        for (labels, drop, metric, h) in &natives {
+            let v = nf::quantile(q, h, metric, &mut annos);
+            let mut l = labels.clone();
+            l.set(label.clone(), format_openmetrics_float(q));
+            out.push(Sample::float(l, t, v, *drop));
+        }
+        for a in annos {
+            ev.annotate(a);
+        }
         for (labels, drop, buckets) in &groups {
             let (v, fix) = bucket_quantile(q, buckets.clone());
             if fix.forced_monotonic {
@@ -754,6 +1134,7 @@ fn histogram_quantiles(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value
                 labels: l,
                 t,
                 v,
+                h: None,
                 drop_name: *drop,
             });
         }

@@ -1,10 +1,10 @@
-//! PromQL evaluator (Prometheus 3.x semantics over float samples) used by
+//! PromQL evaluator (Prometheus 3.x semantics over float and native histogram samples) used by
 //! `mlalert test` and by the promqltest conformance harness (`tests/it/promqltest/`).
 //!
 //! Layout: [`storage`] holds series, [`value`] the result types, [`eval`] the
 //! evaluator (selectors, subqueries, `@`/`offset`), [`binop`] binary
 //! operators, [`aggregate`] aggregations, [`functions`] and [`rangefns`] the
-//! function library, [`histogram`] classic-bucket quantiles, [`series_desc`]
+//! function library, [`histogram`] classic-bucket quantiles, [`native`] native histograms and [`nativefns`] their functions, [`series_desc`]
 //! the series notation shared with rule unit tests and promqltest scripts.
 //!
 //! Timestamps are `i64` milliseconds since the Unix epoch; durations are `i64`
@@ -17,6 +17,8 @@ pub mod eval;
 pub mod functions;
 pub mod histogram;
 pub mod labels;
+pub mod native;
+pub mod nativefns;
 pub mod parse;
 pub mod rangefns;
 pub mod series_desc;
@@ -28,4 +30,4 @@ pub use eval::{Engine, QueryOutput};
 pub use labels::Labels;
 pub use parse::parse_expr;
 pub use storage::{Storage, is_stale_nan, stale_nan};
-pub use value::{InstantVector, Matrix, Point, Sample, Series, Value};
+pub use value::{HPoint, InstantVector, Matrix, Point, Sample, Series, Value};

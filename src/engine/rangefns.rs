@@ -28,16 +28,63 @@ pub fn extrapolated_rate(
             }
         }
     }
-    let mut to_start = (first.t - range_start) as f64 / 1000.0;
-    let mut to_end = (range_end - last.t) as f64 / 1000.0;
-    let sampled = (last.t - first.t) as f64 / 1000.0;
-    let avg = sampled / (points.len() - 1) as f64;
+    let factor = extrapolation_factor(
+        Extrapolation {
+            first_t: first.t,
+            last_t: last.t,
+            samples: points.len(),
+            first_value: first.v,
+            result,
+        },
+        range_start,
+        range_end,
+        range_ms,
+        is_counter,
+        is_rate,
+    );
+    Some(result * factor)
+}
+
+/// What [`extrapolation_factor`] needs of a window: its first and last
+/// sample times (ms), how many samples (at least 2), and for counters the
+/// first value and the raw increase (for a histogram, their counts).
+#[derive(Debug, Clone, Copy)]
+pub struct Extrapolation {
+    /// Time of the first sample, ms.
+    pub first_t: i64,
+    /// Time of the last sample, ms.
+    pub last_t: i64,
+    /// Number of samples, at least 2.
+    pub samples: usize,
+    /// The first sample's value (a histogram's count).
+    pub first_value: f64,
+    /// The increase before extrapolation (a histogram's count).
+    pub result: f64,
+}
+
+/// The factor `extrapolatedRate` (functions.go) multiplies a window's
+/// increase by: extrapolated to the range's edges when the samples come
+/// within 110% of their average spacing of them, else by half a spacing;
+/// a counter never extrapolated below zero; divided by the range in
+/// seconds for `rate`.
+pub fn extrapolation_factor(
+    w: Extrapolation,
+    range_start: i64,
+    range_end: i64,
+    range_ms: i64,
+    is_counter: bool,
+    is_rate: bool,
+) -> f64 {
+    let mut to_start = (w.first_t - range_start) as f64 / 1000.0;
+    let mut to_end = (range_end - w.last_t) as f64 / 1000.0;
+    let sampled = (w.last_t - w.first_t) as f64 / 1000.0;
+    let avg = sampled / (w.samples - 1) as f64;
     let threshold = avg * 1.1;
     if to_start >= threshold {
         to_start = avg / 2.0;
     }
-    if is_counter && result > 0.0 && first.v >= 0.0 {
-        let to_zero = sampled * (first.v / result);
+    if is_counter && w.result > 0.0 && w.first_value >= 0.0 {
+        let to_zero = sampled * (w.first_value / w.result);
         if to_zero < to_start {
             to_start = to_zero;
         }
@@ -49,7 +96,7 @@ pub fn extrapolated_rate(
     if is_rate {
         factor /= range_ms as f64 / 1000.0;
     }
-    Some(result * factor)
+    factor
 }
 
 /// `irate` (`is_rate`) and `idelta` from the last two points.

@@ -1,13 +1,21 @@
 //! Series notation shared by promqltest `load` blocks and rule unit tests:
-//! `metric{label="value"} 1 2+3x4 _ _x3 stale 5x2 -1-1x3 Inf NaN`.
+//! `metric{label="value"} 1 2+3x4 _ _x3 stale 5x2 -1-1x3 Inf NaN`, and
+//! native histograms as `{{schema:0 sum:5 count:4 buckets:[1 2 1]}}`,
+//! `{{...}}x3` and `{{...}}+{{...}}x3` (Prometheus' promqltest notation,
+//! read by [`super::native::parse_notation`]).
+
+use std::sync::Arc;
 
 use super::labels::{Labels, METRIC_NAME};
+use super::native::{FloatHistogram, parse_notation};
 
 /// One value of an expanded sequence.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SeqValue {
     /// A float sample.
     Value(f64),
+    /// A native histogram sample.
+    Histogram(Arc<FloatHistogram>),
     /// No sample at this step (`_`).
     Omitted,
     /// A staleness marker (`stale`).
@@ -151,13 +159,19 @@ pub const MAX_VALUES: u64 = 5_000_000;
 /// plain number is one value), `count` omitted steps (`_`, `_xN`), or one
 /// staleness marker (`stale`). Ten million samples (`0x10000000`) cost one
 /// run. Values are accumulated by repeated addition, as Prometheus'
-/// `parseSeriesDesc` does (`0.1+0.1x9` ends at 0.9999999999999999).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// `parseSeriesDesc` does (`0.1+0.1x9` ends at 0.9999999999999999);
+/// histogram runs add (or subtract) their step histogram once per value,
+/// as promqltest's `histogramsSeries`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Run {
-    /// The first value: [`SeqValue::Value`], [`SeqValue::Omitted`] or [`SeqValue::Stale`].
+    /// The first value: [`SeqValue::Value`], [`SeqValue::Histogram`],
+    /// [`SeqValue::Omitted`] or [`SeqValue::Stale`].
     pub first: SeqValue,
     /// What each further value adds (0 for omitted and stale runs).
     pub step: f64,
+    /// What each further histogram value adds (`{{a}}+{{b}}xN`; already
+    /// negated for `{{a}}-{{b}}xN`), `None` when the histogram repeats.
+    pub hstep: Option<Arc<FloatHistogram>>,
     /// How many values (time steps) the run covers, at least 1.
     pub count: u64,
 }
@@ -169,13 +183,29 @@ impl Run {
             SeqValue::Value(x) => x,
             _ => 0.0,
         };
-        (0..self.count).map(move |_| match self.first {
+        let mut h = match &self.first {
+            SeqValue::Histogram(h) => Some(h.clone()),
+            _ => None,
+        };
+        (0..self.count).map(move |i| match &self.first {
             SeqValue::Value(_) => {
                 let out = SeqValue::Value(v);
                 v += self.step;
                 out
             }
-            other => other,
+            SeqValue::Histogram(first) => {
+                let cur = h.get_or_insert_with(|| first.clone());
+                if i > 0
+                    && let Some(step) = &self.hstep
+                {
+                    let mut next = (**cur).clone();
+                    // Layouts were checked when the run was read.
+                    let _ = next.add(step);
+                    *cur = Arc::new(next);
+                }
+                SeqValue::Histogram(cur.clone())
+            }
+            other => other.clone(),
         })
     }
 
@@ -195,8 +225,13 @@ impl Run {
 /// Invalid tokens or repetitions, native histograms.
 pub fn parse_runs(s: &str) -> Result<Vec<Run>, SeriesDescError> {
     let mut out = Vec::new();
-    let run = |first, step, count| Run { first, step, count };
-    for tok in s.split_whitespace() {
+    let run = |first, step, count| Run {
+        first,
+        step,
+        hstep: None,
+        count,
+    };
+    for tok in tokens(s) {
         if tok == "_" {
             out.push(run(SeqValue::Omitted, 0.0, 1));
             continue;
@@ -215,7 +250,8 @@ pub fn parse_runs(s: &str) -> Result<Vec<Run>, SeriesDescError> {
             continue;
         }
         if tok.starts_with("{{") {
-            return err("native histograms are not supported");
+            out.push(histogram_run(tok)?);
+            continue;
         }
         let (head, times) = match tok.rfind('x') {
             Some(i)
@@ -266,6 +302,83 @@ pub fn parse_runs(s: &str) -> Result<Vec<Run>, SeriesDescError> {
     Ok(out)
 }
 
+/// Splits a values string at whitespace outside `{{...}}`.
+fn tokens(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return None;
+        }
+        let b = rest.as_bytes();
+        let mut i = 0;
+        while i < b.len() && !b[i].is_ascii_whitespace() {
+            if b[i..].starts_with(b"{{") {
+                i = match rest[i..].find("}}") {
+                    Some(j) => i + j + 2,
+                    None => b.len(),
+                };
+            } else {
+                i += 1;
+            }
+        }
+        let (tok, r) = rest.split_at(i);
+        rest = r;
+        Some(tok)
+    })
+}
+
+/// Reads `{{a}}`, `{{a}}xN`, `{{a}}+{{b}}xN` or `{{a}}-{{b}}xN`.
+fn histogram_run(tok: &str) -> Result<Run, SeriesDescError> {
+    let bad = |m: &str| SeriesDescError(format!("invalid histogram {tok}: {m}"));
+    let one = |t: &str| -> Result<(FloatHistogram, usize), SeriesDescError> {
+        let end = t.find("}}").ok_or_else(|| bad("missing '}}'"))?;
+        let h = parse_notation(&t[2..end]).map_err(|e| bad(&e.0))?;
+        Ok((h, end + 2))
+    };
+    let (first, n) = one(tok)?;
+    let rest = &tok[n..];
+    if rest.is_empty() {
+        return Ok(Run {
+            first: SeqValue::Histogram(Arc::new(first)),
+            step: 0.0,
+            hstep: None,
+            count: 1,
+        });
+    }
+    let times = |t: &str| -> Result<u64, SeriesDescError> {
+        let n: u64 = t
+            .strip_prefix('x')
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| bad("expected xN"))?;
+        n.checked_add(1).ok_or_else(|| bad("repetition too large"))
+    };
+    let (hstep, count) = match rest.as_bytes()[0] {
+        sign @ (b'+' | b'-') if rest[1..].starts_with("{{") => {
+            let (mut step, m) = one(&rest[1..])?;
+            if sign == b'-' {
+                step.mul(-1.0);
+            }
+            if first.uses_custom_buckets() != step.uses_custom_buckets()
+                || (!first.uses_custom_buckets() && first.schema > step.schema)
+            {
+                return Err(bad(&format!(
+                    "cannot merge from schema {} to {}",
+                    first.schema, step.schema
+                )));
+            }
+            (Some(Arc::new(step)), times(&rest[1 + m..])?)
+        }
+        _ => (None, times(rest)?),
+    };
+    Ok(Run {
+        first: SeqValue::Histogram(Arc::new(first)),
+        step: 0.0,
+        hstep,
+        count,
+    })
+}
+
 /// Expands a values string (`1 2+3x4 _x2 stale`) into a sequence.
 ///
 /// # Errors
@@ -274,7 +387,7 @@ pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
     let runs = parse_runs(s)?;
     let mut total: u64 = 0;
     // `1x99999999999` must be an error, not an allocation that aborts the process.
-    for (r, tok) in runs.iter().zip(s.split_whitespace()) {
+    for (r, tok) in runs.iter().zip(tokens(s)) {
         total = total.saturating_add(r.count);
         if total > MAX_VALUES {
             return err(format!(

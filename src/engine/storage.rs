@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use crate::promql::ast::{MatchOp, Matcher, Matchers};
 
 use super::labels::{Labels, METRIC_NAME};
-use super::value::Point;
+use std::sync::Arc;
+
+use super::native::FloatHistogram;
+use super::value::{HPoint, Point};
 
 /// Bit pattern of Prometheus' staleness marker (`value.StaleNaN`).
 pub const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
@@ -27,6 +30,9 @@ pub struct StoredSeries {
     pub labels: Labels,
     /// Samples sorted by `t`; may contain staleness markers.
     pub points: Vec<Point>,
+    /// Native histogram samples sorted by `t` (a series may hold floats
+    /// and histograms at different timestamps, as the TSDB allows).
+    pub hpoints: Vec<HPoint>,
     /// How many of `points` are staleness markers (kept by
     /// [`Storage::append`]), so that windows without any are read in place.
     stale: usize,
@@ -36,6 +42,11 @@ impl StoredSeries {
     /// Index of the first point with `t > after`.
     pub fn first_after(&self, after: i64) -> usize {
         self.points.partition_point(|p| p.t <= after)
+    }
+
+    /// Index of the first histogram point with `t > after`.
+    pub fn first_hist_after(&self, after: i64) -> usize {
+        self.hpoints.partition_point(|p| p.t <= after)
     }
 
     /// True when some sample is a staleness marker.
@@ -122,6 +133,7 @@ impl Storage {
                     StoredSeries {
                         labels: labels.clone(),
                         points: Vec::new(),
+                        hpoints: Vec::new(),
                         stale: 0,
                     },
                 );
@@ -137,6 +149,11 @@ impl Storage {
     /// the old value; out-of-order samples are inserted in place.
     pub fn append(&mut self, labels: &Labels, t_ms: i64, v: f64) {
         let s = self.series_mut(labels);
+        if !s.hpoints.is_empty()
+            && let Ok(i) = s.hpoints.binary_search_by(|p| p.t.cmp(&t_ms))
+        {
+            s.hpoints.remove(i);
+        }
         let stale = usize::from(is_stale_nan(v));
         let pts = &mut s.points;
         match pts.last() {
@@ -183,6 +200,27 @@ impl Storage {
         s.points.push(Point { t: t_ms, v });
         s.stale += usize::from(is_stale_nan(v));
         Ok(())
+    }
+
+    /// Appends a native histogram sample at `t_ms`; one at an existing
+    /// timestamp replaces the old histogram. A float sample at the same
+    /// timestamp is removed (a timestamp holds one sample, as in the TSDB).
+    pub fn append_histogram(&mut self, labels: &Labels, t_ms: i64, h: Arc<FloatHistogram>) {
+        let s = self.series_mut(labels);
+        if let Ok(i) = s.points.binary_search_by(|p| p.t.cmp(&t_ms)) {
+            let was = usize::from(is_stale_nan(s.points[i].v));
+            s.points.remove(i);
+            s.stale -= was;
+        }
+        let hp = &mut s.hpoints;
+        match hp.last() {
+            Some(last) if last.t < t_ms => hp.push(HPoint { t: t_ms, h }),
+            None => hp.push(HPoint { t: t_ms, h }),
+            _ => match hp.binary_search_by(|p| p.t.cmp(&t_ms)) {
+                Ok(i) => hp[i].h = h,
+                Err(i) => hp.insert(i, HPoint { t: t_ms, h }),
+            },
+        }
     }
 
     /// Appends a staleness marker at `t_ms`.

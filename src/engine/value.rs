@@ -1,8 +1,10 @@
 //! Query result types.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::labels::Labels;
+use super::native::FloatHistogram;
 
 /// A float sample at `t` (ms).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -13,6 +15,16 @@ pub struct Point {
     pub v: f64,
 }
 
+/// A native histogram sample at `t` (ms); shared, since selectors and
+/// windows hand the stored histogram on without copying it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HPoint {
+    /// Timestamp in milliseconds.
+    pub t: i64,
+    /// The histogram.
+    pub h: Arc<FloatHistogram>,
+}
+
 /// One element of an instant vector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -21,11 +33,26 @@ pub struct Sample {
     /// Timestamp in milliseconds (the evaluation time, except for raw selector output
     /// consumed by `timestamp()`).
     pub t: i64,
-    /// Value.
+    /// Value (0 when the sample is a histogram).
     pub v: f64,
+    /// The native histogram, when the sample is one (`v` is then unused).
+    pub h: Option<Arc<FloatHistogram>>,
     /// Set when the metric name must be removed at the end of the query
     /// (Prometheus' delayed name removal).
     pub drop_name: bool,
+}
+
+impl Sample {
+    /// A float sample.
+    pub fn float(labels: Labels, t: i64, v: f64, drop_name: bool) -> Sample {
+        Sample {
+            labels,
+            t,
+            v,
+            h: None,
+            drop_name,
+        }
+    }
 }
 
 /// An instant vector.
@@ -36,8 +63,10 @@ pub type InstantVector = Vec<Sample>;
 pub struct Series {
     /// Labels of the series.
     pub labels: Labels,
-    /// Points sorted by timestamp.
+    /// Float points sorted by timestamp.
     pub points: Vec<Point>,
+    /// Histogram points sorted by timestamp.
+    pub hpoints: Vec<HPoint>,
     /// As [`Sample::drop_name`].
     pub drop_name: bool,
 }
@@ -51,8 +80,10 @@ pub type Matrix = Vec<Series>;
 pub struct Window<'a> {
     /// Labels of the series.
     pub labels: Cow<'a, Labels>,
-    /// Points sorted by timestamp, staleness markers removed.
+    /// Float points sorted by timestamp, staleness markers removed.
     pub points: Cow<'a, [Point]>,
+    /// Histogram points sorted by timestamp.
+    pub hpoints: Cow<'a, [HPoint]>,
     /// As [`Sample::drop_name`].
     pub drop_name: bool,
 }
@@ -63,6 +94,7 @@ impl Window<'_> {
         Series {
             labels: self.labels.into_owned(),
             points: self.points.into_owned(),
+            hpoints: self.hpoints.into_owned(),
             drop_name: self.drop_name,
         }
     }
@@ -73,6 +105,7 @@ impl From<Series> for Window<'static> {
         Window {
             labels: Cow::Owned(s.labels),
             points: Cow::Owned(s.points),
+            hpoints: Cow::Owned(s.hpoints),
             drop_name: s.drop_name,
         }
     }

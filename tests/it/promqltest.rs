@@ -11,8 +11,13 @@ mod harness;
 
 use harness::{Outcome, run_script};
 
-/// Minimum share of non-skipped cases that must pass (ratchet up, never down).
-const MIN_PASS_RATE: f64 = 0.985;
+/// Minimum share of non-skipped cases that must pass, and minimum number of
+/// passing cases (ratchet both up, never down). The rate went from 98.5% to
+/// 98% when native histograms and `load_with_nhcb` stopped being skipped:
+/// 750 more cases run, 1127 -> 1877 pass; what fails is listed in
+/// docs/architecture.md (start timestamps, counter-reset collision warnings).
+const MIN_PASS_RATE: f64 = 0.98;
+const MIN_PASSED: usize = 1877;
 
 #[test]
 fn promqltest_corpus() {
@@ -90,6 +95,10 @@ fn promqltest_corpus() {
     }
     let rate = passed as f64 / (passed + failed).max(1) as f64;
     println!("pass rate: {:.2}%", rate * 100.0);
+    assert!(
+        passed >= MIN_PASSED,
+        "{passed} cases passed, fewer than the floor {MIN_PASSED}"
+    );
     assert!(
         rate >= MIN_PASS_RATE,
         "pass rate {:.2}% fell below the floor {:.2}%",

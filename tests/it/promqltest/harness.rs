@@ -4,10 +4,13 @@
 //! Differences from Prometheus' runner, by design: annotation messages are
 //! compared without their `(line:col)` position (our parser has no
 //! positions); the extra `@`-modifier variants Prometheus derives from each
-//! instant eval are not run (the range-mode check is). Cases that need native
-//! histograms or that `promql-parser` cannot parse are skipped with a reason.
+//! instant eval are not run (the range-mode check is); `@st` start-timestamp
+//! lines are not loaded. Cases that `promql-parser` cannot parse are skipped
+//! with a reason. `load_with_nhcb` also appends the block's classic
+//! histograms as native histograms with custom buckets, as Prometheus'
+//! `appendCustomHistogram` (util/convertnhcb).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use mlalert::promql::ast::Expr;
 use regex::Regex;
@@ -15,6 +18,7 @@ use regex::Regex;
 use mlalert::engine::error::{AnnotationKind, EvalError};
 use mlalert::engine::eval::{Engine, QueryOutput};
 use mlalert::engine::labels::Labels;
+use mlalert::engine::native::FloatHistogram;
 use mlalert::engine::parse::parse_expr;
 use mlalert::engine::series_desc::{
     SeqValue, parse_metric, parse_number, parse_values, unquote_prefix,
@@ -105,7 +109,6 @@ struct EvalCmd {
     expected: Vec<ExpectedSeries>,
     expected_string: Option<String>,
     exclude_from_range: bool,
-    histogram_expectation: bool,
     bad: Option<String>,
 }
 
@@ -150,32 +153,6 @@ fn fail(cause: &str, detail: impl Into<String>) -> Outcome {
         cause: cause.to_string(),
         detail: detail.into(),
     }
-}
-
-fn identifiers(expr: &str) -> HashSet<String> {
-    let mut out = HashSet::new();
-    let mut cur = String::new();
-    let mut in_str: Option<char> = None;
-    for c in expr.chars() {
-        if let Some(q) = in_str {
-            if c == q {
-                in_str = None;
-            }
-            continue;
-        }
-        if c == '"' || c == '\'' || c == '`' {
-            in_str = Some(c);
-        }
-        if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
-            cur.push(c);
-        } else if !cur.is_empty() {
-            out.insert(std::mem::take(&mut cur));
-        }
-    }
-    if !cur.is_empty() {
-        out.insert(cur);
-    }
-    out
 }
 
 /// Runs one promqltest script with the engine settings Prometheus' test
@@ -227,7 +204,7 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
 
     let mut report = ScriptReport::default();
     let mut storage = Storage::new();
-    let mut hist_series: Vec<Labels> = Vec::new();
+    let mut classic = ClassicHistograms::default();
     let mut i = 0;
     while i < lines.len() {
         let l = &lines[i];
@@ -242,7 +219,6 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
             .to_ascii_lowercase();
         if cmd == "clear" {
             storage.clear();
-            hist_series.clear();
             i += 1;
             continue;
         }
@@ -276,30 +252,18 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
                         continue;
                     }
                 };
-                let name = labels.metric_name().to_string();
-                if nhcb {
-                    for suf in ["_bucket", "_count", "_sum"] {
-                        if let Some(base) = name.strip_suffix(suf) {
-                            let mut l = labels.clone();
-                            l.remove("le");
-                            l.set(mlalert::engine::labels::METRIC_NAME, base);
-                            hist_series.push(l);
-                        }
-                    }
-                }
-                if rest.contains("{{") {
-                    // Native histogram samples are out of scope: the series is
-                    // not loaded and evals selecting it are skipped.
-                    hist_series.push(labels.clone());
-                    continue;
-                }
-                // Load the float part of the sequence; histogram items count as gaps.
                 let mut t = 0i64;
                 match parse_values(rest) {
                     Ok(vals) => {
                         for v in vals {
                             match v {
-                                SeqValue::Value(f) => storage.append(&labels, t, f),
+                                SeqValue::Value(f) => {
+                                    storage.append(&labels, t, f);
+                                    if nhcb {
+                                        classic.add(&labels, t, f);
+                                    }
+                                }
+                                SeqValue::Histogram(h) => storage.append_histogram(&labels, t, h),
                                 SeqValue::Stale => storage.append_stale(&labels, t),
                                 SeqValue::Omitted => {}
                             }
@@ -308,6 +272,19 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
                     }
                     Err(e) => report.errors.push(format!("line {i}: {e}")),
                 }
+            }
+            // load_with_nhcb: the classic histograms of the block are also
+            // appended as native histograms with custom buckets, as
+            // promqltest's appendCustomHistogram.
+            match std::mem::take(&mut classic).convert() {
+                Ok(series) => {
+                    for (labels, points) in series {
+                        for (t, h) in points {
+                            storage.append_histogram(&labels, t, std::sync::Arc::new(h));
+                        }
+                    }
+                }
+                Err(e) => report.errors.push(format!("load_with_nhcb: {e}")),
             }
             continue;
         }
@@ -321,7 +298,7 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
                 &pat_expect_range,
             );
             i = next;
-            let outcome = run_eval(&cmd, &storage, engine, &hist_series);
+            let outcome = run_eval(&cmd, &storage, engine);
             report.cases.push(CaseResult {
                 line: cmd.line,
                 expr: cmd.expr.clone(),
@@ -459,20 +436,13 @@ fn parse_eval(
             cmd.expect_scalar = Some(f);
             break;
         }
-        if def.contains("{{") {
-            cmd.histogram_expectation = true;
-        }
         match parse_metric(def) {
             Ok((labels, rest)) => {
-                let vals = if cmd.histogram_expectation {
-                    Vec::new()
-                } else {
-                    match parse_values(rest) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            cmd.bad = Some(e.to_string());
-                            Vec::new()
-                        }
+                let vals = match parse_values(rest) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        cmd.bad = Some(e.to_string());
+                        Vec::new()
                     }
                 };
                 if vals.len() > 1 && !cmd.is_range && !expect_range {
@@ -495,25 +465,9 @@ fn parse_int_or_float(s: &str) -> Option<f64> {
     parse_number(s)
 }
 
-fn run_eval(cmd: &EvalCmd, storage: &Storage, engine: &Engine, hist: &[Labels]) -> Outcome {
+fn run_eval(cmd: &EvalCmd, storage: &Storage, engine: &Engine) -> Outcome {
     if let Some(b) = &cmd.bad {
         return fail("bad test definition", b.clone());
-    }
-    if cmd.histogram_expectation {
-        return Outcome::Skipped("native histograms".into());
-    }
-    let ids = identifiers(&cmd.expr);
-    if ids.iter().any(|i| {
-        matches!(
-            i.as_str(),
-            "histogram_count"
-                | "histogram_sum"
-                | "histogram_avg"
-                | "histogram_stddev"
-                | "histogram_stdvar"
-        )
-    }) {
-        return Outcome::Skipped("native histograms".into());
     }
     let expr = match parse_expr(&cmd.expr) {
         Ok(e) => e,
@@ -524,9 +478,6 @@ fn run_eval(cmd: &EvalCmd, storage: &Storage, engine: &Engine, hist: &[Labels]) 
             ));
         }
     };
-    if selects_any(&expr, hist) {
-        return Outcome::Skipped("native histograms".into());
-    }
     let res = if cmd.is_range {
         engine.range_query_expr(storage, &expr, cmd.start, cmd.end, cmd.step)
     } else {
@@ -587,10 +538,19 @@ fn range_mode_check(
     let mut vec = Vec::new();
     for s in &m {
         if let Some(p) = s.points.iter().find(|p| p.t == t) {
+            vec.push(mlalert::engine::value::Sample::float(
+                s.labels.clone(),
+                t,
+                p.v,
+                false,
+            ));
+        }
+        if let Some(p) = s.hpoints.iter().find(|p| p.t == t) {
             vec.push(mlalert::engine::value::Sample {
                 labels: s.labels.clone(),
                 t,
-                v: p.v,
+                v: 0.0,
+                h: Some(p.h.clone()),
                 drop_name: false,
             });
         }
@@ -777,6 +737,7 @@ fn compare(cmd: &EvalCmd, v: &Value, as_matrix: bool) -> Option<Outcome> {
                 };
                 seen.insert(&exp.labels);
                 let mut want = Vec::new();
+                let mut want_h = Vec::new();
                 for (i, e) in exp.vals.iter().enumerate() {
                     let ts = cmd.start + i as i64 * cmd.step;
                     if ts > cmd.end {
@@ -785,8 +746,39 @@ fn compare(cmd: &EvalCmd, v: &Value, as_matrix: bool) -> Option<Outcome> {
                             "more points than the range allows",
                         ));
                     }
-                    if let SeqValue::Value(f) = e {
-                        want.push((ts, *f));
+                    match e {
+                        SeqValue::Value(f) => want.push((ts, *f)),
+                        SeqValue::Histogram(h) => want_h.push((ts, h)),
+                        _ => {}
+                    }
+                }
+                if want_h.len() != s.hpoints.len() {
+                    return Some(fail(
+                        "wrong number of histogram points",
+                        format!(
+                            "{}: expected {} histograms, got {:?}",
+                            s.labels,
+                            want_h.len(),
+                            s.hpoints
+                                .iter()
+                                .map(|p| (p.t, p.h.test_expression()))
+                                .collect::<Vec<_>>()
+                        ),
+                    ));
+                }
+                for (w, p) in want_h.iter().zip(&s.hpoints) {
+                    if w.0 != p.t || !p.h.approx_eq(w.1, DEFAULT_EPSILON) {
+                        return Some(fail(
+                            "wrong histogram",
+                            format!(
+                                "{}: expected {} at t={}, got {} at t={}",
+                                s.labels,
+                                w.1.test_expression(),
+                                w.0,
+                                p.h.test_expression(),
+                                p.t
+                            ),
+                        ));
                     }
                 }
                 if want.len() != s.points.len() {
@@ -852,9 +844,40 @@ fn compare(cmd: &EvalCmd, v: &Value, as_matrix: bool) -> Option<Outcome> {
                         ),
                     ));
                 }
-                let want = match exp.vals.first() {
-                    Some(SeqValue::Value(f)) => *f,
-                    Some(SeqValue::Stale) => f64::NAN,
+                let want = match (exp.vals.first(), &s.h) {
+                    (Some(SeqValue::Histogram(w)), Some(h)) => {
+                        if !h.approx_eq(w, DEFAULT_EPSILON) {
+                            return Some(fail(
+                                "wrong histogram",
+                                format!(
+                                    "expected {} for {} but got {}",
+                                    w.test_expression(),
+                                    s.labels,
+                                    h.test_expression()
+                                ),
+                            ));
+                        }
+                        seen.insert(&exp.labels);
+                        continue;
+                    }
+                    (Some(SeqValue::Histogram(_)), None) => {
+                        return Some(fail(
+                            "wrong value",
+                            format!("expected histogram for {} but got float {}", s.labels, s.v),
+                        ));
+                    }
+                    (_, Some(h)) => {
+                        return Some(fail(
+                            "wrong value",
+                            format!(
+                                "expected float for {} but got histogram {}",
+                                s.labels,
+                                h.test_expression()
+                            ),
+                        ));
+                    }
+                    (Some(SeqValue::Value(f)), None) => *f,
+                    (Some(SeqValue::Stale), None) => f64::NAN,
                     _ => return Some(fail("bad test definition", "expected value missing")),
                 };
                 if !almost_equal(want, s.v, DEFAULT_EPSILON) {
@@ -903,52 +926,6 @@ fn compare(cmd: &EvalCmd, v: &Value, as_matrix: bool) -> Option<Outcome> {
     }
 }
 
-/// True when a selector in `e` matches one of `series`.
-fn selects_any(e: &Expr, series: &[Labels]) -> bool {
-    if series.is_empty() {
-        return false;
-    }
-    let mut found = false;
-    visit_selectors(e, &mut |vs| {
-        if series.iter().any(|l| {
-            vs.name
-                .as_ref()
-                .is_none_or(|n| l.get_or_empty(mlalert::engine::labels::METRIC_NAME) == n)
-                && mlalert::engine::storage::matches_all(l, &vs.matchers)
-        }) {
-            found = true;
-        }
-    });
-    found
-}
-
-/// Calls `f` on every vector selector in `e`.
-pub fn visit_selectors(e: &Expr, f: &mut dyn FnMut(&mlalert::promql::ast::VectorSelector)) {
-    match e {
-        Expr::VectorSelector(vs) => f(vs),
-        Expr::MatrixSelector(ms) => f(&ms.vs),
-        Expr::Aggregate(a) => {
-            visit_selectors(&a.expr, f);
-            if let Some(p) = &a.param {
-                visit_selectors(p, f);
-            }
-        }
-        Expr::Unary(u) => visit_selectors(&u.expr, f),
-        Expr::Binary(b) => {
-            visit_selectors(&b.lhs, f);
-            visit_selectors(&b.rhs, f);
-        }
-        Expr::Paren(p) => visit_selectors(&p.expr, f),
-        Expr::Subquery(s) => visit_selectors(&s.expr, f),
-        Expr::Call(c) => {
-            for a in &c.args.args {
-                visit_selectors(a, f);
-            }
-        }
-        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -972,5 +949,146 @@ mod tests {
         assert_eq!(r.cases.len(), 2);
         assert_eq!(r.cases[0].outcome, Outcome::Passed);
         assert!(matches!(r.cases[1].outcome, Outcome::Failed { .. }));
+    }
+}
+
+/// A native histogram series: labels and `(t ms, histogram)` points.
+type NativeSeries = (Labels, Vec<(i64, FloatHistogram)>);
+
+/// The classic histogram samples of one `load_with_nhcb` block, by the
+/// labels of the native histogram they become (name without `_bucket`,
+/// `_count`, `_sum`; no `le`) and timestamp (ms).
+#[derive(Default)]
+struct ClassicHistograms {
+    by_series: BTreeMap<Labels, BTreeMap<i64, TempHistogram>>,
+}
+
+/// One classic histogram at one time, as Prometheus' convertnhcb
+/// `TempHistogram`: cumulative bucket counts by upper bound, count and sum.
+#[derive(Default)]
+struct TempHistogram {
+    buckets: Vec<(f64, f64)>,
+    count: Option<f64>,
+    sum: f64,
+    err: Option<String>,
+}
+
+impl ClassicHistograms {
+    fn add(&mut self, labels: &Labels, t: i64, v: f64) {
+        let name = labels.metric_name();
+        let (kind, base) = if let Some(b) = name.strip_suffix("_bucket") {
+            (0, b)
+        } else if let Some(b) = name.strip_suffix("_sum") {
+            (1, b)
+        } else if let Some(b) = name.strip_suffix("_count") {
+            (2, b)
+        } else {
+            return;
+        };
+        let le = if kind == 0 {
+            match labels.get("le").and_then(parse_number) {
+                Some(le) if !le.is_nan() => Some(le),
+                _ => return,
+            }
+        } else {
+            None
+        };
+        let mut key = labels.clone();
+        key.remove("le");
+        key.set(mlalert::engine::labels::METRIC_NAME, base);
+        let h = self.by_series.entry(key).or_default().entry(t).or_default();
+        match (kind, le) {
+            (0, Some(le)) => h.set_bucket(le, v),
+            (1, _) => h.sum = v,
+            _ => {
+                if v < 0.0 {
+                    h.err
+                        .get_or_insert(format!("count must be non-negative: count={v}"));
+                }
+                h.count = Some(v);
+            }
+        }
+    }
+
+    /// Native histograms per series, sorted by time.
+    fn convert(self) -> Result<Vec<NativeSeries>, String> {
+        let mut out = Vec::new();
+        for (labels, points) in self.by_series {
+            let mut hs = Vec::new();
+            for (t, h) in points {
+                hs.push((t, h.convert()?));
+            }
+            out.push((labels, hs));
+        }
+        Ok(out)
+    }
+}
+
+impl TempHistogram {
+    fn set_bucket(&mut self, le: f64, count: f64) {
+        if self.err.is_some() {
+            return;
+        }
+        if count < 0.0 {
+            self.err = Some(format!(
+                "bucket count must be non-negative: le={le}, count={count}"
+            ));
+            return;
+        }
+        let i = self.buckets.partition_point(|&(b, _)| b < le);
+        if self.buckets.get(i).is_some_and(|&(b, _)| b == le) {
+            return; // a duplicate sample
+        }
+        if i > 0 && count < self.buckets[i - 1].1 {
+            self.err = Some("count is not cumulative".into());
+            return;
+        }
+        if self.buckets.get(i).is_some_and(|&(_, c)| count > c) {
+            self.err = Some("count is not cumulative".into());
+            return;
+        }
+        self.buckets.insert(i, (le, count));
+    }
+
+    fn convert(mut self) -> Result<FloatHistogram, String> {
+        if let Some(e) = self.err {
+            return Err(e);
+        }
+        let count = match self.count {
+            Some(c) => c,
+            None => match self.buckets.last() {
+                Some(&(_, c)) => c,
+                None => return Err("count must be provided when no buckets are present".into()),
+            },
+        };
+        if self
+            .buckets
+            .last()
+            .is_none_or(|&(le, _)| le != f64::INFINITY)
+        {
+            self.buckets.push((f64::INFINITY, count));
+        }
+        let last = self.buckets[self.buckets.len() - 1].1;
+        if last != count {
+            return Err(format!(
+                "count mismatch: count={count} != le=+Inf count={last}"
+            ));
+        }
+        let mut h = FloatHistogram {
+            schema: mlalert::engine::native::CUSTOM_BUCKETS_SCHEMA,
+            count,
+            sum: self.sum,
+            ..FloatHistogram::default()
+        };
+        let mut prev = 0.0;
+        for (i, &(le, c)) in self.buckets.iter().enumerate() {
+            h.positive.push((i as i32, c - prev));
+            prev = c;
+            if le != f64::INFINITY {
+                h.custom_values.push(le);
+            }
+        }
+        h.compact();
+        Ok(h)
     }
 }
