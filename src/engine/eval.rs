@@ -617,18 +617,26 @@ impl<'a> Evaluator<'a> {
                 let e = series.entry((s.labels, s.drop_name)).or_default();
                 match s.h {
                     Some(h) => {
-                        // The same stored histogram returned again at a
-                        // later step is not a second counter reset: the
-                        // repeat is marked "not a reset", as Prometheus'
-                        // subquery evaluation does.
+                        // Steps do not see every stored sample, so a
+                        // "not a reset" hint (true of the sample before in
+                        // storage) becomes "unknown" and resets are detected
+                        // between the steps' histograms; the same stored
+                        // histogram returned again at a later step is not a
+                        // second counter reset. As Prometheus' subquery
+                        // evaluation.
                         let repeat = e.2.as_ref().is_some_and(|p| Arc::ptr_eq(p, &h));
                         e.2 = Some(h.clone());
-                        let h = if repeat && h.hint == ResetHint::Reset {
-                            let mut copy = (*h).clone();
-                            copy.hint = ResetHint::NotReset;
-                            Arc::new(copy)
-                        } else {
+                        let hint = match h.hint {
+                            ResetHint::Reset if repeat => ResetHint::NotReset,
+                            ResetHint::NotReset => ResetHint::Unknown,
+                            other => other,
+                        };
+                        let h = if hint == h.hint {
                             h
+                        } else {
+                            let mut copy = (*h).clone();
+                            copy.hint = hint;
+                            Arc::new(copy)
                         };
                         e.1.push(HPoint { t: ts, h });
                     }

@@ -504,10 +504,15 @@ impl FloatHistogram {
     /// other bounds are compared on the bounds both have.
     pub fn detect_reset(&self, previous: &FloatHistogram) -> bool {
         match self.hint {
-            ResetHint::Reset => return true,
-            ResetHint::NotReset => return false,
-            _ => {}
+            ResetHint::Reset => true,
+            ResetHint::NotReset => false,
+            _ => self.counts_reset(previous),
         }
+    }
+
+    /// [`detect_reset`](Self::detect_reset) without looking at the hint:
+    /// true when the counts or the layout say a reset happened.
+    pub fn counts_reset(&self, previous: &FloatHistogram) -> bool {
         if self.count < previous.count {
             return true;
         }

@@ -382,7 +382,8 @@ fn histogram_run(tok: &str) -> Result<Run, SeriesDescError> {
 /// Expands a values string (`1 2+3x4 _x2 stale`) into a sequence.
 ///
 /// # Errors
-/// Invalid tokens, native histograms, or more than [`MAX_VALUES`] values.
+/// Invalid tokens (a malformed `{{...}}` histogram included), or more than
+/// [`MAX_VALUES`] values.
 pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, SeriesDescError> {
     let runs = parse_runs(s)?;
     let mut total: u64 = 0;

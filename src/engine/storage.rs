@@ -7,7 +7,7 @@ use crate::promql::ast::{MatchOp, Matcher, Matchers};
 use super::labels::{Labels, METRIC_NAME};
 use std::sync::Arc;
 
-use super::native::FloatHistogram;
+use super::native::{FloatHistogram, ResetHint};
 use super::value::{HPoint, Point};
 
 /// Bit pattern of Prometheus' staleness marker (`value.StaleNaN`).
@@ -205,8 +205,25 @@ impl Storage {
     /// Appends a native histogram sample at `t_ms`; one at an existing
     /// timestamp replaces the old histogram. A float sample at the same
     /// timestamp is removed (a timestamp holds one sample, as in the TSDB).
-    pub fn append_histogram(&mut self, labels: &Labels, t_ms: i64, h: Arc<FloatHistogram>) {
+    ///
+    /// The counter reset hint is set as the TSDB head's chunks give it back
+    /// (tsdb/chunkenc `FloatHistogramAppender`): a gauge histogram stays a
+    /// gauge; the first histogram after a float sample (or of the series)
+    /// starts a chunk and reads as "unknown", or "reset" when its hint says
+    /// so; a later one reads as "reset" when its hint says so or a counter
+    /// reset is detected against the previous histogram, as "unknown" when
+    /// its layout (schema, zero bucket, custom bounds) changed, and as "not
+    /// a reset" otherwise.
+    pub fn append_histogram(&mut self, labels: &Labels, t_ms: i64, mut h: Arc<FloatHistogram>) {
         let s = self.series_mut(labels);
+        let prev = s
+            .hpoints
+            .last()
+            .filter(|p| p.t < t_ms && s.points.last().is_none_or(|f| f.t < p.t || f.t > t_ms));
+        let hint = chunk_hint(&h, prev.map(|p| &*p.h));
+        if h.hint != hint {
+            Arc::make_mut(&mut h).hint = hint;
+        }
         if let Ok(i) = s.points.binary_search_by(|p| p.t.cmp(&t_ms)) {
             let was = usize::from(is_stale_nan(s.points[i].v));
             s.points.remove(i);
@@ -221,6 +238,38 @@ impl Storage {
                 Err(i) => hp.insert(i, HPoint { t: t_ms, h }),
             },
         }
+    }
+
+    /// Appends a histogram sample as the TSDB head does for rule output,
+    /// with the hint of [`append_histogram`](Self::append_histogram).
+    ///
+    /// # Errors
+    /// `out of order sample` before the series' newest sample, `duplicate
+    /// sample for timestamp` when a different sample (a float, or another
+    /// histogram) is already at `t_ms`.
+    pub fn append_histogram_checked(
+        &mut self,
+        labels: &Labels,
+        t_ms: i64,
+        h: Arc<FloatHistogram>,
+    ) -> Result<(), &'static str> {
+        let s = self.series_mut(labels);
+        let last_f = s.points.last().map(|p| p.t);
+        let last_h = s.hpoints.last();
+        let newest = last_f.max(last_h.map(|p| p.t));
+        if let Some(n) = newest {
+            if t_ms < n {
+                return Err("out of order sample");
+            }
+            if t_ms == n {
+                return match last_h {
+                    Some(p) if p.t == t_ms && last_f != Some(t_ms) && p.h.equals(&h) => Ok(()),
+                    _ => Err("duplicate sample for timestamp"),
+                };
+            }
+        }
+        self.append_histogram(labels, t_ms, h);
+        Ok(())
     }
 
     /// Appends a staleness marker at `t_ms`.
@@ -358,6 +407,34 @@ pub fn matches_all(labels: &Labels, m: &Matchers) -> bool {
             && m.matchers.iter().all(|x| matcher_matches(labels, x));
     }
     m.matchers.iter().all(|x| matcher_matches(labels, x))
+}
+
+/// The hint a histogram appended after `prev` (the series' previous sample,
+/// when it is a histogram) reads back with; see
+/// [`Storage::append_histogram`].
+fn chunk_hint(h: &FloatHistogram, prev: Option<&FloatHistogram>) -> ResetHint {
+    if h.hint == ResetHint::Gauge {
+        return ResetHint::Gauge;
+    }
+    let explicit_reset = h.hint == ResetHint::Reset;
+    let Some(prev) = prev.filter(|p| p.hint != ResetHint::Gauge) else {
+        return if explicit_reset {
+            ResetHint::Reset
+        } else {
+            ResetHint::Unknown
+        };
+    };
+    if explicit_reset || h.counts_reset(prev) {
+        return ResetHint::Reset;
+    }
+    let same_layout = h.schema == prev.schema
+        && h.zero_threshold == prev.zero_threshold
+        && h.custom_values == prev.custom_values;
+    if same_layout {
+        ResetHint::NotReset
+    } else {
+        ResetHint::Unknown
+    }
 }
 
 #[cfg(test)]

@@ -116,6 +116,25 @@ pub struct ParsedSample {
     pub labels: Labels,
     /// Value.
     pub value: f64,
+    /// TestExpression of the native histogram (`{{count:2 sum:3 ...}}`),
+    /// empty for a float sample (promtool's `parsedSample.Histogram`).
+    pub histogram: String,
+}
+
+impl ParsedSample {
+    /// The value as promtool prints it: the histogram's TestExpression, or
+    /// the float in `%E` form.
+    fn value_string(&self) -> String {
+        if self.histogram.is_empty() {
+            format_e_upper(self.value)
+        } else {
+            self.histogram.clone()
+        }
+    }
+
+    fn same_value(&self, other: &ParsedSample, fuzzy: bool) -> bool {
+        self.histogram == other.histogram && floats_equal(self.value, other.value, fuzzy)
+    }
 }
 
 /// promtool's `parsedSamplesString`: `{__name__="x"} 1E+00, …` or `nil`.
@@ -124,7 +143,7 @@ pub fn samples_string(list: &[ParsedSample]) -> String {
         return "nil".into();
     }
     list.iter()
-        .map(|s| format!("{} {}", s.labels, format_e_upper(s.value)))
+        .map(|s| format!("{} {}", s.labels, s.value_string()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -166,7 +185,7 @@ pub fn samples_equal(exp: &[ParsedSample], got: &[ParsedSample], fuzzy: bool) ->
         && exp
             .iter()
             .zip(got)
-            .all(|(e, g)| e.labels == g.labels && floats_equal(e.value, g.value, fuzzy))
+            .all(|(e, g)| e.labels == g.labels && e.same_value(g, fuzzy))
 }
 
 /// A readable diff of alerts: `-` expected only, `+` got only.
@@ -195,26 +214,26 @@ pub fn samples_diff(exp: &[ParsedSample], got: &[ParsedSample], fuzzy: bool) -> 
         match got_left.iter().position(|g| g.labels == e.labels) {
             Some(i) => {
                 let g = got_left.remove(i);
-                if floats_equal(e.value, g.value, fuzzy) {
-                    let _ = write!(out, "\n    {} {}", e.labels, format_e_upper(e.value));
+                if e.same_value(g, fuzzy) {
+                    let _ = write!(out, "\n    {} {}", e.labels, e.value_string());
                 } else {
                     let _ = write!(
                         out,
                         "\n  - {} {}\n  + {} {}",
                         e.labels,
-                        format_e_upper(e.value),
+                        e.value_string(),
                         g.labels,
-                        format_e_upper(g.value)
+                        g.value_string()
                     );
                 }
             }
             None => {
-                let _ = write!(out, "\n  - {} {}", e.labels, format_e_upper(e.value));
+                let _ = write!(out, "\n  - {} {}", e.labels, e.value_string());
             }
         }
     }
     for g in got_left {
-        let _ = write!(out, "\n  + {} {}", g.labels, format_e_upper(g.value));
+        let _ = write!(out, "\n  + {} {}", g.labels, g.value_string());
     }
     out
 }
@@ -250,8 +269,28 @@ mod tests {
         let s = ParsedSample {
             labels: Labels::from_pairs([("__name__", "test")]),
             value: 1.0,
+            histogram: String::new(),
         };
-        assert_eq!(samples_string(&[s]), "{__name__=\"test\"} 1E+00");
+        let h = ParsedSample {
+            labels: Labels::from_pairs([("__name__", "h")]),
+            value: 0.0,
+            histogram: "{{count:2 sum:3 buckets:[2]}}".into(),
+        };
+        assert_eq!(
+            samples_string(&[s.clone(), h.clone()]),
+            "{__name__=\"test\"} 1E+00, {__name__=\"h\"} {{count:2 sum:3 buckets:[2]}}"
+        );
         assert_eq!(samples_string(&[]), "nil");
+        // A histogram and a float sample of value 0 differ.
+        let f0 = ParsedSample {
+            histogram: String::new(),
+            ..h.clone()
+        };
+        assert!(!samples_equal(std::slice::from_ref(&h), &[f0], false));
+        assert!(samples_equal(
+            std::slice::from_ref(&h),
+            std::slice::from_ref(&h),
+            false
+        ));
     }
 }

@@ -6,6 +6,7 @@
 use foldhash::{HashSet, HashSetExt};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::engine::native::FloatHistogram;
 use crate::engine::{Engine, Labels, Storage, Value};
 use crate::model::rules::RuleKind;
 use crate::promql::ast::Expr;
@@ -28,6 +29,18 @@ pub fn write(s: &SharedStorage) -> RwLockWriteGuard<'_, Storage> {
     s.write().unwrap_or_else(|e| e.into_inner())
 }
 
+/// One sample of a rule query's result: labels, float value (0 for a
+/// histogram, as Prometheus' `Sample.F`) and the native histogram, if any.
+#[derive(Debug, Clone)]
+pub struct GotSample {
+    /// Labels.
+    pub labels: Labels,
+    /// Float value.
+    pub value: f64,
+    /// Native histogram, when the sample is one.
+    pub histogram: Option<Arc<FloatHistogram>>,
+}
+
 /// Evaluates `expr` at `t_ms` as a rule query: a vector, or a scalar as one
 /// sample without labels.
 ///
@@ -38,13 +51,24 @@ pub fn query_vector(
     storage: &Storage,
     expr: &Expr,
     t_ms: i64,
-) -> Result<Vec<(Labels, f64)>, String> {
+) -> Result<Vec<GotSample>, String> {
     let out = engine
         .instant_query_expr(storage, expr, t_ms)
         .map_err(|e| e.to_string())?;
     match out.value {
-        Value::Vector(v) => Ok(v.into_iter().map(|s| (s.labels, s.v)).collect()),
-        Value::Scalar(f) => Ok(vec![(Labels::empty(), f)]),
+        Value::Vector(v) => Ok(v
+            .into_iter()
+            .map(|s| GotSample {
+                labels: s.labels,
+                value: if s.h.is_some() { 0.0 } else { s.v },
+                histogram: s.h,
+            })
+            .collect()),
+        Value::Scalar(f) => Ok(vec![GotSample {
+            labels: Labels::empty(),
+            value: f,
+            histogram: None,
+        }]),
         _ => Err("rule result is not a vector or scalar".into()),
     }
 }
@@ -119,10 +143,10 @@ pub fn eval_group(g: &mut GroupRun, ts: i64, env: &EvalEnv) {
         state.last_error = None;
         let mut st = write(env.storage);
         let mut returned = HashSet::with_capacity(samples.len());
-        for (labels, v) in samples {
-            match append_checked(&mut st, &labels, t, v) {
+        for smp in samples {
+            match append_checked(&mut st, &smp.labels, t, smp.value, smp.histogram) {
                 Ok(()) => {
-                    returned.insert(labels);
+                    returned.insert(smp.labels);
                 }
                 Err(e) => state.last_error = Some(e),
             }
@@ -130,21 +154,32 @@ pub fn eval_group(g: &mut GroupRun, ts: i64, env: &EvalEnv) {
         for old in &state.prev_series {
             if !returned.contains(old) {
                 // Errors (the series was written by another rule) are ignored.
-                let _ = append_checked(&mut st, old, t, crate::engine::stale_nan());
+                let _ = append_checked(&mut st, old, t, crate::engine::stale_nan(), None);
             }
         }
         state.prev_series = returned;
     }
 }
 
-/// Appends as the TSDB head does ([`Storage::append_checked`]).
-fn append_checked(st: &mut Storage, labels: &Labels, t: i64, v: f64) -> Result<(), String> {
-    st.append_checked(labels, t, v).map_err(str::to_string)
+/// Appends as the TSDB head does ([`Storage::append_checked`],
+/// [`Storage::append_histogram_checked`]).
+fn append_checked(
+    st: &mut Storage,
+    labels: &Labels,
+    t: i64,
+    v: f64,
+    h: Option<Arc<FloatHistogram>>,
+) -> Result<(), String> {
+    match h {
+        Some(h) => st.append_histogram_checked(labels, t, h),
+        None => st.append_checked(labels, t, v),
+    }
+    .map_err(str::to_string)
 }
 
-fn has_same_labelset(v: &[(Labels, f64)]) -> bool {
+fn has_same_labelset(v: &[GotSample]) -> bool {
     let mut seen = HashSet::with_capacity(v.len());
-    v.iter().any(|(l, _)| !seen.insert(l))
+    v.iter().any(|s| !seen.insert(&s.labels))
 }
 
 fn eval_recording(
@@ -153,12 +188,12 @@ fn eval_recording(
     t: i64,
     limit: usize,
     env: &EvalEnv,
-) -> Result<Vec<(Labels, f64)>, String> {
+) -> Result<Vec<GotSample>, String> {
     let mut v = query_vector(env.engine, &read(env.storage), &rule.expr, t)?;
     if !v.is_empty() {
         state.nonempty = true;
     }
-    for (labels, _) in v.iter_mut() {
+    for GotSample { labels, .. } in v.iter_mut() {
         labels.set(crate::engine::labels::METRIC_NAME, rule.name.as_str());
         for (k, val) in &rule.labels {
             labels.set(k.as_str(), val.as_str());
@@ -182,9 +217,9 @@ fn query_fn(env: &EvalEnv, ts: i64) -> QueryFn {
         let expr = crate::engine::parse_expr(q).map_err(|e| e.to_string())?;
         let v = query_vector(&engine, &read(&storage), &expr, ts)?;
         Ok(v.into_iter()
-            .map(|(l, value)| QuerySample {
-                labels: labels_pairs(&l),
-                value,
+            .map(|s| QuerySample {
+                labels: labels_pairs(&s.labels),
+                value: s.value,
             })
             .collect())
     })
@@ -197,7 +232,7 @@ fn eval_alerting(
     t: i64,
     limit: usize,
     env: &EvalEnv,
-) -> Result<Vec<(Labels, f64)>, String> {
+) -> Result<Vec<GotSample>, String> {
     let res = query_vector(env.engine, &read(env.storage), &rule.expr, t)?;
     if !res.is_empty() {
         state.nonempty = true;
@@ -218,7 +253,12 @@ fn eval_alerting(
         (!uses_query).then(|| (Arc::new(rule.annotations.clone()), Arc::new(ctx.clone())));
     let mut results = Vec::with_capacity(res.len());
     let mut seen = HashSet::with_capacity(res.len());
-    for (sample_labels, value) in res {
+    for GotSample {
+        labels: sample_labels,
+        value,
+        ..
+    } in res
+    {
         let data = AlertData {
             labels: labels_pairs(&sample_labels),
             external_labels: env.external_labels.to_vec(),
@@ -269,11 +309,16 @@ fn eval_alerting(
     }
     let mut out = Vec::with_capacity(alerts.len() * 2);
     for a in &alerts {
-        out.push((alert_series(rule, a, "ALERTS", true), 1.0));
-        out.push((
-            alert_series(rule, a, "ALERTS_FOR_STATE", false),
-            a.active_at.div_euclid(1000) as f64,
-        ));
+        out.push(GotSample {
+            labels: alert_series(rule, a, "ALERTS", true),
+            value: 1.0,
+            histogram: None,
+        });
+        out.push(GotSample {
+            labels: alert_series(rule, a, "ALERTS_FOR_STATE", false),
+            value: a.active_at.div_euclid(1000) as f64,
+            histogram: None,
+        });
     }
     Ok(out)
 }

@@ -611,6 +611,17 @@ fn parse_metric(text: &str) -> Result<Labels, String> {
     Ok(labels)
 }
 
+/// The TestExpression of an `exp_samples[].histogram` text.
+fn expected_histogram(text: &str) -> Result<String, String> {
+    use crate::engine::series_desc::{SeqValue, parse_values};
+    let values = parse_values(text).map_err(|e| e.to_string())?;
+    match values.as_slice() {
+        [SeqValue::Histogram(h)] => Ok(h.test_expression()),
+        [other] => Err(format!("expected histogram, got {other:?}")),
+        v => Err(format!("expected 1 value, got {}", v.len())),
+    }
+}
+
 fn check_promql(
     t: &crate::model::unittest::PromqlTestCase,
     mint: i64,
@@ -636,7 +647,11 @@ fn check_promql(
     };
     let mut got: Vec<ParsedSample> = got
         .into_iter()
-        .map(|(labels, value)| ParsedSample { labels, value })
+        .map(|g| ParsedSample {
+            labels: g.labels,
+            value: g.value,
+            histogram: g.histogram.map(|h| h.test_expression()).unwrap_or_default(),
+        })
         .collect();
     let mut exp = Vec::with_capacity(t.exp_samples.len());
     for s in &t.exp_samples {
@@ -644,15 +659,20 @@ fn check_promql(
             Ok(l) => l,
             Err(e) => return err(format!("labels {:?}: {e}", s.labels.value)),
         };
-        if s.histogram.is_some() {
-            return err(format!(
-                "labels {:?}: native histogram expected samples are not supported yet",
-                s.labels.value
-            ));
-        }
+        // As promtool: a non-empty `histogram` is read as the series
+        // notation of one histogram (`{} <text>`) and compared by its
+        // TestExpression; `value` is still compared (0 for a histogram).
+        let histogram = match s.histogram.as_ref().filter(|h| !h.value.is_empty()) {
+            None => String::new(),
+            Some(h) => match expected_histogram(&h.value) {
+                Ok(h) => h,
+                Err(e) => return err(format!("labels {:?}: {e}", s.labels.value)),
+            },
+        };
         exp.push(ParsedSample {
             labels,
             value: s.value,
+            histogram,
         });
     }
     compare::sort_samples(&mut exp);

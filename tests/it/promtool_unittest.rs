@@ -7,11 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Files we cannot agree on, with the reason. Each must still disagree (so
 /// the list shrinks when support lands).
-const EXCEPTIONS: &[(&str, &str)] = &[(
-    "cmd/promtool/testdata/unittest.yml",
-    "native histogram input series and `exp_samples[].histogram`: the engine stores float samples only; \
-     the rest of the file is checked below on a copy without the histogram series and cases",
-)];
+const EXCEPTIONS: &[(&str, &str)] = &[];
 
 /// One run of a file: extra flags and the exit code Prometheus 3.14 gives.
 #[derive(Debug)]
@@ -115,41 +111,4 @@ fn promtool_unittest_corpus() {
         EXCEPTIONS.len(),
         "every exception is one disagreement"
     );
-
-    // The part of unittest.yml we can run: without native histograms.
-    let text = std::fs::read_to_string(testdata.join("unittest.yml")).expect("read unittest.yml");
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(testdata.join("rules.yml"), dir.path().join("rules.yml")).expect("copy rules");
-    let stripped = strip_histograms(&text);
-    assert!(stripped.len() < text.len(), "histogram parts not found");
-    let f = dir.path().join("unittest.yml");
-    std::fs::write(&f, stripped).expect("write copy");
-    let (code, output) = run(&f, &[]);
-    assert_eq!(code, 0, "unittest.yml without histograms:\n{output}");
-}
-
-/// Drops the histogram input series and the `# Histograms` expression block.
-fn strip_histograms(text: &str) -> String {
-    let mut out = Vec::new();
-    let mut lines = text.lines().peekable();
-    let mut in_block = false;
-    while let Some(l) = lines.next() {
-        let t = l.trim();
-        if t.starts_with("- series: test_histogram") {
-            // Skip its `values:` line too.
-            lines.next();
-            continue;
-        }
-        if t == "# Histograms" {
-            in_block = true;
-            continue;
-        }
-        if in_block && t.starts_with('#') {
-            in_block = false;
-        }
-        if !in_block {
-            out.push(l);
-        }
-    }
-    out.join("\n") + "\n"
 }

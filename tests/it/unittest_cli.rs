@@ -272,3 +272,31 @@ tests:
         "{out}"
     );
 }
+
+#[test]
+fn native_histograms_in_input_and_exp_samples() {
+    let (code, out) = run(&["fixtures/unittest/native-histogram-test.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    // A wrong expected histogram fails with promtool's TestExpression form,
+    // counter reset hint included.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["native-histogram-rules.yaml", "native-histogram-test.yaml"] {
+        let text = fs::read_to_string(format!("fixtures/unittest/{f}")).expect("read");
+        let text = text.replace(
+            "{{count:120 sum:6 counter_reset_hint:not_reset buckets:[120]}}",
+            "{{count:120 sum:6 buckets:[120]}}",
+        );
+        fs::write(dir.path().join(f), text).expect("write");
+    }
+    let test = dir.path().join("native-histogram-test.yaml");
+    let (code, out) = run(&[test.to_str().unwrap_or_default()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "    expr: \"inference_duration_seconds{model=\\\"embedder\\\"}\", time: 2m,\n        \
+             exp: {__name__=\"inference_duration_seconds\", model=\"embedder\", pod=\"b\"} {{count:120 sum:6 buckets:[120]}}\n        \
+             got: {__name__=\"inference_duration_seconds\", model=\"embedder\", pod=\"b\"} {{count:120 sum:6 counter_reset_hint:not_reset buckets:[120]}}\n"
+        ),
+        "{out}"
+    );
+}
