@@ -4,8 +4,10 @@
 # (bench/gen_unittest_suite.py: hundreds of rules, hours of 15s series),
 # (3) a long range window (bench/gen_long_window.py: avg_over_time(x[12h])
 # every minute over 25h of 5m samples) and (4) a series of ten million
-# samples ('0x10000000'). Each case: hyperfine, then peak RSS of one run of
-# each tool (/usr/bin/time).
+# samples ('0x10000000') and (5) a native-histogram suite
+# (bench/gen_native_suite.py: per-model rates, quantiles and fractions of
+# native histograms, two alerts, 6h of 15s samples). Each case: hyperfine,
+# then peak RSS of one run of each tool (/usr/bin/time).
 # Needs: hyperfine and promtool (Debian: apt-get install hyperfine prometheus;
 # PROMTOOL=/opt/prom3/usr/bin/promtool for 3.5.3, see shared/tools).
 # Usage: [PROMTOOL=…] bench/test-vs-promtool.sh [CORPUS_DIR]
@@ -71,3 +73,10 @@ YAML
   -n "mlalert test" "$bin test tests.yaml" \
   -n "promtool test rules" "$promtool test rules tests.yaml")
 rss "$work/tenm" tests.yaml
+
+echo "== native histograms: ${MODELS:-40} models x ${PODS:-4} pods, ${HOURS:-6}h of 15s samples"
+python3 bench/gen_native_suite.py "$work/native" --models "${MODELS:-40}" --pods "${PODS:-4}" --hours "${HOURS:-6}"
+(cd "$work/native" && hyperfine --warmup 1 --runs "${SUITE_RUNS:-3}" -N \
+  -n "mlalert test" "$bin test tests.yaml" \
+  -n "promtool test rules" "$promtool test rules tests.yaml")
+rss "$work/native" tests.yaml

@@ -1264,6 +1264,19 @@ fn info_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError>
         if !matches(&s.labels, &name_m) || !matches(&s.labels, &data_m) {
             continue;
         }
+        // An info series must hold floats (promql/info.go errors on a
+        // histogram sample).
+        let hidx = s.first_hist_after(t);
+        let newest_float = s.points[..s.first_after(t)].last().map(|p| p.t);
+        if hidx > 0
+            && s.hpoints[hidx - 1].t > t - lookback
+            && newest_float.is_none_or(|f| f < s.hpoints[hidx - 1].t)
+        {
+            return Err(EvalError::eval(format!(
+                "this should be an info metric, with float samples: {}",
+                s.labels
+            )));
+        }
         let idx = s.first_after(t);
         if idx == 0 {
             continue;

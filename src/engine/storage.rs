@@ -74,17 +74,43 @@ pub struct Storage {
     selections: SelectionCache,
 }
 
-/// The series of one metric name, sorted by labels, and a counter bumped
-/// whenever one is added (indexes into `series` change then).
+/// The series of one metric name: stored in the order they were added (an
+/// index stays valid), found by a hash of their labels, and listed in
+/// label order by `sorted`; a counter is bumped whenever one is added.
 #[derive(Debug, Clone, Default)]
 struct Named {
     series: Vec<StoredSeries>,
+    index: foldhash::HashMap<Labels, usize>,
+    /// Indexes into `series`, in label order.
+    sorted: Vec<usize>,
     generation: u64,
 }
 
 impl Named {
-    fn find(&self, labels: &Labels) -> Result<usize, usize> {
-        self.series.binary_search_by(|s| s.labels.cmp(labels))
+    fn find(&self, labels: &Labels) -> Option<usize> {
+        self.index.get(labels).copied()
+    }
+
+    /// Adds a series with `labels` (not present yet); returns its index.
+    fn add(&mut self, labels: &Labels) -> usize {
+        let i = self.series.len();
+        self.series.push(StoredSeries {
+            labels: labels.clone(),
+            points: Vec::new(),
+            hpoints: Vec::new(),
+            stale: 0,
+        });
+        self.index.insert(labels.clone(), i);
+        let series = &self.series;
+        let at = self.sorted.partition_point(|&j| series[j].labels < *labels);
+        self.sorted.insert(at, i);
+        self.generation += 1;
+        i
+    }
+
+    /// The series in label order.
+    fn in_order(&self) -> impl Iterator<Item = &StoredSeries> {
+        self.sorted.iter().map(|&i| &self.series[i])
     }
 }
 
@@ -125,21 +151,10 @@ impl Storage {
             .get_mut(name)
             .expect("the name's entry was inserted above");
         let i = match named.find(labels) {
-            Ok(i) => i,
-            Err(i) => {
-                // Look up first: appending to an existing series must not clone its labels.
-                named.series.insert(
-                    i,
-                    StoredSeries {
-                        labels: labels.clone(),
-                        points: Vec::new(),
-                        hpoints: Vec::new(),
-                        stale: 0,
-                    },
-                );
-                named.generation += 1;
+            Some(i) => i,
+            None => {
                 self.len += 1;
-                i
+                named.add(labels)
             }
         };
         &mut named.series[i]
@@ -289,7 +304,7 @@ impl Storage {
 
     /// All series, sorted by labels.
     pub fn all(&self) -> impl Iterator<Item = &StoredSeries> {
-        let mut v: Vec<&StoredSeries> = self.by_name.values().flat_map(|m| &m.series).collect();
+        let mut v: Vec<&StoredSeries> = self.by_name.values().flat_map(Named::in_order).collect();
         v.sort_by(|a, b| a.labels.cmp(&b.labels));
         v.into_iter()
     }
@@ -297,7 +312,7 @@ impl Storage {
     /// The series with exactly these labels.
     pub fn get(&self, labels: &Labels) -> Option<&StoredSeries> {
         let named = self.by_name.get(labels.get_or_empty(METRIC_NAME))?;
-        named.find(labels).ok().map(|i| &named.series[i])
+        named.find(labels).map(|i| &named.series[i])
     }
 
     /// Series named `name` (when given) matching `matchers` (all plain
@@ -326,7 +341,10 @@ impl Storage {
                     {
                         return picked.iter().map(|&i| &named.series[i]).collect();
                     }
-                    let picked: Vec<usize> = (0..named.series.len())
+                    let picked: Vec<usize> = named
+                        .sorted
+                        .iter()
+                        .copied()
                         .filter(|&i| matches_all(&named.series[i].labels, matchers))
                         .collect();
                     let out = picked.iter().map(|&i| &named.series[i]).collect();
@@ -342,7 +360,7 @@ impl Storage {
                 let mut v: Vec<&StoredSeries> = self
                     .by_name
                     .values()
-                    .flat_map(|m| &m.series)
+                    .flat_map(Named::in_order)
                     .filter(|s| matches_all(&s.labels, matchers))
                     .collect();
                 v.sort_by(|a, b| a.labels.cmp(&b.labels));
