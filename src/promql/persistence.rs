@@ -14,8 +14,8 @@ pub enum Persistence {
     Window,
     /// `ALERTS{alertstate="firing"}`: the alert it reads passed its own `for`.
     FiringAlerts,
-    /// `increase`/`changes`/`resets` compared with zero: an event that
-    /// happened within the window, reported once.
+    /// `increase`/`changes`/`resets` compared with zero, or `changes`/
+    /// `resets` over a threshold: events counted within the window.
     Event,
     /// A countdown to a deadline (`cert_not_after - time() < 86400 * 7`, a
     /// `…_expiry_…`/`…_ttl_…` metric compared with `<`): it falls steadily, a
@@ -49,6 +49,7 @@ const WINDOW_FUNCTIONS: &[&str] = &[
 pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
     let mut found = None;
     let mut event_fn = false;
+    let mut count_fn = false;
     let mut time_call = false;
     let mut countdown_metric = false;
     let mut age = false;
@@ -61,6 +62,7 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
         }
         Expr::Call(c) if matches!(c.func.name, "increase" | "changes" | "resets") => {
             event_fn = true;
+            count_fn |= c.func.name != "increase";
         }
         Expr::Call(c) if c.func.name == "time" => time_call = true,
         Expr::Binary(b)
@@ -90,6 +92,12 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
                 || (op == "!=" && *n == 0.0)
         })
     {
+        return Some(Persistence::Event);
+    }
+    // `changes`/`resets` count events within their window, so any
+    // threshold on them (`changes(status[5m]) > 5`: flapping) is already
+    // measured over the window.
+    if count_fn && comparisons.iter().any(|(op, _)| op == ">" || op == ">=") {
         return Some(Persistence::Event);
     }
     if (time_call || countdown_metric) && comparisons.iter().any(|(op, _)| op == "<" || op == "<=")
@@ -230,6 +238,7 @@ mod tests {
             p("changes(model_version_info[1h]) >= 1"),
             Some(Persistence::Event)
         );
+        assert_eq!(p("changes(ifOperStatus[5m]) > 5"), Some(Persistence::Event));
         assert_eq!(p("increase(errors_total[10m]) > 100"), None);
         assert_eq!(
             p("probe_ssl_earliest_cert_expiry - time() < 86400 * 7"),

@@ -3,6 +3,7 @@
 //! whole `keep_firing_for`.
 
 use crate::lint::{Lint, Reporter, RuleCtx};
+use crate::promql::persistence::persistence;
 
 crate::declare_lint! {
     /// The `keep-firing-for-without-for` lint.
@@ -28,6 +29,15 @@ impl Lint for KeepFiringForWithoutFor {
             return;
         }
         if rule.for_.as_ref().is_some_and(|f| f.value.ms > 0) {
+            return;
+        }
+        // An event alert (`increase(x[10m]) > 0`, `changes(x[5m]) > 5`) or
+        // one that already persists: `keep_firing_for` holding it firing
+        // for a while is the intended pattern, and a `for` would delay it
+        // (the exemptions of `missing-for`).
+        if cx.parsed().is_some_and(|(_, ast)| {
+            persistence(ast, crate::lint::rules::missing_for::MIN_WINDOW_MS).is_some()
+        }) {
             return;
         }
         let for_text = match &rule.for_ {
@@ -77,6 +87,16 @@ mod tests {
             "    for: 1.5m\n    keep_firing_for: 10m\n",
         ] {
             assert!(run_on(&super::META, &alert(e)).is_empty(), "{e}");
+        }
+        // Event alerts held firing by keep_firing_for need no `for`.
+        for expr in [
+            "changes(ifOperStatus[5m]) > 5",
+            "increase(oom_kills_total[10m]) > 0",
+        ] {
+            let f = format!(
+                "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: {expr}\n    keep_firing_for: 10m\n"
+            );
+            assert!(run_on(&super::META, &f).is_empty(), "{expr}");
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::promql::persistence::persistence;
 
 /// The shortest `*_over_time` window that makes `for` unnecessary: the
 /// `for: 5m` the help suggests, in milliseconds.
-const MIN_WINDOW_MS: u64 = 5 * 60_000;
+pub(crate) const MIN_WINDOW_MS: u64 = 5 * 60_000;
 
 crate::declare_lint! {
     /// The `missing-for` lint.
