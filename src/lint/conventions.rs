@@ -202,7 +202,9 @@ pub fn name_style(name: &str) -> NameStyle {
 pub enum RecordShape {
     /// `level:metric:operations` (two colons or more, metric and operations
     /// parts non-empty; an empty level is accepted, as kube-prometheus writes
-    /// cluster-wide aggregates).
+    /// cluster-wide aggregates, and so is an empty last part after a level and
+    /// a metric, `node_namespace_pod:kube_pod_info:`, as kubernetes-mixin
+    /// writes a join target).
     LevelMetricOperations,
     /// One colon: `prefix:name` (`component_ops:rate_5m`).
     PrefixName,
@@ -231,6 +233,7 @@ pub fn record_shape(name: &str) -> RecordShape {
         [_] => RecordShape::Plain,
         [a, b] if !a.is_empty() && !b.is_empty() => RecordShape::PrefixName,
         [_, _] => RecordShape::Malformed,
+        [a, b, ""] if !a.is_empty() && !b.is_empty() => RecordShape::LevelMetricOperations,
         [_, rest @ ..] if rest.iter().all(|p| !p.is_empty()) => RecordShape::LevelMetricOperations,
         _ => RecordShape::Malformed,
     }

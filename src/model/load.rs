@@ -254,6 +254,9 @@ impl Loader<'_> {
             } if !embedded => {
                 let before = self.out.rule_files.len();
                 self.rules(spec);
+                for rf in &mut self.out.rule_files[before..] {
+                    rf.crd = true;
+                }
                 if let Some(k) = kind.strip_prefix("monitoring.googleapis.com/") {
                     let k = k.rsplit('/').next().unwrap_or(k);
                     let scope = match root

@@ -89,6 +89,11 @@ pub struct RuleFile {
     /// `ClusterRules`, `GlobalRules`: GMP's rule-evaluator scopes a `Rules`
     /// object's queries and output to its namespace); `None` otherwise.
     pub gmp_scope: Option<String>,
+    /// True when read from a rule CRD object (PrometheusRule under any API
+    /// group, GMP `Rules`/`ClusterRules`/`GlobalRules`): the operator writes
+    /// each object to a rule file of its own (prometheus-operator names it
+    /// `<namespace>-<name>-<uid>.yaml`), apart from every other object's.
+    pub crd: bool,
 }
 
 /// A rule group.
@@ -248,6 +253,7 @@ pub(crate) fn read_rule_file(root: &Node, extra: &ExtraFields, errs: &mut Errors
         span: root.span,
         ignored_by_prometheus: false,
         gmp_scope: None,
+        crd: false,
     };
     let Some(fields) = reader::fields(root, "rulefmt.RuleGroups", &["groups"], &[], errs) else {
         return file;

@@ -14,8 +14,10 @@ pub enum Persistence {
     Window,
     /// `ALERTS{alertstate="firing"}`: the alert it reads passed its own `for`.
     FiringAlerts,
-    /// `increase`/`changes`/`resets` compared with zero, or `changes`/
-    /// `resets` over a threshold: events counted within the window.
+    /// `increase`/`changes`/`resets` compared with zero, `rate` compared
+    /// with `> 0` (the same "any event in the window", per second), or
+    /// `changes`/`resets` over a threshold: events counted within the
+    /// window.
     Event,
     /// A countdown to a deadline (`cert_not_after - time() < 86400 * 7`, a
     /// `…_expiry_…`/`…_ttl_…` metric compared with `<`): it falls steadily, a
@@ -49,6 +51,7 @@ const WINDOW_FUNCTIONS: &[&str] = &[
 pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
     let mut found = None;
     let mut event_fn = false;
+    let mut rate_fn = false;
     let mut count_fn = false;
     let mut time_call = false;
     let mut countdown_metric = false;
@@ -64,6 +67,7 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
             event_fn = true;
             count_fn |= c.func.name != "increase";
         }
+        Expr::Call(c) if c.func.name == "rate" => rate_fn = true,
         Expr::Call(c) if c.func.name == "time" => time_call = true,
         Expr::Binary(b)
             if op_str(&b.op) == "-"
@@ -91,6 +95,16 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
                 || (op == ">=" && *n <= 1.0)
                 || (op == "!=" && *n == 0.0)
         })
+    {
+        return Some(Persistence::Event);
+    }
+    // `rate(failures_total[5m]) > 0` says "a failure in the last 5
+    // minutes" as `increase(…) > 0` does; a threshold above zero on a rate
+    // is a level, not an event.
+    if rate_fn
+        && comparisons
+            .iter()
+            .any(|(op, n)| (op == ">" || op == "!=") && *n == 0.0)
     {
         return Some(Persistence::Event);
     }
@@ -259,6 +273,9 @@ mod tests {
             Some(Persistence::Expiry)
         );
         assert_eq!(p("inference_latency_seconds > 2"), None);
-        assert_eq!(p("rate(errors_total[5m]) > 0"), None);
+        // `rate(x[5m]) > 0` is `increase(x[5m]) > 0` per second; a level
+        // above zero is not an event.
+        assert_eq!(p("rate(errors_total[5m]) > 0"), Some(Persistence::Event));
+        assert_eq!(p("rate(errors_total[5m]) > 0.05"), None);
     }
 }

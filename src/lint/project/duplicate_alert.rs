@@ -37,7 +37,10 @@ impl Lint for DuplicateAlert {
     /// `sum by (proxy)`, as the output label inference shows) are distinct,
     /// and so are two whose conditions never hold at once for one series
     /// (`x == 0` and `(time() - x > 86400) and (x > 0)`,
-    /// `promql::conditions::exclusive_conditions`).
+    /// `promql::conditions::exclusive_conditions`). Nor are two that read
+    /// no metric in common and whose annotations differ: one alert name
+    /// for several causes, each rule saying which (the Cortex and SNMP
+    /// mixins).
     fn check_project(&self, cx: &ProjectCtx, rep: &mut Reporter) {
         super::report_duplicates(
             cx,
@@ -88,6 +91,44 @@ mod tests {
         assert_eq!(run_on_files(&super::META, &[A, other_job]).len(), 1);
         let team = "groups:\n- name: h\n  labels:\n    team: ml\n  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 95\n    labels:\n      severity: warning\n";
         assert!(run_on_files(&super::META, &[A, team]).is_empty());
+    }
+
+    #[test]
+    fn one_name_for_several_causes_is_intended() {
+        // The SNMP mixin: one alert name, one rule per counter, each
+        // description naming its counter.
+        let r = |metric: &str| {
+            format!(
+                "  - alert: InterfaceFCErrors\n    expr: rate({metric}[5m]) > 0\n    for: 15m\n    labels:\n      severity: warning\n    annotations:\n      description: '{metric} on {{{{ $labels.instance }}}}'\n"
+            )
+        };
+        let y = format!(
+            "groups:\n- name: g\n  rules:\n{}{}",
+            r("fcIfFramesDiscard"),
+            r("fcIfInvalidCrcs")
+        );
+        assert!(run_on(&super::META, &y).is_empty());
+        // Same metric (a copy with a new threshold): still reported, even
+        // with different annotations.
+        let y = format!(
+            "groups:\n- name: g\n  rules:\n{}{}",
+            r("fcIfFramesDiscard"),
+            r("fcIfFramesDiscard")
+                .replace("> 0", "> 5")
+                .replace("description: '", "description: 'many ")
+        );
+        assert_eq!(run_on(&super::META, &y).len(), 1);
+        // Different metrics but the same annotations: a copy whose
+        // expression was edited, still reported.
+        let y = format!(
+            "groups:\n- name: g\n  rules:\n{}{}",
+            r("fcIfFramesDiscard"),
+            r("fcIfInvalidCrcs").replace(
+                "description: 'fcIfInvalidCrcs",
+                "description: 'fcIfFramesDiscard"
+            )
+        );
+        assert_eq!(run_on(&super::META, &y).len(), 1);
     }
 
     fn alert(expr: &str) -> String {

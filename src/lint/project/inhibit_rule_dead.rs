@@ -79,9 +79,28 @@ fn check(
         return None;
     }
     // Which equal label defeats it?
-    let culprit = (0..rule.equal.len())
-        .find(|&i| !sides.agree_on(i))
-        .map_or(&rule.equal[0], |i| &rule.equal[i]);
+    let failing: Vec<usize> = (0..rule.equal.len())
+        .filter(|&i| !sides.agree_on(i))
+        .collect();
+    // `equal: [alertname]` with neither side naming an alert is the policy
+    // "an alert mutes its own lower-severity twin" (kube-prometheus'
+    // default): it is written for every alert the Alertmanager receives,
+    // from every rule source in the cluster, so that the run defines no
+    // alert at both severities says nothing about whether it ever mutes.
+    let pinned = |name: &str| {
+        rule.source
+            .iter()
+            .chain(&rule.target)
+            .any(|m| m.matcher.name == name)
+    };
+    if !failing.is_empty()
+        && failing
+            .iter()
+            .all(|&i| rule.equal[i].value == "alertname" && !pinned("alertname"))
+    {
+        return None;
+    }
+    let culprit = failing.first().map_or(&rule.equal[0], |&i| &rule.equal[i]);
     Some((
         format!(
             "the `equal` label `{}` can never be equal between an alert matching the source {} and one matching the target {}: this inhibit rule never mutes anything",
@@ -155,6 +174,28 @@ mod tests {
             "{}",
             d[0].message
         );
+    }
+
+    #[test]
+    fn a_severity_twin_policy_is_not_judged_by_the_run_s_alerts() {
+        // kube-prometheus' default: no alert of the run exists at both
+        // warning and info, but the policy is for every alert the
+        // Alertmanager receives.
+        let d = run_on(
+            &super::META,
+            &am(
+                "- source_matchers: [severity=warning]\n  target_matchers: [severity=critical]\n  equal: [namespace, alertname]\n",
+            ),
+        );
+        assert!(d.is_empty(), "{d:?}");
+        // A side that names an alert: the run's rules decide.
+        let d = run_on(
+            &super::META,
+            &am(
+                "- source_matchers: [severity=critical]\n  target_matchers: [alertname=HighLatency]\n  equal: [alertname]\n",
+            ),
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
     }
 
     #[test]

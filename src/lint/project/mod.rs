@@ -140,6 +140,35 @@ pub(crate) fn same_series_rules<'a>(
             _ => false,
         }
     };
+    // One alert name for several causes (the Cortex and SNMP mixins): each
+    // rule reads metrics the other does not, and its annotations say which
+    // cause it is. Written on purpose; not a copy left behind.
+    let several_causes = |a: &Rule, b: &Rule| {
+        let names = |r: &Rule| -> std::collections::BTreeSet<String> {
+            let mut out = std::collections::BTreeSet::new();
+            if let Some(ast) = r.expr.as_ref().and_then(|e| e.ast.as_ref()) {
+                crate::promql::analysis::walk(ast, &mut |e| {
+                    if let Some(n) = crate::promql::analysis::selector_name(e) {
+                        out.insert(n.to_string());
+                    }
+                });
+            }
+            out
+        };
+        let notes = |r: &Rule| -> BTreeMap<String, String> {
+            r.annotations
+                .iter()
+                .map(|kv| (kv.key.value.clone(), kv.value.value.clone()))
+                .collect()
+        };
+        let (na, nb) = (names(a), names(b));
+        alerting
+            && !na.is_empty()
+            && !nb.is_empty()
+            && na.is_disjoint(&nb)
+            && !a.annotations.is_empty()
+            && notes(a) != notes(b)
+    };
     let mut seen: HashMap<Key, Vec<(usize, usize, &Rule)>> = HashMap::new();
     let mut out = Vec::new();
     let rules = cx.files.iter().flat_map(|f| {
@@ -171,6 +200,7 @@ pub(crate) fn same_series_rules<'a>(
                     let o = labels_of(other);
                     (o.is_empty() || out_labels.is_empty() || !disjoint(&o, &out_labels, &ignore))
                         && !exclusive(r, other)
+                        && !several_causes(r, other)
                 })
                 .map(|(ff, at, _)| (*ff, *at))
         };

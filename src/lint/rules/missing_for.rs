@@ -97,6 +97,7 @@ mod tests {
             "count(ALERTS{alertstate=\"firing\", severity=\"critical\"}) > 10",
             "increase(training_job_failures_total[15m]) > 0",
             "changes(model_version_info[1h]) > 0",
+            "rate(inference_errors_total[5m]) > 0",
             "probe_ssl_earliest_cert_expiry - time() < 86400 * 7",
             "kubelet_certificate_manager_client_ttl_seconds < 86400",
         ] {
@@ -106,7 +107,7 @@ mod tests {
         for expr in [
             "avg_over_time(DCGM_FI_DEV_GPU_UTIL[1m]) < 5",
             "increase(inference_errors_total[5m]) > 100",
-            "rate(inference_errors_total[5m]) > 0",
+            "rate(inference_errors_total[5m]) > 0.05",
             "inference_queue_depth > 100",
         ] {
             assert_eq!(run_on(&super::META, &rule(expr)).len(), 1, "{expr}");

@@ -27,11 +27,15 @@ crate::declare_setting! {
 
 impl Lint for RecordingRuleNaming {
     /// Flags recording rules whose name departs from `recording_rule_style`.
-    /// For `level:metric:operations`: names that are not at least three
-    /// `:`-separated parts with non-empty metric and operations parts (an
-    /// empty level, `:node_memory_MemAvailable_bytes:sum`, and operations
-    /// chained with more colons, `instance:node_cpu:rate:sum`, are accepted,
-    /// as kube-prometheus writes them). When the config does not set it, the
+    /// For `level:metric:operations`: names with no `:` at all (they look
+    /// like a scraped metric) and names with an empty metric or operations
+    /// part (`job::sum`). One colon (`apiserver_request:burnrate1h`,
+    /// `cluster:master_nodes`) is accepted: it already marks the series as
+    /// derived, and upstream mixins write such names that dashboards and
+    /// consumers depend on. So are an empty level
+    /// (`:node_memory_MemAvailable_bytes:sum`), a trailing colon
+    /// (`node_namespace_pod:kube_pod_info:`) and operations chained with more
+    /// colons (`instance:node_cpu:rate:sum`), as kube-prometheus writes them. When the config does not set it, the
     /// scheme is the one most of the run's recording rules follow, so a
     /// repository with a consistent scheme of its own hears only about the
     /// odd ones out (and nothing when it has no dominant scheme).
@@ -45,6 +49,10 @@ impl Lint for RecordingRuleNaming {
         let style = cx.config.get(&RECORDING_RULE_STYLE).as_str();
         let shape = record_shape(name);
         if style == "any" || (shape.as_str() == style && shape != RecordShape::Malformed) {
+            return;
+        }
+        if style == RecordShape::LevelMetricOperations.as_str() && shape == RecordShape::PrefixName
+        {
             return;
         }
         let of_run = match cx.config.origin(&RECORDING_RULE_STYLE) {
@@ -62,7 +70,6 @@ impl Lint for RecordingRuleNaming {
         let parts: Vec<&str> = name.split(':').collect();
         let why = match shape {
             RecordShape::Plain => "has no `:`",
-            RecordShape::PrefixName => "has one `:`",
             _ => "has an empty metric or operations part",
         };
         let help = match parts.as_slice() {
@@ -91,10 +98,10 @@ mod tests {
     fn flags_names_without_the_three_parts() {
         for n in [
             "gpu_memory_used_total",
-            "job:up",
             "job::sum",
             "a:b::d",
-            "'job:up:'",
+            "'job:up::'",
+            "'job:'",
         ] {
             assert_eq!(run_on(&super::META, &rec(n)).len(), 1, "{n}");
         }
@@ -107,6 +114,12 @@ mod tests {
             "instance:node_cpu_utilisation:rate5m",
             ":node_memory_MemAvailable_bytes:sum",
             "instance:node_cpu:rate:sum",
+            // One colon marks a derived series; upstream mixins name SLO
+            // series so (`apiserver_request:burnrate1h`).
+            "apiserver_request:burnrate1h",
+            "cluster:master_nodes",
+            // kubernetes-mixin's join target.
+            "'node_namespace_pod:kube_pod_info:'",
         ] {
             assert!(run_on(&super::META, &rec(n)).is_empty(), "{n}");
         }

@@ -20,7 +20,11 @@ crate::declare_lint! {
 impl Lint for RegexNeedless {
     /// Flags `=~`/`!~` matchers whose regex has no metacharacters (use
     /// `=`/`!=`), and regexes that start with `^` or end with `$` (PromQL
-    /// anchors every regex). The diagnostic points at the quoted regex.
+    /// anchors every regex). An empty regex (`x!~""`, `x=~""`) is not
+    /// flagged: it is what a generated mixin writes when a knob such as
+    /// prometheus-mixin's `nonNotifyingAlertmanagerRegEx` is left empty,
+    /// and the generated manifest is not edited by hand. The diagnostic
+    /// points at the quoted regex.
     fn check_rule(&self, cx: &RuleCtx, r: &mut Reporter) {
         let Some((expr, ast)) = cx.parsed() else {
             return;
@@ -44,6 +48,9 @@ impl Lint for RegexNeedless {
                     MatchOp::NotRe(_) => (true, "!~"),
                     _ => continue,
                 };
+                if m.value.is_empty() {
+                    continue;
+                }
                 let key = (m.name.clone(), negated, m.value.clone());
                 let nth = seen.iter().filter(|k| **k == key).count();
                 seen.push(key);
@@ -139,6 +146,9 @@ mod tests {
             "up{pod=~\"llama-.*\"} == 0",
             "up{job=\"a\"} == 0",
             "up{cost=~\".*\\\\$\"} == 0",
+            // An empty knob of a generated mixin.
+            "up{alertmanager!~\"\"} == 0",
+            "up{alertmanager=~\"\"} == 0",
         ] {
             assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
