@@ -620,6 +620,11 @@ pub fn required_selector_values(e: &Expr) -> Vec<(String, ValueSet)> {
 /// under one alert name. Series of one selector differ in labels other
 /// than `__name__`, and an alert's labels drop `__name__`, so two results
 /// with the same labels come from one series of it, which has one value.
+///
+/// The same holds per group of one aggregation ([`group_requirements`]):
+/// the Loki mixin's `min by (g) (time() - (ts > 0)) > 10800` needs some
+/// series of `ts` in the group above 0, and `max by (g)
+/// (max_over_time(ts[3h])) == 0` needs every series of it at most 0.
 pub fn exclusive_conditions(a: &Expr, b: &Expr) -> bool {
     let (ra, rb) = (required_selector_values(a), required_selector_values(b));
     let all = |r: &[(String, ValueSet)], sel: &str| {
@@ -627,9 +632,191 @@ pub fn exclusive_conditions(a: &Expr, b: &Expr) -> bool {
             .filter(|(s, _)| s == sel)
             .fold(ValueSet::any(), |acc, (_, v)| acc.intersect(v))
     };
-    ra.iter().any(|(sel, _)| {
+    if ra.iter().any(|(sel, _)| {
         rb.iter().any(|(s, _)| s == sel) && all(&ra, sel).intersect(&all(&rb, sel)).is_empty()
+    }) {
+        return true;
+    }
+    let (ga, gb) = (group_requirements(a), group_requirements(b));
+    ga.iter().any(|x| {
+        gb.iter().any(|y| {
+            x.grouping == y.grouping
+                && x.selector == y.selector
+                && (x.every || y.every)
+                && x.values.intersect(&y.values).is_empty()
+        })
     })
+}
+
+/// What a top-level aggregation filter requires of the series of one
+/// selector within the group it returns ([`group_requirements`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRequirement {
+    /// The aggregation's grouping, as written (`by (cluster, namespace)`,
+    /// labels sorted); two requirements speak of one group only when equal.
+    pub grouping: String,
+    /// The selector's canonical text.
+    pub selector: String,
+    /// True when every series of the selector in the group has a value in
+    /// `values`; false when at least one has.
+    pub every: bool,
+    /// The values.
+    pub values: ValueSet,
+}
+
+/// Requirements of the conjuncts `AGG by (g) (inner) CMP c` (no `bool`) of
+/// the top-level `and` chain of `e`, per group (promql/engine.go
+/// aggregation semantics):
+/// - any aggregation returns a group only when `inner` has a series in it,
+///   so an `inner` that is a filter `selector CMP2 c2`, under arithmetic
+///   with numbers or `time()`, needs some series of the selector in the
+///   group to pass it;
+/// - `max` over the selector or its `max_over_time` passing an upper bound
+///   (`== 0`, `< 5`) needs every series of the selector in the group at or
+///   below it (a window of at least the 5m lookback delta holds the sample
+///   an instant selector sees), and `min` / `min_over_time` likewise with a
+///   lower bound.
+pub fn group_requirements(e: &Expr) -> Vec<GroupRequirement> {
+    use super::ast::LabelModifier;
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Paren(p) => stack.push(&p.expr),
+            Expr::Binary(b)
+                if op_str(&b.op) == "and"
+                    && b.modifier.as_ref().is_none_or(|m| m.matching.is_none()) =>
+            {
+                stack.push(&b.lhs);
+                stack.push(&b.rhs);
+            }
+            Expr::Binary(b) if b.op.is_comparison_operator() && !b.return_bool() => {
+                let Some(cmp) = Cmp::parse(&op_str(&b.op)) else {
+                    continue;
+                };
+                let (agg, passing) = match (
+                    unparen(&b.lhs),
+                    number_value(&b.rhs),
+                    unparen(&b.rhs),
+                    number_value(&b.lhs),
+                ) {
+                    (Expr::Aggregate(a), Some(c), _, _) => (a, ValueSet::passing(cmp, c)),
+                    (_, _, Expr::Aggregate(a), Some(c)) => (a, ValueSet::passing(cmp.flip(), c)),
+                    _ => continue,
+                };
+                let grouping = match &agg.modifier {
+                    None => "by ()".to_string(),
+                    Some(LabelModifier::Include(l)) => {
+                        let mut v = l.labels.clone();
+                        v.sort();
+                        format!("by ({})", v.join(","))
+                    }
+                    Some(LabelModifier::Exclude(l)) => {
+                        let mut v = l.labels.clone();
+                        v.sort();
+                        format!("without ({})", v.join(","))
+                    }
+                };
+                let op = op_str(&agg.op);
+                if let Some((selector, values)) = inner_filter(&agg.expr) {
+                    out.push(GroupRequirement {
+                        grouping: grouping.clone(),
+                        selector,
+                        every: false,
+                        values,
+                    });
+                }
+                let over = |want: &str| -> Option<String> {
+                    match unparen(&agg.expr) {
+                        Expr::VectorSelector(vs) => Some(vs.to_string()),
+                        // A window shorter than the lookback delta (5m)
+                        // may miss the sample an instant selector sees.
+                        Expr::Call(c) if c.func.name == want => {
+                            match c.args.args.first().map(|a| unparen(a)) {
+                                Some(Expr::MatrixSelector(ms)) if ms.range.as_secs() >= 300 => {
+                                    Some(ms.vs.to_string())
+                                }
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    }
+                };
+                let hull = passing.hull_set();
+                let Some(span) = hull.intervals().first() else {
+                    continue;
+                };
+                let bound = match op.as_str() {
+                    "max" if span.hi.is_finite() => over("max_over_time")
+                        .map(|s| (s, ValueSet::between(f64::NEG_INFINITY, span.hi, true))),
+                    "min" if span.lo.is_finite() => over("min_over_time")
+                        .map(|s| (s, ValueSet::between(span.lo, f64::INFINITY, true))),
+                    _ => None,
+                };
+                if let Some((selector, values)) = bound {
+                    out.push(GroupRequirement {
+                        grouping,
+                        selector,
+                        every: true,
+                        values,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn unparen(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unparen(&p.expr),
+        _ => e,
+    }
+}
+
+/// The filter `selector CMP c` that every series of `e` passed, through
+/// parentheses and arithmetic with numbers or `time()` (`time() - (ts >
+/// 0)`): its selector's canonical text and passing values.
+fn inner_filter(e: &Expr) -> Option<(String, ValueSet)> {
+    let mut e = unparen(e);
+    loop {
+        let Expr::Binary(b) = e else { return None };
+        let constant = |x: &Expr| {
+            number_value(x).is_some()
+                || matches!(unparen(x), Expr::Call(c) if c.func.name == "time")
+        };
+        if b.op.is_comparison_operator() {
+            if b.return_bool() {
+                return None;
+            }
+            let cmp = Cmp::parse(&op_str(&b.op))?;
+            return match (
+                unparen(&b.lhs),
+                number_value(&b.rhs),
+                unparen(&b.rhs),
+                number_value(&b.lhs),
+            ) {
+                (Expr::VectorSelector(vs), Some(c), _, _) => {
+                    Some((vs.to_string(), ValueSet::passing(cmp, c)))
+                }
+                (_, _, Expr::VectorSelector(vs), Some(c)) => {
+                    Some((vs.to_string(), ValueSet::passing(cmp.flip(), c)))
+                }
+                _ => None,
+            };
+        }
+        if !matches!(op_str(&b.op).as_str(), "+" | "-" | "*" | "/") {
+            return None;
+        }
+        e = if constant(&b.lhs) {
+            unparen(&b.rhs)
+        } else if constant(&b.rhs) {
+            unparen(&b.lhs)
+        } else {
+            return None;
+        };
+    }
 }
 
 /// Why an expression returns at least one series on every evaluation.
@@ -908,6 +1095,43 @@ mod tests {
             ("x == 0 or y", "x > 0"),
             ("z and on (job) x == 0", "z and on (job) x > 0"),
             ("increase(x_total[2h]) >= 2", "x_total == 0"),
+        ] {
+            assert!(!exclusive_conditions(&p(a), &p(b)), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn exclusive_conditions_per_group_of_one_aggregation() {
+        let p = |e: &str| crate::promql::parse(e).unwrap();
+        // The Loki mixin's two compactor alerts under one name.
+        let stale = p("min by (cluster, namespace) (time() - (ts > 0)) > 60 * 60 * 3");
+        let never = p("max by (namespace, cluster) (max_over_time(ts[3h])) == 0");
+        assert!(exclusive_conditions(&stale, &never));
+        assert!(exclusive_conditions(&never, &stale));
+        assert!(exclusive_conditions(
+            &p("count by (job) (up == 1) > 0"),
+            &p("max by (job) (up) == 0")
+        ));
+        // Other groupings, a lookback-short window, `some` against `some`,
+        // overlapping values, `sum` (no bound on each series): nothing.
+        for (a, b) in [
+            (
+                "min by (cluster) (time() - (ts > 0)) > 10800",
+                "max by (namespace) (max_over_time(ts[3h])) == 0",
+            ),
+            (
+                "min by (g) (time() - (ts > 0)) > 10800",
+                "max by (g) (max_over_time(ts[1m])) == 0",
+            ),
+            ("min by (g) (ts > 0) > 1", "min by (g) (ts < 0) < 1"),
+            (
+                "min by (g) (time() - (ts > 0)) > 10800",
+                "max by (g) (ts) <= 5",
+            ),
+            (
+                "min by (g) (time() - (ts > 0)) > 10800",
+                "sum by (g) (ts) == 0",
+            ),
         ] {
             assert!(!exclusive_conditions(&p(a), &p(b)), "{a} / {b}");
         }

@@ -131,6 +131,29 @@ mod tests {
         assert_eq!(run_on(&super::META, &y).len(), 1);
     }
 
+    #[test]
+    fn conditions_exclusive_per_group_are_distinct() {
+        // The Loki mixin: "last ran over 3h ago" and "never ran in 3h" of
+        // one compactor, as one alert name.
+        let r = |expr: &str| {
+            format!(
+                "  - alert: CompactorNotRun\n    expr: {expr}\n    for: 1h\n    labels:\n      severity: critical\n"
+            )
+        };
+        let y = format!(
+            "groups:\n- name: g\n  rules:\n{}{}",
+            r("min by (cluster, namespace) (time() - (last_run_ts > 0)) > 10800"),
+            r("max by (cluster, namespace) (max_over_time(last_run_ts[3h])) == 0")
+        );
+        assert!(run_on(&super::META, &y).is_empty());
+        let y = format!(
+            "groups:\n- name: g\n  rules:\n{}{}",
+            r("min by (cluster, namespace) (time() - (last_run_ts > 0)) > 10800"),
+            r("max by (cluster, namespace) (max_over_time(last_run_ts[3h])) < 100")
+        );
+        assert_eq!(run_on(&super::META, &y).len(), 1);
+    }
+
     fn alert(expr: &str) -> String {
         format!(
             "groups:\n- name: g\n  rules:\n  - alert: ProxyErrors\n    expr: {expr}\n    for: 5m\n    labels:\n      severity: warning\n"
