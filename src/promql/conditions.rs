@@ -571,6 +571,19 @@ pub fn compared_selectors(e: &Expr) -> Vec<&super::ast::VectorSelector> {
 /// has a passing value. Conjuncts of any other shape add nothing; an `and`
 /// with `on`/`ignoring` ends the chain.
 pub fn required_selector_values(e: &Expr) -> Vec<(String, ValueSet)> {
+    and_chain_filters(e)
+        .into_iter()
+        .filter_map(|(x, passing)| match unparen(x) {
+            Expr::VectorSelector(vs) => Some((vs.to_string(), passing)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The filters `x CMP number` or `number CMP x` (without `bool`, through
+/// parentheses) of the top-level `and` chain of `e` (an `and` with
+/// `on`/`ignoring` ends it): each `x` with the values that pass.
+fn and_chain_filters(e: &Expr) -> Vec<(&Expr, ValueSet)> {
     let mut out = Vec::new();
     let mut stack = vec![e];
     while let Some(e) = stack.pop() {
@@ -587,25 +600,11 @@ pub fn required_selector_values(e: &Expr) -> Vec<(String, ValueSet)> {
                 let Some(cmp) = Cmp::parse(&op_str(&b.op)) else {
                     continue;
                 };
-                let bare = |x: &Expr| match x {
-                    Expr::VectorSelector(vs) => Some(vs.to_string()),
-                    Expr::Paren(p) => match p.expr.as_ref() {
-                        Expr::VectorSelector(vs) => Some(vs.to_string()),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let passing = match (
-                    bare(&b.lhs),
-                    number_value(&b.rhs),
-                    bare(&b.rhs),
-                    number_value(&b.lhs),
-                ) {
-                    (Some(sel), Some(c), _, _) => Some((sel, ValueSet::passing(cmp, c))),
-                    (_, _, Some(sel), Some(c)) => Some((sel, ValueSet::passing(cmp.flip(), c))),
-                    _ => None,
-                };
-                out.extend(passing);
+                match (number_value(&b.rhs), number_value(&b.lhs)) {
+                    (Some(c), None) => out.push((b.lhs.as_ref(), ValueSet::passing(cmp, c))),
+                    (None, Some(c)) => out.push((b.rhs.as_ref(), ValueSet::passing(cmp.flip(), c))),
+                    _ => {}
+                }
             }
             _ => {}
         }
@@ -679,90 +678,67 @@ pub struct GroupRequirement {
 pub fn group_requirements(e: &Expr) -> Vec<GroupRequirement> {
     use super::ast::LabelModifier;
     let mut out = Vec::new();
-    let mut stack = vec![e];
-    while let Some(e) = stack.pop() {
-        match e {
-            Expr::Paren(p) => stack.push(&p.expr),
-            Expr::Binary(b)
-                if op_str(&b.op) == "and"
-                    && b.modifier.as_ref().is_none_or(|m| m.matching.is_none()) =>
-            {
-                stack.push(&b.lhs);
-                stack.push(&b.rhs);
+    for (x, passing) in and_chain_filters(e) {
+        let Expr::Aggregate(agg) = unparen(x) else {
+            continue;
+        };
+        let grouping = match &agg.modifier {
+            None => "by ()".to_string(),
+            Some(LabelModifier::Include(l)) => {
+                let mut v = l.labels.clone();
+                v.sort();
+                format!("by ({})", v.join(","))
             }
-            Expr::Binary(b) if b.op.is_comparison_operator() && !b.return_bool() => {
-                let Some(cmp) = Cmp::parse(&op_str(&b.op)) else {
-                    continue;
-                };
-                let (agg, passing) = match (
-                    unparen(&b.lhs),
-                    number_value(&b.rhs),
-                    unparen(&b.rhs),
-                    number_value(&b.lhs),
-                ) {
-                    (Expr::Aggregate(a), Some(c), _, _) => (a, ValueSet::passing(cmp, c)),
-                    (_, _, Expr::Aggregate(a), Some(c)) => (a, ValueSet::passing(cmp.flip(), c)),
-                    _ => continue,
-                };
-                let grouping = match &agg.modifier {
-                    None => "by ()".to_string(),
-                    Some(LabelModifier::Include(l)) => {
-                        let mut v = l.labels.clone();
-                        v.sort();
-                        format!("by ({})", v.join(","))
-                    }
-                    Some(LabelModifier::Exclude(l)) => {
-                        let mut v = l.labels.clone();
-                        v.sort();
-                        format!("without ({})", v.join(","))
-                    }
-                };
-                let op = op_str(&agg.op);
-                if let Some((selector, values)) = inner_filter(&agg.expr) {
-                    out.push(GroupRequirement {
-                        grouping: grouping.clone(),
-                        selector,
-                        every: false,
-                        values,
-                    });
-                }
-                let over = |want: &str| -> Option<String> {
-                    match unparen(&agg.expr) {
-                        Expr::VectorSelector(vs) => Some(vs.to_string()),
-                        // A window shorter than the lookback delta (5m)
-                        // may miss the sample an instant selector sees.
-                        Expr::Call(c) if c.func.name == want => {
-                            match c.args.args.first().map(|a| unparen(a)) {
-                                Some(Expr::MatrixSelector(ms)) if ms.range.as_secs() >= 300 => {
-                                    Some(ms.vs.to_string())
-                                }
-                                _ => None,
-                            }
+            Some(LabelModifier::Exclude(l)) => {
+                let mut v = l.labels.clone();
+                v.sort();
+                format!("without ({})", v.join(","))
+            }
+        };
+        let op = op_str(&agg.op);
+        if let Some((selector, values)) = inner_filter(&agg.expr) {
+            out.push(GroupRequirement {
+                grouping: grouping.clone(),
+                selector,
+                every: false,
+                values,
+            });
+        }
+        let over = |want: &str| -> Option<String> {
+            match unparen(&agg.expr) {
+                Expr::VectorSelector(vs) => Some(vs.to_string()),
+                // A window shorter than the lookback delta (5m)
+                // may miss the sample an instant selector sees.
+                Expr::Call(c) if c.func.name == want => {
+                    match c.args.args.first().map(|a| unparen(a)) {
+                        Some(Expr::MatrixSelector(ms)) if ms.range.as_secs() >= 300 => {
+                            Some(ms.vs.to_string())
                         }
                         _ => None,
                     }
-                };
-                let hull = passing.hull_set();
-                let Some(span) = hull.intervals().first() else {
-                    continue;
-                };
-                let bound = match op.as_str() {
-                    "max" if span.hi.is_finite() => over("max_over_time")
-                        .map(|s| (s, ValueSet::between(f64::NEG_INFINITY, span.hi, true))),
-                    "min" if span.lo.is_finite() => over("min_over_time")
-                        .map(|s| (s, ValueSet::between(span.lo, f64::INFINITY, true))),
-                    _ => None,
-                };
-                if let Some((selector, values)) = bound {
-                    out.push(GroupRequirement {
-                        grouping,
-                        selector,
-                        every: true,
-                        values,
-                    });
                 }
+                _ => None,
             }
-            _ => {}
+        };
+        let hull = passing.hull_set();
+        let Some(span) = hull.intervals().first() else {
+            continue;
+        };
+        let bound = match op.as_str() {
+            "max" if span.hi.is_finite() => over("max_over_time")
+                .map(|s| (s, ValueSet::between(f64::NEG_INFINITY, span.hi, true))),
+            "min" if span.lo.is_finite() => {
+                over("min_over_time").map(|s| (s, ValueSet::between(span.lo, f64::INFINITY, true)))
+            }
+            _ => None,
+        };
+        if let Some((selector, values)) = bound {
+            out.push(GroupRequirement {
+                grouping,
+                selector,
+                every: true,
+                values,
+            });
         }
     }
     out
