@@ -28,6 +28,11 @@ pub enum Persistence {
     /// until the timestamp moves, so it cannot cross the threshold for one
     /// evaluation and come back.
     Age,
+    /// An uptime compared with `<` (`sysUpTime / 100 < 600`,
+    /// `node_time_seconds - node_boot_time_seconds < 600`): "restarted in the
+    /// last N", which holds for exactly N after a restart, so a `for` as long
+    /// as N would keep it from ever firing.
+    RecentRestart,
 }
 
 /// `*_over_time` functions whose value at one instant depends on the whole
@@ -56,6 +61,7 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
     let mut time_call = false;
     let mut countdown_metric = false;
     let mut age = false;
+    let mut uptime_metric = false;
     walk(expr, &mut |e| match e {
         Expr::Call(c) if WINDOW_FUNCTIONS.contains(&c.func.name) => {
             let window = c.args.args.first().and_then(|a| window_ms(a));
@@ -82,6 +88,11 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
             if selector_name(e).is_some_and(is_countdown_name) =>
         {
             countdown_metric = true;
+        }
+        Expr::VectorSelector(_) | Expr::MatrixSelector(_)
+            if selector_name(e).is_some_and(is_uptime_name) =>
+        {
+            uptime_metric = true;
         }
         _ => {}
     });
@@ -113,6 +124,9 @@ pub fn persistence(expr: &Expr, min_window_ms: u64) -> Option<Persistence> {
     // measured over the window.
     if count_fn && comparisons.iter().any(|(op, _)| op == ">" || op == ">=") {
         return Some(Persistence::Event);
+    }
+    if uptime_metric && comparisons.iter().any(|(op, _)| op == "<" || op == "<=") {
+        return Some(Persistence::RecentRestart);
     }
     if (time_call || countdown_metric) && comparisons.iter().any(|(op, _)| op == "<" || op == "<=")
     {
@@ -160,6 +174,12 @@ fn is_countdown_name(name: &str) -> bool {
     ["expir", "_ttl", "ttl_", "not_after", "notafter", "until"]
         .iter()
         .any(|w| n.contains(w))
+}
+
+/// Metric names that measure the time since a start (`sysUpTime`,
+/// `hrSystemUptime`, `mysql_global_status_uptime`).
+fn is_uptime_name(name: &str) -> bool {
+    name.to_ascii_lowercase().contains("uptime")
 }
 
 /// Every filtering comparison with a number on one side, as `(op, number)`
@@ -272,6 +292,17 @@ mod tests {
             p("kubelet_certificate_manager_client_ttl_seconds < 86400"),
             Some(Persistence::Expiry)
         );
+        assert_eq!(
+            p("(sysUpTime / 100) < 600"),
+            Some(Persistence::RecentRestart)
+        );
+        assert_eq!(
+            p("mysql_global_status_uptime <= 300"),
+            Some(Persistence::RecentRestart)
+        );
+        // A long uptime is a level (a host that was never patched), not an
+        // event.
+        assert_eq!(p("sysUpTime / 100 > 86400 * 365"), None);
         assert_eq!(p("inference_latency_seconds > 2"), None);
         // `rate(x[5m]) > 0` is `increase(x[5m]) > 0` per second; a level
         // above zero is not an event.
