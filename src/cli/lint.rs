@@ -11,7 +11,9 @@ use crate::lint::baseline::Baseline;
 use crate::lint::{self};
 use crate::render;
 use crate::source::diff::Changes;
-use crate::source::{SourceError, SourceFile, Span, read_file, walk_paths};
+use crate::source::{
+    NOTHING_TO_LINT, SourceError, SourceFile, Span, read_file, read_stdin, walk_paths,
+};
 
 /// Runs `mlalert lint`; returns the exit code.
 pub fn run(args: &LintArgs) -> u8 {
@@ -23,7 +25,29 @@ pub fn run(args: &LintArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let (paths, walk_errors) = walk_paths(&args.paths);
+    let stdin = Path::new("-");
+    let from_stdin = args.paths.iter().filter(|p| p.as_path() == stdin).count();
+    if from_stdin > 1 {
+        eprintln!("mlalert: `-` (standard input) may be given once");
+        return EXIT_ERROR;
+    }
+    if from_stdin == 1 && args.diff_base.is_some() {
+        eprintln!(
+            "mlalert: --diff-base compares files with git; it cannot be used with `-` (standard input)"
+        );
+        return EXIT_ERROR;
+    }
+    let named_paths: Vec<std::path::PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_path() != stdin)
+        .cloned()
+        .collect();
+    let (paths, walk_errors) = if named_paths.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        walk_paths(&named_paths)
+    };
 
     let t0 = std::time::Instant::now();
     // Read every file in parallel, then run the one lint pipeline over them.
@@ -34,25 +58,34 @@ pub fn run(args: &LintArgs) -> u8 {
         .par_iter()
         .map(|path| read_input(path, named.contains(&path)))
         .collect();
+    if from_stdin == 1 {
+        let name = args
+            .stdin_filename
+            .as_ref()
+            .map_or_else(|| "<stdin>".to_string(), |p| p.display().to_string());
+        let bytes = read_stdin().map_err(|e| e.to_string()).and_then(not_binary);
+        inputs.push(input_from(name, true, bytes));
+    }
     for e in walk_errors {
+        let help = (e.message == NOTHING_TO_LINT).then(|| {
+            "name the rule files or Alertmanager configs, or the directory that holds them"
+                .to_string()
+        });
         inputs.push(lint::Input::Unreadable {
             source: SourceFile::from_text(e.path.clone(), String::new(), 0),
             span: Span::point(0),
             message: e.message,
-            help: None,
+            help,
         });
     }
     let report = lint::run_with(inputs, &config, &|| progress.tick());
     progress.finish();
-    let alerts = report
+    let alerts: usize = report
         .loaded
         .iter()
         .flatten()
-        .flat_map(|l| &l.rule_files)
-        .flat_map(|rf| &rf.groups)
-        .flat_map(|g| &g.rules)
-        .filter(|r| r.is_alert())
-        .count();
+        .map(|l| l.alert_count())
+        .sum();
     let lint::Report {
         files,
         loaded,
@@ -242,7 +275,12 @@ impl Progress {
 
 /// Reads one file as the pipeline's input.
 pub(crate) fn read_input(path: &Path, named: bool) -> lint::Input {
-    let display = path.display().to_string();
+    input_from(path.display().to_string(), named, read(path))
+}
+
+/// The pipeline's input for the bytes read as `display` (a path, or the
+/// name standard input stands for), or for why they could not be read.
+fn input_from(display: String, named: bool, bytes: Result<Vec<u8>, String>) -> lint::Input {
     let unreadable =
         |source: SourceFile, span: Span, message: String, help: &str| lint::Input::Unreadable {
             source,
@@ -250,7 +288,7 @@ pub(crate) fn read_input(path: &Path, named: bool) -> lint::Input {
             message,
             help: Some(help.to_string()),
         };
-    match read(path) {
+    match bytes {
         Ok(bytes) => match SourceFile::new(display, bytes) {
             Ok(source) if named => lint::Input::Named(source),
             Ok(source) => lint::Input::Source(source),
@@ -278,7 +316,13 @@ pub(crate) fn read_input(path: &Path, named: bool) -> lint::Input {
 /// The file's bytes (through the one reader, [`read_file`], and its byte
 /// limit), or why they cannot be linted.
 fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let bytes = read_file(path).map_err(|e| e.to_string())?;
+    read_file(path)
+        .map_err(|e| e.to_string())
+        .and_then(not_binary)
+}
+
+/// The bytes unless they hold a NUL byte (a binary file, not YAML).
+fn not_binary(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
     if bytes.contains(&0) {
         return Err("binary file (contains NUL bytes), not YAML".to_string());
     }

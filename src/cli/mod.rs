@@ -121,9 +121,14 @@ pub enum ConfigCommand {
 /// Arguments of `mlalert lint`.
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
-    /// Files and directories to check (directories: *.yaml, *.yml and *.rules, .gitignore respected).
+    /// Files and directories to check (directories: *.yaml, *.yml and *.rules, .gitignore respected;
+    /// `-`: one YAML stream from standard input).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// The path standard input (`-`) stands for: findings are reported under
+    /// it and the config's per-path overrides match it (default `<stdin>`).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -266,6 +266,18 @@ fn coverage(config: &Path, format: CoverageFormat, paths: &[PathBuf]) -> u8 {
             failed = true;
         }
     }
+    if loaded.iter().all(|l| l.alert_count() == 0) {
+        // An empty table would read as "every alert is routed".
+        eprintln!(
+            "mlalert: no alerting rule in {}: nothing to route (name the rule files, PrometheusRules or ConfigMaps that hold them)",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return EXIT_ERROR;
+    }
     let Some(text) = coverage_text(&am_source, &am_loaded, &sources, &loaded, format) else {
         eprintln!("mlalert: the config has no usable route");
         return EXIT_ERROR;

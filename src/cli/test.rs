@@ -81,6 +81,20 @@ pub fn run(args: &TestArgs) -> u8 {
         .map(|p| unittest::run_file(p, &p.display().to_string(), &RealFiles, &opts))
         .collect();
 
+    // A `--run` that selects nothing would pass with nothing tested.
+    if let Some(re) = &opts.run
+        && reports
+            .iter()
+            .all(|r| r.groups.is_empty() && r.error.is_none() && !r.bad_input)
+    {
+        eprintln!(
+            "mlalert: --run {} selected no test group in {} file{}",
+            re.as_str().escape_debug(),
+            reports.len(),
+            if reports.len() == 1 { "" } else { "s" }
+        );
+        return EXIT_FINDINGS;
+    }
     let cov = args.coverage.then(|| coverage::compute(&reports));
     let text = match args.format {
         TestFormat::Human => {

@@ -50,6 +50,18 @@ pub struct LoadedFile {
     pub secrets: Vec<Span>,
 }
 
+impl LoadedFile {
+    /// How many alerting rules (`alert:`) the file's rule files hold.
+    pub fn alert_count(&self) -> usize {
+        self.rule_files
+            .iter()
+            .flat_map(|rf| &rf.groups)
+            .flat_map(|g| &g.rules)
+            .filter(|r| r.is_alert())
+            .count()
+    }
+}
+
 /// An interval a file states about how often Prometheus scrapes or
 /// evaluates, with where it says so.
 #[derive(Debug, Clone, PartialEq, Eq)]

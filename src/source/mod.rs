@@ -9,8 +9,8 @@ pub mod diff;
 mod read;
 mod walk;
 
-pub use read::{MAX_FILE_BYTES, ReadError, read_file, read_limited};
-pub use walk::{WalkError, walk_paths};
+pub use read::{MAX_FILE_BYTES, ReadError, read_file, read_limited, read_stdin};
+pub use walk::{NOTHING_TO_LINT, WalkError, walk_paths};
 
 use std::sync::Arc;
 

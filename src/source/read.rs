@@ -1,4 +1,5 @@
 //! The one reader of input files: every path mlalert reads (files to lint,
+//! standard input for `lint -`,
 //! `--config`, `--baseline`, `routes --config`, `routes coverage` paths,
 //! unit-test files and their `rule_files`) goes through [`read_file`], which
 //! stops at a byte limit while reading. A size from `stat()` is only a fast
@@ -100,8 +101,26 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         }
         capacity = meta.len() as usize;
     }
+    read_to_limit(file, capacity, limit)
+}
+
+/// The bytes of standard input (`mlalert lint -`), at most [`MAX_FILE_BYTES`]:
+/// read until end of input or one byte past the limit, as a FIFO is in
+/// [`read_limited`].
+///
+/// # Errors
+/// [`ReadError::TooLarge`] past the limit, or the I/O error.
+pub fn read_stdin() -> Result<Vec<u8>, ReadError> {
+    read_to_limit(std::io::stdin().lock(), 0, MAX_FILE_BYTES)
+}
+
+/// Reads `input` to its end, refusing more than `limit` bytes (one byte past
+/// the limit is read to tell "exactly at the limit" from "over it").
+fn read_to_limit(input: impl Read, capacity: usize, limit: u64) -> Result<Vec<u8>, ReadError> {
     let mut bytes = Vec::with_capacity(capacity);
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    input
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge { size: None, limit });
     }

@@ -23,10 +23,16 @@ pub struct WalkError {
     pub message: String,
 }
 
+/// The message for a named directory in which the walk found no file to
+/// check.
+pub const NOTHING_TO_LINT: &str =
+    "directory holds no *.yaml, *.yml or *.rules file to check (.gitignore respected)";
+
 /// The files to check under `paths`, sorted and without duplicates.
 /// A named file is taken whatever its extension; a named directory is walked
 /// for `*.yaml`, `*.yml` and `*.rules` (a named directory that is itself called `*.yaml` is
-/// returned as a path, so that reading it reports the mistake). Missing paths and walk failures are returned as
+/// returned as a path, so that reading it reports the mistake). Missing paths, walk failures and named
+/// directories holding no such file ([`NOTHING_TO_LINT`]) are returned as
 /// errors next to the files that were found.
 pub fn walk_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
     let mut files = Vec::new();
@@ -75,6 +81,15 @@ pub fn walk_paths(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<WalkError>) {
                         }),
                     },
                 }
+            }
+            // A named directory that holds nothing to lint is a mistake
+            // (a wrong path, a rule folder under another name): say so
+            // rather than passing with "0 files".
+            if found.is_empty() && !errors.iter().any(|e| e.path == p.display().to_string()) {
+                errors.push(WalkError {
+                    path: p.display().to_string(),
+                    message: NOTHING_TO_LINT.to_string(),
+                });
             }
             // One path per file: real paths before links, shallow before deep.
             found.sort();

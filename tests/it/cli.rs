@@ -579,3 +579,136 @@ fn config_init_from_writes_the_run_s_conventions() {
     ]);
     assert_ne!(code, 2, "{json}");
 }
+
+#[test]
+fn a_directory_with_nothing_to_lint_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("docs")).unwrap();
+    fs::write(d.join("docs/README.md"), "# rules live elsewhere\n").unwrap();
+    fs::write(
+        d.join("rules.yaml"),
+        "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n",
+    )
+    .unwrap();
+    let docs = d.join("docs");
+    // A wrong path alone used to pass as "0 files: 0 errors".
+    let (code, json) = lint_json(&[docs.to_str().unwrap()]);
+    assert_eq!(code, 2, "{json}");
+    let found = diags(&json);
+    assert_eq!(found.len(), 1, "{json}");
+    assert_eq!(found[0]["code"], "ML906");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("holds no *.yaml, *.yml or *.rules file"),
+        "{json}"
+    );
+    // The other paths are still checked.
+    let (code, json) = lint_json(&[
+        docs.to_str().unwrap(),
+        d.join("rules.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(diags(&json).iter().any(|x| x["code"] == "ML101"), "{json}");
+    // A directory whose YAML files are all ignored holds nothing either;
+    // one with a YAML file, even an empty rule file, is fine.
+    fs::write(d.join("docs/empty.yaml"), "groups: []\n").unwrap();
+    let (code, json) = lint_json(&[docs.to_str().unwrap()]);
+    assert_eq!(code, 0, "{json}");
+}
+
+#[test]
+fn standard_input_is_linted_under_stdin_filename() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join(".mlalert.yaml"),
+        "overrides:\n  - paths: [\"vendor/**\"]\n    only: [invalid]\n",
+    )
+    .unwrap();
+    let rule = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n";
+    let run = |args: &[&str]| {
+        let out = mlalert()
+            .current_dir(d)
+            .args(["lint", "--format", "json"])
+            .args(args)
+            .write_stdin(rule)
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        (
+            out.status.code(),
+            json,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, json, _) = run(&["-"]);
+    assert_eq!(code, Some(1), "{json}");
+    let found = diags(&json);
+    assert!(found.iter().all(|x| x["path"] == "<stdin>"), "{json}");
+    let missing_for = found.iter().find(|x| x["code"] == "ML101").expect("ML101");
+    assert_eq!(
+        (missing_for["line"].as_u64(), missing_for["column"].as_u64()),
+        (Some(4), Some(12))
+    );
+    // The name stands for a path: it is reported and the overrides match it.
+    let (code, json, _) = run(&["--stdin-filename", "vendor/mixin/rules.yaml", "-"]);
+    assert_eq!(code, Some(0), "{json}");
+    let (_, json, _) = run(&["--stdin-filename", "own/rules.yaml", "-"]);
+    assert!(
+        diags(&json)
+            .iter()
+            .any(|x| x["code"] == "ML101" && x["path"] == "own/rules.yaml"),
+        "{json}"
+    );
+    // Twice, or with --diff-base (git has no such file), is refused.
+    let (code, _, err) = run(&["-", "-"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("may be given once"), "{err}");
+    let (code, _, err) = run(&["--diff-base", "HEAD", "-"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--diff-base"), "{err}");
+}
+
+#[test]
+fn routes_coverage_without_alerting_rules_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("am.yaml"),
+        "route:\n  receiver: a\nreceivers:\n- name: a\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("records.yaml"),
+        "groups:\n- name: g\n  rules:\n  - record: x:y\n    expr: up\n",
+    )
+    .unwrap();
+    mlalert()
+        .current_dir(d)
+        .args(["routes", "coverage", "--config", "am.yaml", "records.yaml"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("no alerting rule in records.yaml"));
+    fs::write(
+        d.join("alerts.yaml"),
+        "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n",
+    )
+    .unwrap();
+    mlalert()
+        .current_dir(d)
+        .args([
+            "routes",
+            "coverage",
+            "--config",
+            "am.yaml",
+            "records.yaml",
+            "alerts.yaml",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("alerts.yaml:4"));
+}

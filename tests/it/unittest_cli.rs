@@ -59,8 +59,17 @@ fn several_files_any_failure_exits_1() {
 fn run_filter_selects_groups() {
     let (code, out) = run(&["--run", "^xid", PASSING]);
     assert_eq!(code, 0, "{out}");
-    let (code, _) = run(&["--run", "nothing-matches", FAILING]);
-    assert_eq!(code, 0, "no group selected means nothing failed");
+    // A `--run` that selects nothing must not pass with nothing tested.
+    let out = mlalert()
+        .args(["test", "--run", "nothing-matches", FAILING, PASSING])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "mlalert: --run nothing-matches selected no test group in 2 files\n"
+    );
+    assert!(out.stdout.is_empty());
     let (code, _) = run(&["--run", "(", PASSING]);
     assert_eq!(code, 2, "bad regex is bad usage");
 }
