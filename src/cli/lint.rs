@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, LintArgs};
 use crate::config::Config;
-use crate::lint::baseline::Baseline;
+use crate::lint::baseline::{Baseline, BaselinePaths};
 use crate::lint::{self};
 use crate::render;
 use crate::source::diff::Changes;
@@ -98,8 +98,13 @@ pub fn run(args: &LintArgs) -> u8 {
         .map(|l| l.map(|l| l.secrets).unwrap_or_default())
         .collect();
 
+    let baseline_paths = || {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let config = args.config.clone().or_else(|| Config::discover(&cwd));
+        BaselinePaths::discover(&cwd, config.as_deref())
+    };
     if let Some(out) = &args.write_baseline {
-        let baseline = Baseline::of(&diags, &files);
+        let baseline = Baseline::of(&diags, &files, &baseline_paths());
         let text = serde_json::to_string_pretty(&baseline).unwrap_or_default() + "\n";
         return match std::fs::write(out, text) {
             Ok(()) => {
@@ -127,7 +132,7 @@ pub fn run(args: &LintArgs) -> u8 {
                 return EXIT_ERROR;
             }
         };
-        baseline.filter(&mut diags, &files);
+        baseline.filter(&mut diags, &files, &baseline_paths());
     }
     if let Some(base) = &args.diff_base {
         // Each file is diffed in its own repository (a submodule's file in

@@ -54,6 +54,54 @@ fn baseline_accepts_old_findings_and_reports_new_ones() {
         .code(2);
 }
 
+#[test]
+fn a_baseline_written_at_the_root_works_from_a_subdirectory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    fs::create_dir_all(d.join("rules/gpu")).unwrap();
+    let rule = "groups:\n- name: g\n  rules:\n  - alert: Old\n    expr: up == 0\n";
+    fs::write(d.join("rules/gpu/a.yaml"), rule).unwrap();
+    let out = mlalert()
+        .current_dir(d)
+        .args(["lint", "--write-baseline", "base.json", "./rules"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let written: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.join("base.json")).unwrap()).unwrap();
+    assert_eq!(written["version"], 2);
+    assert!(
+        written["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["path"] == "rules/gpu/a.yaml"),
+        "{written}"
+    );
+    // From `rules/gpu`, naming the file as `a.yaml` or by an absolute path,
+    // every old finding is accepted.
+    let sub = d.join("rules/gpu");
+    let (code, v) = json(&sub, &["--baseline", "../../base.json", "a.yaml"]);
+    assert_eq!((code, diags(&v).len()), (0, 0), "{v}");
+    let abs = sub.join("a.yaml");
+    let (code, v) = json(
+        &sub,
+        &["--baseline", "../../base.json", abs.to_str().unwrap()],
+    );
+    assert_eq!((code, diags(&v).len()), (0, 0), "{v}");
+    // The same findings in another file are new.
+    fs::write(sub.join("b.yaml"), rule).unwrap();
+    let (code, v) = json(&sub, &["--baseline", "../../base.json", "."]);
+    assert_eq!(code, 1);
+    assert!(
+        diags(&v)
+            .iter()
+            .all(|x| x["path"].as_str().unwrap().ends_with("b.yaml")),
+        "{v}"
+    );
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let ok = Command::new("git")
         .current_dir(dir)
