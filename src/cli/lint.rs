@@ -196,6 +196,10 @@ pub fn run(args: &LintArgs) -> u8 {
         Format::Sarif => stdout.write_all((render::sarif::render(&resolved) + "\n").as_bytes()),
         Format::Github => stdout.write_all(render::github::render(&resolved).as_bytes()),
     };
+    // Machine formats keep stdout to the format; the counts go to stderr.
+    if args.statistics && args.format != Format::Human {
+        eprint!("{}", render::statistics(&diags).trim_start_matches('\n'));
+    }
     if std::env::var_os("MLALERT_TIMINGS").is_some() {
         eprintln!(
             "mlalert: setup {:?}, read+lint {:?}, render {:?}",
@@ -286,6 +290,12 @@ pub(crate) fn read_input(path: &Path, named: bool) -> lint::Input {
 /// The pipeline's input for the bytes read as `display` (a path, or the
 /// name standard input stands for), or for why they could not be read.
 fn input_from(display: String, named: bool, bytes: Result<Vec<u8>, String>) -> lint::Input {
+    // Paths print the same in every format: as given, without `./`.
+    let mut display = display.as_str();
+    while let Some(rest) = display.strip_prefix("./") {
+        display = rest.trim_start_matches('/');
+    }
+    let display = display.to_string();
     let unreadable =
         |source: SourceFile, span: Span, message: String, help: &str| lint::Input::Unreadable {
             source,

@@ -567,7 +567,7 @@ fn config_init_from_writes_the_run_s_conventions() {
         "scrape_interval: 15s",
         "evaluation_interval: 1m",
         "external_labels: [cluster=gpu-eu]",
-        "# inferred from ./prometheus.yml:2:20 (global.scrape_interval)",
+        "# inferred from prometheus.yml:2:20 (global.scrape_interval)",
     ] {
         assert!(cfg.contains(want), "{want} missing in:\n{cfg}");
     }
@@ -711,4 +711,40 @@ fn routes_coverage_without_alerting_rules_says_so() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("alerts.yaml:4"));
+}
+
+#[test]
+fn paths_print_alike_in_every_format_and_statistics_go_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("rules")).unwrap();
+    fs::write(
+        d.join("rules/a.yaml"),
+        "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n",
+    )
+    .unwrap();
+    let out = |format: &str| {
+        let o = mlalert()
+            .current_dir(d)
+            .args(["lint", "--statistics", "--format", format, "./rules"])
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    for format in ["human", "json", "sarif", "github"] {
+        let (stdout, _) = out(format);
+        assert!(stdout.contains("rules/a.yaml"), "{format}: {stdout}");
+        assert!(!stdout.contains("./rules"), "{format}: {stdout}");
+    }
+    // Machine formats keep stdout parseable; the counts are on stderr.
+    let (stdout, stderr) = out("json");
+    serde_json::from_str::<serde_json::Value>(&stdout).expect("stdout is JSON");
+    assert!(stderr.starts_with("findings per lint:"), "{stderr}");
+    assert!(stderr.contains("ML101 missing-for"), "{stderr}");
+    let (stdout, stderr) = out("human");
+    assert!(stdout.contains("findings per lint:"), "{stdout}");
+    assert!(!stderr.contains("findings per lint:"), "{stderr}");
 }
