@@ -244,9 +244,18 @@ fn run_test_file(
         };
         let pattern = joined.to_string_lossy().to_string();
         match files.glob(&pattern) {
-            Ok(m) if m.is_empty() => rep
-                .warnings
-                .push(format!("no file match pattern {pattern}")),
+            // promtool only warns and goes on, so a typo in `rule_files`
+            // tests no rules and passes; the warning stays, and the file
+            // fails (the groups still run and report).
+            Ok(m) if m.is_empty() => {
+                rep.warnings
+                    .push(format!("no file match pattern {pattern}"));
+                rep.error.get_or_insert_with(|| {
+                    format!(
+                        "rule_files entry {pattern:?} matches no file: the tests would check no rules from it"
+                    )
+                });
+            }
             // A file matched twice is loaded once (Prometheus keys groups by file and name).
             Ok(m) => {
                 for f in m {

@@ -309,3 +309,40 @@ fn native_histograms_in_input_and_exp_samples() {
         "{out}"
     );
 }
+
+/// promtool only warns about a `rule_files` entry that matches no file and
+/// then passes a file that tests nothing; mlalert keeps the warning and
+/// fails the file, so a typo in a path cannot pass CI.
+#[test]
+fn rule_files_entry_matching_nothing_fails_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("rules.yml"),
+        "groups:\n  - name: g\n    rules:\n      - alert: Up\n        expr: up == 0\n",
+    )
+    .unwrap();
+    let test = dir.path().join("t_test.yml");
+    fs::write(
+        &test,
+        r#"rule_files: [rules.yml, rulez.yml]
+tests:
+  - input_series:
+      - series: up{job="a"}
+        values: 1x5
+    alert_rule_test:
+      - eval_time: 5m
+        alertname: Up
+        exp_alerts: []
+"#,
+    )
+    .unwrap();
+    let (code, out) = run(&[test.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("WARNING: no file match pattern"), "{out}");
+    assert!(
+        out.contains("rulez.yml\" matches no file: the tests would check no rules from it"),
+        "{out}"
+    );
+    // The entry that matches still loads: only the missing one is reported.
+    assert!(!out.contains("rules.yml\" matches no file"), "{out}");
+}
