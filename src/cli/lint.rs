@@ -157,6 +157,7 @@ pub fn run(args: &LintArgs) -> u8 {
             .write_all((render::json::render(&resolved, &diags, files.len()) + "\n").as_bytes()),
         Format::Sarif => stdout.write_all((render::sarif::render(&resolved) + "\n").as_bytes()),
         Format::Github => stdout.write_all(render::github::render(&resolved).as_bytes()),
+        Format::Gitlab => stdout.write_all((render::gitlab::render(&resolved) + "\n").as_bytes()),
     };
     if std::env::var_os("MLALERT_TIMINGS").is_some() {
         eprintln!(
