@@ -170,6 +170,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// GitLab Code Quality report (`artifacts: reports: codequality:`).
+    Gitlab,
 }
 
 /// Output formats of `lints`.

@@ -48,8 +48,12 @@ pub struct Entry {
     pub message: String,
 }
 
-/// FNV-1a, 64 bits: stable across platforms and releases (unlike std's hasher).
-fn fnv1a(parts: &[&str]) -> u64 {
+/// FNV-1a, 64 bits, of `parts`, each followed by a NUL byte (so `["ab", "c"]`
+/// and `["a", "bc"]` differ): stable across platforms, releases and Rust
+/// versions (unlike std's hasher or foldhash), for fingerprints written to
+/// files that outlive a run (baselines, GitLab Code Quality reports). Not a
+/// cryptographic hash.
+pub fn fnv1a(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.bytes().chain(std::iter::once(0)) {

@@ -28,15 +28,11 @@ pub fn render(resolved: &[Resolved]) -> String {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let mut message = r.diag.message.clone();
-        if let Some(h) = &r.diag.help {
-            message.push_str("\nhelp: ");
-            message.push_str(h);
-        }
+        let message = super::message_with_help(r.diag);
         out.push_str(&format!(
             "::{cmd} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
             // Annotations attach to repository-relative paths: `./x` is `x`.
-            escape_property(r.path.trim_start_matches("./")),
+            escape_property(super::repo_path(r.path)),
             r.start.line,
             r.start.column,
             r.end.line,

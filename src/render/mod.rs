@@ -2,6 +2,7 @@
 //! exist and what they mean is decided in `lint`.
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -72,6 +73,25 @@ pub fn resolve<'a>(diags: &'a [Diagnostic], files: &'a [SourceFile]) -> Vec<Reso
             })
         })
         .collect()
+}
+
+/// A finding's message with its help on a last line (`help: …`), as the
+/// formats without a field of their own for help show it (SARIF, workflow
+/// commands, GitLab Code Quality).
+pub fn message_with_help(d: &Diagnostic) -> String {
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(h);
+    }
+    message
+}
+
+/// `path` as formats meant for a repository's web view show it: relative
+/// paths without a leading `./` (`./rules/a.yaml` is `rules/a.yaml`), the
+/// way GitHub and GitLab name a repository's files; absolute paths as given.
+pub fn repo_path(path: &str) -> &str {
+    path.trim_start_matches("./")
 }
 
 /// Counts by severity: `(errors, warnings, infos)`.

@@ -126,7 +126,7 @@ fn artifact(path: &str) -> (std::borrow::Cow<'static, str>, Option<&'static str>
         (format!("file://{}", percent_path(path)).into(), None)
     } else {
         (
-            percent_path(path.trim_start_matches("./")).into(),
+            percent_path(super::repo_path(path)).into(),
             Some("%SRCROOT%"),
         )
     }
@@ -182,11 +182,7 @@ pub fn render(resolved: &[Resolved]) -> String {
         .iter()
         .map(|r| {
             let (uri, base) = artifact(r.path);
-            let mut message = r.diag.message.clone();
-            if let Some(h) = &r.diag.help {
-                message.push_str("\nhelp: ");
-                message.push_str(h);
-            }
+            let message = super::message_with_help(r.diag);
             SarifResult {
                 rule_id: r.diag.lint.code,
                 rule_index: metas

@@ -1,5 +1,7 @@
 //! Output formats: SARIF validated against the official 2.1.0 schema
-//! (tests/sarif-schema-2.1.0.json), GitHub workflow commands, snapshots.
+//! (tests/sarif-schema-2.1.0.json), GitLab Code Quality against a schema of
+//! GitLab's documentation (tests/gitlab-codequality-schema.json), GitHub
+//! workflow commands, snapshots.
 
 use crate::mlalert;
 
@@ -17,6 +19,15 @@ fn schema() -> serde_json::Value {
     );
     let fixed = text.replace(pattern, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\\\]?$");
     serde_json::from_str(&fixed).expect("schema json")
+}
+
+/// Fails with every error of `value` against the schema, if any.
+fn assert_valid(validator: &jsonschema::Validator, value: &serde_json::Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:#?}");
 }
 
 fn run(format: &str, path: &str) -> (i32, String) {
@@ -43,11 +54,7 @@ fn sarif_is_valid_against_the_official_schema() {
         let (code, text) = run("sarif", path);
         assert_eq!(code, 1, "{path}");
         let log: serde_json::Value = serde_json::from_str(&text).expect("sarif json");
-        let errors: Vec<String> = validator
-            .iter_errors(&log)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
-        assert!(errors.is_empty(), "{path}: {errors:#?}");
+        assert_valid(&validator, &log, path);
         let run = &log["runs"][0];
         let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
         assert_eq!(rules.len(), mlalert::lint::registry::all().len());
@@ -69,6 +76,147 @@ fn sarif_rejects_what_the_schema_rejects() {
     let validator = jsonschema::draft4::new(&schema).unwrap();
     let bad = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"ruleId": "X"}]}]});
     assert!(!validator.is_valid(&bad));
+}
+
+/// GitLab publishes the Code Quality format as documentation, not as a
+/// schema file: tests/gitlab-codequality-schema.json writes that page down.
+fn gitlab_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../gitlab-codequality-schema.json"))
+            .expect("schema json");
+    jsonschema::draft7::new(&schema).expect("schema compiles")
+}
+
+/// The report's fingerprints, each checked to be unique.
+fn gitlab_fingerprints(report: &serde_json::Value) -> Vec<String> {
+    let fingerprints: Vec<String> = report
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|i| i["fingerprint"].as_str().expect("fingerprint").to_string())
+        .collect();
+    let unique: std::collections::HashSet<&String> = fingerprints.iter().collect();
+    assert_eq!(unique.len(), fingerprints.len(), "{report:#}");
+    fingerprints
+}
+
+#[test]
+fn gitlab_is_valid_against_the_documented_schema() {
+    let validator = gitlab_validator();
+    for (path, expected) in [
+        (FIXTURE, 1),
+        ("fixtures/invalid/rule-invalid.yaml", 1),
+        ("fixtures/invalid/yaml-syntax.yaml", 2),
+        ("fixtures/kinds/secret-base64-alertmanager.yaml", 1),
+        // Paths are printed as in every format: without the leading `./`.
+        ("./fixtures/lints/ML101-missing-for/bad.yaml", 1),
+    ] {
+        let (code, text) = run("gitlab", path);
+        assert_eq!(code, expected, "{path}");
+        // GitLab's parser refuses a byte order mark.
+        assert!(text.starts_with('['), "{path}: {text}");
+        let report: serde_json::Value = serde_json::from_str(&text).expect("gitlab json");
+        assert_valid(&validator, &report, path);
+        let issues = report.as_array().expect("an array");
+        assert!(!issues.is_empty(), "{path}");
+        for i in issues {
+            assert_eq!(i["location"]["path"], path.trim_start_matches("./"));
+            let check = i["check_name"].as_str().expect("check_name");
+            let (code, name) = check.split_once(' ').expect("code and name");
+            let name_of = mlalert::lint::registry::all()
+                .iter()
+                .find(|m| m.code == code)
+                .map(|m| m.name);
+            assert_eq!(name_of, Some(name), "{check}");
+            let lines = &i["location"]["lines"];
+            assert!(lines["end"].as_u64() >= lines["begin"].as_u64(), "{i}");
+        }
+        gitlab_fingerprints(&report);
+    }
+    // Input errors are findings like the others.
+    let (_, text) = run("gitlab", "fixtures/invalid/yaml-syntax.yaml");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("gitlab json");
+    assert_eq!(report[0]["check_name"], "ML901 yaml-syntax", "{report:#}");
+    assert_eq!(report[0]["severity"], "major");
+}
+
+#[test]
+fn gitlab_rejects_what_the_schema_rejects() {
+    let validator = gitlab_validator();
+    let good = serde_json::json!([{"description": "d", "check_name": "c", "fingerprint": "f",
+        "severity": "minor", "location": {"path": "a.yaml", "lines": {"begin": 1}}}]);
+    assert!(validator.is_valid(&good));
+    let positions = serde_json::json!([{"description": "d", "check_name": "c", "fingerprint": "f",
+        "severity": "minor", "location": {"path": "a.yaml", "positions": {"begin": {"line": 1}}}}]);
+    assert!(validator.is_valid(&positions));
+    for bad in [
+        // Not an array.
+        serde_json::json!({"description": "d"}),
+        // No fingerprint.
+        serde_json::json!([{"description": "d", "check_name": "c", "severity": "minor",
+            "location": {"path": "a.yaml", "lines": {"begin": 1}}}]),
+        // A severity GitLab does not have.
+        serde_json::json!([{"description": "d", "check_name": "c", "fingerprint": "f",
+            "severity": "error", "location": {"path": "a.yaml", "lines": {"begin": 1}}}]),
+        // No line.
+        serde_json::json!([{"description": "d", "check_name": "c", "fingerprint": "f",
+            "severity": "minor", "location": {"path": "a.yaml"}}]),
+        // An absolute path.
+        serde_json::json!([{"description": "d", "check_name": "c", "fingerprint": "f",
+            "severity": "minor", "location": {"path": "/a.yaml", "lines": {"begin": 1}}}]),
+    ] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
+}
+
+/// Fingerprints are the same on every run, survive lines moving, and tell
+/// two findings with the same message on different lines apart.
+#[test]
+fn gitlab_fingerprints_are_stable_and_unique() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Two rules with the same findings (the same messages) on different lines.
+    let rule = "      - alert: GPUDown\n        expr: up{job=\"dcgm\"} == 0\n";
+    let rules = format!("groups:\n  - name: a\n    rules:\n{rule}  - name: b\n    rules:\n{rule}");
+    std::fs::write(dir.path().join("rules.yaml"), &rules).expect("write");
+    let lint = || {
+        let out = mlalert()
+            .current_dir(dir.path())
+            .args(["lint", "--format", "gitlab", "rules.yaml"])
+            .output()
+            .expect("run");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("gitlab json");
+        report
+    };
+    let first = lint();
+    let fingerprints = gitlab_fingerprints(&first);
+    assert_eq!(gitlab_fingerprints(&lint()), fingerprints, "a second run");
+    let issues = first.as_array().expect("an array");
+    let missing_for: Vec<&serde_json::Value> = issues
+        .iter()
+        .filter(|i| i["check_name"] == "ML101 missing-for")
+        .collect();
+    assert_eq!(missing_for.len(), 2, "{first:#}");
+    assert_eq!(missing_for[0]["description"], missing_for[1]["description"]);
+    assert_ne!(
+        missing_for[0]["location"]["lines"]["begin"],
+        missing_for[1]["location"]["lines"]["begin"]
+    );
+    assert_ne!(missing_for[0]["fingerprint"], missing_for[1]["fingerprint"]);
+
+    // Lines move down: every line number changes, no fingerprint does.
+    std::fs::write(
+        dir.path().join("rules.yaml"),
+        format!("# GPU alerts\n# owned by ml-platform\n{rules}"),
+    )
+    .expect("write");
+    let moved = lint();
+    assert_eq!(gitlab_fingerprints(&moved), fingerprints);
+    assert_eq!(
+        moved[0]["location"]["lines"]["begin"].as_u64(),
+        first[0]["location"]["lines"]["begin"]
+            .as_u64()
+            .map(|l| l + 2)
+    );
 }
 
 #[test]
@@ -98,7 +246,7 @@ fn github_workflow_commands() {
 
 #[test]
 fn format_snapshots() {
-    for format in ["sarif", "github"] {
+    for format in ["sarif", "github", "gitlab"] {
         let (_, text) = run(format, FIXTURE);
         insta::assert_snapshot!(format!("monitoring-stack.{format}"), text);
     }

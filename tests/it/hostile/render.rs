@@ -132,7 +132,7 @@ fn no_format_prints_a_secret_value() {
         format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: am\ndata:\n  alertmanager.yaml: {encoded}\n"),
     )
     .unwrap();
-    for format in ["human", "json", "sarif", "github"] {
+    for format in ["human", "json", "sarif", "github", "gitlab"] {
         let r = run(
             dir.path(),
             &[
@@ -184,7 +184,7 @@ fn url_errors_never_quote_a_secret() {
         "route:\n  receiver: s\nreceivers:\n- name: s\n  slack_configs:\n  - api_url: \"xoxb-1234567890-SECRETTOKEN:x\"\n    channel: \"#a\"\n",
     )
     .unwrap();
-    for format in ["human", "json", "sarif", "github"] {
+    for format in ["human", "json", "sarif", "github", "gitlab"] {
         let r = run(
             dir.path(),
             &["lint", "--color", "never", "--format", format, "am.yml"],
@@ -214,7 +214,7 @@ fn control_characters_from_the_input_are_escaped() {
         "groups:\n- name: \"g\\e[2J\"\n  rules:\n  - alert: A # \x1b[31mRED\x1b]0;title\x07 \u{202e}\n    expr: up == 0\n",
     )
     .unwrap();
-    for format in ["human", "github"] {
+    for format in ["human", "github", "gitlab"] {
         let r = run(
             dir.path(),
             &["lint", "--color", "never", "--format", format, "esc.yaml"],
