@@ -1,6 +1,5 @@
 //! `mlalert test`: promtool-compatible rule unit tests.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -27,9 +26,26 @@ pub struct TestArgs {
     /// List the alerting and recording rules no test exercises.
     #[arg(long)]
     pub coverage: bool,
+    /// Fail (exit 1) when fewer than PERCENT of the rules are exercised
+    /// (the share `--coverage` reports; 0–100).
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    pub fail_under: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     pub format: TestFormat,
+}
+
+/// A percentage from 0 to 100.
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=100.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 100"))
+    }
 }
 
 /// Output formats of `test`.
@@ -95,31 +111,53 @@ pub fn run(args: &TestArgs) -> u8 {
         );
         return EXIT_FINDINGS;
     }
-    let cov = args.coverage.then(|| coverage::compute(&reports));
-    let text = match args.format {
+    let cov = (args.coverage || args.fail_under.is_some()).then(|| coverage::compute(&reports));
+    let chunks = match args.format {
         TestFormat::Human => {
-            let mut t = render_human(&reports);
-            if let Some(c) = &cov {
-                t.push_str("Coverage:\n");
-                t.push_str(&coverage::table(c));
+            let mut chunks = render_human(&reports);
+            if let Some(c) = cov.as_ref().filter(|_| args.coverage) {
+                chunks.push((Stream::Out, format!("Coverage:\n{}", coverage::table(c))));
             }
-            t
+            chunks
         }
-        TestFormat::Json => render_json(&reports, cov.as_ref()) + "\n",
+        TestFormat::Json => vec![(
+            Stream::Out,
+            render_json(&reports, cov.as_ref().filter(|_| args.coverage)) + "\n",
+        )],
     };
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
-        return EXIT_ERROR;
+    // In print order, each stream flushed before the other writes, so that
+    // a terminal or a merged CI log shows them as promtool would.
+    for (stream, text) in &chunks {
+        let written = match stream {
+            Stream::Out => {
+                let mut o = std::io::stdout().lock();
+                o.write_all(text.as_bytes()).and_then(|_| o.flush())
+            }
+            Stream::Err => {
+                let mut e = std::io::stderr().lock();
+                e.write_all(text.as_bytes()).and_then(|_| e.flush())
+            }
+        };
+        if written.is_err() {
+            return EXIT_ERROR;
+        }
     }
     let mut code = if reports.iter().all(FileReport::passed) {
         EXIT_OK
     } else {
         EXIT_FINDINGS
     };
+    if let (Some(min), Some(c)) = (args.fail_under, &cov) {
+        let pct = c.percent();
+        if pct < min {
+            eprintln!(
+                "mlalert: test coverage {pct:.1}% ({} of {} rules exercised) is under --fail-under {min}%",
+                c.rules - c.uncovered.len(),
+                c.rules
+            );
+            code = code.max(EXIT_FINDINGS);
+        }
+    }
     if let Some(path) = &args.junit
         && let Err(e) = std::fs::write(path, junit::render(&reports))
     {
@@ -136,32 +174,46 @@ pub fn run(args: &TestArgs) -> u8 {
     code
 }
 
-/// promtool's output, with a diff under each mismatch.
-pub fn render_human(reports: &[FileReport]) -> String {
-    let mut out = String::new();
+/// Where a piece of human output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Out,
+    /// Standard error.
+    Err,
+}
+
+/// promtool's output split as promtool splits it (`cmd/promtool/unittest.go`):
+/// `Unit Testing:`, `SUCCESS` and the blank lines on stdout; `WARNING:`,
+/// `FAILED:` and every failure on stderr. Under each failure mlalert adds,
+/// indented by 8 spaces, where the failing item is written (`at
+/// file:line:column`), notes that explain it, and a diff. Chunks are in
+/// print order.
+pub fn render_human(reports: &[FileReport]) -> Vec<(Stream, String)> {
+    let mut out: Vec<(Stream, String)> = Vec::new();
+    let mut push = |stream: Stream, text: String| match out.last_mut() {
+        Some((s, t)) if *s == stream => t.push_str(&text),
+        _ => out.push((stream, text)),
+    };
     for r in reports {
-        let _ = writeln!(out, "Unit Testing:  {}", r.path);
+        push(Stream::Out, format!("Unit Testing:  {}\n", r.path));
         for w in &r.warnings {
-            let _ = writeln!(out, "  WARNING: {w}");
+            push(Stream::Err, format!("  WARNING: {w}\n"));
         }
         if r.passed() {
-            out.push_str("  SUCCESS\n\n");
+            push(Stream::Out, "  SUCCESS\n\n".into());
             continue;
         }
-        out.push_str("  FAILED:\n");
+        push(Stream::Err, "  FAILED:\n".into());
         if let Some(e) = &r.error {
-            let _ = writeln!(out, "{e}\n");
+            push(Stream::Err, format!("{e}\n"));
+            push(Stream::Out, "\n".into());
         }
         for f in r.failures() {
-            out.push_str(&f.message);
-            out.push('\n');
-            if let Some(d) = &f.diff {
-                for line in d.lines() {
-                    let _ = writeln!(out, "        {line}");
-                }
-            }
-            out.push('\n');
+            push(Stream::Err, format!("{}\n", f.full_text()));
+            push(Stream::Out, "\n".into());
         }
+        push(Stream::Out, "\n".into());
     }
     out
 }
@@ -180,6 +232,8 @@ fn render_json(reports: &[FileReport], cov: Option<&coverage::Coverage>) -> Stri
                     "passed": g.failures.is_empty(),
                     "failures": g.failures.iter().map(|f| serde_json::json!({
                         "message": f.message,
+                        "location": f.location,
+                        "notes": f.notes,
                         "diff": f.diff,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),

@@ -188,22 +188,115 @@ pub fn samples_equal(exp: &[ParsedSample], got: &[ParsedSample], fuzzy: bool) ->
             .all(|(e, g)| e.labels == g.labels && e.same_value(g, fuzzy))
 }
 
-/// A readable diff of alerts: `-` expected only, `+` got only.
+/// A readable diff of alerts. Alerts on both sides print unmarked; an
+/// expected alert and a firing one that differ only in some fields (same
+/// labels, or the one expected and the one firing left) print once, marked
+/// `~`, with one line per differing field (`annotation summary: "98.8%" →
+/// "98.75%"`); the rest print whole, `-` expected only, `+` got only.
 pub fn alerts_diff(exp: &[LabelsAndAnnotations], got: &[LabelsAndAnnotations]) -> String {
     let mut out = String::from("diff (- expected, + got):");
     let mut got_left: Vec<&LabelsAndAnnotations> = got.iter().collect();
+    let mut exp_left: Vec<&LabelsAndAnnotations> = Vec::new();
     for e in exp {
         if let Some(i) = got_left.iter().position(|g| *g == e) {
             got_left.remove(i);
             let _ = write!(out, "\n    {}", e.one_line());
         } else {
-            let _ = write!(out, "\n  - {}", e.one_line());
+            exp_left.push(e);
         }
+    }
+    // Pairs: same labels first, then the last expected with the last firing.
+    let mut pairs: Vec<(&LabelsAndAnnotations, &LabelsAndAnnotations)> = Vec::new();
+    exp_left.retain(
+        |e| match got_left.iter().position(|g| g.labels == e.labels) {
+            Some(i) => {
+                pairs.push((e, got_left.remove(i)));
+                false
+            }
+            None => true,
+        },
+    );
+    if let ([e], [g]) = (exp_left.as_slice(), got_left.as_slice()) {
+        pairs.push((e, g));
+        exp_left.clear();
+        got_left.clear();
+    }
+    for (e, g) in pairs {
+        let _ = write!(out, "\n  ~ Labels:{}", pairs_string(&e.labels));
+        field_diff(&mut out, "label", &e.labels, &g.labels);
+        field_diff(&mut out, "annotation", &e.annotations, &g.annotations);
+    }
+    for e in exp_left {
+        let _ = write!(out, "\n  - {}", e.one_line());
     }
     for g in got_left {
         let _ = write!(out, "\n  + {}", g.one_line());
     }
     out
+}
+
+/// One line per key whose value differs between `exp` and `got` (both
+/// sorted by key): `label severity: "page" → "warning"`, `(none)` for a
+/// missing key.
+fn field_diff(out: &mut String, what: &str, exp: &[(String, String)], got: &[(String, String)]) {
+    let keys: std::collections::BTreeSet<&str> =
+        exp.iter().chain(got).map(|(k, _)| k.as_str()).collect();
+    let value =
+        |p: &[(String, String)], k: &str| p.iter().find(|(pk, _)| pk == k).map(|(_, v)| v.clone());
+    for k in keys {
+        let (e, g) = (value(exp, k), value(got, k));
+        if e == g {
+            continue;
+        }
+        let (e, g) = match (e, g) {
+            (Some(e), Some(g)) => {
+                let (e, g) = elide_common(&e, &g);
+                (go_quote(&e), go_quote(&g))
+            }
+            (e, g) => (
+                e.map_or_else(|| "(none)".to_string(), |v| go_quote(&v)),
+                g.map_or_else(|| "(none)".to_string(), |v| go_quote(&v)),
+            ),
+        };
+        let _ = write!(out, "\n      {what} {k}: {e} → {g}");
+    }
+}
+
+/// Characters of context kept on each side of where two long values differ.
+const DIFF_CONTEXT: usize = 20;
+
+/// Two differing values with their common prefix and suffix cut down to
+/// [`DIFF_CONTEXT`] characters, marked `…`, so that a 200-character summary
+/// that differs in one number prints around that number. Short values
+/// (both up to 60 characters) are kept whole.
+pub fn elide_common(a: &str, b: &str) -> (String, String) {
+    let (ac, bc): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if ac.len() <= 60 && bc.len() <= 60 {
+        return (a.to_string(), b.to_string());
+    }
+    let prefix = ac.iter().zip(&bc).take_while(|(x, y)| x == y).count();
+    let max_suffix = ac.len().min(bc.len()) - prefix;
+    let suffix = ac
+        .iter()
+        .rev()
+        .zip(bc.iter().rev())
+        .take(max_suffix)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let cut = |c: &[char]| {
+        let start = prefix.saturating_sub(DIFF_CONTEXT);
+        let end = (c.len() - suffix + DIFF_CONTEXT).min(c.len());
+        let mut s = String::new();
+        if start > 0 {
+            s.push('…');
+        }
+        s.extend(&c[start..end]);
+        if end < c.len() {
+            s.push('…');
+        }
+        s
+    };
+    (cut(&ac), cut(&bc))
 }
 
 /// A readable diff of samples, matched by labels.
@@ -253,6 +346,77 @@ mod tests {
             "[\n            0:\n              Labels:{alertname=\"Test\"}\n              Annotations:{}\n            ]"
         );
         assert_eq!(alerts_string(&[]), "[]");
+    }
+
+    fn alert(labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> LabelsAndAnnotations {
+        LabelsAndAnnotations {
+            labels: sorted_pairs(labels.iter().copied()),
+            annotations: sorted_pairs(annotations.iter().copied()),
+        }
+    }
+
+    #[test]
+    fn alert_diff_marks_the_differing_fields() {
+        let exp = alert(
+            &[
+                ("alertname", "GpuFull"),
+                ("node", "n1"),
+                ("severity", "page"),
+            ],
+            &[("summary", "98.8% used"), ("runbook", "r")],
+        );
+        let got = alert(
+            &[
+                ("alertname", "GpuFull"),
+                ("node", "n1"),
+                ("severity", "page"),
+            ],
+            &[("summary", "98.75% used"), ("runbook", "r")],
+        );
+        assert_eq!(
+            alerts_diff(std::slice::from_ref(&exp), &[got]),
+            "diff (- expected, + got):\n  ~ Labels:{alertname=\"GpuFull\", node=\"n1\", severity=\"page\"}\n      annotation summary: \"98.8% used\" → \"98.75% used\""
+        );
+        // One expected and one firing left: paired even when labels differ.
+        let other = alert(
+            &[("alertname", "GpuFull"), ("node", "n2")],
+            &[("runbook", "r")],
+        );
+        let d = alerts_diff(std::slice::from_ref(&exp), std::slice::from_ref(&other));
+        assert!(d.contains("      label node: \"n1\" → \"n2\""), "{d}");
+        assert!(d.contains("      label severity: \"page\" → (none)"), "{d}");
+        assert!(
+            d.contains("      annotation summary: \"98.8% used\" → (none)"),
+            "{d}"
+        );
+        assert!(!d.contains("runbook"), "equal fields are not printed: {d}");
+        // Two left on one side: nothing to pair, both print whole.
+        let d = alerts_diff(&[exp.clone(), other.clone()], &[]);
+        assert_eq!(d.matches("\n  - Labels:").count(), 2, "{d}");
+        // Matching alerts print unmarked.
+        let d = alerts_diff(std::slice::from_ref(&exp), std::slice::from_ref(&exp));
+        assert!(d.ends_with("\n    Labels:{alertname=\"GpuFull\", node=\"n1\", severity=\"page\"} Annotations:{runbook=\"r\", summary=\"98.8% used\"}"), "{d}");
+    }
+
+    #[test]
+    fn long_values_are_cut_around_the_difference() {
+        let a = format!("{}98.8%{}", "x".repeat(100), "y".repeat(100));
+        let b = format!("{}98.75%{}", "x".repeat(100), "y".repeat(100));
+        let (ea, eb) = elide_common(&a, &b);
+        // 20 characters of the common prefix (`x…x98.`) and of the common
+        // suffix (`%y…y`) around the part that differs.
+        assert_eq!(ea, format!("…{}98.8%{}…", "x".repeat(17), "y".repeat(19)));
+        assert_eq!(eb, format!("…{}98.75%{}…", "x".repeat(17), "y".repeat(19)));
+        // Multi-byte characters are cut on character boundaries.
+        let (ea, _) = elide_common(&"é".repeat(80), &format!("{}a", "é".repeat(80)));
+        assert!(
+            ea.starts_with('…') && ea.chars().all(|c| c == '…' || c == 'é'),
+            "{ea}"
+        );
+        assert_eq!(
+            elide_common("short", "shorter"),
+            ("short".into(), "shorter".into())
+        );
     }
 
     #[test]

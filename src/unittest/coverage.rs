@@ -33,6 +33,18 @@ pub struct Coverage {
     pub uncovered: Vec<Uncovered>,
 }
 
+impl Coverage {
+    /// The share of rules exercised, in percent (100 with no rule).
+    pub fn percent(&self) -> f64 {
+        if self.rules == 0 {
+            return 100.0;
+        }
+        let covered = self.rules - self.uncovered.len();
+        // Rule counts stay far below 2^52: exact as f64.
+        covered as f64 * 100.0 / self.rules as f64
+    }
+}
+
 /// Merges the rule uses of every test group of every report.
 pub fn compute(reports: &[FileReport]) -> Coverage {
     let mut merged: BTreeMap<(String, usize, String, String), RuleUse> = BTreeMap::new();

@@ -23,34 +23,60 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Renders `reports` as a JUnit XML document.
+/// Renders `reports` as a JUnit XML document, stamped with the current time.
 pub fn render(reports: &[FileReport]) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
+        .unwrap_or(0);
+    render_at(reports, now)
+}
+
+/// Renders `reports` as a JUnit XML document: promtool's shape (one
+/// `<testsuite>` per file with its `timestamp`, one `<testcase>` per test
+/// group, one `<failure>` per failure), plus what CI systems read:
+/// `classname` (the test file), `time` in seconds on each test case and
+/// suite, and the whole failure text (promtool's, then the location, notes
+/// and diff). `now` is the run's start, in seconds since the Unix epoch (UTC).
+pub fn render_at(reports: &[FileReport], now: i64) -> String {
+    let stamp = chrono::DateTime::from_timestamp(now, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())
+        .unwrap_or_default();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for r in reports {
         let failures = r.groups.iter().filter(|g| !g.failures.is_empty()).count();
         let errors = usize::from(r.error.is_some());
+        let total: f64 = r.groups.iter().map(|g| g.elapsed.as_secs_f64()).sum();
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{total:.3}\" timestamp=\"{stamp}\">",
             escape(&r.path),
             r.groups.len()
         );
         if let Some(e) = &r.error {
-            let _ = writeln!(out, "    <error message=\"{}\"></error>", escape(e));
+            let first = e.lines().next().unwrap_or("");
+            let _ = writeln!(
+                out,
+                "    <error message=\"{}\">{}</error>",
+                escape(first),
+                escape(e)
+            );
         }
         for g in &r.groups {
-            let _ = write!(out, "    <testcase name=\"{}\"", escape(&g.name));
+            let _ = write!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\"",
+                escape(&g.name),
+                escape(&r.path),
+                g.elapsed.as_secs_f64()
+            );
             if g.failures.is_empty() {
                 out.push_str("></testcase>\n");
                 continue;
             }
             out.push_str(">\n");
             for f in &g.failures {
-                let mut text = f.message.clone();
-                if let Some(d) = &f.diff {
-                    text.push('\n');
-                    text.push_str(d);
-                }
+                let text = f.full_text();
                 let first = text.lines().next().unwrap_or("").trim();
                 let _ = writeln!(
                     out,
@@ -82,22 +108,44 @@ mod tests {
                     given_name: Some("ok".into()),
                     failures: vec![],
                     rules: vec![],
+                    elapsed: std::time::Duration::from_millis(1500),
                 },
                 GroupReport {
                     name: "bad <1>".into(),
                     given_name: None,
                     failures: vec![Failure {
                         message: "    expr: \"x\"".into(),
-                        diff: None,
+                        location: Some("a&b.yml:7:9".into()),
+                        notes: vec!["a note".into()],
+                        diff: Some("diff (- expected, + got):\n  - x 1".into()),
                     }],
                     rules: vec![],
+                    elapsed: std::time::Duration::from_millis(250),
                 },
             ],
             ..FileReport::default()
         };
-        let x = render(&[r]);
-        assert!(x.contains("name=\"a&amp;b.yml\" tests=\"2\" failures=\"1\""));
-        assert!(x.contains("<testcase name=\"bad &lt;1&gt;\">"));
-        assert!(x.contains("&quot;x&quot;"));
+        let x = render_at(&[r], 1_765_000_000);
+        assert!(
+            x.contains("name=\"a&amp;b.yml\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"1.750\" timestamp=\"2025-12-06T05:46:40\">"),
+            "{x}"
+        );
+        assert!(
+            x.contains(
+                "<testcase name=\"ok\" classname=\"a&amp;b.yml\" time=\"1.500\"></testcase>"
+            ),
+            "{x}"
+        );
+        assert!(
+            x.contains(
+                "<testcase name=\"bad &lt;1&gt;\" classname=\"a&amp;b.yml\" time=\"0.250\">"
+            ),
+            "{x}"
+        );
+        // The whole text: promtool's message, then location, note and diff.
+        assert!(
+            x.contains("<failure message=\"expr: &quot;x&quot;\">    expr: &quot;x&quot;\n        at a&amp;b.yml:7:9\n        a note\n        diff (- expected, + got):\n          - x 1</failure>"),
+            "{x}"
+        );
     }
 }

@@ -63,11 +63,20 @@ pub struct Options {
     pub ignore_unknown_fields: bool,
 }
 
-/// One failure of a test group, as promtool prints it plus a diff.
-#[derive(Debug, Clone, PartialEq)]
+/// One failure of a test group, as promtool prints it plus what mlalert
+/// adds: where the failing test item is written, notes that explain it,
+/// and a diff.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Failure {
     /// promtool's text (multi-line, indented as promtool indents).
     pub message: String,
+    /// `file:line:column` of the failing `alert_rule_test` item (its first
+    /// unmatched `exp_alerts` entry when there is one) or `promql_expr_test`
+    /// item; `None` for failures of the whole group.
+    pub location: Option<String>,
+    /// One-line explanations (`the alert … is still pending (for: 5m, active
+    /// since 2m): it fires at 5m`).
+    pub notes: Vec<String>,
     /// A readable diff of expected vs actual, when the failure is a mismatch.
     pub diff: Option<String>,
 }
@@ -76,8 +85,27 @@ impl Failure {
     fn error(message: impl Into<String>) -> Self {
         Failure {
             message: message.into(),
-            diff: None,
+            ..Failure::default()
         }
+    }
+
+    /// promtool's text, then the location, the notes and the diff, each
+    /// line indented by 8 spaces (the full text of JUnit `<failure>`).
+    pub fn full_text(&self) -> String {
+        let mut out = self.message.clone();
+        let extra = self
+            .location
+            .iter()
+            .map(|l| format!("at {l}"))
+            .chain(self.notes.iter().cloned())
+            .chain(self.diff.iter().cloned());
+        for block in extra {
+            for line in block.lines() {
+                out.push_str("\n        ");
+                out.push_str(line);
+            }
+        }
+        out
     }
 }
 
@@ -111,6 +139,8 @@ pub struct GroupReport {
     pub failures: Vec<Failure>,
     /// Rules and their use.
     pub rules: Vec<RuleUse>,
+    /// Wall-clock time the group took to run (for JUnit `time`).
+    pub elapsed: std::time::Duration,
 }
 
 /// The result of one test file.
@@ -138,6 +168,32 @@ impl FileReport {
     pub fn failures(&self) -> impl Iterator<Item = &Failure> {
         self.groups.iter().flat_map(|g| g.failures.iter())
     }
+}
+
+/// A path cleaned lexically as Go's `filepath.Clean`, which promtool's
+/// `filepath.Join` of the test file's directory and a `rule_files` entry
+/// applies: `.` components dropped, `dir/..` removed, `..` kept only where
+/// it climbs above a relative path's start (and dropped at the root).
+pub fn clean_path(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            c => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.into_iter().collect()
 }
 
 /// promtool's eval-time text (a `model.Duration`): `0s`, `5m`, `1d`, `1m10s`.
@@ -216,12 +272,13 @@ pub fn run_file(path: &Path, display: &str, files: &dyn Files, opts: &Options) -
         rep.error = Some(msgs.join("\n"));
         return rep;
     }
-    run_test_file(&tf, path, files, opts, &mut rep);
+    run_test_file(&tf, &source, path, files, opts, &mut rep);
     rep
 }
 
 fn run_test_file(
     tf: &TestFile,
+    source: &SourceFile,
     path: &Path,
     files: &dyn Files,
     opts: &Options,
@@ -233,14 +290,14 @@ fn run_test_file(
     let mut seen_paths: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for rf in &tf.rule_files {
         let p = Path::new(&rf.value);
-        let joined: PathBuf = if rf.value.is_empty() || p.is_absolute() {
+        let joined: PathBuf = if rf.value.is_empty() {
             p.to_path_buf()
+        } else if p.is_absolute() {
+            clean_path(p)
         } else {
-            // `./x` and `x` name the same file (coverage merges by path).
-            base.join(p)
-                .components()
-                .filter(|c| !matches!(c, std::path::Component::CurDir))
-                .collect()
+            // `./x`, `x` and `tests/../x` name the same file (coverage
+            // merges by path).
+            clean_path(&base.join(p))
         };
         let pattern = joined.to_string_lossy().to_string();
         match files.glob(&pattern) {
@@ -323,6 +380,7 @@ fn run_test_file(
         unknown_alert_warnings(&selected, &groups, &mut rep.warnings);
     }
     let setup = Setup {
+        source,
         groups: &groups,
         load_errors: &load_errors,
         eval_interval,
@@ -373,10 +431,20 @@ fn unknown_alert_warnings(
 }
 
 struct Setup<'a> {
+    /// The test file, for the positions of failing items.
+    source: &'a SourceFile,
     groups: &'a [GroupDef],
     load_errors: &'a [String],
     eval_interval: i64,
     fuzzy: bool,
+}
+
+impl Setup<'_> {
+    /// `file:line:column` of a byte offset of the test file.
+    fn locate(&self, offset: usize) -> String {
+        let lc = self.source.line_col(offset);
+        format!("{}:{}:{}", self.source.path, lc.line, lc.column)
+    }
 }
 
 fn rule_uses(runs: &[GroupRun], expected_firing: &BTreeSet<&str>) -> Vec<RuleUse> {
@@ -397,6 +465,13 @@ fn rule_uses(runs: &[GroupRun], expected_firing: &BTreeSet<&str>) -> Vec<RuleUse
 }
 
 fn run_group(index: usize, tg: &TestGroup, setup: &Setup) -> GroupReport {
+    let started = std::time::Instant::now();
+    let mut rep = run_group_timed(index, tg, setup);
+    rep.elapsed = started.elapsed();
+    rep
+}
+
+fn run_group_timed(index: usize, tg: &TestGroup, setup: &Setup) -> GroupReport {
     let given_name = tg
         .name
         .as_ref()
@@ -409,6 +484,7 @@ fn run_group(index: usize, tg: &TestGroup, setup: &Setup) -> GroupReport {
         given_name,
         failures: Vec::new(),
         rules: Vec::new(),
+        elapsed: std::time::Duration::ZERO,
     };
     let mut runs: Vec<GroupRun> = setup.groups.iter().cloned().map(GroupRun::new).collect();
     let expected_firing: BTreeSet<&str> = tg
@@ -530,7 +606,7 @@ fn run_group_inner(
             }
             pending_times.next();
             for &i in alert_tests.get(&t).map(Vec::as_slice).unwrap_or(&[]) {
-                if let Some(f) = check_alerts(&tg.alert_rule_tests[i], runs, name) {
+                if let Some(f) = check_alerts(&tg.alert_rule_tests[i], runs, name, mint, setup) {
                     failures.push(f);
                 }
             }
@@ -542,7 +618,8 @@ fn run_group_inner(
     }
 
     for t in &tg.promql_expr_tests {
-        if let Some(f) = check_promql(t, mint, &engine, &storage, setup.fuzzy) {
+        if let Some(mut f) = check_promql(t, mint, &engine, &storage, setup.fuzzy) {
+            f.location = Some(setup.locate(t.span.start));
             failures.push(f);
         }
     }
@@ -553,21 +630,25 @@ fn check_alerts(
     t: &crate::model::unittest::AlertTestCase,
     runs: &[GroupRun],
     name: Option<&str>,
+    mint: i64,
+    setup: &Setup,
 ) -> Option<Failure> {
     let alertname = t.alertname.value.as_str();
     let mut got: Vec<LabelsAndAnnotations> = Vec::new();
+    let mut states: Vec<&alerts::AlertingState> = Vec::new();
     for g in runs {
         for (r, s) in g.def.rules.iter().zip(&g.rules) {
             if r.kind != RuleKind::Alerting || r.name != alertname {
                 continue;
             }
+            states.push(&s.alerting);
             got.extend(s.alerting.firing().map(|a| LabelsAndAnnotations {
                 labels: compare::labels_pairs(&a.labels),
                 annotations: a.annotations.expanded(),
             }));
         }
     }
-    let mut exp: Vec<LabelsAndAnnotations> = t
+    let exp_written: Vec<LabelsAndAnnotations> = t
         .exp_alerts
         .iter()
         .map(|a| {
@@ -589,10 +670,28 @@ fn check_alerts(
         })
         .collect();
     got.sort();
+    let mut exp = exp_written.clone();
     exp.sort();
     if exp == got {
         return None;
     }
+    // The first entry of `exp_alerts`, in file order, that no firing alert
+    // matches (each firing alert matches one entry at most).
+    let mut unmatched_got: Vec<&LabelsAndAnnotations> = got.iter().collect();
+    let first_unmatched =
+        exp_written
+            .iter()
+            .position(|e| match unmatched_got.iter().position(|g| *g == e) {
+                Some(i) => {
+                    unmatched_got.remove(i);
+                    false
+                }
+                None => true,
+            });
+    let offset = first_unmatched
+        .and_then(|i| t.exp_alerts.get(i))
+        .map(|a| a.span.start)
+        .unwrap_or(t.span.start);
     let test_name = name
         .map(|n| format!("    name: {n},\n"))
         .unwrap_or_default();
@@ -603,8 +702,78 @@ fn check_alerts(
             indent_lines(&alerts_string(&exp), "            "),
             indent_lines(&alerts_string(&got), "            ")
         ),
+        location: Some(setup.locate(offset)),
+        notes: alert_notes(
+            alertname,
+            &states,
+            first_unmatched.is_some(),
+            mint,
+            t.eval_time.value,
+        ),
         diff: Some(alerts_diff(&exp, &got)),
     })
+}
+
+/// Most pending alerts one failure explains.
+const MAX_PENDING_NOTES: usize = 5;
+
+/// Why an expected alert is not firing, from the rule's alert states at the
+/// test's `eval_time`: alerts still pending (active for less than `for`),
+/// or no active alert at all. Times are relative to the group's start, as
+/// `eval_time` is written; `mint` is that start in ms.
+fn alert_notes(
+    alertname: &str,
+    states: &[&alerts::AlertingState],
+    expected_missing: bool,
+    mint: i64,
+    eval_time: u64,
+) -> Vec<String> {
+    if !expected_missing {
+        return Vec::new();
+    }
+    if states.is_empty() {
+        return vec![format!(
+            "no alerting rule of the rule files is named {alertname:?}"
+        )];
+    }
+    let rel = |ms: i64| eval_time_string(u64::try_from(ms.saturating_sub(mint)).unwrap_or(0));
+    let pending: Vec<(&alerts::AlertingState, &alerts::Alert)> = states
+        .iter()
+        .flat_map(|s| s.active.values().map(move |a| (*s, a)))
+        .filter(|(_, a)| a.state == alerts::AlertState::Pending)
+        .collect();
+    let several = pending.len() > 1;
+    let mut notes: Vec<String> = pending
+        .iter()
+        .take(MAX_PENDING_NOTES)
+        .map(|(s, a)| {
+            let which = if several {
+                format!(" {}", a.labels)
+            } else {
+                String::new()
+            };
+            format!(
+                "the alert{which} is still pending at {} (for: {}, active since {}): it fires at {}",
+                eval_time_string(eval_time),
+                eval_time_string(u64::try_from(s.hold_ms).unwrap_or(0)),
+                rel(a.active_at),
+                rel(a.active_at.saturating_add(s.hold_ms))
+            )
+        })
+        .collect();
+    if pending.len() > MAX_PENDING_NOTES {
+        notes.push(format!(
+            "… and {} more pending alerts",
+            pending.len() - MAX_PENDING_NOTES
+        ));
+    }
+    if states.iter().all(|s| s.active.is_empty()) {
+        notes.push(format!(
+            "no alert of {alertname} is pending or firing at {}: its expression returned no series at the last evaluation",
+            eval_time_string(eval_time)
+        ));
+    }
+    notes
 }
 
 /// Parses expected-sample labels as Prometheus' `parser.ParseMetric`.
@@ -696,6 +865,7 @@ fn check_promql(
             compare::samples_string(&got)
         ),
         diff: Some(compare::samples_diff(&exp, &got, fuzzy)),
+        ..Failure::default()
     })
 }
 

@@ -2,19 +2,39 @@
 //! coverage.
 
 use std::fs;
+use std::io::{Read, Seek};
 
 use crate::mlalert;
 
 const PASSING: &str = "fixtures/unittest/gpu-test.yaml";
 const FAILING: &str = "fixtures/unittest/gpu-failing-test.yaml";
 
+/// Runs `mlalert test ARGS` with stdout and stderr on one file, as a
+/// terminal or a CI log shows them: the exit code and the merged text.
 fn run(args: &[&str]) -> (i32, String) {
+    let mut log = tempfile::tempfile().expect("tempfile");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_mlalert"))
+        .env_remove("NO_COLOR")
+        .arg("test")
+        .args(args)
+        .stdout(log.try_clone().expect("clone"))
+        .stderr(log.try_clone().expect("clone"))
+        .status()
+        .expect("run");
+    let mut text = String::new();
+    log.rewind().expect("rewind");
+    log.read_to_string(&mut text).expect("read");
+    assert!(!text.contains("panicked"), "panic: {text}");
+    (status.code().unwrap_or(-1), text)
+}
+
+/// Runs `mlalert test ARGS`: the exit code, stdout and stderr apart.
+fn run_split(args: &[&str]) -> (i32, String, String) {
     let out = mlalert().arg("test").args(args).output().expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
     )
 }
 
@@ -39,10 +59,146 @@ fn failing_file_prints_promtool_block_and_diff() {
               Annotations:{summary=\"GPU memory on gpu-node-1 is 98.75% used\"}
             ], 
         got:[]
+        at fixtures/unittest/gpu-failing-test.yaml:14:13
+        the alert is still pending at 2m (for: 5m, active since 0s): it fires at 5m
         diff (- expected, + got):
           - Labels:{alertname=\"GPUMemoryNearlyFull\", node=\"gpu-node-1\", severity=\"warning\"} Annotations:{summary=\"GPU memory on gpu-node-1 is 98.75% used\"}
+
 ";
     assert!(out.starts_with(want), "{out}");
+}
+
+/// promtool prints `Unit Testing:`, `SUCCESS` and blank lines on stdout,
+/// and `WARNING:`, `FAILED:` and the failures on stderr: a script that
+/// keeps one of them sees what it sees with promtool.
+#[test]
+fn failures_go_to_stderr_as_promtool_prints_them() {
+    let (code, stdout, stderr) = run_split(&[PASSING, FAILING]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.starts_with(&format!(
+            "Unit Testing:  {PASSING}\n  SUCCESS\n\nUnit Testing:  {FAILING}\n\n"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("FAILED") && !stdout.contains("alertname"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.starts_with("  FAILED:\n    name: expects the page too early,\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("        diff (- expected, + got):"),
+        "{stderr}"
+    );
+}
+
+/// An expected alert that differs from the firing one in one annotation:
+/// the diff names that annotation and cuts the long value around the
+/// difference, instead of two whole one-line alerts.
+#[test]
+fn diff_marks_the_differing_annotation() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("rules.yml"),
+        r#"groups:
+  - name: gpu
+    rules:
+      - alert: GpuMemoryNearlyFull
+        expr: gpu_memory_used_ratio > 0.95
+        labels: {severity: warning}
+        annotations:
+          summary: "GPU memory on {{ $labels.node }} is {{ $value | humanizePercentage }} used, which leaves too little room for the next batch of the model server"
+"#,
+    )
+    .unwrap();
+    let test = dir.path().join("gpu_test.yml");
+    fs::write(
+        &test,
+        r#"rule_files: [rules.yml]
+tests:
+  - input_series:
+      - series: gpu_memory_used_ratio{node="n1"}
+        values: 0.9875x5
+    alert_rule_test:
+      - eval_time: 2m
+        alertname: GpuMemoryNearlyFull
+        exp_alerts:
+          - exp_labels: {node: n1, severity: warning}
+            exp_annotations:
+              summary: "GPU memory on n1 is 98.8% used, which leaves too little room for the next batch of the model server"
+"#,
+    )
+    .unwrap();
+    let (code, out) = run(&[test.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("        at {}:10:13\n", test.display())),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "          ~ Labels:{alertname=\"GpuMemoryNearlyFull\", node=\"n1\", severity=\"warning\"}\n              annotation summary: \"… memory on n1 is 98.8% used, which leaves…\" → \"… memory on n1 is 98.75% used, which leaves…\"\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("          - Labels:"), "{out}");
+}
+
+/// `--fail-under PERCENT` fails a passing run whose rules are not
+/// exercised enough, and passes it at or under the share exercised.
+#[test]
+fn fail_under_checks_the_coverage_share() {
+    // 4 of the 5 rules of the passing fixture are exercised: 80%.
+    let (code, stdout, stderr) = run_split(&["--fail-under", "90", PASSING]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(
+        stderr,
+        "mlalert: test coverage 80.0% (4 of 5 rules exercised) is under --fail-under 90%\n"
+    );
+    assert!(
+        !stdout.contains("Coverage:"),
+        "the table only with --coverage: {stdout}"
+    );
+    let (code, _, stderr) = run_split(&["--fail-under", "80", PASSING]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = run_split(&["--fail-under", "120", PASSING]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not between 0 and 100"), "{stderr}");
+}
+
+/// Test files in different directories that name one rule file through
+/// `..` count its rules once, under one path, as Go's `filepath.Join`
+/// cleans it.
+#[test]
+fn coverage_paths_are_cleaned() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("rules")).unwrap();
+    fs::create_dir_all(dir.path().join("tests/a")).unwrap();
+    fs::write(
+        dir.path().join("rules/r.yml"),
+        "groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: up == 0\n",
+    )
+    .unwrap();
+    let t1 = dir.path().join("tests/one_test.yml");
+    let t2 = dir.path().join("tests/a/two_test.yml");
+    let body = "tests:\n  - input_series:\n      - series: up{job=\"a\"}\n        values: 1x5\n    alert_rule_test:\n      - eval_time: 5m\n        alertname: Down\n        exp_alerts: []\n";
+    fs::write(&t1, format!("rule_files: [../rules/r.yml]\n{body}")).unwrap();
+    fs::write(&t2, format!("rule_files: [./../../rules/r.yml]\n{body}")).unwrap();
+    let (code, out, err) = run_split(&[
+        "--coverage",
+        "--format",
+        "json",
+        t1.to_str().unwrap(),
+        t2.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["coverage"]["rules"], 1, "{out}");
+    let file = v["coverage"]["uncovered"][0]["file"].as_str().unwrap_or("");
+    assert_eq!(file, dir.path().join("rules/r.yml").to_str().unwrap());
 }
 
 #[test]
@@ -153,9 +309,17 @@ fn junit_xml_is_well_formed() {
     assert_eq!(xml.matches("<testsuite ").count(), 2);
     assert!(xml.contains("tests=\"3\" failures=\"0\""), "{xml}");
     assert!(
-        xml.contains("<testcase name=\"expects the page too early\">"),
+        xml.contains(&format!(
+            "<testcase name=\"expects the page too early\" classname=\"{FAILING}\" time=\""
+        )),
         "{xml}"
     );
+    // The whole failure text, mlalert's location and diff included.
+    assert!(
+        xml.contains("        at fixtures/unittest/gpu-failing-test.yaml:14:13\n"),
+        "{xml}"
+    );
+    assert!(xml.contains("diff (- expected, + got):"), "{xml}");
     assert!(
         xml.contains("<failure message=\"name: expects the page too early,\">"),
         "{xml}"

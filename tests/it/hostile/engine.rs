@@ -123,12 +123,12 @@ fn promql_at_the_depth_limit_is_linted_and_evaluated() {
     // `up + … > 0` is 999, not 1: exactly that one group fails.
     r.expect_code(1);
     assert_eq!(
-        r.stdout.matches("got: {} 9.99E+02").count(),
+        r.stderr.matches("got: {} 9.99E+02").count(),
         1,
         "{}",
-        r.stdout
+        r.stderr
     );
-    assert_eq!(r.stdout.matches("    expr: ").count(), 1, "{}", r.stdout);
+    assert_eq!(r.stderr.matches("    expr: ").count(), 1, "{}", r.stderr);
 }
 
 /// Item 10: `up + up + … > 0` re-walked its left side at every operator
@@ -228,14 +228,14 @@ fn unit_test_queries_are_bounded_before_they_run() {
     r.expect_code(1);
     // 40 × 40 `query` calls: past the budget of one expansion.
     assert!(
-        r.stdout
+        r.stderr
             .contains("error calling query: expansion runs more than 1000 queries"),
         "{}",
-        r.stdout
+        r.stderr
     );
     let too_many = "query processing would load too many samples into memory in query execution";
     // The annotation (in the alert and in its diff) and the two expressions.
-    assert_eq!(r.stdout.matches(too_many).count(), 4, "{}", r.stdout);
+    assert_eq!(r.stderr.matches(too_many).count(), 4, "{}", r.stderr);
 }
 
 /// Item 5: template expansion in `mlalert test` was unbounded in output
@@ -261,16 +261,16 @@ fn unit_test_template_expansion_is_bounded() {
     let r = unit_test(dir.path(), &rules, tests);
     r.expect_code(1);
     assert!(
-        r.stdout
+        r.stderr
             .contains("expansion builds more than 67108864 bytes of text"),
         "{}",
-        &r.stdout[..r.stdout.len().min(3000)]
+        &r.stderr[..r.stderr.len().min(3000)]
     );
     assert!(
-        r.stdout
+        r.stderr
             .contains("expansion makes more than 1000000 function and template calls"),
         "{}",
-        &r.stdout[..r.stdout.len().min(3000)]
+        &r.stderr[..r.stderr.len().min(3000)]
     );
 }
 
