@@ -164,7 +164,7 @@ pub struct LintArgs {
 pub enum Format {
     /// Source snippets with labelled spans and help.
     Human,
-    /// One JSON object (see ARCHITECTURE.md).
+    /// One JSON object: diagnostics and summary (schema: https://github.com/mlalert/mlalert/blob/main/docs/json-schema.json).
     Json,
     /// SARIF 2.1.0 (GitHub code scanning).
     Sarif,

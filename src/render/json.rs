@@ -1,12 +1,20 @@
-//! `--format json`: one object, stable for scripts (ARCHITECTURE.md "Command line").
+//! `--format json`: one object, stable for scripts. Its schema is
+//! `docs/json-schema.json` (version [`VERSION`]); `tests/it/formats.rs`
+//! validates every JSON report of the tests against it.
 
 use serde::Serialize;
 
 use super::{Resolved, counts};
 use crate::diagnostic::Diagnostic;
 
+/// The version of the JSON report (`"version"`, and the schema's `const`).
+/// Fields may be added within a version; a removal, rename or change of
+/// meaning makes the next one.
+pub const VERSION: u32 = 1;
+
 #[derive(Serialize)]
 struct Out<'a> {
+    version: u32,
     diagnostics: Vec<Item<'a>>,
     summary: Summary,
 }
@@ -48,11 +56,12 @@ struct Summary {
     infos: usize,
 }
 
-/// Renders the JSON report: `{"diagnostics": [...], "summary": {...}}`.
+/// Renders the JSON report: `{"version": 1, "diagnostics": [...], "summary": {...}}`.
 /// Lines and columns are 1-based, columns count characters, the end is exclusive.
 pub fn render(resolved: &[Resolved], diags: &[Diagnostic], files: usize) -> String {
     let (errors, warnings, infos) = counts(diags);
     let out = Out {
+        version: VERSION,
         diagnostics: resolved
             .iter()
             .map(|r| Item {

@@ -369,3 +369,66 @@ receivers:
         "{human}"
     );
 }
+
+/// `docs/json-schema.json`, the published schema of `--format json`.
+fn json_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/json-schema.json")).expect("schema json");
+    jsonschema::draft202012::new(&schema).expect("schema compiles")
+}
+
+/// Every JSON report is valid against the published schema, on runs that
+/// between them give every field: all the fixtures (every lint's bad case,
+/// secondary labels in other files, input errors), one clean file, and a
+/// run with nothing to report. The schema forbids fields it does not
+/// describe, so a new field fails here until the schema has it.
+#[test]
+fn json_is_valid_against_the_published_schema() {
+    let validator = json_validator();
+    let mut labels = 0;
+    let mut codes = std::collections::BTreeSet::new();
+    for args in [
+        vec!["fixtures/"],
+        vec!["fixtures/ml-platform/"],
+        vec!["fixtures/lints/ML101-missing-for/good.yaml"],
+    ] {
+        let out = mlalert()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["lint", "--format", "json", "--fail-on", "error"])
+            .args(&args)
+            .output()
+            .expect("run");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:#?}");
+        assert_eq!(report["version"], mlalert::render::json::VERSION);
+        for d in report["diagnostics"].as_array().expect("diagnostics") {
+            codes.insert(d["code"].as_str().unwrap_or("").to_string());
+            labels += d
+                .get("labels")
+                .map_or(0, |l| l.as_array().map_or(0, Vec::len));
+        }
+    }
+    assert!(codes.len() > 60, "the fixtures give most lints: {codes:?}");
+    assert!(labels > 0, "some finding has secondary labels");
+
+    // The schema is strict: an unknown field, a wrong type or a missing
+    // version are rejected.
+    let ok = serde_json::json!({
+        "version": 1,
+        "diagnostics": [],
+        "summary": {"files": 0, "errors": 0, "warnings": 0, "infos": 0}
+    });
+    assert!(validator.is_valid(&ok));
+    for bad in [
+        serde_json::json!({"diagnostics": [], "summary": ok["summary"]}),
+        serde_json::json!({"version": 2, "diagnostics": [], "summary": ok["summary"]}),
+        serde_json::json!({"version": 1, "diagnostics": [], "summary": ok["summary"], "extra": 1}),
+        serde_json::json!({"version": 1, "diagnostics": [{"code": "ML101"}], "summary": ok["summary"]}),
+    ] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
+}
