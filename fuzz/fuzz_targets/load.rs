@@ -67,6 +67,7 @@ fn render_all(diags: &[Diagnostic], source: SourceFile, secrets: Vec<Vec<Span>>)
     let options = render::human::Options {
         color: false,
         summary: true,
+        width: mlalert::render::human::DEFAULT_WIDTH,
     };
     let mut out = Vec::new();
     render::human::render(&mut out, &resolved, diags, &files, &secrets, options)

@@ -41,6 +41,8 @@ struct Input {
     message: String,
     help: Option<String>,
     color: bool,
+    /// Wrap width past the minimum of 40 columns.
+    width: u8,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -115,6 +117,7 @@ fn run(input: &Input) {
     let options = human::Options {
         color: input.color,
         summary: true,
+        width: 40 + usize::from(input.width),
     };
     let mut out = Vec::new();
     human::render(&mut out, &resolved, &diags, &files, &secrets, options).expect("write to a Vec");

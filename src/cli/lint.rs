@@ -171,6 +171,7 @@ pub fn run(args: &LintArgs) -> u8 {
                 color: use_color(args.color),
                 // --quiet drops the summary line.
                 summary: !args.quiet,
+                width: render::human::terminal_width(),
             };
             render::human::render(&mut stdout, &resolved, &diags, &files, &secrets, options)
                 .and_then(|()| {

@@ -26,6 +26,39 @@ pub struct Options {
     pub color: bool,
     /// End with the `N files: E errors, W warnings, I infos` line.
     pub summary: bool,
+    /// Columns to wrap messages and help at ([`terminal_width`]).
+    pub width: usize,
+}
+
+/// Most findings that share one snippet; more on one line (a one-line
+/// flow-style file) start another group, so that no snippet grows with the
+/// input.
+const MAX_SHARED: usize = 8;
+
+/// Most bytes from the first to the last span of findings sharing a
+/// snippet; findings further apart on one long line get their own.
+const MAX_SHARED_EXTENT: usize = 160;
+
+/// Width used when output is not a terminal and `COLUMNS` is not set.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// The width to wrap human output at, in columns: `COLUMNS` when it is a
+/// number (at least 40), else the width of the terminal on stdout, else
+/// [`DEFAULT_WIDTH`] (pipes and CI logs).
+pub fn terminal_width() -> usize {
+    width_from(
+        std::env::var("COLUMNS").ok().as_deref(),
+        terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0)),
+    )
+}
+
+/// [`terminal_width`] from the value of `COLUMNS` and the terminal's width.
+fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .or(terminal)
+        .filter(|&w| w > 0)
+        .map_or(DEFAULT_WIDTH, |w| w.clamp(40, 1000))
 }
 
 /// Writes every diagnostic and (with [`Options::summary`]) a summary line
@@ -47,18 +80,59 @@ pub fn render(
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // Lines break at spaces only (not after the `/` of a URL, as Unicode
+    // line breaking would), words are never broken nor split at a hyphen:
+    // a URL or a lint name wraps whole onto the next line.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
-        .with_width(100)
+        .with_width(options.width)
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_context_lines(1);
     let mut buf = String::new();
-    for r in resolved {
-        let Some(file) = files.get(r.diag.file) else {
+    // Findings that start on one line of one file (sorted, so adjacent)
+    // share one snippet: the first prints it with every finding's span
+    // labelled by its code, the others print their message and help only.
+    let mut i = 0;
+    while i < resolved.len() {
+        let first = &resolved[i];
+        let mut end = i + 1;
+        let (mut lo, mut hi) = (first.diag.span.start, first.diag.span.end);
+        while end < resolved.len() && end - i < MAX_SHARED {
+            let next = &resolved[end];
+            let (nlo, nhi) = (lo.min(next.diag.span.start), hi.max(next.diag.span.end));
+            if next.diag.file != first.diag.file
+                || next.start.line != first.start.line
+                || nhi - nlo > MAX_SHARED_EXTENT
+            {
+                break;
+            }
+            (lo, hi) = (nlo, nhi);
+            end += 1;
+        }
+        let group = &resolved[i..end];
+        i = end;
+        let Some(file) = files.get(first.diag.file) else {
             continue;
         };
-        buf.clear();
-        finding(&mut buf, &handler, r, file, secrets.get(r.diag.file));
-        out.write_all(buf.as_bytes())?;
+        for (k, r) in group.iter().enumerate() {
+            buf.clear();
+            let shared = match (group.len(), k) {
+                (1, _) => Shared::Alone,
+                (_, 0) => Shared::First(group),
+                _ => Shared::Later,
+            };
+            finding(
+                &mut buf,
+                &handler,
+                r,
+                file,
+                secrets.get(r.diag.file),
+                shared,
+            );
+            out.write_all(buf.as_bytes())?;
+        }
     }
     if options.summary {
         let (e, w, i) = counts(diags);
@@ -81,6 +155,17 @@ pub fn render(
     Ok(())
 }
 
+/// How a finding's snippet is shared with others on its line.
+#[derive(Clone, Copy)]
+enum Shared<'a> {
+    /// The only finding on its line: its own snippet.
+    Alone,
+    /// The first of several: the snippet of them all.
+    First(&'a [Resolved<'a>]),
+    /// A later one: no snippet (the first printed it).
+    Later,
+}
+
 /// One finding: header line, miette's report on the excerpt, notes for
 /// labels in other files, blank line.
 fn finding(
@@ -89,6 +174,7 @@ fn finding(
     r: &Resolved,
     file: &SourceFile,
     secrets: Option<&Vec<Span>>,
+    shared: Shared,
 ) {
     use std::fmt::Write as _;
     let d = r.diag;
@@ -103,16 +189,44 @@ fn finding(
         d.lint.code,
         d.lint.name
     );
-    let same: Vec<_> = d.labels.iter().filter(|l| l.file == d.file).collect();
-    let spans: Vec<Span> = std::iter::once(d.span)
-        .chain(same.iter().map(|l| l.span))
-        .collect();
-    let (snippet, mapped) = Snippet::build(
-        path.clone().into_owned(),
-        file,
-        &spans,
-        secrets.map_or(&[][..], |s| s.as_slice()),
-    );
+    // The spans to label: this finding's (primary "here", then its labels
+    // in this file), or, for the first of a line's findings, every
+    // finding's primary span (labelled by its code) and labels.
+    let mut labelled: Vec<(String, Span)> = Vec::new();
+    match shared {
+        Shared::Alone => {
+            labelled.push(("here".to_string(), d.span));
+            labelled.extend(same_file_labels(d));
+        }
+        Shared::First(group) => {
+            // One label per span: findings on the same span share it
+            // (`ML101, ML102`).
+            for g in group {
+                let code = g.diag.lint.code;
+                match labelled.iter_mut().find(|(_, s)| *s == g.diag.span) {
+                    Some((m, _)) if !m.split(", ").any(|c| c == code) => {
+                        m.push_str(", ");
+                        m.push_str(code);
+                    }
+                    Some(_) => {}
+                    None => labelled.push((code.to_string(), g.diag.span)),
+                }
+            }
+            for g in group {
+                labelled.extend(same_file_labels(g.diag));
+            }
+        }
+        Shared::Later => {}
+    }
+    let snippet = (!labelled.is_empty()).then(|| {
+        let spans: Vec<Span> = labelled.iter().map(|(_, s)| *s).collect();
+        Snippet::build(
+            path.clone().into_owned(),
+            file,
+            &spans,
+            secrets.map_or(&[][..], |s| s.as_slice()),
+        )
+    });
     let url = d.lint.url();
     let report = Report {
         severity: d.severity,
@@ -121,11 +235,15 @@ fn finding(
             Some(h) => format!("{}\nsee {url}", escape_controls(h)),
             None => format!("see {url}"),
         },
-        labels: std::iter::once("here".to_string())
-            .chain(same.iter().map(|l| escape_line(&l.message).into_owned()))
-            .zip(mapped)
-            .collect(),
-        snippet,
+        labels: match &snippet {
+            Some((_, mapped)) => labelled
+                .into_iter()
+                .map(|(m, _)| m)
+                .zip(mapped.iter().copied())
+                .collect(),
+            None => Vec::new(),
+        },
+        snippet: snippet.map(|(s, _)| s),
     };
     if handler.render_report(out, &report).is_err() {
         let _ = writeln!(out, "  {}", report.message);
@@ -145,6 +263,14 @@ fn finding(
     out.push('\n');
 }
 
+/// A finding's labels in its own file, messages on one line.
+fn same_file_labels(d: &Diagnostic) -> impl Iterator<Item = (String, Span)> + '_ {
+    d.labels
+        .iter()
+        .filter(move |l| l.file == d.file)
+        .map(|l| (escape_line(&l.message).into_owned(), l.span))
+}
+
 /// What miette renders: the escaped texts and the excerpt.
 struct Report {
     severity: Severity,
@@ -152,7 +278,8 @@ struct Report {
     help: String,
     /// Label texts and spans in the excerpt, the primary first.
     labels: Vec<(String, SourceSpan)>,
-    snippet: Snippet,
+    /// The excerpt; `None` when an earlier finding on the line printed it.
+    snippet: Option<Snippet>,
 }
 
 impl fmt::Debug for Report {
@@ -183,10 +310,11 @@ impl miette::Diagnostic for Report {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.snippet)
+        self.snippet.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.snippet.as_ref()?;
         Some(Box::new(self.labels.iter().enumerate().map(
             |(i, (m, s))| {
                 if i == 0 {
@@ -217,6 +345,7 @@ mod tests {
         let options = Options {
             color: false,
             summary: true,
+            width: DEFAULT_WIDTH,
         };
         render(&mut out, &resolved, &diags, &files, &[secrets], options).unwrap();
         String::from_utf8(out).unwrap()
@@ -265,12 +394,27 @@ mod tests {
         let options = Options {
             color: false,
             summary: true,
+            width: DEFAULT_WIDTH,
         };
         render(&mut out, &resolved, &diags, &files, &[vec![]], options).unwrap();
         let out = String::from_utf8(out).unwrap();
         assert!(out.contains("␊␊x␊"), "{out}");
         assert!(out.len() < 8000, "{} bytes: {out}", out.len());
         assert!(out.lines().count() < 20, "{out}");
+    }
+
+    #[test]
+    fn width_comes_from_columns_then_the_terminal() {
+        assert_eq!(width_from(Some("72"), Some(200)), 72);
+        assert_eq!(width_from(Some("junk"), Some(130)), 130);
+        assert_eq!(width_from(None, None), DEFAULT_WIDTH);
+        assert_eq!(width_from(Some("0"), None), DEFAULT_WIDTH);
+        assert_eq!(
+            width_from(Some("10"), None),
+            40,
+            "clamped to a usable width"
+        );
+        assert_eq!(width_from(None, Some(100_000)), 1000);
     }
 
     #[test]

@@ -748,3 +748,45 @@ fn paths_print_alike_in_every_format_and_statistics_go_to_stderr() {
     assert!(stdout.contains("findings per lint:"), "{stdout}");
     assert!(!stderr.contains("findings per lint:"), "{stderr}");
 }
+
+/// Human output wraps at `COLUMNS` (else the terminal, else 100 columns),
+/// never inside a URL, and findings that start on one line share one
+/// snippet, its span labelled with every code.
+#[test]
+fn human_output_wraps_at_columns_and_shares_snippets() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.yaml");
+    fs::write(
+        &f,
+        "groups:\n- name: g\n  rules:\n  - alert: GPUHot\n    expr: DCGM_FI_DEV_GPU_TEMP > 85\n",
+    )
+    .unwrap();
+    let run = |columns: Option<&str>| {
+        let mut c = mlalert();
+        c.args(["lint", "--color", "never", f.to_str().unwrap()]);
+        if let Some(w) = columns {
+            c.env("COLUMNS", w);
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    let wide = run(None);
+    let narrow = run(Some("60"));
+    let url = "https://github.com/mlalert/mlalert/blob/main/lints/ML101-missing-for.md";
+    for text in [&wide, &narrow] {
+        assert!(text.contains(url), "a URL prints whole: {text}");
+        // Four findings on line 4, one snippet.
+        assert_eq!(text.matches("╭─[").count(), 1, "{text}");
+        assert!(text.contains("╰── ML101, ML102, ML104, ML106"), "{text}");
+        assert_eq!(text.matches(": warning ML1").count(), 4, "{text}");
+    }
+    let widest = |t: &str| {
+        t.lines()
+            .filter(|l| !l.contains("https://") && !l.contains(".yaml"))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    assert!(widest(&narrow) <= 60, "{narrow}");
+    assert!(widest(&wide) > 60 && widest(&wide) <= 100, "{wide}");
+    assert!(narrow.lines().count() > wide.lines().count());
+}

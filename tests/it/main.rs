@@ -26,7 +26,8 @@ use std::path::PathBuf;
 /// The built `mlalert` binary, run as a user runs it.
 pub fn mlalert() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("mlalert").expect("binary built");
-    c.env_remove("NO_COLOR");
+    // Human output wraps at `COLUMNS` when set: tests see the default width.
+    c.env_remove("NO_COLOR").env_remove("COLUMNS");
     c
 }
 

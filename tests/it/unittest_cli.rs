@@ -15,6 +15,7 @@ fn run(args: &[&str]) -> (i32, String) {
     let mut log = tempfile::tempfile().expect("tempfile");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_mlalert"))
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .arg("test")
         .args(args)
         .stdout(log.try_clone().expect("clone"))
