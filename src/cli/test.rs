@@ -23,6 +23,10 @@ pub struct TestArgs {
     /// Ignore unknown fields in rule files (promtool's flag of the same name).
     #[arg(long)]
     pub ignore_unknown_fields: bool,
+    /// Accepted for promtool compatibility (`promtool test rules --diff`):
+    /// mlalert always prints a diff under each failure.
+    #[arg(long)]
+    pub diff: bool,
     /// List the alerting and recording rules no test exercises.
     #[arg(long)]
     pub coverage: bool,

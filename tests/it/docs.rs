@@ -164,3 +164,43 @@ fn readme_lint_table_is_generated_from_the_registry() {
         }
     }
 }
+
+/// Every `mlalert …` command in the README's shell blocks parses with the
+/// real command line (subcommands and flags exist, values are valid), so
+/// the README cannot show a flag that was renamed.
+#[test]
+fn readme_commands_parse() {
+    use clap::Parser as _;
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let mut checked = 0;
+    let mut in_sh = false;
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_sh = line == "```sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        // The command: after a pipe's `|` when there is one, up to a
+        // comment, a redirection or a pipe.
+        let cmd = line.rsplit_once("| mlalert ").map_or(line, |(_, c)| c);
+        let cmd = cmd.strip_prefix("mlalert ").unwrap_or(cmd);
+        if !(line.starts_with("mlalert ") || line.contains("| mlalert ")) {
+            continue;
+        }
+        let cmd = cmd.split(" #").next().unwrap_or("");
+        let cmd = cmd.split(['>', '<', '|']).next().unwrap_or("").trim();
+        let mut words = vec!["mlalert".to_string()];
+        words.extend(
+            cmd.split_whitespace()
+                .map(|w| w.trim_matches('\'').to_string()),
+        );
+        if let Err(e) = mlalert::cli::Cli::try_parse_from(&words) {
+            panic!("README command `{line}` does not parse: {e}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 25, "only {checked} README commands checked");
+}
