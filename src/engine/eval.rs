@@ -576,6 +576,7 @@ impl<'a> Evaluator<'a> {
                 points,
                 hpoints: Cow::Borrowed(hpoints),
                 drop_name: false,
+                source: Some((s.uid, a, b.max(a))),
             });
         }
         out
@@ -741,6 +742,38 @@ mod tests {
         assert_eq!(at(299_999), Ok(vec![1.0]));
         assert_eq!(at(300_000), Ok(vec![]));
         assert_eq!(at(-1), Ok(vec![]));
+    }
+
+    /// Range functions over a window that did not change reuse the last
+    /// result; a sample replaced, inserted or removed inside the window,
+    /// or appended to it, gives a new one.
+    #[test]
+    fn window_results_are_reused_only_while_the_window_holds_the_same_points() {
+        let m = Labels::from_pairs([("__name__", "m")]);
+        let mut s = store(&[("m", &[(0, 1.0), (300_000, 3.0)])]);
+        let e = Engine::default();
+        let q = |s: &Storage, x: &str, t| e.instant_query(s, x, t).map(|v| scalar_of(&v));
+        // Steps between samples read the same window (0, 300s].
+        for t in [300_000, 360_000, 420_000, 540_000] {
+            assert_eq!(q(&s, "avg_over_time(m[10m])", t), Ok(vec![2.0]), "{t}");
+            assert_eq!(q(&s, "max_over_time(m[10m])", t), Ok(vec![3.0]), "{t}");
+        }
+        // Replaced in place: the same index range holds another value.
+        s.append(&m, 300_000, 5.0);
+        assert_eq!(q(&s, "avg_over_time(m[10m])", 540_000), Ok(vec![3.0]));
+        assert_eq!(q(&s, "max_over_time(m[10m])", 540_000), Ok(vec![5.0]));
+        // Inserted out of order.
+        s.append(&m, 120_000, 6.0);
+        assert_eq!(q(&s, "avg_over_time(m[10m])", 540_000), Ok(vec![4.0]));
+        // Appended: the window grows.
+        s.append(&m, 480_000, 9.0);
+        assert_eq!(q(&s, "avg_over_time(m[10m])", 540_000), Ok(vec![5.25]));
+        // The window slides past the first sample.
+        assert_eq!(q(&s, "sum_over_time(m[10m])", 600_000), Ok(vec![20.0]));
+        // A cleared store starts over (uids are not reused).
+        s.clear();
+        s.append(&m, 0, 4.0);
+        assert_eq!(q(&s, "avg_over_time(m[10m])", 300_000), Ok(vec![4.0]));
     }
 
     #[test]

@@ -469,6 +469,10 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
             )));
         }
     }
+    // Functions of the points alone (not of `t`, the range's bounds or a
+    // scalar) over a window that did not change since the last step give
+    // the last step's result (`Storage::memo_window`).
+    let memo_id = memo_id(name).filter(|_| scalars.is_empty());
     let mut out = Vec::with_capacity(r.matrix.len());
     let matrix = std::mem::take(&mut r.matrix);
     for s in matrix {
@@ -506,7 +510,13 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
         if p.is_empty() {
             continue;
         }
-        let Some(v) = float_window(name, p, &scalars, &r, t) else {
+        let v = match (memo_id, s.source) {
+            (Some(f), Some((uid, a, b))) => ev
+                .storage
+                .memo_window(uid, f, a, b, || float_window(name, p, &scalars, &r, t)),
+            _ => float_window(name, p, &scalars, &r, t),
+        };
+        let Some(v) = v else {
             continue;
         };
         let mut drop = s.drop_name;
@@ -731,6 +741,33 @@ fn changes_or_resets(p: &[Point], hp: &[HPoint], resets: bool) -> f64 {
         prev = Some(cur);
     }
     n
+}
+
+/// An id for the range functions whose result over float points depends on
+/// those points alone, for [`crate::engine::storage::Storage::memo_window`].
+fn memo_id(name: &str) -> Option<u8> {
+    const PURE: [&str; 17] = [
+        "avg_over_time",
+        "sum_over_time",
+        "min_over_time",
+        "max_over_time",
+        "count_over_time",
+        "stddev_over_time",
+        "stdvar_over_time",
+        "last_over_time",
+        "first_over_time",
+        "present_over_time",
+        "mad_over_time",
+        "changes",
+        "resets",
+        "ts_of_min_over_time",
+        "ts_of_max_over_time",
+        "ts_of_first_over_time",
+        "ts_of_last_over_time",
+    ];
+    PURE.iter()
+        .position(|&f| f == name)
+        .and_then(|i| u8::try_from(i).ok())
 }
 
 /// A range function over a window's float points; `None` for no sample.

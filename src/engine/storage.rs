@@ -36,6 +36,11 @@ pub struct StoredSeries {
     /// How many of `points` are staleness markers (kept by
     /// [`Storage::append`]), so that windows without any are read in place.
     stale: usize,
+    /// Identity of the series' samples for [`Storage::memo_window`]: unique
+    /// in the store's life, and replaced whenever a sample is changed,
+    /// inserted or removed rather than appended (so that a point index
+    /// range under one `uid` always holds the same points).
+    pub uid: u64,
 }
 
 impl StoredSeries {
@@ -72,6 +77,10 @@ pub struct Storage {
     /// Selector (name and matchers, as text) → the generation of its
     /// name's series it was computed for, and the indexes it selected.
     selections: SelectionCache,
+    /// The next [`StoredSeries::uid`]; never reset, so a uid is never reused.
+    next_uid: u64,
+    /// Results of range functions over unchanged windows.
+    windows: WindowMemo,
 }
 
 /// The series of one metric name: stored in the order they were added (an
@@ -91,14 +100,16 @@ impl Named {
         self.index.get(labels).copied()
     }
 
-    /// Adds a series with `labels` (not present yet); returns its index.
-    fn add(&mut self, labels: &Labels) -> usize {
+    /// Adds a series with `labels` (not present yet) under `uid`; returns
+    /// its index.
+    fn add(&mut self, labels: &Labels, uid: u64) -> usize {
         let i = self.series.len();
         self.series.push(StoredSeries {
             labels: labels.clone(),
             points: Vec::new(),
             hpoints: Vec::new(),
             stale: 0,
+            uid,
         });
         self.index.insert(labels.clone(), i);
         let series = &self.series;
@@ -127,7 +138,64 @@ impl Clone for SelectionCache {
     }
 }
 
+/// Most remembered window results (the memo is emptied past it).
+const MAX_WINDOW_RESULTS: usize = 1 << 20;
+
+/// The last result of each range function over each series' window, keyed
+/// by series uid and function, with the window's point index range. A rule
+/// with `avg_over_time(x[12h])` evaluated every minute over samples every
+/// 5 minutes sees the same window four steps in five; those steps reuse the
+/// result instead of reading the 144 points again. A clone starts empty.
+#[derive(Debug, Default)]
+struct WindowMemo(std::sync::Mutex<foldhash::HashMap<WindowKey, WindowResult>>);
+
+/// A series uid and a function id.
+type WindowKey = (u64, u8);
+
+/// A window's point index range and the function's result over it.
+type WindowResult = (usize, usize, Option<f64>);
+
+impl Clone for WindowMemo {
+    fn clone(&self) -> Self {
+        WindowMemo::default()
+    }
+}
+
 impl Storage {
+    /// The result of the range function `func` (a caller's id, one per
+    /// function whose result depends only on the points) over the points
+    /// `a..b` of the series `uid`: remembered from the last call with the
+    /// same series, function and range, else `compute()`d and remembered.
+    pub fn memo_window(
+        &self,
+        uid: u64,
+        func: u8,
+        a: usize,
+        b: usize,
+        compute: impl FnOnce() -> Option<f64>,
+    ) -> Option<f64> {
+        let Ok(mut memo) = self.windows.0.lock() else {
+            return compute();
+        };
+        if let Some(&(ma, mb, v)) = memo.get(&(uid, func))
+            && (ma, mb) == (a, b)
+        {
+            return v;
+        }
+        let v = compute();
+        if memo.len() >= MAX_WINDOW_RESULTS {
+            memo.clear();
+        }
+        memo.insert((uid, func), (a, b, v));
+        v
+    }
+
+    /// A fresh series uid.
+    fn fresh_uid(&mut self) -> u64 {
+        self.next_uid += 1;
+        self.next_uid
+    }
+
     /// An empty store.
     pub fn new() -> Self {
         Storage::default()
@@ -138,10 +206,12 @@ impl Storage {
         self.by_name.clear();
         self.len = 0;
         self.selections = SelectionCache::default();
+        self.windows = WindowMemo::default();
     }
 
     /// The series with these labels, created (empty) when missing.
     fn series_mut(&mut self, labels: &Labels) -> &mut StoredSeries {
+        let uid = self.fresh_uid();
         let name = labels.get_or_empty(METRIC_NAME);
         if !self.by_name.contains_key(name) {
             self.by_name.insert(name.to_string(), Named::default());
@@ -154,7 +224,7 @@ impl Storage {
             Some(i) => i,
             None => {
                 self.len += 1;
-                named.add(labels)
+                named.add(labels, uid)
             }
         };
         &mut named.series[i]
@@ -163,6 +233,7 @@ impl Storage {
     /// Appends a sample at `t_ms`. A sample at an existing timestamp replaces
     /// the old value; out-of-order samples are inserted in place.
     pub fn append(&mut self, labels: &Labels, t_ms: i64, v: f64) {
+        let fresh = self.fresh_uid();
         let s = self.series_mut(labels);
         if !s.hpoints.is_empty()
             && let Ok(i) = s.hpoints.binary_search_by(|p| p.t.cmp(&t_ms))
@@ -174,14 +245,18 @@ impl Storage {
         match pts.last() {
             Some(last) if last.t < t_ms => pts.push(Point { t: t_ms, v }),
             None => pts.push(Point { t: t_ms, v }),
-            _ => match pts.binary_search_by(|p| p.t.cmp(&t_ms)) {
-                Ok(i) => {
-                    let was = usize::from(is_stale_nan(pts[i].v));
-                    pts[i].v = v;
-                    s.stale -= was;
+            _ => {
+                // Not an append: windows read before hold other points now.
+                s.uid = fresh;
+                match pts.binary_search_by(|p| p.t.cmp(&t_ms)) {
+                    Ok(i) => {
+                        let was = usize::from(is_stale_nan(pts[i].v));
+                        pts[i].v = v;
+                        s.stale -= was;
+                    }
+                    Err(i) => pts.insert(i, Point { t: t_ms, v }),
                 }
-                Err(i) => pts.insert(i, Point { t: t_ms, v }),
-            },
+            }
         }
         s.stale += stale;
     }
@@ -230,6 +305,7 @@ impl Storage {
     /// its layout (schema, zero bucket, custom bounds) changed, and as "not
     /// a reset" otherwise.
     pub fn append_histogram(&mut self, labels: &Labels, t_ms: i64, mut h: Arc<FloatHistogram>) {
+        let fresh = self.fresh_uid();
         let s = self.series_mut(labels);
         let prev = s
             .hpoints
@@ -243,6 +319,8 @@ impl Storage {
             let was = usize::from(is_stale_nan(s.points[i].v));
             s.points.remove(i);
             s.stale -= was;
+            // The float points after it moved.
+            s.uid = fresh;
         }
         let hp = &mut s.hpoints;
         match hp.last() {
@@ -461,6 +539,48 @@ mod tests {
 
     fn labels() -> Labels {
         Labels::from_pairs([(METRIC_NAME, "x"), ("job", "a")])
+    }
+
+    #[test]
+    fn uid_changes_exactly_when_stored_points_change_other_than_by_appending() {
+        let mut st = Storage::new();
+        let l = labels();
+        st.append(&l, 1000, 1.0);
+        let uid = |st: &Storage| st.get(&l).unwrap().uid;
+        let first = uid(&st);
+        st.append(&l, 2000, 2.0);
+        st.append_checked(&l, 3000, 3.0).unwrap();
+        st.append_stale(&l, 4000);
+        assert_eq!(uid(&st), first, "appends keep the uid");
+        st.append(&l, 2000, 5.0);
+        let replaced = uid(&st);
+        assert_ne!(replaced, first, "a value replaced");
+        st.append(&l, 1500, 5.0);
+        let inserted = uid(&st);
+        assert_ne!(inserted, replaced, "a point inserted");
+        st.append_histogram(&l, 1500, Arc::new(FloatHistogram::default()));
+        assert_ne!(uid(&st), inserted, "a float removed by a histogram");
+        // Another series, and a series after clear(), never share a uid.
+        let other = Labels::from_pairs([(METRIC_NAME, "x"), ("job", "b")]);
+        st.append(&other, 1000, 1.0);
+        assert_ne!(st.get(&other).unwrap().uid, uid(&st));
+        let before = uid(&st);
+        st.clear();
+        st.append(&l, 1000, 1.0);
+        assert!(uid(&st) > before);
+        // The memo answers from the last call only for the same range.
+        let calls = std::cell::Cell::new(0);
+        let f = || {
+            calls.set(calls.get() + 1);
+            Some(1.0)
+        };
+        assert_eq!(st.memo_window(7, 0, 0, 3, f), Some(1.0));
+        assert_eq!(st.memo_window(7, 0, 0, 3, f), Some(1.0));
+        assert_eq!(calls.get(), 1);
+        st.memo_window(7, 0, 1, 3, f);
+        st.memo_window(7, 1, 1, 3, f);
+        st.memo_window(8, 1, 1, 3, f);
+        assert_eq!(calls.get(), 4);
     }
 
     #[test]

@@ -86,6 +86,11 @@ pub struct Window<'a> {
     pub hpoints: Cow<'a, [HPoint]>,
     /// As [`Sample::drop_name`].
     pub drop_name: bool,
+    /// Where `points` come from in storage: the series' uid and the index
+    /// range of its stored points (staleness markers included) that the
+    /// window covers; `None` for windows a subquery built. See
+    /// [`super::storage::Storage::memo_window`].
+    pub source: Option<(u64, usize, usize)>,
 }
 
 impl Window<'_> {
@@ -107,6 +112,7 @@ impl From<Series> for Window<'static> {
             points: Cow::Owned(s.points),
             hpoints: Cow::Owned(s.hpoints),
             drop_name: s.drop_name,
+            source: None,
         }
     }
 }
