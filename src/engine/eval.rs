@@ -776,6 +776,67 @@ mod tests {
         assert_eq!(q(&s, "avg_over_time(m[10m])", 300_000), Ok(vec![4.0]));
     }
 
+    /// Property: with random appends, replacements, out-of-order inserts
+    /// and staleness markers between queries, every range function answers
+    /// as a clone of the store (whose memo starts empty) answers.
+    #[test]
+    fn window_memo_never_changes_a_result() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let series = [
+            Labels::from_pairs([("__name__", "m"), ("i", "a")]),
+            Labels::from_pairs([("__name__", "m"), ("i", "b")]),
+        ];
+        let mut s = Storage::new();
+        let e = Engine::default();
+        let funcs = [
+            "avg_over_time",
+            "sum_over_time",
+            "max_over_time",
+            "count_over_time",
+            "changes",
+            "last_over_time",
+            "ts_of_min_over_time",
+        ];
+        let mut now = 0i64;
+        let mut last = String::new();
+        for step in 0..3000 {
+            let l = &series[usize::try_from(rnd(2)).unwrap_or(0)];
+            match rnd(10) {
+                0 => s.append_stale(l, now),
+                1 => s.append(
+                    l,
+                    now.saturating_sub(i64::try_from(rnd(5)).unwrap_or(0) * 60_000),
+                    7.0,
+                ),
+                _ => {
+                    now += 60_000;
+                    s.append(l, now, f64::from(u32::try_from(rnd(100)).unwrap_or(0)));
+                }
+            }
+            // Half the time the last query again, as a rule at every step.
+            if rnd(2) == 0 || last.is_empty() {
+                let f = funcs[usize::try_from(rnd(funcs.len() as u64)).unwrap_or(0)];
+                last = format!("{f}(m[{}m])", 1 + rnd(15));
+            }
+            let q = last.clone();
+            let t = now - i64::try_from(rnd(3)).unwrap_or(0) * 60_000;
+            let fresh = s.clone();
+            let got = e.instant_query(&s, &q, t).map(|v| scalar_of(&v));
+            let want = e.instant_query(&fresh, &q, t).map(|v| scalar_of(&v));
+            assert_eq!(
+                got.map(|v| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>()),
+                want.map(|v| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>()),
+                "step {step}: {q} at {t}"
+            );
+        }
+    }
+
     #[test]
     fn staleness_marker_ends_lookback() {
         let mut s = store(&[("m", &[(0, 1.0)])]);
