@@ -197,6 +197,10 @@ pub fn run(args: &LintArgs) -> u8 {
         Format::Sarif => stdout.write_all((render::sarif::render(&resolved) + "\n").as_bytes()),
         Format::Github => stdout.write_all(render::github::render(&resolved).as_bytes()),
         Format::Gitlab => stdout.write_all((render::gitlab::render(&resolved) + "\n").as_bytes()),
+        Format::Markdown => stdout.write_all(
+            render::markdown::render(&resolved, &diags, files.len(), args.link_base.as_deref())
+                .as_bytes(),
+        ),
     };
     // Machine formats keep stdout to the format; the counts go to stderr.
     if args.statistics && args.format != Format::Human {

@@ -154,6 +154,10 @@ pub struct LintArgs {
     /// After the findings, print how many each lint reported.
     #[arg(long)]
     pub statistics: bool,
+    /// With `--format markdown`: link each finding to URL + path + `#L<line>`
+    /// (e.g. `https://github.com/OWNER/REPO/blob/SHA/`).
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
     /// Record the current findings in this baseline file and exit 0.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
@@ -172,6 +176,9 @@ pub enum Format {
     Github,
     /// GitLab Code Quality report (`artifacts: reports: codequality:`).
     Gitlab,
+    /// Markdown for a CI job summary: findings per lint and the first 20
+    /// (see `--link-base`).
+    Markdown,
 }
 
 /// Output formats of `lints`.

@@ -10,6 +10,11 @@
 //! (actions/cache) are not run: every run starts from an empty tool cache,
 //! which is a cache miss.
 //!
+//! Release downloads go to a local HTTP server ([`Server`], 127.0.0.1): by
+//! default one that answers 404 to everything (no release: the build from
+//! source), or one serving an archive packed by scripts/release-build.sh from
+//! the test binary, with its SHA256SUMS.
+//!
 //! The install step: by default `cargo` is a stub on `PATH` that records its
 //! arguments and copies the already-built test binary into `--root`, so these
 //! tests take seconds. With `MLALERT_ACTION_REAL_INSTALL=1` (`.ci/run` sets
@@ -18,8 +23,13 @@
 //! the build.
 
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use mlalert::source::TextMap;
 use mlalert::yaml::{Node, parse_stream};
@@ -194,6 +204,9 @@ struct StepRun {
     status: Option<i32>,
     stdout: String,
     stderr: String,
+    /// What the step appended to `$GITHUB_STEP_SUMMARY`.
+    summary: String,
+    elapsed: Duration,
 }
 
 #[derive(Debug)]
@@ -217,6 +230,11 @@ struct Runner {
     real_install: bool,
     /// Run without any `cargo` on PATH.
     no_cargo: bool,
+    /// Environment of every step, as a workflow's `env:` sets it.
+    env: Vec<(String, String)>,
+    /// Where releases are downloaded from (`MLALERT_RELEASE_BASE_URL`); by
+    /// default a server without any release.
+    server: Arc<Server>,
 }
 
 impl Runner {
@@ -242,7 +260,21 @@ impl Runner {
             dir,
             real_install,
             no_cargo: false,
+            env: Vec::new(),
+            server: Arc::new(Server::start()),
         }
+    }
+
+    /// A runner downloading releases from `server`.
+    fn with_server(mut self, server: Arc<Server>) -> Runner {
+        self.server = server;
+        self
+    }
+
+    /// Sets `k=v` in every step's environment.
+    fn env(mut self, k: &str, v: &str) -> Runner {
+        self.env.push((k.to_string(), v.to_string()));
+        self
     }
 
     /// A runner without a Rust toolchain.
@@ -312,6 +344,8 @@ impl Runner {
                     status: None,
                     stdout: String::new(),
                     stderr: String::new(),
+                    summary: String::new(),
+                    elapsed: Duration::ZERO,
                 });
                 continue;
             }
@@ -331,6 +365,8 @@ impl Runner {
                     status: None,
                     stdout: String::new(),
                     stderr: String::new(),
+                    summary: String::new(),
+                    elapsed: Duration::ZERO,
                 });
                 continue;
             }
@@ -392,7 +428,15 @@ impl Runner {
             for (k, v) in &step.env {
                 cmd.env(k, ctx.expand(v));
             }
+            cmd.env("MLALERT_RELEASE_BASE_URL", self.server.url())
+                .env("NO_PROXY", "127.0.0.1")
+                .env("no_proxy", "127.0.0.1");
+            for (k, v) in &self.env {
+                cmd.env(k, v);
+            }
+            let started = Instant::now();
             let out = cmd.output().expect("run bash");
+            let elapsed = started.elapsed();
             let status = out.status.code().unwrap_or(-1);
             failed |= status != 0;
             outcome(&mut ctx, if status == 0 { "success" } else { "failure" });
@@ -423,12 +467,113 @@ impl Runner {
                 status: Some(status),
                 stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
                 stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                summary: text(&summary),
+                elapsed,
             });
         }
         Outcome {
             steps: runs,
             success: !failed,
         }
+    }
+}
+
+/// A small HTTP/1.1 server on 127.0.0.1 for release downloads: `GET` of a
+/// path it was given answers 200 with the bytes, anything else 404. Records
+/// the paths requested. One connection at a time, closed after the answer.
+pub(crate) struct Server {
+    addr: SocketAddr,
+    files: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    requests: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Server {
+    pub(crate) fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("local addr");
+        let files: Arc<Mutex<BTreeMap<String, Vec<u8>>>> = Arc::default();
+        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (f, r, st) = (files.clone(), requests.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if st.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(stream) = stream {
+                    let _ = Server::answer(stream, &f, &r);
+                }
+            }
+        });
+        Server {
+            addr,
+            files,
+            requests,
+            stop,
+        }
+    }
+
+    fn answer(
+        mut stream: TcpStream,
+        files: &Mutex<BTreeMap<String, Vec<u8>>>,
+        requests: &Mutex<Vec<String>>,
+    ) -> std::io::Result<()> {
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&buf[..n]);
+        }
+        let head = String::from_utf8_lossy(&head);
+        let mut first = head.lines().next().unwrap_or_default().split(' ');
+        let (method, path) = (
+            first.next().unwrap_or_default(),
+            first.next().unwrap_or_default(),
+        );
+        requests.lock().expect("lock").push(path.to_string());
+        let body = files.lock().expect("lock").get(path).cloned();
+        let (status, body) = match body {
+            Some(b) if method == "GET" => ("200 OK", b),
+            _ => ("404 Not Found", b"Not Found".to_vec()),
+        };
+        write!(
+            stream,
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
+            body.len()
+        )?;
+        stream.write_all(&body)?;
+        stream.flush()
+    }
+
+    /// The base URL (`http://127.0.0.1:PORT`).
+    pub(crate) fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves `bytes` at `path` (`/v1.2.3/asset`).
+    pub(crate) fn put(&self, path: &str, bytes: Vec<u8>) {
+        self.files
+            .lock()
+            .expect("lock")
+            .insert(path.to_string(), bytes);
+    }
+
+    /// The paths requested so far.
+    pub(crate) fn requests(&self) -> Vec<String> {
+        self.requests.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop, which then sees `stop`.
+        let _ = TcpStream::connect(self.addr);
     }
 }
 
@@ -568,13 +713,18 @@ fn inputs_and_steps_are_as_documented() {
     assert_eq!(
         defaults,
         [
+            ("args", ""),
+            ("baseline", ""),
             ("config", ""),
+            ("diff-base", ""),
             ("fail-on", "warning"),
             ("format", "github"),
             ("junit-file", ""),
             ("paths", "."),
             ("sarif-file", ""),
             ("tests", ""),
+            ("version", ""),
+            ("working-directory", ""),
         ]
     );
     for s in &a.steps {
@@ -858,4 +1008,303 @@ fn without_cargo_the_install_step_says_what_to_add() {
     // Nothing runs after a failed install, not even the unit tests.
     assert_eq!(o.step("mlalert lint").status, None, "{o:#?}");
     assert_eq!(o.step("mlalert test").status, None, "{o:#?}");
+}
+
+// ---------------------------------------------------------------- downloads
+
+/// The package version in Cargo.toml, as the action's default `version`.
+pub(crate) fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+/// The release asset of the emulated runner (Linux, X64).
+fn linux_asset() -> String {
+    format!("mlalert-v{}-x86_64-unknown-linux-musl.tar.gz", version())
+}
+
+/// scripts/release-build.sh run on the test binary (not a release build):
+/// the directory holding the Linux asset, its `.sha256` and SHA256SUMS.
+/// Packed once per test run.
+pub(crate) fn packed_release() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("release-pack");
+        let _ = std::fs::remove_dir_all(&dir);
+        let script = Path::new(REPO).join("scripts/release-build.sh");
+        for args in [
+            vec!["x86_64-unknown-linux-musl", dir.to_str().expect("utf-8")],
+            vec!["--sums", dir.to_str().expect("utf-8")],
+        ] {
+            let out = Command::new("bash")
+                .arg(&script)
+                .args(&args)
+                .env("MLALERT_PREBUILT_BIN", env!("CARGO_BIN_EXE_mlalert"))
+                .output()
+                .expect("run release-build.sh");
+            assert!(out.status.success(), "release-build.sh {args:?}: {out:?}");
+        }
+        dir
+    })
+}
+
+/// A server holding the packed release, with `sums` as its SHA256SUMS
+/// (`None`: the packed one).
+fn release_server(sums: Option<String>) -> Arc<Server> {
+    let dir = packed_release();
+    let server = Server::start();
+    let asset = linux_asset();
+    let v = version();
+    server.put(
+        &format!("/v{v}/{asset}"),
+        std::fs::read(dir.join(&asset)).expect("asset"),
+    );
+    let sums = sums
+        .unwrap_or_else(|| std::fs::read_to_string(dir.join("SHA256SUMS")).expect("SHA256SUMS"));
+    server.put(&format!("/v{v}/SHA256SUMS"), sums.into_bytes());
+    Arc::new(server)
+}
+
+#[test]
+fn release_binary_is_downloaded_verified_and_cached() {
+    let server = release_server(None);
+    let r = Runner::new().with_server(server.clone());
+    r.file("rules/gpu.yaml", BAD);
+    let o = r.run(&[]);
+    let download = o.step("Download mlalert");
+    assert_eq!(download.status, Some(0), "{download:#?}");
+    assert!(
+        download.stdout.contains("downloaded and verified"),
+        "{download:#?}"
+    );
+    // No build from source: its steps are skipped and cargo is never called.
+    assert_eq!(o.step("Locate the mlalert build").status, None, "{o:#?}");
+    assert_eq!(r.cargo_calls(), "");
+    let install = o.step("Install mlalert");
+    assert_eq!(install.status, Some(0), "{install:#?}");
+    assert!(
+        install.stdout.contains(&format!("mlalert {}", version())),
+        "{install:#?}"
+    );
+    println!(
+        "install from the release: download {:?}, install {:?}",
+        download.elapsed, install.elapsed
+    );
+    let bin = r
+        .dir
+        .path()
+        .join(format!("tool-cache/mlalert/{}/x64/mlalert", version()));
+    assert!(bin.is_file(), "{bin:?} not installed");
+    // The downloaded binary is what lints.
+    assert_eq!(o.step("mlalert lint").status, Some(1), "{o:#?}");
+    let asked = server.requests();
+    assert_eq!(
+        asked,
+        [
+            format!("/v{}/{}", version(), linux_asset()),
+            format!("/v{}/SHA256SUMS", version())
+        ]
+    );
+
+    // The second run takes it from the tool cache, without a request.
+    let o = r.run(&[]);
+    let download = o.step("Download mlalert");
+    assert!(download.stdout.contains("is cached in"), "{download:#?}");
+    assert_eq!(server.requests().len(), 2, "{:?}", server.requests());
+    assert_eq!(o.step("mlalert lint").status, Some(1), "{o:#?}");
+    assert_eq!(r.cargo_calls(), "");
+}
+
+#[test]
+fn checksum_mismatch_fails_without_fallback() {
+    let sums = format!("{}  {}\n", "0".repeat(64), linux_asset());
+    let r = Runner::new().with_server(release_server(Some(sums)));
+    r.file("gpu.yaml", GOOD);
+    let o = r.run(&[]);
+    assert!(!o.success, "{o:#?}");
+    let download = o.step("Download mlalert");
+    assert_eq!(download.status, Some(1), "{download:#?}");
+    assert!(
+        download.stdout.starts_with(&format!(
+            "::error title=mlalert::checksum mismatch for {}: SHA256SUMS says {}",
+            linux_asset(),
+            "0".repeat(64)
+        )),
+        "{download:#?}"
+    );
+    // Nothing after it runs: no build from source, no lint.
+    for step in [
+        "Locate the mlalert build",
+        "Install mlalert",
+        "mlalert lint",
+    ] {
+        assert_eq!(o.step(step).status, None, "{step}: {o:#?}");
+    }
+    assert_eq!(r.cargo_calls(), "");
+    assert!(
+        !r.dir.path().join("tool-cache/mlalert").exists(),
+        "nothing is cached"
+    );
+
+    // A SHA256SUMS without the asset is no better.
+    let sums = format!("{}  other.tar.gz\n", "0".repeat(64));
+    let r = Runner::new().with_server(release_server(Some(sums)));
+    r.file("gpu.yaml", GOOD);
+    let o = r.run(&[]);
+    let download = o.step("Download mlalert");
+    assert_eq!(download.status, Some(1), "{download:#?}");
+    assert!(
+        download.stdout.contains("lists no mlalert-v"),
+        "{download:#?}"
+    );
+}
+
+#[test]
+fn no_release_falls_back_to_cargo_install() {
+    let r = Runner::new();
+    r.file("gpu.yaml", GOOD);
+    let o = r.run(&[]);
+    assert!(o.success, "{o:#?}");
+    let download = o.step("Download mlalert");
+    assert_eq!(download.status, Some(0), "{download:#?}");
+    assert!(
+        download.stdout.contains("HTTP 404): building from source"),
+        "{download:#?}"
+    );
+    assert_eq!(
+        r.server.requests(),
+        [format!("/v{}/{}", version(), linux_asset())]
+    );
+    let install = o.step("Install mlalert");
+    assert_eq!(install.status, Some(0), "{install:#?}");
+    println!("install from source: {:?}", install.elapsed);
+    if !r.real_install {
+        assert!(
+            r.cargo_calls().starts_with("install\n"),
+            "{}",
+            r.cargo_calls()
+        );
+    }
+
+    // `version: source` builds without asking for a release.
+    let r = Runner::new();
+    r.file("gpu.yaml", GOOD);
+    let o = r.run(&[("version", "source")]);
+    assert!(o.success, "{o:#?}");
+    assert!(r.server.requests().is_empty(), "{:?}", r.server.requests());
+    assert_eq!(o.step("Locate the mlalert build").status, Some(0));
+
+    // An explicit version is asked for as given, `v` or not.
+    let r = Runner::new();
+    r.file("gpu.yaml", GOOD);
+    assert!(r.run(&[("version", "v9.8.7")]).success);
+    assert_eq!(
+        r.server.requests(),
+        ["/v9.8.7/mlalert-v9.8.7-x86_64-unknown-linux-musl.tar.gz"]
+    );
+    // Not a version: refused before anything is fetched.
+    let o = r.run(&[("version", "latest; rm -rf /")]);
+    assert_eq!(o.step("Locate mlalert").status, Some(1), "{o:#?}");
+    assert_eq!(r.server.requests().len(), 1);
+}
+
+#[test]
+fn job_summary_counts_findings_per_lint_with_links() {
+    let r = Runner::new()
+        .env("GITHUB_SERVER_URL", "https://github.example.com")
+        .env("GITHUB_REPOSITORY", "acme/alerts")
+        .env("GITHUB_SHA", "0123abcd");
+    r.file("rules/gpu.yaml", BAD).file(
+        "rules/warn.yaml",
+        &WARN
+            .replace("GPUMemoryFull", "GPUMemoryNoFor")
+            .replace("name: gpu", "name: gpu-no-for"),
+    );
+    let o = r.run(&[("paths", "rules")]);
+    let lint = o.step("mlalert lint");
+    assert_eq!(lint.status, Some(1), "{lint:#?}");
+    let summary = &lint.summary;
+    assert!(
+        summary.starts_with("### mlalert: 1 error, 1 warning, 0 infos in 2 files\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| [ML201 inverted-gpu-memory-ratio](https://github.com/mlalert/mlalert/blob/main/lints/ML201-inverted-gpu-memory-ratio.md) | error | 1 |"),
+        "{summary}"
+    );
+    assert!(summary.contains("| [ML101 missing-for]("), "{summary}");
+    assert!(
+        summary.contains("- **error** [rules/gpu.yaml:5](https://github.example.com/acme/alerts/blob/0123abcd/rules/gpu.yaml#L5) ML201 inverted-gpu-memory-ratio: "),
+        "{summary}"
+    );
+}
+
+/// `git` in `dir` with a fixed identity.
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+#[test]
+fn working_directory_args_baseline_and_diff_base() {
+    let r = Runner::new();
+    r.file("sub/rules/old.yaml", BAD);
+    let ws = r.workspace();
+    git(&ws, &["init", "--quiet"]);
+    git(&ws, &["add", "."]);
+    git(&ws, &["commit", "--quiet", "-m", "old"]);
+    git(&ws, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    r.file(
+        "sub/rules/new.yaml",
+        &BAD.replace("GPUMemoryFull", "GPUMemoryFullNew"),
+    );
+
+    // In `sub/`, paths are relative to it; annotations name files from the
+    // repository root. On a pull request, only the new file's lines count.
+    let pr = Runner {
+        env: vec![("GITHUB_BASE_REF".into(), "main".into())],
+        ..r
+    };
+    let o = pr.run(&[("working-directory", "sub"), ("paths", "rules")]);
+    let out = &o.step("mlalert lint").stdout;
+    assert!(
+        out.contains("::error file=sub/rules/new.yaml,line=5,"),
+        "{o:#?}"
+    );
+    assert!(!out.contains("old.yaml"), "{o:#?}");
+    // `diff-base: none` reports everything; `args` reach the lint.
+    let o = pr.run(&[
+        ("working-directory", "sub"),
+        ("paths", "rules"),
+        ("diff-base", "none"),
+        ("args", "--statistics"),
+    ]);
+    let lint = o.step("mlalert lint");
+    assert!(lint.stdout.contains("file=sub/rules/old.yaml"), "{lint:#?}");
+    assert!(
+        lint.stderr.contains("ML201 inverted-gpu-memory-ratio"),
+        "{lint:#?}"
+    );
+    assert!(lint.stderr.contains("      2  ML201"), "{lint:#?}");
+
+    // A baseline recording both findings passes the step.
+    let status = crate::mlalert()
+        .current_dir(ws.join("sub"))
+        .args(["lint", "--write-baseline", "baseline.json", "rules"])
+        .output()
+        .expect("write baseline")
+        .status;
+    assert!(status.success());
+    let o = pr.run(&[
+        ("working-directory", "sub"),
+        ("paths", "rules"),
+        ("diff-base", "none"),
+        ("baseline", "baseline.json"),
+    ]);
+    assert!(o.success, "{o:#?}");
+    assert!(o.step("mlalert lint").stdout.is_empty(), "{o:#?}");
 }

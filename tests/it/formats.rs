@@ -245,6 +245,98 @@ fn github_workflow_commands() {
 }
 
 #[test]
+fn markdown_summary_counts_per_lint_and_links_the_first_findings() {
+    let out = mlalert()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "lint",
+            "--format",
+            "markdown",
+            "--link-base",
+            "https://github.com/acme/alerts/blob/0123/",
+            FIXTURE,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let (_, json) = crate::lint_json(&[&format!("{}/{FIXTURE}", env!("CARGO_MANIFEST_DIR"))]);
+    let diags = crate::diags(&json);
+    // One table row per lint, with its count; counts add up to the findings.
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| [ML")).collect();
+    let mut codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(rows.len(), codes.len(), "{text}");
+    let total: usize = rows
+        .iter()
+        .map(|r| {
+            r.trim_end_matches(" |")
+                .rsplit("| ")
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total, diags.len(), "{text}");
+    // Each finding links to its file and line.
+    let first = &diags[0];
+    assert!(
+        text.contains(&format!(
+            "[{}:{}](https://github.com/acme/alerts/blob/0123/{}#L{})",
+            FIXTURE, first["line"], FIXTURE, first["line"]
+        )),
+        "{text}"
+    );
+    insta::assert_snapshot!("monitoring-stack.markdown", text);
+}
+
+#[test]
+fn markdown_lists_the_first_20_and_escapes_the_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rules = String::from("groups:\n  - name: g\n    rules:\n");
+    for i in 0..25 {
+        rules.push_str(&format!(
+            "      - alert: A{i}_<b>x</b>|[y](z)\n        expr: up == 0\n        labels: {{severity: critical}}\n        annotations: {{summary: s, runbook_url: https://r.example.com/x}}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("many.yaml"), rules).expect("write");
+    let out = mlalert()
+        .current_dir(dir.path())
+        .args(["lint", "--format", "markdown", "many.yaml"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("\nThe first 20 of 25 findings:\n"), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("- **")).count(),
+        20,
+        "{text}"
+    );
+    // Without --link-base, places are plain text.
+    assert!(
+        text.contains("- **warning** many.yaml:4 ML101 missing-for: "),
+        "{text}"
+    );
+    // Alert names cannot open tags, links or table cells.
+    assert!(text.contains(r#"A0\_\<b\>x\</b\>\|\[y\](z)"#), "{text}");
+    assert!(!text.contains("<b>"), "{text}");
+
+    // No findings: the counts and a line saying so.
+    std::fs::write(dir.path().join("many.yaml"), "groups: []\n").expect("write");
+    let out = mlalert()
+        .current_dir(dir.path())
+        .args(["lint", "--format", "markdown", "many.yaml"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        String::from_utf8(out.stdout).expect("utf-8"),
+        "### mlalert: 0 errors, 0 warnings, 0 infos in 1 file\n\nNo findings.\n"
+    );
+}
+
+#[test]
 fn format_snapshots() {
     for format in ["sarif", "github", "gitlab"] {
         let (_, text) = run(format, FIXTURE);

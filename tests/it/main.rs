@@ -15,6 +15,7 @@ mod matchers_conformance;
 mod precommit;
 mod promqltest;
 mod promtool_unittest;
+mod release;
 mod routes_cli;
 mod routing_conformance;
 mod rulefmt_conformance;

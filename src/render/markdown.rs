@@ -1,0 +1,153 @@
+//! `--format markdown`: a short Markdown report for a CI job summary
+//! (`$GITHUB_STEP_SUMMARY`) or a merge request comment: the counts, a table
+//! of findings per lint, and the first [`FIRST`] findings, each linked to
+//! its `file:line` when `--link-base` gives where the files are browsed.
+//! GitHub shows at most 10 annotations per severity and step; the summary
+//! is where the rest is seen.
+//!
+//! Text from the input (messages quote alert names and expressions) is
+//! escaped, so it renders as text: no link, no HTML, no table cell break.
+
+use super::{Resolved, counts, repo_path};
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// How many findings are listed one by one.
+pub const FIRST: usize = 20;
+
+/// Escapes `s` for Markdown inline text: the characters that start markup
+/// are backslash-escaped, line breaks become spaces, control characters are
+/// made visible ([`super::escape_controls`]).
+fn escape(s: &str) -> String {
+    let s = super::escape_controls(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            // Not `-`, `#`, `(` ...: they are markup only at a line's start
+            // or after `]`, and no escaped text starts a line or follows one.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes what may not stand in a URL path as is.
+fn url_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// Renders the report. `link_base`: findings link to
+/// `{link_base}{path}#L{line}` (relative paths only; the base ends in `/`,
+/// e.g. `https://github.com/OWNER/REPO/blob/SHA/`).
+pub fn render(
+    resolved: &[Resolved],
+    diags: &[Diagnostic],
+    files: usize,
+    link_base: Option<&str>,
+) -> String {
+    let (errors, warnings, infos) = counts(diags);
+    let mut out = format!(
+        "### mlalert: {}, {}, {} in {}\n\n",
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        plural(infos, "info"),
+        plural(files, "file")
+    );
+    if resolved.is_empty() {
+        out.push_str("No findings.\n");
+        return out;
+    }
+
+    // Per lint: the most severe severity it reported and how often, most first.
+    let mut per_lint: Vec<(&Resolved, Severity, usize)> = Vec::new();
+    for r in resolved {
+        match per_lint
+            .iter_mut()
+            .find(|p| p.0.diag.lint.code == r.diag.lint.code)
+        {
+            Some(p) => {
+                p.1 = p.1.max(r.diag.severity);
+                p.2 += 1;
+            }
+            None => per_lint.push((r, r.diag.severity, 1)),
+        }
+    }
+    per_lint.sort_by(|a, b| {
+        b.2.cmp(&a.2)
+            .then(a.0.diag.lint.code.cmp(b.0.diag.lint.code))
+    });
+    out.push_str("| Lint | Severity | Findings |\n|---|---|---:|\n");
+    for (r, severity, n) in &per_lint {
+        let lint = r.diag.lint;
+        out.push_str(&format!(
+            "| [{} {}]({}) | {} | {n} |\n",
+            lint.code,
+            lint.name,
+            lint.url(),
+            severity.as_str()
+        ));
+    }
+
+    if resolved.len() > FIRST {
+        out.push_str(&format!(
+            "\nThe first {FIRST} of {} findings:\n\n",
+            resolved.len()
+        ));
+    } else {
+        out.push_str("\nFindings:\n\n");
+    }
+    for r in resolved.iter().take(FIRST) {
+        let path = repo_path(r.path);
+        let place = format!("{}:{}", escape(path), r.start.line);
+        let place = match link_base {
+            Some(base) if !path.starts_with('/') && !path.starts_with("..") => {
+                format!("[{place}]({base}{}#L{})", url_path(path), r.start.line)
+            }
+            _ => place,
+        };
+        out.push_str(&format!(
+            "- **{}** {place} {} {}: {}\n",
+            r.diag.severity.as_str(),
+            r.diag.lint.code,
+            r.diag.lint.name,
+            escape(&r.diag.message)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_paths() {
+        assert_eq!(
+            escape("a|b [x](y) <b>*c*</b>\nnext"),
+            "a\\|b \\[x\\](y) \\<b\\>\\*c\\*\\</b\\> next"
+        );
+        assert_eq!(url_path("rules/a b#c.yaml"), "rules/a%20b%23c.yaml");
+        assert_eq!(plural(1, "file"), "1 file");
+        assert_eq!(plural(0, "error"), "0 errors");
+    }
+}
