@@ -14,7 +14,7 @@
 //! that way.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -82,7 +82,7 @@ impl BaselinePaths {
     pub fn discover(cwd: &Path, config: Option<&Path>) -> BaselinePaths {
         let git = cwd.ancestors().find(|d| d.join(".git").exists());
         let config_dir = config
-            .map(|c| normalize(&cwd.join(c)))
+            .map(|c| crate::go::filepath::clean(&cwd.join(c)))
             .and_then(|c| c.parent().map(Path::to_path_buf));
         let root = git
             .map(Path::to_path_buf)
@@ -100,11 +100,11 @@ impl BaselinePaths {
     /// file exists, so `/repo/rules` and a linked checkout agree.
     pub fn key(&self, path: &str) -> String {
         let given = Path::new(path);
-        let abs = normalize(&self.cwd.join(given));
+        let abs = crate::go::filepath::clean(&self.cwd.join(given));
         let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let (abs, root) = match (std::fs::canonicalize(&abs), canon(&self.root)) {
             (Ok(a), r) => (a, r),
-            (Err(_), _) => (abs, normalize(&self.root)),
+            (Err(_), _) => (abs, crate::go::filepath::clean(&self.root)),
         };
         match abs.strip_prefix(&root) {
             Ok(rel) => rel
@@ -115,21 +115,6 @@ impl BaselinePaths {
             Err(_) => path.trim_start_matches("./").to_string(),
         }
     }
-}
-
-/// `p` with `.` and `..` components resolved lexically.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The fingerprint of `d`, a finding in `source`, whose file the baseline

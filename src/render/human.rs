@@ -136,13 +136,7 @@ pub fn render(
     }
     if options.summary {
         let (e, w, i) = counts(diags);
-        let plural = |n: usize, s: &str| {
-            if n == 1 {
-                format!("{n} {s}")
-            } else {
-                format!("{n} {s}s")
-            }
-        };
+        use super::plural;
         writeln!(
             out,
             "{}: {}, {}, {}",

@@ -8,8 +8,8 @@
 //! Text from the input (messages quote alert names and expressions) is
 //! escaped, so it renders as text: no link, no HTML, no table cell break.
 
-use super::{Resolved, counts, repo_path};
-use crate::diagnostic::{Diagnostic, Severity};
+use super::{Resolved, counts, per_lint, percent_path, plural, repo_path};
+use crate::diagnostic::Diagnostic;
 
 /// How many findings are listed one by one.
 pub const FIRST: usize = 20;
@@ -35,27 +35,6 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// Percent-encodes what may not stand in a URL path as is.
-fn url_path(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'*+,;=:@".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn plural(n: usize, one: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {one}s")
-    }
-}
-
 /// Renders the report. `link_base`: findings link to
 /// `{link_base}{path}#L{line}` (relative paths only; the base ends in `/`,
 /// e.g. `https://github.com/OWNER/REPO/blob/SHA/`).
@@ -79,26 +58,9 @@ pub fn render(
     }
 
     // Per lint: the most severe severity it reported and how often, most first.
-    let mut per_lint: Vec<(&Resolved, Severity, usize)> = Vec::new();
-    for r in resolved {
-        match per_lint
-            .iter_mut()
-            .find(|p| p.0.diag.lint.code == r.diag.lint.code)
-        {
-            Some(p) => {
-                p.1 = p.1.max(r.diag.severity);
-                p.2 += 1;
-            }
-            None => per_lint.push((r, r.diag.severity, 1)),
-        }
-    }
-    per_lint.sort_by(|a, b| {
-        b.2.cmp(&a.2)
-            .then(a.0.diag.lint.code.cmp(b.0.diag.lint.code))
-    });
+    let per_lint = per_lint(resolved.iter().map(|r| r.diag));
     out.push_str("| Lint | Severity | Findings |\n|---|---|---:|\n");
-    for (r, severity, n) in &per_lint {
-        let lint = r.diag.lint;
+    for (lint, severity, n) in &per_lint {
         out.push_str(&format!(
             "| [{} {}]({}) | {} | {n} |\n",
             lint.code,
@@ -121,7 +83,7 @@ pub fn render(
         let place = format!("{}:{}", escape(path), r.start.line);
         let place = match link_base {
             Some(base) if !path.starts_with('/') && !path.starts_with("..") => {
-                format!("[{place}]({base}{}#L{})", url_path(path), r.start.line)
+                format!("[{place}]({base}{}#L{})", percent_path(path), r.start.line)
             }
             _ => place,
         };
@@ -146,7 +108,7 @@ mod tests {
             escape("a|b [x](y) <b>*c*</b>\nnext"),
             "a\\|b \\[x\\](y) \\<b\\>\\*c\\*\\</b\\> next"
         );
-        assert_eq!(url_path("rules/a b#c.yaml"), "rules/a%20b%23c.yaml");
+        assert_eq!(percent_path("rules/a b#c.yaml"), "rules/a%20b%23c.yaml");
         assert_eq!(plural(1, "file"), "1 file");
         assert_eq!(plural(0, "error"), "0 errors");
     }

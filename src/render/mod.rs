@@ -11,7 +11,7 @@ pub mod snippet;
 
 use std::borrow::Cow;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, LintMeta, Severity};
 use crate::source::{LineCol, SourceFile};
 
 /// A diagnostic with its positions resolved (1-based lines, character columns;
@@ -101,19 +101,64 @@ pub fn counts(diags: &[Diagnostic]) -> (usize, usize, usize) {
     (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
 }
 
-/// `--statistics`: how many findings each lint reported, most first.
-pub fn statistics(diags: &[Diagnostic]) -> String {
-    let mut counts: Vec<(&'static str, &'static str, usize)> = Vec::new();
+/// How many findings each lint reported and the most severe severity among
+/// them, most findings first (then by code): `--statistics` and the
+/// Markdown summary.
+pub fn per_lint<'a>(
+    diags: impl IntoIterator<Item = &'a Diagnostic>,
+) -> Vec<(&'static LintMeta, Severity, usize)> {
+    let mut counts: Vec<(&'static LintMeta, Severity, usize)> = Vec::new();
     for d in diags {
-        match counts.iter_mut().find(|c| c.0 == d.lint.code) {
-            Some(c) => c.2 += 1,
-            None => counts.push((d.lint.code, d.lint.name, 1)),
+        match counts.iter_mut().find(|c| c.0.code == d.lint.code) {
+            Some(c) => {
+                c.1 = c.1.max(d.severity);
+                c.2 += 1;
+            }
+            None => counts.push((d.lint, d.severity, 1)),
         }
     }
-    counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.code.cmp(b.0.code)));
+    counts
+}
+
+/// `--statistics`: how many findings each lint reported, most first.
+pub fn statistics(diags: &[Diagnostic]) -> String {
     let mut out = String::from("\nfindings per lint:\n");
-    for (code, name, n) in counts {
-        out.push_str(&format!("{n:>7}  {code} {name}\n"));
+    for (lint, _, n) in per_lint(diags) {
+        out.push_str(&format!("{n:>7}  {} {}\n", lint.code, lint.name));
+    }
+    out
+}
+
+/// `1 file`, `0 errors`, `3 warnings`: `n` and `one`, plural with an `s`.
+pub fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// Percent-encodes a path for a URL: unreserved characters, `/`,
+/// `+`, `@` and `:` stay, every other byte is `%XX` (SARIF `uri`s, Markdown
+/// links).
+pub fn percent_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for b in p.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'/'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b'+'
+            | b'@'
+            | b':' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
     }
     out
 }

@@ -123,10 +123,10 @@ struct Region {
 /// ones as `file://` URIs.
 fn artifact(path: &str) -> (std::borrow::Cow<'static, str>, Option<&'static str>) {
     if path.starts_with('/') {
-        (format!("file://{}", percent_path(path)).into(), None)
+        (format!("file://{}", super::percent_path(path)).into(), None)
     } else {
         (
-            percent_path(super::repo_path(path)).into(),
+            super::percent_path(super::repo_path(path)).into(),
             Some("%SRCROOT%"),
         )
     }
@@ -251,26 +251,4 @@ pub fn render(resolved: &[Resolved]) -> String {
         }],
     };
     serde_json::to_string_pretty(&log).unwrap_or_default()
-}
-
-/// Percent-encodes what a URI path cannot hold (spaces, `%`, `#`, `?`, non-ASCII).
-fn percent_path(p: &str) -> String {
-    let mut out = String::with_capacity(p.len());
-    for b in p.bytes() {
-        match b {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'/'
-            | b'-'
-            | b'_'
-            | b'.'
-            | b'~'
-            | b'+'
-            | b'@'
-            | b':' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

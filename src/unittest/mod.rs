@@ -170,32 +170,6 @@ impl FileReport {
     }
 }
 
-/// A path cleaned lexically as Go's `filepath.Clean`, which promtool's
-/// `filepath.Join` of the test file's directory and a `rule_files` entry
-/// applies: `.` components dropped, `dir/..` removed, `..` kept only where
-/// it climbs above a relative path's start (and dropped at the root).
-pub fn clean_path(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out: Vec<Component> = Vec::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => match out.last() {
-                Some(Component::Normal(_)) => {
-                    out.pop();
-                }
-                Some(Component::RootDir | Component::Prefix(_)) => {}
-                _ => out.push(c),
-            },
-            c => out.push(c),
-        }
-    }
-    if out.is_empty() {
-        return PathBuf::from(".");
-    }
-    out.into_iter().collect()
-}
-
 /// promtool's eval-time text (a `model.Duration`): `0s`, `5m`, `1d`, `1m10s`.
 pub fn eval_time_string(ms: u64) -> String {
     if ms == 0 {
@@ -293,11 +267,11 @@ fn run_test_file(
         let joined: PathBuf = if rf.value.is_empty() {
             p.to_path_buf()
         } else if p.is_absolute() {
-            clean_path(p)
+            crate::go::filepath::clean(p)
         } else {
             // `./x`, `x` and `tests/../x` name the same file (coverage
             // merges by path).
-            clean_path(&base.join(p))
+            crate::go::filepath::clean(&base.join(p))
         };
         let pattern = joined.to_string_lossy().to_string();
         match files.glob(&pattern) {
