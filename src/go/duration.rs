@@ -59,9 +59,8 @@ pub fn parse_prometheus(text: &str) -> Result<u64, DurationError> {
         if i == start {
             return Err(invalid());
         }
-        let n: u64 = text[start..i]
-            .parse()
-            .map_err(|_| DurationError::OutOfRange)?;
+        // Go's ParseUint fails on overflow: "not a valid duration string".
+        let n: u64 = text[start..i].parse().map_err(|_| invalid())?;
         let ustart = i;
         while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
             i += 1;

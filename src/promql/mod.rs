@@ -14,6 +14,7 @@ pub mod names;
 pub mod persistence;
 pub mod regex;
 pub mod selectors;
+pub mod syntax;
 pub mod types;
 pub mod units;
 

@@ -1,0 +1,177 @@
+//! mlalert's own PromQL front end: lexer ([`lex`]), parser ([`parse`]) and
+//! type checker, following Prometheus' `promql/parser` (lex.go,
+//! generated_parser.y, parse.go) for the language, the error texts and
+//! their positions, for the Prometheus version and feature flags given in
+//! [`Options`]. Every node of the tree ([`ast`]) carries its byte span.
+//!
+//! Bounded work: one lexing pass, recursion bounded by
+//! [`crate::promql::MAX_DEPTH`] (an error, not a stack overflow), matcher
+//! regexes checked for syntax only while parsing and compiled on first use.
+
+pub mod ast;
+mod check;
+pub mod functions;
+pub mod lex;
+mod parse;
+
+use ast::{Expr, Span};
+
+/// A Prometheus version as (major, minor).
+pub type Version = (u16, u16);
+
+/// What the parser accepts: the Prometheus version it stands for and the
+/// experimental features enabled (`--enable-feature=…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The Prometheus version; default [`Options::CURRENT`].
+    pub version: Version,
+    /// `promql-experimental-functions`: experimental functions and the
+    /// `limitk`/`limit_ratio` aggregations.
+    pub experimental_functions: bool,
+    /// `promql-duration-expr`: `[5m * 2]`, `offset (1h + 5m)`, `step()`.
+    pub duration_expr: bool,
+    /// `promql-extended-range-selectors`: `smoothed` and `anchored`.
+    pub extended_range_selectors: bool,
+    /// `promql-binop-fill-modifiers`: `fill()`, `fill_left()`, `fill_right()`.
+    pub binop_fill_modifiers: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            version: Options::CURRENT,
+            experimental_functions: false,
+            duration_expr: false,
+            extended_range_selectors: false,
+            binop_fill_modifiers: false,
+        }
+    }
+}
+
+impl Options {
+    /// The newest Prometheus version mlalert knows.
+    pub const CURRENT: Version = (3, 14);
+
+    /// Everything enabled, for the newest version (promqltest scripts).
+    pub fn all_features() -> Options {
+        Options {
+            version: Options::CURRENT,
+            experimental_functions: true,
+            duration_expr: true,
+            extended_range_selectors: true,
+            binop_fill_modifiers: true,
+        }
+    }
+
+    /// Options for a version with no feature enabled.
+    pub fn for_version(version: Version) -> Options {
+        Options {
+            version,
+            ..Options::default()
+        }
+    }
+
+    /// Whether the version lexes `[` as the start of a duration expression
+    /// (numbers as seconds, `[5]`): Prometheus 3.0 and later.
+    pub(crate) fn lexes_duration_exprs(&self) -> bool {
+        self.version >= (3, 0)
+    }
+
+    /// `step`/`range` are keywords (duration expressions `step()`,
+    /// `range()`): Prometheus 3.6 and later.
+    pub(crate) fn has_step_keyword(&self) -> bool {
+        self.version >= (3, 6)
+    }
+
+    /// `smoothed`/`anchored` are keywords: Prometheus 3.7 and later.
+    pub(crate) fn has_extended_range_keywords(&self) -> bool {
+        self.version >= (3, 7)
+    }
+
+    /// `fill`/`fill_left`/`fill_right` are keywords: Prometheus 3.10 and later.
+    pub(crate) fn has_fill_keywords(&self) -> bool {
+        self.version >= (3, 10)
+    }
+
+    /// `limitk`/`limit_ratio` are keywords: Prometheus 2.54 and later.
+    pub(crate) fn has_limitk(&self) -> bool {
+        self.version >= (2, 54)
+    }
+
+    /// Whether the version has function `f`.
+    pub(crate) fn has_function(&self, f: &functions::FunctionDef) -> bool {
+        self.version >= f.since && f.until.is_none_or(|u| self.version < u)
+    }
+
+    /// Whether `f` is experimental in this version.
+    pub(crate) fn is_experimental(&self, f: &functions::FunctionDef) -> bool {
+        f.experimental && f.stable_since.is_none_or(|s| self.version < s)
+    }
+}
+
+/// One error of an expression: Prometheus' message and the byte span it
+/// refers to (its start is the `line:col` Prometheus prints).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// The message, as Prometheus words it (without position).
+    pub message: String,
+    /// Byte span in the expression.
+    pub span: Span,
+    /// A suggestion of ours (e.g. the replacement of a removed function).
+    pub hint: Option<String>,
+}
+
+impl ParseError {
+    pub(crate) fn new(message: String, span: Span) -> ParseError {
+        ParseError {
+            message,
+            span,
+            hint: None,
+        }
+    }
+
+    /// `line:col` of the start in `text`, as Prometheus'
+    /// `PositionRange.StartPosInput`: 1-based line, 1-based byte column.
+    pub fn position(&self, text: &str) -> String {
+        let pos = self.span.start.min(text.len());
+        let before = &text.as_bytes()[..pos];
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let col = match before.iter().rposition(|&b| b == b'\n') {
+            Some(nl) => pos - nl,
+            None => pos + 1,
+        };
+        format!("{line}:{col}")
+    }
+
+    /// The text Prometheus prints: `1:4: parse error: unexpected "="`.
+    pub fn prometheus_text(&self, text: &str) -> String {
+        format!("{}: parse error: {}", self.position(text), self.message)
+    }
+}
+
+/// Parses and type-checks `text` as Prometheus `opts.version` with
+/// `opts`' features would.
+///
+/// # Errors
+/// Every error found, in Prometheus' order: the first one is what
+/// Prometheus reports. Type errors are looked for only when there is no
+/// syntax error, as in Prometheus.
+pub fn parse(text: &str, opts: &Options) -> Result<Expr, Vec<ParseError>> {
+    let (expr, mut errors) = parse::parse(text, opts);
+    match expr {
+        Some(mut e) if errors.is_empty() => {
+            check::check(&mut e, text, &mut errors);
+            if errors.is_empty() {
+                Ok(e)
+            } else {
+                Err(errors)
+            }
+        }
+        _ => {
+            if errors.is_empty() {
+                errors.push(ParseError::new("unexpected error".into(), Span::default()));
+            }
+            Err(errors)
+        }
+    }
+}
