@@ -1,6 +1,6 @@
-//! Catching the panics of third-party parsers (promql-parser panics on some
-//! numeric inputs such as `x[1e100]`) without printing them: a caught panic
-//! becomes an ordinary error, and users see that error, not a backtrace.
+//! Catching the panics of third-party parsers (the YAML event parser)
+//! without printing them: a caught panic becomes an ordinary error, and
+//! users see that error, not a backtrace.
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};

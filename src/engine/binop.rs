@@ -6,7 +6,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::promql::ast::token::{
     T_ADD, T_ATAN2, T_DIV, T_EQLC, T_GTE, T_GTR, T_LAND, T_LOR, T_LSS, T_LTE, T_LUNLESS, T_MOD,
-    T_MUL, T_NEQ, T_POW, T_SUB, TokenId,
+    T_MUL, T_NEQ, T_POW, T_SUB, T_TRIM_LOWER, T_TRIM_UPPER, TokenId,
 };
 use crate::promql::ast::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 
@@ -161,6 +161,11 @@ pub(crate) fn eval_binary(
     t: i64,
 ) -> Result<Value, EvalError> {
     let op = b.op.id();
+    if matches!(op, T_TRIM_UPPER | T_TRIM_LOWER) {
+        return Err(EvalError::eval(
+            "mlalert does not evaluate the native-histogram trim operators </ and >/ yet",
+        ));
+    }
     let return_bool = b.modifier.as_ref().is_some_and(|m| m.return_bool);
     let lhs = ev.eval(&b.lhs, t)?;
     let rhs = ev.eval(&b.rhs, t)?;

@@ -16,7 +16,7 @@ use foldhash::{HashSet, HashSetExt};
 use std::time::{Duration, SystemTime};
 
 use crate::promql::analysis::unwrap_parens;
-use crate::promql::ast::{AtModifier, Expr, Offset, SubqueryExpr, VectorSelector};
+use crate::promql::ast::{AtModifier, DurationExpr, Expr, Offset, SubqueryExpr, VectorSelector};
 use crate::promql::ast::{MatchOp, Matcher, Matchers};
 
 use super::error::{Annotation, EvalError};
@@ -245,6 +245,11 @@ pub(crate) fn duration_ms(d: &Duration) -> i64 {
     d.as_millis() as i64
 }
 
+/// The error of selectors with `anchored` or `smoothed`, whose evaluation
+/// (Prometheus' extended range selectors) mlalert does not implement yet.
+pub const UNSUPPORTED_EXTENDED: &str =
+    "mlalert does not evaluate anchored or smoothed range selectors yet";
+
 /// An offset in ms (negative offsets look into the future).
 pub(crate) fn offset_ms(o: &Option<Offset>) -> i64 {
     match o {
@@ -375,15 +380,60 @@ impl<'a> Evaluator<'a> {
         check_dups(v)
     }
 
-    /// The reference time of a selector or subquery: `@` (or `t`) minus offset.
-    pub fn ref_time(&self, at: &Option<AtModifier>, offset: &Option<Offset>, t: i64) -> i64 {
+    /// The reference time of a selector or subquery: `@` (or `t`) minus
+    /// offset (a written duration expression, `offset (1h + step())`, is
+    /// computed with the query's step and range).
+    pub fn ref_time(
+        &self,
+        at: &Option<AtModifier>,
+        offset: &Option<Offset>,
+        offset_expr: &Option<DurationExpr>,
+        t: i64,
+    ) -> i64 {
         let base = match at {
             None => t,
             Some(AtModifier::Start) => self.start,
             Some(AtModifier::End) => self.end,
             Some(AtModifier::At(st)) => system_time_ms(st),
         };
-        base.saturating_sub(offset_ms(offset))
+        let off = match offset_expr {
+            Some(e) => self.duration_expr_ms(e),
+            None => offset_ms(offset),
+        };
+        base.saturating_sub(off)
+    }
+
+    /// The query's step and range in seconds, as `step()` and `range()`
+    /// give them (0 for an instant query), as Prometheus' duration visitor.
+    pub fn step_and_range_secs(&self) -> (f64, f64) {
+        if self.is_range {
+            (
+                self.step as f64 / 1000.0,
+                (self.end - self.start) as f64 / 1000.0,
+            )
+        } else {
+            (0.0, 0.0)
+        }
+    }
+
+    /// A duration expression's value in ms (rounded as Prometheus'
+    /// `time.Duration(math.Round(v * 1e9))`, then truncated to ms).
+    pub fn duration_expr_ms(&self, e: &DurationExpr) -> i64 {
+        let (step, range) = self.step_and_range_secs();
+        let v = e.eval(step, range) * 1000.0;
+        if v.is_finite() {
+            v.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64
+        } else {
+            0
+        }
+    }
+
+    /// A range or step as written: the duration, or the duration expression.
+    pub fn range_ms(&self, d: &std::time::Duration, e: &Option<DurationExpr>) -> i64 {
+        match e {
+            Some(e) if e.depends_on_query() => self.duration_expr_ms(e),
+            _ => duration_ms(d),
+        }
     }
 
     /// Evaluates `expr` at `t` (ms).
@@ -422,8 +472,12 @@ impl<'a> Evaluator<'a> {
                 Ok(Value::Vector(v))
             }
             Expr::MatrixSelector(ms) => {
-                let ref_t = self.ref_time(&ms.vs.at, &ms.vs.offset, t);
-                let m = self.select_range(&ms.vs, ref_t, duration_ms(&ms.range))?;
+                if ms.vs.anchored || ms.vs.smoothed {
+                    return Err(EvalError::eval(UNSUPPORTED_EXTENDED));
+                }
+                let ref_t = self.ref_time(&ms.vs.at, &ms.vs.offset, &ms.vs.offset_expr, t);
+                let m =
+                    self.select_range(&ms.vs, ref_t, self.range_ms(&ms.range, &ms.range_expr))?;
                 let total: usize = m.iter().map(|s| s.points.len()).sum();
                 self.load_samples(total)?;
                 Ok(Value::Matrix(m))
@@ -437,7 +491,6 @@ impl<'a> Evaluator<'a> {
             Expr::Binary(b) => super::binop::eval_binary(self, b, t),
             Expr::Aggregate(a) => super::aggregate::eval_aggregate(self, a, t),
             Expr::Call(c) => super::functions::eval_call(self, c, t),
-            Expr::Extension(_) => Err(EvalError::eval("unsupported expression extension")),
         }
     }
 
@@ -477,7 +530,10 @@ impl<'a> Evaluator<'a> {
         t: i64,
         keep_ts: bool,
     ) -> Result<InstantVector, EvalError> {
-        let ref_t = self.ref_time(&vs.at, &vs.offset, t);
+        if vs.anchored || vs.smoothed {
+            return Err(EvalError::eval(UNSUPPORTED_EXTENDED));
+        }
+        let ref_t = self.ref_time(&vs.at, &vs.offset, &vs.offset_expr, t);
         let lookback = self.engine.lookback_delta_ms;
         let mut out = Vec::new();
         let lo = ref_t.saturating_sub(lookback);
@@ -589,10 +645,10 @@ impl<'a> Evaluator<'a> {
         sq: &SubqueryExpr,
         t: i64,
     ) -> Result<(Matrix, i64, i64), EvalError> {
-        let ref_t = self.ref_time(&sq.at, &sq.offset, t);
-        let range = duration_ms(&sq.range);
+        let ref_t = self.ref_time(&sq.at, &sq.offset, &sq.offset_expr, t);
+        let range = self.range_ms(&sq.range, &sq.range_expr);
         let step = match &sq.step {
-            Some(d) if duration_ms(d) > 0 => duration_ms(d),
+            Some(d) if self.range_ms(d, &sq.step_expr) > 0 => self.range_ms(d, &sq.step_expr),
             _ => self.engine.default_subquery_step_ms.max(1),
         };
         let lo = ref_t.saturating_sub(range);
@@ -690,11 +746,7 @@ pub(crate) fn absent_labels(expr: &Expr) -> Labels {
 fn absent_labels_from_matchers(m: &Matchers) -> Labels {
     let mut l = Labels::empty();
     let mut has: HashSet<&str> = HashSet::new();
-    let all: Vec<&Matcher> = m
-        .matchers
-        .iter()
-        .chain(m.or_matchers.iter().flatten())
-        .collect();
+    let all: Vec<&Matcher> = m.matchers.iter().collect();
     for ma in all {
         if ma.name == METRIC_NAME {
             continue;

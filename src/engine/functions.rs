@@ -5,7 +5,7 @@ use crate::promql::ast::{Call, Expr};
 use chrono::{DateTime, Datelike, Timelike};
 
 use super::error::{Annotation, EvalError};
-use super::eval::{Evaluator, absent_labels, duration_ms};
+use super::eval::{Evaluator, absent_labels};
 use super::histogram::{Bucket, bucket_fraction, bucket_quantile};
 use std::sync::Arc;
 
@@ -27,8 +27,11 @@ struct RangeArg<'a> {
 fn eval_range_arg<'a>(ev: &mut Evaluator<'a>, e: &Expr, t: i64) -> Result<RangeArg<'a>, EvalError> {
     match unwrap_parens(e) {
         Expr::MatrixSelector(ms) => {
-            let end = ev.ref_time(&ms.vs.at, &ms.vs.offset, t);
-            let range_ms = duration_ms(&ms.range);
+            if ms.vs.anchored || ms.vs.smoothed {
+                return Err(EvalError::eval(super::eval::UNSUPPORTED_EXTENDED));
+            }
+            let end = ev.ref_time(&ms.vs.at, &ms.vs.offset, &ms.vs.offset_expr, t);
+            let range_ms = ev.range_ms(&ms.range, &ms.range_expr);
             // SAFETY of lifetimes: the selector lives in the expression tree.
             let matrix = ev.select_windows(&ms.vs, end, range_ms);
             let peak = matrix
@@ -55,7 +58,7 @@ fn eval_range_arg<'a>(ev: &mut Evaluator<'a>, e: &Expr, t: i64) -> Result<RangeA
                 matrix: matrix.into_iter().map(Window::from).collect(),
                 start,
                 end,
-                range_ms: duration_ms(&sq.range),
+                range_ms: ev.range_ms(&sq.range, &sq.range_expr),
             })
         }
         _ => Err(EvalError::eval("expected a range vector argument")),
@@ -86,7 +89,21 @@ pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Valu
     let name = c.func.name;
     match name {
         "time" => return Ok(Value::Scalar(t as f64 / 1000.0)),
+        "step" => return Ok(Value::Scalar(ev.step_and_range_secs().0)),
         "pi" => return Ok(Value::Scalar(std::f64::consts::PI)),
+        "min_of" | "max_of" => {
+            let a = ev.eval_scalar(arg(c, 0)?, t)?;
+            let b = ev.eval_scalar(arg(c, 1)?, t)?;
+            // Go's math.Min/Max: NaN wins.
+            let v = if a.is_nan() || b.is_nan() {
+                f64::NAN
+            } else if name == "min_of" {
+                a.min(b)
+            } else {
+                a.max(b)
+            };
+            return Ok(Value::Scalar(v));
+        }
         "start" => return Ok(Value::Scalar(ev.start as f64 / 1000.0)),
         "end" => return Ok(Value::Scalar(ev.end as f64 / 1000.0)),
         "range" => return Ok(Value::Scalar((ev.end - ev.start) as f64 / 1000.0)),
@@ -1215,10 +1232,12 @@ fn info_time(ev: &Evaluator<'_>, e: &Expr, t: i64) -> i64 {
     loop {
         e = unwrap_parens(e);
         match e {
-            Expr::VectorSelector(vs) => return ev.ref_time(&vs.at, &vs.offset, t),
-            Expr::MatrixSelector(ms) => return ev.ref_time(&ms.vs.at, &ms.vs.offset, t),
+            Expr::VectorSelector(vs) => return ev.ref_time(&vs.at, &vs.offset, &vs.offset_expr, t),
+            Expr::MatrixSelector(ms) => {
+                return ev.ref_time(&ms.vs.at, &ms.vs.offset, &ms.vs.offset_expr, t);
+            }
             Expr::Subquery(sq) => {
-                t = ev.ref_time(&sq.at, &sq.offset, t);
+                t = ev.ref_time(&sq.at, &sq.offset, &sq.offset_expr, t);
                 e = &sq.expr;
             }
             Expr::Call(c) => match c.args.args.iter().find(|a| has_selector(a)) {
@@ -1285,7 +1304,7 @@ fn info_fn(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError>
         .any(|m| matches!(m.op, MatchOp::Equal | MatchOp::Re(_)))
     {
         name_m.push(Matcher::new(
-            MatchOp::Re(regex::Regex::new("^(?:.+_info)$").expect("a valid regex")),
+            MatchOp::Re(crate::promql::ast::Regex::new(".+_info")),
             METRIC_NAME,
             ".+_info",
         ));

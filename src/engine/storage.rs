@@ -462,12 +462,6 @@ fn selection_key(name: &str, m: &Matchers) -> String {
     for x in &m.matchers {
         let _ = write!(key, "\0{}{}{:?}", x.name, op(&x.op), x.value);
     }
-    for g in &m.or_matchers {
-        key.push_str("\0or");
-        for x in g {
-            let _ = write!(key, "\0{}{}{:?}", x.name, op(&x.op), x.value);
-        }
-    }
     key
 }
 
@@ -484,24 +478,13 @@ pub fn matcher_matches(labels: &Labels, m: &Matcher) -> bool {
 
 /// Matches `v` against a `=~`/`!~` pattern with Go's semantics, as
 /// Prometheus' `FastRegexMatcher` (`^(?s:pattern)$`, through
-/// [`crate::go::regex`]); falls back to the parser's own compiled regex when
-/// Go would reject the pattern (the parser accepted it).
-fn regex_matches(pattern: &str, parsed: &regex::Regex, v: &str) -> bool {
-    match crate::go::regex::compile_promql_cached(pattern) {
-        Some(re) => re.is_match(v),
-        None => parsed.is_match(v),
-    }
+/// [`crate::go::regex`], compiled once per matcher).
+fn regex_matches(_pattern: &str, parsed: &crate::promql::ast::Regex, v: &str) -> bool {
+    parsed.is_match(v)
 }
 
 /// True when `labels` satisfy a selector's matchers.
 pub fn matches_all(labels: &Labels, m: &Matchers) -> bool {
-    if !m.or_matchers.is_empty() {
-        return m
-            .or_matchers
-            .iter()
-            .any(|g| g.iter().all(|x| matcher_matches(labels, x)))
-            && m.matchers.iter().all(|x| matcher_matches(labels, x));
-    }
     m.matchers.iter().all(|x| matcher_matches(labels, x))
 }
 
@@ -628,7 +611,8 @@ mod tests {
     #[test]
     fn remembered_selections_follow_new_series() {
         let q = |s: &Storage, e: &str| -> Vec<String> {
-            let Ok(crate::promql::ast::Expr::VectorSelector(vs)) = promql_parser::parser::parse(e)
+            let Ok(crate::promql::ast::Expr::VectorSelector(vs)) =
+                crate::promql::parse(e).map(|a| (*a).clone())
             else {
                 panic!("{e} is a selector");
             };

@@ -48,8 +48,7 @@ pub fn children(expr: &Expr) -> Vec<&Expr> {
         Expr::MatrixSelector(_)
         | Expr::VectorSelector(_)
         | Expr::NumberLiteral(_)
-        | Expr::StringLiteral(_)
-        | Expr::Extension(_) => Vec::new(),
+        | Expr::StringLiteral(_) => Vec::new(),
     }
 }
 

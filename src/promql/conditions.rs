@@ -306,7 +306,7 @@ fn eval<'a>(e: &'a Expr, dead: &mut Vec<DeadFilter<'a>>) -> Values {
             set: ValueSet::point(n.val),
             origin: None,
         },
-        Expr::StringLiteral(_) | Expr::Extension(_) => Values::any(),
+        Expr::StringLiteral(_) => Values::any(),
         Expr::Paren(p) => eval(&p.expr, dead),
         Expr::Subquery(s) => eval(&s.expr, dead),
         Expr::Unary(u) => {

@@ -344,10 +344,6 @@ fn infer_node(sc: &Labeller, expr: &Expr) -> Vec<LabelSet> {
         Expr::Paren(p) => infer(sc, &p.expr),
         Expr::Subquery(s) => infer(sc, &s.expr),
         Expr::Unary(u) => map_all(infer(sc, &u.expr), |s| s.remove("__name__")),
-        Expr::Extension(_) => vec![LabelSet {
-            closed: false,
-            ..LabelSet::default()
-        }],
         Expr::Aggregate(a) => {
             let op = op_str(&a.op);
             let inner = infer(sc, &a.expr);

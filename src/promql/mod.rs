@@ -1,8 +1,6 @@
-//! The only module that imports `promql-parser`: parsing (panic-guarded),
-//! token positions from its public lexer, and analysis helpers shared by lints.
-//!
-//! promql-parser's AST has no positions; lints find the text of a node's
-//! tokens with [`Tokens`] (e.g. the first identifier equal to a metric name).
+//! PromQL for the lints and the engine: parsing through our own front end
+//! ([`syntax`]: positions on every node, Prometheus' error texts), token
+//! positions, and analysis helpers shared by lints.
 
 pub mod analysis;
 pub mod conditions;
@@ -21,18 +19,14 @@ pub mod units;
 use std::ops::Range;
 use std::sync::Arc;
 
-use lrpar::{Lexeme, Lexer};
-
-/// The AST types lints walk (re-exported so that nothing else imports promql-parser).
+/// The AST types lints walk: [`syntax::ast`], our own tree with spans.
 pub mod ast {
-    pub use promql_parser::label::{Labels, MatchOp, Matcher, Matchers};
-    pub use promql_parser::parser::token::{self, TokenType};
-    pub use promql_parser::parser::value::{self, ValueType};
-    pub use promql_parser::parser::{
-        AggregateExpr, AtModifier, BinModifier, BinaryExpr, Call, Expr, LabelModifier,
-        MatrixSelector, NumberLiteral, Offset, ParenExpr, StringLiteral, SubqueryExpr, UnaryExpr,
-        VectorMatchCardinality, VectorSelector,
-    };
+    pub use super::syntax::ast::token::{self, TokenType};
+    pub use super::syntax::ast::*;
+    /// Value types (kept as a module path for the engine).
+    pub mod value {
+        pub use super::super::syntax::ast::ValueType;
+    }
 }
 
 /// A PromQL syntax error with the byte range of the offending text in the
@@ -40,7 +34,8 @@ pub mod ast {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct PromqlError {
-    /// promql-parser's message.
+    /// Prometheus' message with its position in the expression, as promtool
+    /// prints it (`1:4: parse error: unexpected "="`).
     pub message: String,
     /// Byte range inside the expression text.
     pub range: Option<Range<usize>>,
@@ -64,17 +59,27 @@ pub const MAX_DEPTH: usize = 1000;
 /// debug build, under 2 KiB in a release build) with a margin of three.
 pub const STACK_BYTES: usize = 32 * 1024 * 1024;
 
-/// Parses `text` with promql-parser. A panic inside the parser (it has some on
-/// numeric edge cases) is caught and returned as an error.
+/// Parses `text` with [`syntax::parse`], as the newest Prometheus with
+/// every experimental feature enabled: the lints judge versions and
+/// feature flags themselves (`experimental-promql`), so that a rule using
+/// an experimental function still gets the other lints.
 ///
 /// Before the parser runs, the expression's nesting is bounded
 /// ([`MAX_DEPTH`], see [`nesting_bound`]), so that no walk over the tree can
-/// overflow the stack; after it, `@` timestamps are checked against
-/// Prometheus' range ([`check_at_timestamps`]).
+/// overflow the stack.
 ///
 /// # Errors
-/// [`PromqlError`] with the parser's message and, when it names a token, its range.
+/// [`PromqlError`] with Prometheus' message for the first error (as promtool
+/// prints it, `1:4: parse error: unexpected "="`) and its byte range.
 pub fn parse(text: &str) -> Result<Arc<ast::Expr>, PromqlError> {
+    parse_with(text, &syntax::Options::all_features())
+}
+
+/// [`parse`] with the given version and features.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_with(text: &str, opts: &syntax::Options) -> Result<Arc<ast::Expr>, PromqlError> {
     let tokens = Tokens::new(text);
     if let Err(at) = nesting_bound(text, &tokens, MAX_DEPTH) {
         return Err(PromqlError {
@@ -84,27 +89,37 @@ pub fn parse(text: &str) -> Result<Arc<ast::Expr>, PromqlError> {
             range: Some(at),
         });
     }
-    let result = crate::guard::catch(|| promql_parser::parser::parse(text));
-    match result {
-        Ok(Ok(expr)) => {
-            check_at_timestamps(text, &tokens)?;
-            Ok(Arc::new(expr))
+    match syntax::parse(text, opts) {
+        Ok(expr) => Ok(Arc::new(expr)),
+        Err(errors) => {
+            let first = &errors[0];
+            let mut message = first.prometheus_text(text);
+            if let Some(h) = &first.hint {
+                message.push_str(&format!(" ({h})"));
+            }
+            // Point at the unclosed bracket rather than past the end; an
+            // error at the end of input points at the expression's last byte.
+            let at = first.point.unwrap_or(first.span);
+            let trimmed = text.trim_end().len();
+            let (start, end) = if at.start >= trimmed && trimmed > 0 {
+                let last = text[..trimmed].char_indices().last().map_or(0, |(i, _)| i);
+                (last, trimmed)
+            } else {
+                let start = at.start.min(text.len());
+                (start, at.end.clamp(start, text.len()))
+            };
+            Err(PromqlError {
+                message,
+                range: Some(start..end),
+            })
         }
-        Ok(Err(message)) => {
-            let range = locate_error(text, &message);
-            Err(PromqlError { message, range })
-        }
-        Err(_) => Err(PromqlError {
-            message: "the PromQL parser failed on this expression".into(),
-            range: None,
-        }),
     }
 }
 
 /// Checks that the expression tree of `text` is at most `limit` levels deep,
 /// without building it: one pass over the tokens, no recursion.
 ///
-/// Every node of promql-parser's tree that has a child comes from a token: a
+/// Every node of the tree that has a child comes from a token: a
 /// binary operator (`+`, `and`, `atan2`, …), a unary sign, an opening `(`
 /// (parentheses, calls, aggregations) or `[` (range selectors, subqueries,
 /// counted as an operator of the group they stand in). The tokens are
@@ -184,54 +199,6 @@ fn is_operator(tok: &str) -> bool {
         .any(|k| tok.eq_ignore_ascii_case(k))
 }
 
-/// Rejects an `@` timestamp outside Prometheus' range, as its parser does
-/// (`setTimestamp` in promql/parser/parse.go: seconds at or beyond ±2^63,
-/// infinities and NaN are `timestamp out of bounds for @ modifier: %f`).
-/// promql-parser accepts finite values up to `f64::MAX` and saturates them.
-///
-/// # Errors
-/// [`PromqlError`] with Prometheus' message and the range of the number.
-pub fn check_at_timestamps(text: &str, tokens: &Tokens) -> Result<(), PromqlError> {
-    let all = tokens.all();
-    for (i, t) in all.iter().enumerate() {
-        if text.get(t.range.clone()) != Some("@") {
-            continue;
-        }
-        let mut j = i + 1;
-        let mut sign = 1.0;
-        let mut start = None;
-        while let Some(s) = all.get(j).and_then(|n| text.get(n.range.clone())) {
-            match s {
-                "-" => sign = -sign,
-                "+" => {}
-                _ => break,
-            }
-            start.get_or_insert(all[j].range.start);
-            j += 1;
-        }
-        let Some(num) = all.get(j) else { continue };
-        let Some(v) = text
-            .get(num.range.clone())
-            .and_then(|s| crate::go::float::parse_number(s).ok())
-        else {
-            continue;
-        };
-        let secs = sign * v;
-        // float64(math.MaxInt64) is 2^63.
-        let bound = 9_223_372_036_854_775_808.0_f64;
-        if secs.is_nan() || secs >= bound || secs <= -bound {
-            return Err(PromqlError {
-                message: format!(
-                    "timestamp out of bounds for @ modifier: {}",
-                    crate::go::float::format_f(secs, 6)
-                ),
-                range: Some(start.unwrap_or(num.range.start)..num.range.end),
-            });
-        }
-    }
-    Ok(())
-}
-
 /// One lexer token: its byte range in the expression and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
@@ -248,29 +215,23 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    /// Lexes `text`; an expression that does not lex yields no tokens.
+    /// Lexes `text` (as [`syntax::lex::lex`]); lexing stops at the first
+    /// lexer error, keeping the tokens before it.
     pub fn new(text: &str) -> Tokens {
-        let lexed = crate::guard::catch(|| {
-            let lexer = promql_parser::parser::lex::lexer(text).ok()?;
-            let tokens: Vec<Token> = lexer
-                .iter()
-                .filter_map(Result::ok)
-                .map(|l| {
-                    let span = l.span();
-                    let range = span.start()..span.end();
-                    let is_word = text.get(range.clone()).is_some_and(|t| {
-                        t.chars()
-                            .next()
-                            .is_some_and(|c| c.is_alphabetic() || c == '_' || c == ':')
-                    });
-                    Token { range, is_word }
-                })
-                .collect();
-            Some(tokens)
-        });
-        Tokens {
-            tokens: lexed.ok().flatten().unwrap_or_default(),
-        }
+        let tokens = syntax::lex::lex(text, &syntax::Options::all_features())
+            .into_iter()
+            .filter(|t| !matches!(t.kind, syntax::lex::Kind::Eof | syntax::lex::Kind::Error))
+            .map(|t| {
+                let range = t.start..t.end;
+                let is_word = text.get(range.clone()).is_some_and(|w| {
+                    w.chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == ':')
+                });
+                Token { range, is_word }
+            })
+            .collect();
+        Tokens { tokens }
     }
 
     /// All tokens in order.
@@ -333,77 +294,33 @@ impl Tokens {
     }
 }
 
-/// Finds the text a parser message refers to: a quoted token, or the end of
-/// input for "unexpected end of input".
-fn locate_error(text: &str, message: &str) -> Option<Range<usize>> {
-    if message.contains("end of input") {
-        let end = text.trim_end().len();
-        return Some(end..end);
-    }
-    if message.contains("unclosed") {
-        return last_unclosed(text).map(|i| i..i + 1);
-    }
-    let tokens = Tokens::new(text);
-    for quoted in message.split(['"', '\'']).skip(1).step_by(2) {
-        if quoted.is_empty() {
-            continue;
-        }
-        if let Some(t) = tokens
-            .all()
-            .iter()
-            .find(|t| text.get(t.range.clone()) == Some(quoted))
-        {
-            return Some(t.range.clone());
-        }
-        if let Some(i) = text.find(quoted) {
-            return Some(i..i + quoted.len());
-        }
-    }
-    None
-}
-
-/// Byte offset of the last opening `(`, `[` or `{` left unclosed (strings skipped).
-fn last_unclosed(text: &str) -> Option<usize> {
-    let mut stack = Vec::new();
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' && q != '`' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' | '`' => quote = Some(c),
-            '(' | '[' | '{' => stack.push(i),
-            ')' | ']' | '}' => {
-                stack.pop();
-            }
-            _ => {}
-        }
-    }
-    stack.pop()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn parses_and_reports_errors_with_ranges() {
+    fn parses_and_reports_errors_as_promtool() {
         assert!(parse("sum by (job) (rate(x[5m])) > 0").is_ok());
+        // Prometheus reports an unclosed parenthesis at the end of input;
         let e = parse("rate(x[5m]").unwrap_err();
+        assert_eq!(e.message, "1:11: parse error: unclosed left parenthesis");
+        // mlalert points at the unclosed `(`.
         assert_eq!(e.range, Some(4..5), "{e:?}");
-        let e = parse("sum(rate(x[5m])").unwrap_err();
-        assert_eq!(e.range, Some(3..4), "{e:?}");
+        let e = parse("up = 0").unwrap_err();
+        assert_eq!(e.message, "1:4: parse error: unexpected \"=\"");
+        assert_eq!(e.range, Some(3..4));
         let e = parse("foo_bar(x)").unwrap_err();
-        assert!(e.message.contains("foo_bar"), "{e:?}");
+        assert_eq!(
+            e.message,
+            "1:1: parse error: unknown function with name \"foo_bar\""
+        );
         assert_eq!(e.range, Some(0..7));
+        let e = parse("holt_winters(x[5m], 0.5, 0.5)").unwrap_err();
+        assert!(
+            e.message
+                .ends_with("(use double_exponential_smoothing() instead)"),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -445,18 +362,18 @@ mod tests {
 
     #[test]
     fn at_timestamps_follow_prometheus_bounds() {
+        // As Prometheus' setTimestamp: positioned at the selector.
         let e = parse("up @ 1e19").unwrap_err();
         assert_eq!(
             e.message,
-            "timestamp out of bounds for @ modifier: 10000000000000000000.000000"
+            "1:1: parse error: timestamp out of bounds for @ modifier: 10000000000000000000.000000"
         );
-        assert_eq!(e.range, Some(5..9));
+        assert_eq!(e.range, Some(0..2));
         let e = parse("up @ - 1e19").unwrap_err();
         assert!(
             e.message.ends_with(": -10000000000000000000.000000"),
             "{e:?}"
         );
-        assert_eq!(e.range, Some(5..11));
         assert!(parse("up @ 9.2e18").is_ok());
         assert!(parse("up @ 1700000000 offset 5m").is_ok());
         assert!(parse("up @ start()").is_ok());

@@ -1,6 +1,5 @@
 //! Which selectors feed which functions: every selector of an expression
-//! with the chain of nodes above it, and text positions of AST nodes
-//! (promql-parser's AST has none) found by counting in text order.
+//! with the chain of nodes above it, and text positions of AST nodes.
 
 use std::ops::Range;
 
@@ -239,9 +238,6 @@ pub fn binary_op_range(
 /// (model/labels/regexp.go).
 pub fn matchers_cover(wide: &VectorSelector, narrow: &VectorSelector) -> bool {
     use super::ast::MatchOp;
-    if !wide.matchers.or_matchers.is_empty() || !narrow.matchers.or_matchers.is_empty() {
-        return false;
-    }
     wide.matchers
         .matchers
         .iter()

@@ -181,8 +181,8 @@ fn huge_file() {
 
 #[test]
 fn parser_panics_are_quiet_errors() {
-    // promql-parser panics on an overflowing duration; mlalert reports a
-    // syntax error and prints no panic message.
+    // An overflowing duration (which panicked the old parser) is a syntax
+    // error with Prometheus' message, and no panic message is printed.
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("r.yaml");
     fs::write(

@@ -8,11 +8,7 @@ use mlalert::source::SourceFile;
 
 /// Cases we knowingly disagree on, with the reason. Keep this list short and
 /// shrink it: each entry is a missing feature.
-const KNOWN: &[(&str, &str)] = &[(
-    "cmd/promtool/testdata/features.yml",
-    "accepted only with --enable-feature flags: duration expressions ([5m*2]) and smoothed/anchored \
-         selectors, which promql-parser cannot parse (Prometheus without the flags refuses them too)",
-)];
+const KNOWN: &[(&str, &str)] = &[];
 
 /// Whether Prometheus 3.14 refuses the file, from the TSV's expectation text.
 fn refused(expectation: &str) -> bool {

@@ -37,11 +37,7 @@ impl Lint for RegexNeedless {
                 Expr::MatrixSelector(ms) => &ms.vs,
                 _ => return,
             };
-            let all = vs
-                .matchers
-                .matchers
-                .iter()
-                .chain(vs.matchers.or_matchers.iter().flatten());
+            let all = vs.matchers.matchers.iter();
             for m in all {
                 let (negated, op) = match m.op {
                     MatchOp::Re(_) => (false, "=~"),

@@ -79,6 +79,8 @@ pub mod token {
         T_LOR = 14, "or";
         T_LUNLESS = 15, "unless";
         T_ATAN2 = 16, "atan2";
+        T_TRIM_UPPER = 17, "</";
+        T_TRIM_LOWER = 18, ">/";
         T_SUM = 20, "sum";
         T_AVG = 21, "avg";
         T_COUNT = 22, "count";
@@ -135,7 +137,7 @@ pub mod token {
 
         /// A binary operator.
         pub fn is_operator(&self) -> bool {
-            (T_ADD..=T_ATAN2).contains(&self.0)
+            (T_ADD..=T_TRIM_LOWER).contains(&self.0)
         }
     }
 
@@ -801,24 +803,48 @@ impl Expr {
     }
 
     /// The type of the expression's value, as Prometheus' `Expr.Type()`.
+    ///
+    /// Iterative, so that it needs no stack however deep the tree.
     pub fn value_type(&self) -> ValueType {
-        match self {
-            Expr::Aggregate(_) | Expr::VectorSelector(_) => ValueType::Vector,
-            Expr::Unary(e) => e.expr.value_type(),
-            Expr::Paren(e) => e.expr.value_type(),
-            Expr::Binary(b) => {
-                if b.lhs.value_type() == ValueType::Scalar
-                    && b.rhs.value_type() == ValueType::Scalar
-                {
-                    ValueType::Scalar
-                } else {
-                    ValueType::Vector
+        let mut e = self;
+        loop {
+            return match e {
+                Expr::Aggregate(_) | Expr::VectorSelector(_) => ValueType::Vector,
+                Expr::Unary(u) => {
+                    e = &u.expr;
+                    continue;
                 }
-            }
-            Expr::Subquery(_) | Expr::MatrixSelector(_) => ValueType::Matrix,
-            Expr::NumberLiteral(_) => ValueType::Scalar,
-            Expr::StringLiteral(_) => ValueType::String,
-            Expr::Call(c) => c.func.return_type,
+                Expr::Paren(p) => {
+                    e = &p.expr;
+                    continue;
+                }
+                Expr::Binary(_) if all_scalar(e) => ValueType::Scalar,
+                Expr::Binary(_) => ValueType::Vector,
+                Expr::Subquery(_) | Expr::MatrixSelector(_) => ValueType::Matrix,
+                Expr::NumberLiteral(_) => ValueType::Scalar,
+                Expr::StringLiteral(_) => ValueType::String,
+                Expr::Call(c) => c.func.return_type,
+            };
         }
     }
+}
+
+/// Whether every operand under the binary operations, signs and brackets
+/// of `e` is a scalar (a binary operation's type is scalar exactly then).
+fn all_scalar(e: &Expr) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Binary(b) => {
+                stack.push(&b.lhs);
+                stack.push(&b.rhs);
+            }
+            Expr::Unary(u) => stack.push(&u.expr),
+            Expr::Paren(p) => stack.push(&p.expr),
+            Expr::NumberLiteral(_) => {}
+            Expr::Call(c) if c.func.return_type == ValueType::Scalar => {}
+            _ => return false,
+        }
+    }
+    true
 }

@@ -54,6 +54,10 @@ impl Checker<'_> {
     }
 
     fn check(&mut self, e: &mut Expr) -> ValueType {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.check_node(e))
+    }
+
+    fn check_node(&mut self, e: &mut Expr) -> ValueType {
         let typ = e.value_type();
         match e {
             Expr::Aggregate(a) => {
@@ -316,6 +320,15 @@ impl Checker<'_> {
                 self.check_selector(&vs);
             }
             Expr::NumberLiteral(_) | Expr::StringLiteral(_) => {}
+        }
+        // A checked `+x` is `x`: the engine and the lints read a unary node
+        // as a negation.
+        if let Expr::Unary(u) = e
+            && !u.negative
+        {
+            let inner =
+                std::mem::replace(&mut *u.expr, Expr::NumberLiteral(NumberLiteral::new(0.0)));
+            *e = inner;
         }
         typ
     }

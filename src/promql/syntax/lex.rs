@@ -120,6 +120,14 @@ pub enum Kind {
     Step,
     /// `range`
     Range,
+    /// `min_of` (duration expressions, 3.13 and later)
+    MinOf,
+    /// `max_of` (duration expressions, 3.13 and later)
+    MaxOf,
+    /// `</` (trim the upper part of native histograms)
+    TrimUpper,
+    /// `>/` (trim the lower part of native histograms)
+    TrimLower,
 }
 
 /// The aggregation operators, as Prometheus' aggregator item types.
@@ -206,6 +214,9 @@ pub struct Token {
     pub end: usize,
     /// For [`Kind::Error`]: the lexer's message.
     pub error: Option<String>,
+    /// For an unclosed `(` or `[`: where it opens (Prometheus points at the
+    /// end of input).
+    pub open: Option<usize>,
 }
 
 impl Kind {
@@ -232,6 +243,8 @@ impl Kind {
                 | Kind::Sub
                 | Kind::At
                 | Kind::Atan2
+                | Kind::TrimUpper
+                | Kind::TrimLower
         )
     }
 
@@ -362,6 +375,8 @@ fn keyword(word: &str, opts: &Options) -> Option<Kind> {
         "end" => Kind::End,
         "step" if opts.has_step_keyword() => Kind::Step,
         "range" if opts.has_step_keyword() => Kind::Range,
+        "min_of" if opts.has_min_of() => Kind::MinOf,
+        "max_of" if opts.has_min_of() => Kind::MaxOf,
         "inf" | "nan" => Kind::Number,
         _ => return None,
     };
@@ -391,6 +406,9 @@ struct Lexer<'a> {
     got_colon: bool,
     got_duration: bool,
     string_open: char,
+    /// Offsets of the `(` still open, and of the `[` if open.
+    parens: Vec<usize>,
+    bracket_at: usize,
     state: State,
     out: Vec<Token>,
 }
@@ -411,6 +429,8 @@ pub fn lex(input: &str, opts: &Options) -> Vec<Token> {
         got_colon: false,
         got_duration: false,
         string_open: '"',
+        parens: Vec::new(),
+        bracket_at: 0,
         state: State::Statements,
         out: Vec::new(),
     };
@@ -455,6 +475,7 @@ impl Lexer<'_> {
             start: self.start,
             end: self.pos,
             error: None,
+            open: None,
         });
         self.start = self.pos;
     }
@@ -488,8 +509,15 @@ impl Lexer<'_> {
             start: self.start,
             end: self.input.len(),
             error: Some(message),
+            open: None,
         });
         State::Done
+    }
+
+    fn set_open(&mut self, at: Option<usize>) {
+        if let Some(t) = self.out.last_mut() {
+            t.open = at;
+        }
     }
 
     fn lex_statements(&mut self) -> State {
@@ -502,10 +530,16 @@ impl Lexer<'_> {
         }
         let Some(r) = self.next() else {
             if self.paren_depth != 0 {
-                return self.error("unclosed left parenthesis".into());
+                let at = self.parens.last().copied();
+                self.error("unclosed left parenthesis".into());
+                self.set_open(at);
+                return State::Done;
             }
             if self.bracket_open {
-                return self.error("unclosed left bracket".into());
+                let at = Some(self.bracket_at);
+                self.error("unclosed left bracket".into());
+                self.set_open(at);
+                return State::Done;
             }
             self.emit(Kind::Eof);
             return State::Done;
@@ -535,6 +569,14 @@ impl Lexer<'_> {
                     return self.error(format!("unexpected character after '!': {}", go_q_opt(t)));
                 }
                 self.emit(Kind::Neq);
+            }
+            '<' if self.peek() == Some('/') && self.opts.has_trim_ops() => {
+                self.next();
+                self.emit(Kind::TrimUpper);
+            }
+            '>' if self.peek() == Some('/') && self.opts.has_trim_ops() => {
+                self.next();
+                self.emit(Kind::TrimLower);
             }
             '<' => {
                 if self.peek() == Some('=') {
@@ -599,6 +641,7 @@ impl Lexer<'_> {
                 ));
             }
             '(' => {
+                self.parens.push(self.start);
                 self.emit(Kind::LeftParen);
                 self.paren_depth += 1;
             }
@@ -610,6 +653,7 @@ impl Lexer<'_> {
                     self.start = self.pos;
                     return self.error(format!("unexpected right parenthesis {}", go_q(r)));
                 }
+                self.parens.pop();
                 self.emit(Kind::RightParen);
             }
             '{' => {
@@ -622,6 +666,7 @@ impl Lexer<'_> {
                     return self.error(format!("unexpected left bracket {}", go_q(r)));
                 }
                 self.got_colon = false;
+                self.bracket_at = self.start;
                 self.emit(Kind::LeftBracket);
                 if self.peek().is_some_and(is_space) {
                     self.skip_spaces();
@@ -730,6 +775,7 @@ impl Lexer<'_> {
                 State::DurationExpr
             }
             '(' => {
+                self.parens.push(self.start);
                 self.emit(Kind::LeftParen);
                 self.paren_depth += 1;
                 State::DurationExpr
@@ -740,6 +786,7 @@ impl Lexer<'_> {
                     self.start = self.pos;
                     return self.error(format!("unexpected right parenthesis {}", go_q(r)));
                 }
+                self.parens.pop();
                 self.emit(Kind::RightParen);
                 State::DurationExpr
             }
@@ -793,6 +840,8 @@ impl Lexer<'_> {
                     let kind = match word.as_str() {
                         "step" if self.opts.has_step_keyword() => Kind::Step,
                         "range" if self.opts.has_step_keyword() => Kind::Range,
+                        "min_of" if self.opts.has_min_of() => Kind::MinOf,
+                        "max_of" if self.opts.has_min_of() => Kind::MaxOf,
                         "min" => Kind::Aggregator(Agg::Min),
                         "max" => Kind::Aggregator(Agg::Max),
                         _ => {

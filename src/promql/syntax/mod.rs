@@ -10,6 +10,7 @@
 
 pub mod ast;
 mod check;
+mod display;
 pub mod functions;
 pub mod lex;
 mod parse;
@@ -93,6 +94,16 @@ impl Options {
         self.version >= (3, 10)
     }
 
+    /// `min_of`/`max_of` name the duration functions: Prometheus 3.13 and later.
+    pub(crate) fn has_min_of(&self) -> bool {
+        self.version >= (3, 13)
+    }
+
+    /// The native-histogram trim operators `</` and `>/`: Prometheus 3.14.
+    pub(crate) fn has_trim_ops(&self) -> bool {
+        self.version >= (3, 14)
+    }
+
     /// `limitk`/`limit_ratio` are keywords: Prometheus 2.54 and later.
     pub(crate) fn has_limitk(&self) -> bool {
         self.version >= (2, 54)
@@ -119,6 +130,9 @@ pub struct ParseError {
     pub span: Span,
     /// A suggestion of ours (e.g. the replacement of a removed function).
     pub hint: Option<String>,
+    /// Where mlalert points when it is not [`ParseError::span`]: the
+    /// unclosed `(` or `[` that Prometheus reports at the end of input.
+    pub point: Option<Span>,
 }
 
 impl ParseError {
@@ -127,6 +141,7 @@ impl ParseError {
             message,
             span,
             hint: None,
+            point: None,
         }
     }
 

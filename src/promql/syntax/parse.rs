@@ -25,9 +25,10 @@ use super::functions::{self, FunctionDef};
 use super::lex::{self, Agg, Kind, Token};
 use super::{Options, ParseError};
 
-/// Nesting limit of the parser's recursion ([`crate::promql::MAX_DEPTH`]
-/// levels of the tree; each level takes a few frames).
-const MAX_RECURSION: usize = crate::promql::MAX_DEPTH + 8;
+/// Nesting limit of the parser's recursion: a backstop above
+/// [`crate::promql::MAX_DEPTH`], which [`crate::promql::parse`] checks on the
+/// tokens before parsing (with a positioned message).
+const MAX_RECURSION: usize = 2 * crate::promql::MAX_DEPTH + 8;
 
 /// A syntax error has been recorded; parsing stops.
 struct Abort;
@@ -76,6 +77,8 @@ fn binop(kind: Kind) -> Option<(u8, bool, token::TokenId)> {
         Kind::Lss => (3, false, token::T_LSS),
         Kind::Gte => (3, false, token::T_GTE),
         Kind::Gtr => (3, false, token::T_GTR),
+        Kind::TrimUpper => (3, false, token::T_TRIM_UPPER),
+        Kind::TrimLower => (3, false, token::T_TRIM_LOWER),
         Kind::Add => (4, false, token::T_ADD),
         Kind::Sub => (4, false, token::T_SUB),
         Kind::Mul => (5, false, token::T_MUL),
@@ -128,6 +131,8 @@ fn is_metric_identifier(kind: Kind) -> bool {
             | Kind::Range
             | Kind::Anchored
             | Kind::Smoothed
+            | Kind::MinOf
+            | Kind::MaxOf
     )
 }
 
@@ -160,7 +165,9 @@ impl Parser<'_> {
                 self.lexer_error_reported = true;
                 let msg = t.error.clone().unwrap_or_default();
                 let span = Span::new(t.start, self.text.len());
-                self.errors.push(ParseError::new(msg, span));
+                let mut err = ParseError::new(msg, span);
+                err.point = t.open.map(|o| Span::new(o, o + 1));
+                self.errors.push(err);
             }
             return Kind::Eof;
         }
@@ -279,7 +286,9 @@ impl Parser<'_> {
         if self.depth > MAX_RECURSION {
             return Err(self.too_deep());
         }
-        let r = self.parse_expr_inner(min_prec);
+        // Deep (but bounded) nesting may outgrow a small thread stack: grow
+        // it on the heap when less than 64 KiB remain.
+        let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.parse_expr_inner(min_prec));
         self.depth -= 1;
         r
     }
@@ -313,13 +322,7 @@ impl Parser<'_> {
             return self.parse_postfix();
         }
         let op = self.bump();
-        self.depth += 1;
-        if self.depth > MAX_RECURSION {
-            return Err(self.too_deep());
-        }
-        let operand = self.parse_expr(POW_PREC);
-        self.depth -= 1;
-        let operand = operand?;
+        let operand = self.parse_expr(POW_PREC)?;
         let negative = kind == Kind::Sub;
         Ok(match operand {
             Expr::NumberLiteral(mut n) => {
@@ -394,11 +397,30 @@ impl Parser<'_> {
             }
             Kind::Aggregator(a) if self.aggregation_follows() => self.parse_aggregation(a),
             Kind::Identifier if self.next_kind() == Kind::LeftParen => self.parse_call(),
-            Kind::Step | Kind::Range if self.next_kind() == Kind::LeftParen => {
-                // `step()`/`range()` outside brackets: a duration expression.
-                let span = self.tok_span();
-                self.error(span, "experimental duration expression is not enabled");
-                Err(Abort)
+            Kind::Step | Kind::Range | Kind::Start | Kind::End | Kind::MinOf | Kind::MaxOf
+                if self.next_kind() == Kind::LeftParen =>
+            {
+                // `step()`, `range()`, `start()`, `end()`, `min_of(a, b)`,
+                // `max_of(a, b)` outside brackets: duration expressions whose
+                // value is a scalar, kept as calls of pseudo-functions.
+                let func = match kind {
+                    Kind::Step => &STEP_FUNCTION,
+                    Kind::Range => &RANGE_FUNCTION,
+                    Kind::Start => &START_FUNCTION,
+                    Kind::End => &END_FUNCTION,
+                    Kind::MinOf => &MIN_OF_FUNCTION,
+                    _ => &MAX_OF_FUNCTION,
+                };
+                let kw = self.bump();
+                let (args, end) = self.parse_call_body()?;
+                let span = Span::new(kw.start, end);
+                self.experimental_duration(span);
+                Ok(Expr::Call(Call {
+                    func,
+                    args: FunctionArgs { args },
+                    name_span: kw,
+                    span,
+                }))
             }
             k if is_metric_identifier(k) => {
                 let span = self.bump();
@@ -997,7 +1019,9 @@ impl Parser<'_> {
         if self.depth > MAX_RECURSION {
             return Err(self.too_deep());
         }
-        let r = self.parse_duration_expr_inner(min_prec);
+        let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            self.parse_duration_expr_inner(min_prec)
+        });
         self.depth -= 1;
         r
     }
@@ -1100,7 +1124,12 @@ impl Parser<'_> {
                     DurationExpr::Range(span)
                 })
             }
-            Kind::Aggregator(a @ (Agg::Min | Agg::Max)) => {
+            k @ (Kind::Aggregator(Agg::Min | Agg::Max) | Kind::MinOf | Kind::MaxOf) => {
+                let a = if matches!(k, Kind::MaxOf | Kind::Aggregator(Agg::Max)) {
+                    Agg::Max
+                } else {
+                    Agg::Min
+                };
                 let kw = self.bump();
                 self.expect(Kind::LeftParen)?;
                 let a1 = self.parse_duration_expr(0)?;
@@ -1219,7 +1248,9 @@ impl Parser<'_> {
             Kind::Number | Kind::Duration | Kind::Step | Kind::Range | Kind::LeftParen => {
                 self.parse_duration_atom()?
             }
-            Kind::Aggregator(Agg::Min | Agg::Max) => self.parse_duration_atom()?,
+            Kind::Aggregator(Agg::Min | Agg::Max) | Kind::MinOf | Kind::MaxOf => {
+                self.parse_duration_atom()?
+            }
             _ => return Err(self.unexpected()),
         };
         Ok(match sign {
@@ -1447,6 +1478,60 @@ static UNKNOWN_FUNCTION: FunctionDef = FunctionDef {
     until: None,
     replacement: None,
     stable_since: None,
+};
+
+/// `step()` as an expression: the query's step in seconds (a scalar).
+pub static STEP_FUNCTION: FunctionDef = FunctionDef {
+    name: "step",
+    arg_types: &[],
+    variadic: 0,
+    return_type: ValueType::Scalar,
+    experimental: true,
+    since: (3, 12),
+    until: None,
+    replacement: None,
+    stable_since: None,
+};
+
+/// `range()` as an expression: the query's range (end - start) in seconds.
+pub static RANGE_FUNCTION: FunctionDef = FunctionDef {
+    name: "range",
+    arg_types: &[],
+    variadic: 0,
+    return_type: ValueType::Scalar,
+    experimental: true,
+    since: (3, 12),
+    until: None,
+    replacement: None,
+    stable_since: None,
+};
+
+/// `start()` as an expression: the query's start time in seconds.
+pub static START_FUNCTION: FunctionDef = FunctionDef {
+    name: "start",
+    ..STEP_FUNCTION
+};
+
+/// `end()` as an expression: the query's end time in seconds.
+pub static END_FUNCTION: FunctionDef = FunctionDef {
+    name: "end",
+    ..STEP_FUNCTION
+};
+
+/// `min_of(a, b)`: the smaller scalar (Go's `math.Min`).
+pub static MIN_OF_FUNCTION: FunctionDef = FunctionDef {
+    name: "min_of",
+    arg_types: &[ValueType::Scalar, ValueType::Scalar],
+    since: (3, 13),
+    ..STEP_FUNCTION
+};
+
+/// `max_of(a, b)`: the larger scalar (Go's `math.Max`).
+pub static MAX_OF_FUNCTION: FunctionDef = FunctionDef {
+    name: "max_of",
+    arg_types: &[ValueType::Scalar, ValueType::Scalar],
+    since: (3, 13),
+    ..STEP_FUNCTION
 };
 
 /// A duration expression as the plain value (when constant) and the tree

@@ -176,10 +176,11 @@ fn at_timestamp_out_of_range_is_rejected() {
         "{m0}"
     );
     assert!(m0.ends_with(".000000"), "{m0}");
-    // At the number, line 5 column 17 (`    expr: 'up @ ` is 16 columns).
+    // At the selector the `@` modifies, as Prometheus' setTimestamp
+    // positions it: line 5 column 12 (`    expr: '` is 11 columns).
     assert_eq!(
         (errs[0]["line"].as_u64(), errs[0]["column"].as_u64()),
-        (Some(5), Some(17))
+        (Some(5), Some(12))
     );
     let m1 = errs[1]["message"].as_str().unwrap();
     assert!(
