@@ -29,6 +29,7 @@ const CORE_KEYS: &[&str] = &[
     "extra_rule_fields",
     "dialect",
     "overrides",
+    "prometheus",
 ];
 
 /// Effective settings of a run.
@@ -280,6 +281,7 @@ impl Config {
                     };
                 }
                 "severity" => cfg.severity = severity_map(v, &at)?,
+                "prometheus" => read_prometheus(v, &mut cfg, &at)?,
                 "overrides" => {
                     let items = v
                         .as_seq()
@@ -316,8 +318,117 @@ impl Config {
                 }
             }
         }
+        if let (Some(a), Some(b)) = (
+            entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some("prometheus_features")),
+            entries.iter().find(|(k, v)| {
+                k.as_str() == Some("prometheus")
+                    && v.as_map()
+                        .is_some_and(|m| m.iter().any(|(k, _)| k.as_str() == Some("features")))
+            }),
+        ) {
+            let later = if a.0.span.start > b.0.span.start {
+                a
+            } else {
+                b
+            };
+            return Err(at(
+                &later.0,
+                "prometheus.features and prometheus_features (its older name) are both set: keep prometheus.features".into(),
+            ));
+        }
         Ok(cfg)
     }
+
+    /// `prometheus.version`: the Prometheus version whose PromQL the rule
+    /// expressions are parsed as; `None` (unset) is the newest version
+    /// mlalert knows.
+    pub fn prometheus_version(&self) -> Option<crate::promql::syntax::Version> {
+        self.extra_fields.prometheus_version
+    }
+}
+
+/// Parses `"3.5"`, `"v3.5.1"` or `2.55` into (major, minor).
+///
+/// # Errors
+/// Not `MAJOR.MINOR[.PATCH]`, or older than Prometheus 2.0.
+pub fn parse_prometheus_version(text: &str) -> Result<crate::promql::syntax::Version, String> {
+    let t = text.trim();
+    let t = t.strip_prefix('v').unwrap_or(t);
+    let mut parts = t.splitn(3, '.');
+    let num = |p: Option<&str>| p.and_then(|p| p.parse::<u16>().ok());
+    let (Some(major), Some(minor)) = (num(parts.next()), num(parts.next())) else {
+        return Err(format!(
+            "prometheus.version must be a version such as \"3.5\" or \"2.55.1\", not {text:?}"
+        ));
+    };
+    if let Some(patch) = parts.next()
+        && patch
+            .split(['-', '+'])
+            .next()
+            .is_none_or(|p| p.parse::<u32>().is_err())
+    {
+        return Err(format!(
+            "prometheus.version must be a version such as \"3.5\" or \"2.55.1\", not {text:?}"
+        ));
+    }
+    if major < 2 {
+        return Err(format!(
+            "prometheus.version {text:?}: mlalert knows Prometheus 2.0 and later"
+        ));
+    }
+    Ok((major, minor))
+}
+
+/// `prometheus: {version: "3.5", features: [promql-experimental-functions]}`.
+fn read_prometheus(v: &Node, cfg: &mut Config, at: &At) -> Result<(), ConfigError> {
+    let entries = v.as_map().ok_or_else(|| {
+        at(
+            v,
+            "prometheus must be a mapping such as {version: \"3.5\", features: [promql-experimental-functions]}".into(),
+        )
+    })?;
+    for (k, val) in entries {
+        match k.as_str().unwrap_or("") {
+            "version" => {
+                // `version: 3.5` is a YAML float; its text is what was meant.
+                let text = val.as_str().map(str::to_string).unwrap_or_default();
+                let version = parse_prometheus_version(&text).map_err(|e| at(val, e))?;
+                cfg.extra_fields.prometheus_version = Some(version);
+            }
+            "features" => {
+                let list = string_list(val, "prometheus.features", at)?;
+                if let Some(items) = val.as_seq() {
+                    for (name, node) in list.iter().zip(items) {
+                        let flags = crate::promql::syntax::Feature::ALL.map(|f| f.flag());
+                        if flags.contains(&name.as_str()) {
+                            continue;
+                        }
+                        // Other flags (exemplar-storage, native-histograms, …)
+                        // are Prometheus' business; a near miss of a PromQL
+                        // flag is a typo that would silently enable nothing.
+                        if let Some(c) = crate::diagnostic::suggest::closest(name, flags, 4) {
+                            return Err(at(
+                                node,
+                                format!("unknown PromQL feature {name:?}; did you mean {c:?}?"),
+                            ));
+                        }
+                    }
+                }
+                let decl = find_setting("prometheus_features")
+                    .unwrap_or_else(|| unreachable_kind("prometheus_features"));
+                cfg.values.insert(decl.key, Value::Strings(list));
+            }
+            other => {
+                return Err(at(
+                    k,
+                    format!("unknown key prometheus.{other} (known: version, features)"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 type At<'a> = dyn Fn(&Node, String) -> ConfigError + 'a;
@@ -493,7 +604,22 @@ impl Config {
             "dialect: {}\n",
             self.extra_fields.dialect.map_or("auto", |d| d.as_str())
         ));
+        let version = self
+            .prometheus_version()
+            .unwrap_or(crate::promql::syntax::Options::CURRENT);
+        let features = self
+            .values
+            .get("prometheus_features")
+            .or_else(|| self.inferred.get("prometheus_features").map(|(v, _)| v))
+            .map_or_else(|| "[]".to_string(), format_value);
+        out.push_str(&format!(
+            "prometheus: {{version: \"{}.{}\", features: {features}}}\n",
+            version.0, version.1
+        ));
         for decl in settings() {
+            if decl.key == "prometheus_features" {
+                continue;
+            }
             let v = self
                 .values
                 .get(decl.key)
@@ -552,11 +678,29 @@ extra_rule_fields: []
 # Mimir/Cortex's source_tenants, evaluation_delay, … by their fields, with one
 # note per file), prometheus (refuse them, as Prometheus does), thanos or mimir.
 dialect: auto
-
-# Lint settings.
+# The Prometheus your rules are loaded by (docs/prometheus-version.md):
+# `version` decides the PromQL grammar and functions expressions are checked
+# against (holt_winters until 2.x, info from 2.55; default: the newest mlalert
+# knows, 3.14); `features` lists its --enable-feature flags
+# (promql-experimental-functions, promql-duration-expr,
+# promql-extended-range-selectors, promql-binop-fill-modifiers).
+prometheus:
+  # version: "3.5"
 "#,
     );
+    match config.inferred.get("prometheus_features") {
+        Some((value, origin)) => out.push_str(&format!(
+            "  # inferred from {origin}\n  features: {}\n",
+            format_value(value)
+        )),
+        None => out.push_str("  features: []\n"),
+    }
+    out.push_str("\n# Lint settings.\n");
     for decl in settings() {
+        // Written under `prometheus:` above.
+        if decl.key == "prometheus_features" {
+            continue;
+        }
         match config.inferred.get(decl.key) {
             Some((value, origin)) => out.push_str(&format!(
                 "# {}\n# inferred from {origin}\n{}: {}\n",
@@ -627,6 +771,72 @@ mod tests {
     }
 
     #[test]
+    fn prometheus_version_and_features() {
+        let features = |c: &Config| c.values.get("prometheus_features").cloned();
+        let strings = |v: &[&str]| Some(Value::Strings(v.iter().map(|s| s.to_string()).collect()));
+        let c = load("prometheus:\n  version: \"3.5\"\n  features: [promql-experimental-functions, exemplar-storage]\n").unwrap();
+        assert_eq!(c.prometheus_version(), Some((3, 5)));
+        assert_eq!(
+            features(&c),
+            strings(&["promql-experimental-functions", "exemplar-storage"])
+        );
+        // A YAML number keeps its text (3.10 is not 3.1), a tag its patch.
+        assert_eq!(
+            load("prometheus: {version: 3.10}\n")
+                .unwrap()
+                .prometheus_version(),
+            Some((3, 10))
+        );
+        assert_eq!(
+            load("prometheus: {version: v2.55.1}\n")
+                .unwrap()
+                .prometheus_version(),
+            Some((2, 55))
+        );
+        assert_eq!(Config::default().prometheus_version(), None);
+        // The older key still works.
+        let c = load("prometheus_features: [promql-duration-expr]\n").unwrap();
+        assert_eq!(features(&c), strings(&["promql-duration-expr"]));
+        let bad = [
+            (
+                "prometheus: {version: \"three\"}\n",
+                "must be a version such as",
+                (1, 23),
+            ),
+            (
+                "prometheus: {version: \"1.8\"}\n",
+                "Prometheus 2.0 and later",
+                (1, 23),
+            ),
+            (
+                "prometheus: {features: [promql-experimental-function]}\n",
+                "did you mean \"promql-experimental-functions\"",
+                (1, 25),
+            ),
+            (
+                "prometheus: {url: http://x}\n",
+                "unknown key prometheus.url",
+                (1, 14),
+            ),
+            (
+                "prometheus: [3.5]\n",
+                "prometheus must be a mapping",
+                (1, 13),
+            ),
+            (
+                "prometheus: {features: []}\nprometheus_features: []\n",
+                "both set",
+                (2, 1),
+            ),
+        ];
+        for (text, want, (line, column)) in bad {
+            let e = load(text).unwrap_err();
+            assert!(e.message.contains(want), "{text}: {}", e.message);
+            assert_eq!((e.line, e.column), (line, column), "{text}: {}", e.message);
+        }
+    }
+
+    #[test]
     fn unknown_lint_names_are_errors_with_a_suggestion() {
         let e = load("disable: [ML1O1]\n").unwrap_err();
         assert!(
@@ -665,7 +875,11 @@ mod tests {
     fn show_prints_every_setting_and_init_loads_back_to_the_defaults() {
         let c = load("min_for: {critical: 2m}\nrunbook_url_prefix: https://r/\n").expect("loads");
         let shown = c.to_yaml();
-        for decl in settings() {
+        assert!(
+            shown.contains("\nprometheus: {version: \"3.14\", features: []}\n"),
+            "{shown}"
+        );
+        for decl in settings().iter().filter(|d| d.key != "prometheus_features") {
             assert!(
                 shown.contains(&format!("\n{}: ", decl.key)),
                 "{} missing from:\n{shown}",

@@ -37,6 +37,17 @@ pub struct TestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     pub format: TestFormat,
+    /// Comma-separated PromQL features to enable, as promtool's
+    /// `--enable-feature`: promql-experimental-functions,
+    /// promql-duration-expr, promql-extended-range-selectors,
+    /// promql-binop-fill-modifiers. Without them a rule file using that
+    /// syntax fails to load, as in Prometheus.
+    #[arg(
+        long = "enable-feature",
+        value_name = "FEATURES",
+        value_delimiter = ','
+    )]
+    pub enable_feature: Vec<String>,
 }
 
 /// A percentage from 0 to 100.
@@ -91,9 +102,31 @@ pub fn run(args: &TestArgs) -> u8 {
             }
         }
     };
+    let mut features = Vec::new();
+    for name in args
+        .enable_feature
+        .iter()
+        .map(|f| f.trim())
+        .filter(|f| !f.is_empty())
+    {
+        match crate::promql::syntax::Feature::ALL
+            .iter()
+            .find(|f| f.flag() == name)
+        {
+            Some(f) => features.push(*f),
+            // promtool accepts it; mlalert evaluates as Prometheus does
+            // without it.
+            None if name == "promql-delayed-name-removal" => eprintln!(
+                "  WARNING: mlalert does not implement --enable-feature={name}; metric names are removed as without it"
+            ),
+            // promtool warns and goes on.
+            None => eprintln!("  WARNING: Unknown feature passed to --enable-feature: {name}"),
+        }
+    }
     let opts = Options {
         run,
         ignore_unknown_fields: args.ignore_unknown_fields,
+        features,
     };
     let reports: Vec<FileReport> = args
         .files

@@ -12,7 +12,9 @@ use super::duration::Duration;
 use super::reader::{self, Errors};
 use super::{KeyValue, Spanned, Text};
 
-/// Extra keys some setups allow (Thanos, Mimir, Cortex), from the config.
+/// How the loader reads rule files, from the config: the extra keys some
+/// setups allow (Thanos, Mimir, Cortex), the dialect, and the Prometheus
+/// version whose PromQL the expressions are parsed as.
 #[derive(Debug, Clone, Default)]
 pub struct ExtraFields {
     /// Keys allowed in a rule group besides Prometheus' own.
@@ -21,6 +23,26 @@ pub struct ExtraFields {
     pub rule: Vec<String>,
     /// Which rule-file dialect to read; `None` recognises one by its fields.
     pub dialect: Option<Dialect>,
+    /// `prometheus.version` of `.mlalert.yaml`: expressions are parsed with
+    /// that version's grammar and functions (`holt_winters` until 2.x,
+    /// `info` from 3.0); `None` is the newest version mlalert knows
+    /// ([`promql::syntax::Options::CURRENT`]). Feature flags are not applied
+    /// here: every experimental construct parses, and `experimental-promql`
+    /// judges them against `prometheus.features`.
+    pub prometheus_version: Option<promql::syntax::Version>,
+}
+
+impl ExtraFields {
+    /// The parser options rule expressions are read with: the configured
+    /// version, every feature flag on.
+    pub fn promql_options(&self) -> promql::syntax::Options {
+        promql::syntax::Options {
+            version: self
+                .prometheus_version
+                .unwrap_or(promql::syntax::Options::CURRENT),
+            ..promql::syntax::Options::all_features()
+        }
+    }
 }
 
 /// A rule-file dialect: Prometheus' own, or a system that evaluates
@@ -189,6 +211,11 @@ pub struct PromqlExpr {
     pub text: Text,
     /// The AST, when the expression parses.
     pub ast: Option<Arc<Expr>>,
+    /// The feature-gated constructs the expression uses (experimental
+    /// functions, duration expressions, …), in text order: the expression
+    /// parses with every feature on, and `experimental-promql` compares
+    /// these with the configured flags.
+    pub features: Vec<promql::syntax::FeatureUse>,
     /// The lexer's tokens, computed on first use (only findings need them).
     tokens: std::sync::OnceLock<promql::Tokens>,
     /// The result's possible label sets, computed on first use and shared by
@@ -449,7 +476,9 @@ fn read_rule(
         .and_then(|(_, v)| reader::text(v, "expr", errs))
         .filter(|t| !t.value.trim().is_empty())
     {
-        Some(text) => rule.expr = Some(parse_expr(text, &prefix, errs)),
+        Some(text) => {
+            rule.expr = Some(parse_expr(text, &prefix, &extra.promql_options(), errs));
+        }
         None => errs.report(
             rule.name.span,
             format!("{prefix}: field 'expr' must be set in rule"),
@@ -503,13 +532,20 @@ fn read_rule(
     Some(rule)
 }
 
-/// Parses a rule's expression; a syntax error is reported as `promql-syntax`.
-fn parse_expr(text: Text, prefix: &str, errs: &mut Errors) -> PromqlExpr {
+/// Parses a rule's expression with `opts`; a syntax error is reported as
+/// `promql-syntax`.
+fn parse_expr(
+    text: Text,
+    prefix: &str,
+    opts: &promql::syntax::Options,
+    errs: &mut Errors,
+) -> PromqlExpr {
     let tokens = std::sync::OnceLock::new();
-    match promql::parse(&text.value) {
-        Ok(ast) => PromqlExpr {
+    match promql::parse_with_uses(&text.value, opts) {
+        Ok((ast, features)) => PromqlExpr {
             text,
             ast: Some(ast),
+            features,
             tokens,
             output_labels: std::sync::OnceLock::new(),
         },
@@ -525,14 +561,88 @@ fn parse_expr(text: Text, prefix: &str, errs: &mut Errors) -> PromqlExpr {
                     span,
                     format!("{prefix}: could not parse expression: {}", e.message),
                 )
-                .with_help("check the expression with the Prometheus expression browser or `promtool check rules`"),
+                .with_help(if e.message.contains("unknown function with name") && e.message.ends_with(')') {
+                    format!(
+                        "mlalert parses expressions as Prometheus {}.{} does; if your servers run another version, say so with `prometheus: {{version: \"X.Y\"}}` in .mlalert.yaml",
+                        opts.version.0, opts.version.1
+                    )
+                } else {
+                    "check the expression with the Prometheus expression browser or `promtool check rules`".to_string()
+                }),
             );
             PromqlExpr {
                 text,
                 ast: None,
+                features: Vec::new(),
                 tokens,
                 output_labels: std::sync::OnceLock::new(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExtraFields;
+    use crate::source::SourceFile;
+
+    fn syntax_errors(expr: &str, extra: &ExtraFields) -> Vec<crate::diagnostic::Diagnostic> {
+        let text =
+            format!("groups:\n- name: g\n  rules:\n  - record: job:x:rate5m\n    expr: {expr}\n");
+        let source = SourceFile::new("rules.yml", text.into_bytes()).unwrap();
+        crate::model::load_file(0, &source, extra).diagnostics
+    }
+
+    #[test]
+    fn expressions_parse_as_the_configured_prometheus_version() {
+        let hw = "holt_winters(x[5m], 0.5, 0.5)";
+        // Prometheus 3 removed holt_winters: an error with the replacement
+        // and a word on prometheus.version.
+        let d = syntax_errors(hw, &ExtraFields::default());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message.ends_with(
+                "could not parse expression: 1:1: parse error: unknown function with name \"holt_winters\" (use double_exponential_smoothing() instead)"
+            ),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[0].help
+                .as_deref()
+                .unwrap_or("")
+                .contains("Prometheus 3.14"),
+            "{:?}",
+            d[0].help
+        );
+        let v2 = ExtraFields {
+            prometheus_version: Some((2, 50)),
+            ..ExtraFields::default()
+        };
+        assert!(syntax_errors(hw, &v2).is_empty());
+        // info() arrived in 2.55.
+        let d = syntax_errors("info(up)", &v2);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message.ends_with("(added in Prometheus 2.55)"),
+            "{}",
+            d[0].message
+        );
+        // Experimental syntax parses (experimental-promql judges the flags)
+        // and is recorded.
+        let text =
+            "groups:\n- name: g\n  rules:\n  - record: r\n    expr: mad_over_time(x[5m * 2])\n";
+        let source = SourceFile::new("rules.yml", text.as_bytes().to_vec()).unwrap();
+        let loaded = crate::model::load_file(0, &source, &ExtraFields::default());
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let e = loaded.rule_files[0].groups[0].rules[0]
+            .expr
+            .as_ref()
+            .unwrap();
+        let features: Vec<_> = e.features.iter().map(|u| u.feature.flag()).collect();
+        assert_eq!(
+            features,
+            ["promql-experimental-functions", "promql-duration-expr"]
+        );
     }
 }

@@ -80,6 +80,18 @@ pub fn parse(text: &str) -> Result<Arc<ast::Expr>, PromqlError> {
 /// # Errors
 /// As [`parse`].
 pub fn parse_with(text: &str, opts: &syntax::Options) -> Result<Arc<ast::Expr>, PromqlError> {
+    parse_with_uses(text, opts).map(|(e, _)| e)
+}
+
+/// [`parse_with`], also returning the feature-gated constructs the
+/// expression uses ([`syntax::parse_with_uses`]).
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_with_uses(
+    text: &str,
+    opts: &syntax::Options,
+) -> Result<(Arc<ast::Expr>, Vec<syntax::FeatureUse>), PromqlError> {
     let tokens = Tokens::new(text);
     if let Err(at) = nesting_bound(text, &tokens, MAX_DEPTH) {
         return Err(PromqlError {
@@ -89,8 +101,8 @@ pub fn parse_with(text: &str, opts: &syntax::Options) -> Result<Arc<ast::Expr>, 
             range: Some(at),
         });
     }
-    match syntax::parse(text, opts) {
-        Ok(expr) => Ok(Arc::new(expr)),
+    match syntax::parse_with_uses(text, opts) {
+        Ok((expr, uses)) => Ok((Arc::new(expr), uses)),
         Err(errors) => {
             let first = &errors[0];
             let mut message = first.prometheus_text(text);

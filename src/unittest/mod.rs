@@ -61,6 +61,11 @@ pub struct Options {
     pub run: Option<Regex>,
     /// Unknown fields in rule files are not errors (`--ignore-unknown-fields`).
     pub ignore_unknown_fields: bool,
+    /// The PromQL features promtool's `--enable-feature` turns on; the
+    /// others make a rule file that uses them fail to load, as in promtool
+    /// 3.x, where experimental functions are off in unit tests unless
+    /// `--enable-feature=promql-experimental-functions` is given.
+    pub features: Vec<crate::promql::syntax::Feature>,
 }
 
 /// One failure of a test group, as promtool prints it plus what mlalert
@@ -327,10 +332,12 @@ fn run_test_file(
             .read(p)
             .and_then(|b| SourceFile::new(shown.clone(), b).map_err(|e| e.to_string()))
         {
-            Ok(src) => match rules::load_rule_file(&src, opts.ignore_unknown_fields) {
-                Ok(g) => groups.extend(g),
-                Err(e) => load_errors.extend(e),
-            },
+            Ok(src) => {
+                match rules::load_rule_file(&src, opts.ignore_unknown_fields, &opts.features) {
+                    Ok(g) => groups.extend(g),
+                    Err(e) => load_errors.extend(e),
+                }
+            }
             Err(e) => load_errors.push(format!("{shown}: {e}")),
         }
     }

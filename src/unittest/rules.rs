@@ -57,10 +57,14 @@ fn is_unknown_field(d: &Diagnostic) -> bool {
 
 /// Loads one rule file. Returns its groups, or the errors Prometheus would
 /// refuse it with (as `path:line:col: message`). With `ignore_unknown_fields`
-/// unknown keys are not errors (promtool's `--ignore-unknown-fields`).
+/// unknown keys are not errors (promtool's `--ignore-unknown-fields`). An
+/// expression that uses a PromQL feature not in `features` is an error
+/// worded as Prometheus' parser words it (`function "mad_over_time" is not
+/// enabled`), at the expression, as promtool reports it.
 pub fn load_rule_file(
     source: &SourceFile,
     ignore_unknown_fields: bool,
+    features: &[crate::promql::syntax::Feature],
 ) -> Result<Vec<GroupDef>, Vec<String>> {
     let loaded = model::load_file(0, source, &ExtraFields::default());
     let errors: Vec<String> = loaded
@@ -70,6 +74,25 @@ pub fn load_rule_file(
         .map(|d| diag_text(source, d))
         .collect();
     let mut errors = errors;
+    for g in loaded.rule_files.iter().flat_map(|rf| &rf.groups) {
+        for r in &g.rules {
+            let Some(e) = r.expr.as_ref() else { continue };
+            if let Some(u) = e.features.iter().find(|u| !features.contains(&u.feature)) {
+                let lc = source.line_col(e.text.span.start);
+                let at = crate::promql::syntax::ParseError::new(u.message.clone(), u.span);
+                errors.push(format!(
+                    "{}:{}:{}: group {:?}, rule {}, {:?}: could not parse expression: {}",
+                    source.path,
+                    lc.line,
+                    lc.column,
+                    g.name.value,
+                    r.index,
+                    r.name.value,
+                    at.prometheus_text(&e.text.value)
+                ));
+            }
+        }
+    }
     if loaded.rule_files.is_empty() && errors.is_empty() {
         let (docs, _) = crate::yaml::parse_stream(&source.text, &crate::source::TextMap::Shift(0));
         if docs.iter().any(|d| !d.root.is_null()) {

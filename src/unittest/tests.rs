@@ -190,6 +190,49 @@ fn run_filter_unknown_fields_and_bad_rules() {
 }
 
 #[test]
+fn experimental_promql_needs_enable_feature_as_in_promtool_3() {
+    use crate::promql::syntax::Feature;
+    let rules = "groups:\n  - name: g\n    rules:\n      - record: x:mad\n        expr: mad_over_time(x[5m])\n      - record: x:dur\n        expr: x offset (1m + 1m)\n";
+    let test = r#"
+rule_files: [rules.yml]
+tests:
+  - input_series:
+      - series: x
+        values: 1 2 3 4 5 6
+    promql_expr_test:
+      - expr: x:mad
+        eval_time: 5m
+        exp_samples:
+          - labels: 'x:mad'
+            value: 1
+"#;
+    // promtool 3.5.3 refuses both, with these positions and words.
+    let m = messages(&run(test, rules));
+    assert!(m.contains("d/rules.yml:5:15: group \"g\", rule 1, \"x:mad\": could not parse expression: 1:1: parse error: function \"mad_over_time\" is not enabled"), "{m}");
+    assert!(m.contains("d/rules.yml:7:15: group \"g\", rule 2, \"x:dur\": could not parse expression: 1:11: parse error: experimental duration expression is not enabled"), "{m}");
+    let with = |features: Vec<Feature>| Options {
+        features,
+        ..Options::default()
+    };
+    let m = messages(&run_with(
+        test,
+        rules,
+        &with(vec![Feature::ExperimentalFunctions]),
+    ));
+    assert!(!m.contains("mad_over_time"), "{m}");
+    assert!(
+        m.contains("experimental duration expression is not enabled"),
+        "{m}"
+    );
+    let r = run_with(
+        test,
+        rules,
+        &with(vec![Feature::ExperimentalFunctions, Feature::DurationExpr]),
+    );
+    assert!(r.passed(), "{}", messages(&r));
+}
+
+#[test]
 fn strict_test_file_and_bad_input() {
     let r = run(
         "rule_files: []\ntests: []\nevaluation_intervall: 1m\n",

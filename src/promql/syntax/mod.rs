@@ -109,6 +109,32 @@ impl Options {
         self.version >= (2, 54)
     }
 
+    /// Whether feature flag `f` is on.
+    pub fn has_feature(&self, f: Feature) -> bool {
+        match f {
+            Feature::ExperimentalFunctions => self.experimental_functions,
+            Feature::DurationExpr => self.duration_expr,
+            Feature::ExtendedRangeSelectors => self.extended_range_selectors,
+            Feature::BinopFillModifiers => self.binop_fill_modifiers,
+        }
+    }
+
+    /// Options for `version` with the features whose `--enable-feature`
+    /// names ([`Feature::flag`]) are in `flags` (other names are ignored).
+    pub fn with_flags<'a>(version: Version, flags: impl IntoIterator<Item = &'a str>) -> Options {
+        let mut o = Options::for_version(version);
+        for name in flags {
+            match Feature::ALL.iter().find(|f| f.flag() == name) {
+                Some(Feature::ExperimentalFunctions) => o.experimental_functions = true,
+                Some(Feature::DurationExpr) => o.duration_expr = true,
+                Some(Feature::ExtendedRangeSelectors) => o.extended_range_selectors = true,
+                Some(Feature::BinopFillModifiers) => o.binop_fill_modifiers = true,
+                None => {}
+            }
+        }
+        o
+    }
+
     /// Whether the version has function `f`.
     pub(crate) fn has_function(&self, f: &functions::FunctionDef) -> bool {
         self.version >= f.since && f.until.is_none_or(|u| self.version < u)
@@ -118,6 +144,79 @@ impl Options {
     pub(crate) fn is_experimental(&self, f: &functions::FunctionDef) -> bool {
         f.experimental && f.stable_since.is_none_or(|s| self.version < s)
     }
+}
+
+/// A PromQL feature flag of Prometheus' `--enable-feature` that changes
+/// what the parser accepts (promql/parser/parse.go `Options`, set in
+/// cmd/prometheus/main.go).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Feature {
+    /// `promql-experimental-functions`: functions marked experimental and the
+    /// `limitk`/`limit_ratio` aggregations.
+    ExperimentalFunctions,
+    /// `promql-duration-expr`: `[5m * 2]`, `offset (1h + 5m)`, `step()`.
+    DurationExpr,
+    /// `promql-extended-range-selectors`: `anchored`, `smoothed`.
+    ExtendedRangeSelectors,
+    /// `promql-binop-fill-modifiers`: `fill`, `fill_left`, `fill_right`.
+    BinopFillModifiers,
+}
+
+impl Feature {
+    /// Every feature.
+    pub const ALL: [Feature; 4] = [
+        Feature::ExperimentalFunctions,
+        Feature::DurationExpr,
+        Feature::ExtendedRangeSelectors,
+        Feature::BinopFillModifiers,
+    ];
+
+    /// The `--enable-feature` name.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Feature::ExperimentalFunctions => "promql-experimental-functions",
+            Feature::DurationExpr => "promql-duration-expr",
+            Feature::ExtendedRangeSelectors => "promql-extended-range-selectors",
+            Feature::BinopFillModifiers => "promql-binop-fill-modifiers",
+        }
+    }
+
+    /// The first Prometheus version that has the flag (its release notes).
+    pub fn since(self) -> Version {
+        match self {
+            Feature::ExperimentalFunctions => (2, 50),
+            Feature::DurationExpr => (3, 4),
+            Feature::ExtendedRangeSelectors => (3, 7),
+            Feature::BinopFillModifiers => (3, 10),
+        }
+    }
+
+    /// What the feature gates, for messages (`an experimental function`).
+    pub fn what(self) -> &'static str {
+        match self {
+            Feature::ExperimentalFunctions => "an experimental function",
+            Feature::DurationExpr => "a duration expression",
+            Feature::ExtendedRangeSelectors => "an extended range selector",
+            Feature::BinopFillModifiers => "a binop fill modifier",
+        }
+    }
+}
+
+/// A feature-gated construct an expression uses, found while parsing with
+/// its feature enabled: where, and the error Prometheus gives for it when
+/// the feature is off (`function "mad_over_time" is not enabled`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureUse {
+    /// The feature.
+    pub feature: Feature,
+    /// Byte span Prometheus' error points at (the first operand of a
+    /// duration expression).
+    pub span: Span,
+    /// Byte span of the whole construct (the duration expression with its
+    /// parentheses); [`FeatureUse::span`] for the others.
+    pub extent: Span,
+    /// Prometheus' message when the feature is off (without position).
+    pub message: String,
 }
 
 /// One error of an expression: Prometheus' message and the byte span it
@@ -172,12 +271,27 @@ impl ParseError {
 /// Prometheus reports. Type errors are looked for only when there is no
 /// syntax error, as in Prometheus.
 pub fn parse(text: &str, opts: &Options) -> Result<Expr, Vec<ParseError>> {
-    let (expr, mut errors) = parse::parse(text, opts);
+    parse_with_uses(text, opts).map(|(e, _)| e)
+}
+
+/// [`parse`], also returning the feature-gated constructs the expression
+/// uses that `opts` enables, in text order (with
+/// [`Options::all_features`], every one it uses).
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_with_uses(
+    text: &str,
+    opts: &Options,
+) -> Result<(Expr, Vec<FeatureUse>), Vec<ParseError>> {
+    let (expr, mut errors, mut uses) = parse::parse(text, opts);
     match expr {
         Some(mut e) if errors.is_empty() => {
             check::check(&mut e, text, &mut errors);
             if errors.is_empty() {
-                Ok(e)
+                uses.sort_by_key(|u| (u.extent.start, u.span.start));
+                uses.dedup_by(|a, b| a.feature == b.feature && a.extent == b.extent);
+                Ok((e, uses))
             } else {
                 Err(errors)
             }

@@ -23,7 +23,7 @@ use super::ast::token::{self, TokenType};
 use super::ast::*;
 use super::functions::{self, FunctionDef};
 use super::lex::{self, Agg, Kind, Token};
-use super::{Options, ParseError};
+use super::{Feature, FeatureUse, Options, ParseError};
 
 /// Nesting limit of the parser's recursion: a backstop above
 /// [`crate::promql::MAX_DEPTH`], which [`crate::promql::parse`] checks on the
@@ -37,7 +37,10 @@ type PResult<T> = Result<T, Abort>;
 
 /// Parses `text` into an expression tree and the errors of the grammar's
 /// actions. `Err` when there is a syntax error (the errors then end with it).
-pub(super) fn parse(text: &str, opts: &Options) -> (Option<Expr>, Vec<ParseError>) {
+pub(super) fn parse(
+    text: &str,
+    opts: &Options,
+) -> (Option<Expr>, Vec<ParseError>, Vec<FeatureUse>) {
     let tokens = lex::lex(text, opts);
     let mut p = Parser {
         text,
@@ -45,12 +48,13 @@ pub(super) fn parse(text: &str, opts: &Options) -> (Option<Expr>, Vec<ParseError
         pos: 0,
         opts,
         errors: Vec::new(),
+        uses: Vec::new(),
         ctx: vec![("", "")],
         depth: 0,
         lexer_error_reported: false,
     };
     let result = p.parse_start();
-    (result.ok().flatten(), p.errors)
+    (result.ok().flatten(), p.errors, p.uses)
 }
 
 struct Parser<'a> {
@@ -59,6 +63,8 @@ struct Parser<'a> {
     pos: usize,
     opts: &'a Options,
     errors: Vec<ParseError>,
+    /// Feature-gated constructs accepted because their feature is enabled.
+    uses: Vec<FeatureUse>,
     /// Open constructs with an `error` production: (context, expected).
     ctx: Vec<(&'static str, &'static str)>,
     depth: usize,
@@ -240,6 +246,24 @@ impl Parser<'_> {
 
     fn error(&mut self, span: Span, msg: impl Into<String>) {
         self.errors.push(ParseError::new(msg.into(), span));
+    }
+
+    /// A construct behind `feature`: an error with Prometheus' `message`
+    /// when the feature is off (returns true), else recorded as a use.
+    fn gate(&mut self, feature: Feature, span: Span, message: impl Into<String>) -> bool {
+        let message = message.into();
+        if self.opts.has_feature(feature) {
+            self.uses.push(FeatureUse {
+                feature,
+                span,
+                extent: span,
+                message,
+            });
+            false
+        } else {
+            self.error(span, message);
+            true
+        }
     }
 
     fn with_ctx<T>(
@@ -524,14 +548,16 @@ impl Parser<'_> {
         let mut desired = 1;
         let mut args = args;
         if agg.has_param() {
-            if agg.is_experimental() && !self.opts.experimental_functions {
-                self.error(
+            if agg.is_experimental()
+                && self.gate(
+                    Feature::ExperimentalFunctions,
                     span,
                     format!(
                         "{}() is experimental and must be enabled with --enable-feature=promql-experimental-functions",
                         agg.name()
                     ),
-                );
+                )
+            {
                 return Ok(Expr::Aggregate(agg_expr));
             }
             desired = 2;
@@ -657,8 +683,9 @@ impl Parser<'_> {
         let span = Span::new(name_span.start, end);
         let func = match functions::lookup(&name).filter(|f| self.opts.has_function(f)) {
             Some(f) => {
-                if self.opts.is_experimental(f) && !self.opts.experimental_functions {
-                    self.error(
+                if self.opts.is_experimental(f) {
+                    self.gate(
+                        Feature::ExperimentalFunctions,
                         name_span,
                         format!("function {} is not enabled", crate::go::quote::quote(&name)),
                     );
@@ -673,10 +700,14 @@ impl Parser<'_> {
                     ),
                     name_span,
                 );
-                if let Some(f) = functions::lookup(&name)
-                    && let Some(r) = f.replacement
-                {
-                    err.hint = Some(format!("use {r}() instead"));
+                if let Some(f) = functions::lookup(&name) {
+                    err.hint = Some(match (f.replacement, f.until) {
+                        (Some(r), _) => format!("use {r}() instead"),
+                        (None, Some((a, b))) if self.opts.version >= (a, b) => {
+                            format!("removed in Prometheus {a}.{b}")
+                        }
+                        _ => format!("added in Prometheus {}.{}", f.since.0, f.since.1),
+                    });
                 }
                 self.errors.push(err);
                 &UNKNOWN_FUNCTION
@@ -771,8 +802,9 @@ impl Parser<'_> {
         let has_fill = modifier
             .as_ref()
             .is_some_and(|m| m.fill_values.lhs.is_some() || m.fill_values.rhs.is_some());
-        if has_fill && !self.opts.binop_fill_modifiers {
-            self.error(
+        if has_fill {
+            self.gate(
+                Feature::BinopFillModifiers,
                 span,
                 "binop fill modifiers are experimental and not enabled",
             );
@@ -1005,6 +1037,7 @@ impl Parser<'_> {
     /// A duration inside brackets (`positive_duration_expr`).
     fn parse_positive_duration(&mut self) -> PResult<DurationExpr> {
         let d = self.parse_duration_expr(0)?;
+        self.widen_duration_uses(d.span());
         if let DurationExpr::Number(v, span) = d
             && v <= 0.0
         {
@@ -1157,10 +1190,26 @@ impl Parser<'_> {
         }
     }
 
-    fn experimental_duration(&mut self, span: Span) {
-        if !self.opts.duration_expr {
-            self.error(span, "experimental duration expression is not enabled");
+    /// Makes the duration-expression uses inside `full` (a whole duration
+    /// expression) cover it: Prometheus' error points at the first operand,
+    /// a finding covers the expression.
+    fn widen_duration_uses(&mut self, full: Span) {
+        for u in &mut self.uses {
+            if u.feature == Feature::DurationExpr
+                && full.start <= u.extent.start
+                && u.extent.end <= full.end
+            {
+                u.extent = full;
+            }
         }
+    }
+
+    fn experimental_duration(&mut self, span: Span) {
+        self.gate(
+            Feature::DurationExpr,
+            span,
+            "experimental duration expression is not enabled",
+        );
     }
 
     fn parse_offset(&mut self, mut e: Expr) -> PResult<Expr> {
@@ -1173,6 +1222,7 @@ impl Parser<'_> {
             ("offset", "duration")
         };
         let d = self.with_ctx(ctx, |p| p.parse_offset_duration())?;
+        self.widen_duration_uses(d.span());
         let end = self.tokens[self.pos.saturating_sub(1)].end;
         let (dur, neg, expr) = match &d {
             DurationExpr::Number(v, _) => {
@@ -1368,11 +1418,11 @@ impl Parser<'_> {
     fn set_extended(&mut self, e: &mut Expr, anchored: bool, kw: Span) {
         let name = if anchored { "anchored" } else { "smoothed" };
         let span = e.span();
-        if !self.opts.extended_range_selectors {
-            self.error(
-                span,
-                format!("{name} modifier is experimental and not enabled"),
-            );
+        if self.gate(
+            Feature::ExtendedRangeSelectors,
+            span,
+            format!("{name} modifier is experimental and not enabled"),
+        ) {
             return;
         }
         let both = "anchored and smoothed modifiers cannot be used together";
