@@ -304,3 +304,39 @@ pub fn parse_with_uses(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inputs the `promql` fuzz target found (fuzz/README.md), at every
+    /// version and feature set: error spans within the text, in order.
+    #[test]
+    fn fuzz_regressions() {
+        let inputs = [
+            // An out-of-range duration after `-` in a 2.x range: the
+            // placeholder duration had an empty span at 0 (13..0).
+            " 0- 06666666[- 0666666666666666666666666",
+        ];
+        for text in inputs {
+            for v in [(2, 42), (2, 55), (3, 5), Options::CURRENT] {
+                for opts in [
+                    Options::for_version(v),
+                    Options {
+                        version: v,
+                        ..Options::all_features()
+                    },
+                ] {
+                    if let Err(errors) = parse(text, &opts) {
+                        for e in errors {
+                            assert!(
+                                e.span.start <= e.span.end && e.span.end <= text.len(),
+                                "{text:?} at {v:?}: {e:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1088,7 +1088,8 @@ impl Parser<'_> {
                         "modulo by zero"
                     },
                 );
-                lhs = DurationExpr::Number(0.0, Span::default());
+                let span = lhs.span().to(rhs.span());
+                lhs = DurationExpr::Number(0.0, span);
                 continue;
             }
             let span = lhs.span().to(rhs.span());
@@ -1118,7 +1119,7 @@ impl Parser<'_> {
                 let v = if negative { -v } else { v };
                 if !(-MAX_DURATION_SECS..=MAX_DURATION_SECS).contains(&v) {
                     self.error(op, "duration out of range");
-                    return DurationExpr::Number(0.0, Span::default());
+                    return DurationExpr::Number(0.0, Span::new(op.start, span.end.max(op.start)));
                 }
                 DurationExpr::Number(v, Span::new(op.start, span.end))
             }
@@ -1141,7 +1142,7 @@ impl Parser<'_> {
                 };
                 if !(-MAX_DURATION_SECS..=MAX_DURATION_SECS).contains(&v) {
                     self.error(span, "duration out of range");
-                    return Ok(DurationExpr::Number(0.0, Span::default()));
+                    return Ok(DurationExpr::Number(0.0, span));
                 }
                 Ok(DurationExpr::Number(v, span))
             }
