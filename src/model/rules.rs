@@ -216,8 +216,6 @@ pub struct PromqlExpr {
     /// parses with every feature on, and `experimental-promql` compares
     /// these with the configured flags.
     pub features: Vec<promql::syntax::FeatureUse>,
-    /// The lexer's tokens, computed on first use (only findings need them).
-    tokens: std::sync::OnceLock<promql::Tokens>,
     /// The result's possible label sets, computed on first use and shared by
     /// the lints and the routing analysis that need them.
     output_labels: std::sync::OnceLock<Vec<promql::labels::LabelSet>>,
@@ -240,18 +238,11 @@ impl PromqlExpr {
         })
     }
 
-    /// The expression's tokens (lexed once, on first use).
-    pub fn tokens(&self) -> &promql::Tokens {
-        self.tokens
-            .get_or_init(|| promql::Tokens::new(&self.text.value))
-    }
-
-    /// The span of the `nth` occurrence of identifier `word`, or the whole expression.
-    pub fn word_span(&self, word: &str, nth: usize) -> Span {
-        match self.tokens().find_word(&self.text.value, word, nth) {
-            Some(r) => self.span_of(r),
-            None => self.text.span,
-        }
+    /// The span in the file of bytes `range` of the expression text (a
+    /// node's position, from the `promql::selectors` position helpers), or
+    /// of the whole expression when there is none.
+    pub fn span_or_whole(&self, range: Option<std::ops::Range<usize>>) -> Span {
+        range.map_or(self.text.span, |r| self.span_of(r))
     }
 }
 
@@ -540,13 +531,11 @@ fn parse_expr(
     opts: &promql::syntax::Options,
     errs: &mut Errors,
 ) -> PromqlExpr {
-    let tokens = std::sync::OnceLock::new();
     match promql::parse_with_uses(&text.value, opts) {
         Ok((ast, features)) => PromqlExpr {
             text,
             ast: Some(ast),
             features,
-            tokens,
             output_labels: std::sync::OnceLock::new(),
         },
         Err(e) => {
@@ -574,7 +563,6 @@ fn parse_expr(
                 text,
                 ast: None,
                 features: Vec::new(),
-                tokens,
                 output_labels: std::sync::OnceLock::new(),
             }
         }

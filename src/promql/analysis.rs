@@ -3,7 +3,7 @@
 //! expression keeps or creates, and the one list of which aggregations keep
 //! their input series or quantity.
 
-use super::ast::{Expr, LabelModifier, TokenType};
+use super::ast::{Expr, LabelModifier, Span, TokenType};
 
 /// `e` without its enclosing parentheses: `((x))` → `x`; any other
 /// expression unchanged.
@@ -112,20 +112,30 @@ pub fn selector_name(expr: &Expr) -> Option<&str> {
 }
 
 /// Labels an expression sets by name: `by (…)` of aggregations and the
-/// destination labels of `label_replace`/`label_join`, each with what set it.
-pub fn labels_kept_or_created(expr: &Expr) -> Vec<(String, LabelSource)> {
+/// destination labels of `label_replace`/`label_join`, each with what set
+/// it and the byte span where it is written (the name in the `by` list,
+/// the quoted destination).
+pub fn labels_kept_or_created(expr: &Expr) -> Vec<(String, LabelSource, Option<Span>)> {
     let mut out = Vec::new();
     walk(expr, &mut |e| match e {
         Expr::Aggregate(a) => {
             if let Some(LabelModifier::Include(labels)) = &a.modifier {
-                for l in &labels.labels {
-                    out.push((l.clone(), LabelSource::AggregationBy(op_str(&a.op))));
+                for (i, l) in labels.labels.iter().enumerate() {
+                    out.push((
+                        l.clone(),
+                        LabelSource::AggregationBy(op_str(&a.op)),
+                        labels.spans.get(i).copied(),
+                    ));
                 }
             }
         }
         Expr::Call(c) if matches!(c.func.name, "label_replace" | "label_join") => {
             if let Some(Expr::StringLiteral(s)) = c.args.args.get(1).map(|b| b.as_ref()) {
-                out.push((s.val.clone(), LabelSource::LabelFunction(c.func.name)));
+                out.push((
+                    s.val.clone(),
+                    LabelSource::LabelFunction(c.func.name),
+                    Some(s.span),
+                ));
             }
         }
         _ => {}
@@ -224,7 +234,7 @@ mod tests {
         let e = parse("sum by (model, request_id) (rate(x[5m])) or label_replace(y, \"trace_id\", \"$1\", \"a\", \"(.*)\")").unwrap();
         let names: Vec<String> = labels_kept_or_created(&e)
             .into_iter()
-            .map(|(n, _)| n)
+            .map(|(n, _, _)| n)
             .collect();
         assert_eq!(names, ["model", "request_id", "trace_id"]);
         assert_eq!(

@@ -653,6 +653,8 @@ pub struct RemovedLabel {
     pub used_in: RemovedUse,
     /// The aggregation operator (`sum`) or binary operator (`/`), for messages.
     pub op: String,
+    /// Byte span of the label's name in its list.
+    pub span: Option<super::ast::Span>,
 }
 
 /// Every label of a `by (…)`, `on (…)` or `group_left/right (…)` list that
@@ -674,27 +676,27 @@ pub fn removed_labels_used(expr: &Expr) -> Vec<RemovedLabel> {
                 return;
             }
             let inner = lab.output_labels(&a.expr);
-            for l in &by.labels {
+            for (i, l) in by.labels.iter().enumerate() {
                 if absent_all(&inner, l) {
                     out.push(RemovedLabel {
                         label: l.clone(),
                         used_in: RemovedUse::AggregationBy,
                         op: op_str(&a.op),
+                        span: by.spans.get(i).copied(),
                     });
                 }
             }
         }
         Expr::Binary(b) => {
             let Some(m) = &b.modifier else { return };
+            let empty = super::ast::Labels::default();
             let on = match &m.matching {
-                Some(LabelModifier::Include(on)) => on.labels.as_slice(),
-                _ => &[],
+                Some(LabelModifier::Include(on)) => on,
+                _ => &empty,
             };
             let include = match &m.card {
-                VectorMatchCardinality::ManyToOne(l) | VectorMatchCardinality::OneToMany(l) => {
-                    l.labels.as_slice()
-                }
-                _ => &[],
+                VectorMatchCardinality::ManyToOne(l) | VectorMatchCardinality::OneToMany(l) => l,
+                _ => &empty,
             };
             if on.is_empty() && include.is_empty() {
                 return;
@@ -704,12 +706,13 @@ pub fn removed_labels_used(expr: &Expr) -> Vec<RemovedLabel> {
             }
             let (lhs, rhs) = (lab.output_labels(&b.lhs), lab.output_labels(&b.rhs));
             let op = op_str(&b.op);
-            for l in on {
+            for (i, l) in on.labels.iter().enumerate() {
                 if absent_all(&lhs, l) && absent_all(&rhs, l) {
                     out.push(RemovedLabel {
                         label: l.clone(),
                         used_in: RemovedUse::MatchingOn,
                         op: op.clone(),
+                        span: on.spans.get(i).copied(),
                     });
                 }
             }
@@ -717,12 +720,13 @@ pub fn removed_labels_used(expr: &Expr) -> Vec<RemovedLabel> {
                 VectorMatchCardinality::OneToMany(_) => &lhs,
                 _ => &rhs,
             };
-            for l in include {
+            for (i, l) in include.labels.iter().enumerate() {
                 if absent_all(one, l) {
                     out.push(RemovedLabel {
                         label: l.clone(),
                         used_in: RemovedUse::GroupInclude,
                         op: op.clone(),
+                        span: include.spans.get(i).copied(),
                     });
                 }
             }

@@ -92,8 +92,9 @@ pub fn parse_with_uses(
     text: &str,
     opts: &syntax::Options,
 ) -> Result<(Arc<ast::Expr>, Vec<syntax::FeatureUse>), PromqlError> {
-    let tokens = Tokens::new(text);
-    if let Err(at) = nesting_bound(text, &tokens, MAX_DEPTH) {
+    // One lexing pass: the bound reads the tokens the parser then parses.
+    let tokens = syntax::lex::lex(text, opts);
+    if let Err(at) = nesting_bound(&tokens, MAX_DEPTH) {
         return Err(PromqlError {
             message: format!(
                 "expression nests more than {MAX_DEPTH} levels deep (operators of a chain, signs and brackets): split it into recording rules"
@@ -101,7 +102,7 @@ pub fn parse_with_uses(
             range: Some(at),
         });
     }
-    match syntax::parse_with_uses(text, opts) {
+    match syntax::parse_lexed(text, tokens, opts) {
         Ok((expr, uses)) => Ok((Arc::new(expr), uses)),
         Err(errors) => {
             let first = &errors[0];
@@ -128,8 +129,9 @@ pub fn parse_with_uses(
     }
 }
 
-/// Checks that the expression tree of `text` is at most `limit` levels deep,
-/// without building it: one pass over the tokens, no recursion.
+/// Checks that the expression tree of tokens `tokens` (the lexer's, see
+/// [`syntax::lex::lex`]) is at most `limit` levels deep, without building
+/// it: one pass over the tokens, no recursion.
 ///
 /// Every node of the tree that has a child comes from a token: a
 /// binary operator (`+`, `and`, `atan2`, …), a unary sign, an opening `(`
@@ -145,7 +147,8 @@ pub fn parse_with_uses(
 /// # Errors
 /// The byte range of the token at which the bound first exceeds `limit`
 /// (the operator or bracket that makes the expression too deep).
-pub fn nesting_bound(text: &str, tokens: &Tokens, limit: usize) -> Result<usize, Range<usize>> {
+pub fn nesting_bound(tokens: &[syntax::lex::Token], limit: usize) -> Result<usize, Range<usize>> {
+    use syntax::lex::Kind;
     struct Group {
         parent: Option<usize>,
         open: Range<usize>,
@@ -157,27 +160,42 @@ pub fn nesting_bound(text: &str, tokens: &Tokens, limit: usize) -> Result<usize,
         ops: Vec::new(),
     }];
     let mut stack = vec![0usize];
-    for t in tokens.all() {
-        let tok = text.get(t.range.clone()).unwrap_or("");
+    for t in tokens {
+        let range = t.start..t.end;
         let top = stack.last().copied().unwrap_or(0);
-        match tok {
+        match t.kind {
             // A range selector or subquery wraps what precedes it: one
             // more level there; its brackets hold durations, no expression.
-            "[" => groups[top].ops.push(t.range.clone()),
-            "]" => {}
-            "(" | "{" => {
+            Kind::LeftBracket => groups[top].ops.push(range),
+            Kind::LeftParen | Kind::LeftBrace => {
                 groups.push(Group {
                     parent: Some(top),
-                    open: t.range.clone(),
+                    open: range,
                     ops: Vec::new(),
                 });
                 stack.push(groups.len() - 1);
             }
-            ")" | "}" if stack.len() > 1 => {
+            Kind::RightParen | Kind::RightBrace if stack.len() > 1 => {
                 stack.pop();
             }
-            ")" | "}" => {}
-            _ if is_operator(tok) => groups[top].ops.push(t.range.clone()),
+            Kind::Add
+            | Kind::Sub
+            | Kind::Mul
+            | Kind::Div
+            | Kind::Mod
+            | Kind::Pow
+            | Kind::Eqlc
+            | Kind::Neq
+            | Kind::Gtr
+            | Kind::Lss
+            | Kind::Gte
+            | Kind::Lte
+            | Kind::TrimUpper
+            | Kind::TrimLower
+            | Kind::Land
+            | Kind::Lor
+            | Kind::Lunless
+            | Kind::Atan2 => groups[top].ops.push(range),
             _ => {}
         }
     }
@@ -199,111 +217,6 @@ pub fn nesting_bound(text: &str, tokens: &Tokens, limit: usize) -> Result<usize,
         deepest = deepest.max(above[i]);
     }
     Ok(deepest)
-}
-
-/// Tokens that make a node of their own with operands below it.
-fn is_operator(tok: &str) -> bool {
-    matches!(
-        tok,
-        "+" | "-" | "*" | "/" | "%" | "^" | "==" | "!=" | ">" | "<" | ">=" | "<="
-    ) || ["and", "or", "unless", "atan2"]
-        .iter()
-        .any(|k| tok.eq_ignore_ascii_case(k))
-}
-
-/// One lexer token: its byte range in the expression and its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
-    /// Byte range in the expression.
-    pub range: Range<usize>,
-    /// True for identifiers (metric names, label names, function names, keywords).
-    pub is_word: bool,
-}
-
-/// The tokens of an expression, for positioning findings.
-#[derive(Debug, Clone, Default)]
-pub struct Tokens {
-    tokens: Vec<Token>,
-}
-
-impl Tokens {
-    /// Lexes `text` (as [`syntax::lex::lex`]); lexing stops at the first
-    /// lexer error, keeping the tokens before it.
-    pub fn new(text: &str) -> Tokens {
-        let tokens = syntax::lex::lex(text, &syntax::Options::all_features())
-            .into_iter()
-            .filter(|t| !matches!(t.kind, syntax::lex::Kind::Eof | syntax::lex::Kind::Error))
-            .map(|t| {
-                let range = t.start..t.end;
-                let is_word = text.get(range.clone()).is_some_and(|w| {
-                    w.chars()
-                        .next()
-                        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == ':')
-                });
-                Token { range, is_word }
-            })
-            .collect();
-        Tokens { tokens }
-    }
-
-    /// All tokens in order.
-    pub fn all(&self) -> &[Token] {
-        &self.tokens
-    }
-
-    /// Range of the `nth` (0-based) word token whose text is `word`.
-    pub fn find_word(&self, text: &str, word: &str, nth: usize) -> Option<Range<usize>> {
-        self.tokens
-            .iter()
-            .filter(|t| t.is_word && text.get(t.range.clone()) == Some(word))
-            .nth(nth)
-            .map(|t| t.range.clone())
-    }
-
-    /// Range of the first word token `word` starting at or after byte `from`.
-    pub fn find_word_from(&self, text: &str, word: &str, from: usize) -> Option<Range<usize>> {
-        self.tokens
-            .iter()
-            .find(|t| t.is_word && t.range.start >= from && text.get(t.range.clone()) == Some(word))
-            .map(|t| t.range.clone())
-    }
-
-    /// Ranges of label `label` inside the grouping lists of aggregations
-    /// (`by (…)`, `without (…)`), in text order.
-    pub fn grouping_labels(&self, text: &str, label: &str) -> Vec<Range<usize>> {
-        self.list_labels(text, label, &["by", "without"])
-    }
-
-    /// Ranges of label `label` inside the label lists that follow one of
-    /// `keywords` (`["on", "ignoring"]`, `["group_left", "group_right"]`),
-    /// in text order.
-    pub fn list_labels(&self, text: &str, label: &str, keywords: &[&str]) -> Vec<Range<usize>> {
-        let mut out = Vec::new();
-        let mut in_list = false;
-        let mut prev: Option<&str> = None;
-        for t in &self.tokens {
-            let tok = text.get(t.range.clone()).unwrap_or("");
-            if in_list {
-                if tok == ")" {
-                    in_list = false;
-                } else if tok == label {
-                    out.push(t.range.clone());
-                }
-            } else if tok == "(" && prev.is_some_and(|p| keywords.contains(&p)) {
-                in_list = true;
-            }
-            prev = Some(tok);
-        }
-        out
-    }
-
-    /// Range of the first token whose text is `tok`, at or after byte `from`.
-    pub fn find_from(&self, text: &str, tok: &str, from: usize) -> Option<Range<usize>> {
-        self.tokens
-            .iter()
-            .find(|t| t.range.start >= from && text.get(t.range.clone()) == Some(tok))
-            .map(|t| t.range.clone())
-    }
 }
 
 #[cfg(test)]
@@ -336,25 +249,8 @@ mod tests {
     }
 
     #[test]
-    fn tokens_find_words() {
-        let text = "DCGM_FI_DEV_FB_USED / DCGM_FI_DEV_FB_FREE > 0.9";
-        let t = Tokens::new(text);
-        assert_eq!(t.find_word(text, "DCGM_FI_DEV_FB_FREE", 0), Some(22..41));
-        assert_eq!(t.find_word(text, "DCGM_FI_DEV_FB_FREE", 1), None);
-        assert_eq!(t.find_from(text, ">", 0), Some(42..43));
-    }
-
-    #[test]
-    fn grouping_labels_are_found_in_by_lists_only() {
-        let text = "sum(rate(x{request_id!=\"\"}[5m])) by (request_id) / on (request_id) y";
-        let t = Tokens::new(text);
-        let at = text.find(") by (").unwrap() + 6;
-        assert_eq!(t.grouping_labels(text, "request_id"), vec![at..at + 10]);
-    }
-
-    #[test]
     fn nesting_is_bounded_before_parsing() {
-        let b = |t: &str| nesting_bound(t, &Tokens::new(t), 3);
+        let b = |t: &str| nesting_bound(&syntax::lex::lex(t, &syntax::Options::all_features()), 3);
         assert_eq!(b("up"), Ok(0));
         assert_eq!(b("a + b + c"), Ok(2));
         assert_eq!(b("sum(rate(x[5m]))"), Ok(3));
@@ -404,7 +300,6 @@ mod tests {
             "9223372036854775808[5m]",
         ] {
             let _ = parse(s);
-            let _ = Tokens::new(s);
         }
     }
 }

@@ -3,8 +3,7 @@
 
 use std::ops::Range;
 
-use super::Tokens;
-use super::analysis::{op_str, selector_name, walk};
+use super::analysis::{op_str, selector_name};
 use super::ast::{Expr, VectorSelector};
 
 /// One selector and the nodes enclosing it, outermost first.
@@ -91,142 +90,77 @@ pub fn selector_uses(root: &Expr) -> Vec<SelectorUse<'_>> {
     out
 }
 
-/// The range of the metric-name token of `selector` (a selector node of
-/// `root`): selectors come in text order in a pre-order walk, so the n-th
-/// selector named `x` is the n-th word token `x`.
-pub fn selector_name_range(
-    text: &str,
-    tokens: &Tokens,
-    root: &Expr,
-    selector: &Expr,
-) -> Option<Range<usize>> {
-    let name = selector_name(selector)?;
-    let nth = nth_before(root, selector, |e| {
-        matches!(e, Expr::VectorSelector(_) | Expr::MatrixSelector(_))
-            && selector_name(e) == Some(name)
-    })?;
-    tokens.find_word(text, name, nth)
+/// The byte range of the metric name of selector `e` (a vector or range
+/// selector): the name before the braces, else the quoted value of a
+/// `__name__="…"` matcher (as [`selector_name`] reads it).
+pub fn selector_name_span(e: &Expr) -> Option<Range<usize>> {
+    let vs = match e {
+        Expr::VectorSelector(vs) => vs,
+        Expr::MatrixSelector(ms) => &ms.vs,
+        _ => return None,
+    };
+    vs.name_span.map(|s| s.range()).or_else(|| {
+        vs.matchers
+            .matchers
+            .iter()
+            .find(|m| m.name == "__name__" && matches!(m.op, super::ast::MatchOp::Equal))
+            .map(|m| m.value_span.range())
+    })
 }
 
-/// The range of a matrix selector's `[…]` window (brackets included).
-pub fn matrix_range_range(
-    text: &str,
-    tokens: &Tokens,
-    root: &Expr,
-    selector: &Expr,
-) -> Option<Range<usize>> {
-    let name = selector_name_range(text, tokens, root, selector)?;
-    let open = tokens.find_from(text, "[", name.end)?;
-    let close = tokens.find_from(text, "]", open.end)?;
-    Some(open.start..close.end)
-}
-
-/// The range of the name token of call or aggregation `node` (the n-th
-/// node with that name in a pre-order walk is the n-th such word).
-pub fn call_name_range(
-    text: &str,
-    tokens: &Tokens,
-    root: &Expr,
-    node: &Expr,
-) -> Option<Range<usize>> {
-    let name = node_name(node)?;
-    let nth = nth_before(root, node, |e| node_name(e).as_deref() == Some(&name))?;
-    tokens.find_word(text, &name, nth)
-}
-
-fn node_name(e: &Expr) -> Option<String> {
+/// The byte range of the `[…]` of a range selector or subquery, brackets
+/// included.
+pub fn window_span(e: &Expr) -> Option<Range<usize>> {
     match e {
-        Expr::Call(c) => Some(c.func.name.to_string()),
-        Expr::Aggregate(a) => Some(op_str(&a.op)),
+        Expr::MatrixSelector(ms) => Some(ms.range_span.range()),
+        Expr::Subquery(sq) => Some(sq.range_span.range()),
         _ => None,
     }
 }
 
-/// How many nodes satisfying `pred` come before `target` in a pre-order walk.
-fn nth_before(root: &Expr, target: &Expr, pred: impl Fn(&Expr) -> bool) -> Option<usize> {
-    let mut n = 0;
-    let mut found = None;
-    walk(root, &mut |e| {
-        if found.is_some() {
-            return;
+/// The byte range of the name of call `e` (`rate`), or of the operator
+/// keyword of aggregation `e` (`sum`).
+pub fn name_span(e: &Expr) -> Option<Range<usize>> {
+    match e {
+        Expr::Call(c) => Some(c.name_span.range()),
+        Expr::Aggregate(a) => {
+            let start = a.span.start;
+            Some(start..start + op_str(&a.op).len())
         }
-        if std::ptr::eq(e, target) {
-            found = Some(n);
-        } else if pred(e) {
-            n += 1;
-        }
-    });
-    found
+        _ => None,
+    }
 }
 
-/// The range of binary operator `node`'s token: operators are counted in
-/// text (in-order) order, with unary minus and negative literals taking a
-/// `-` token too. Falls back to the first token with the operator's text
-/// when the counts disagree.
-pub fn binary_op_range(
-    text: &str,
-    tokens: &Tokens,
-    root: &Expr,
-    node: &Expr,
-) -> Option<Range<usize>> {
-    let Expr::Binary(target) = node else {
+/// The byte range of binary operation `e`'s operator (`/`, `and`).
+pub fn binary_op_span(e: &Expr) -> Option<Range<usize>> {
+    match e {
+        Expr::Binary(b) => Some(b.op_span.range()),
+        _ => None,
+    }
+}
+
+/// The byte range of comparison `e` with its number operand (`> 0` of
+/// `x == 0 > 0`, `0 <` of `0 < count(x)`, `> -1`) when that operand is a
+/// number literal, else of the operator alone (`bool` included when
+/// written between them).
+pub fn comparison_span(e: &Expr) -> Option<Range<usize>> {
+    let Expr::Binary(b) = e else {
         return None;
     };
-    let op = op_str(&target.op);
-    fn inorder<'a>(e: &'a Expr, op: &str, out: &mut Vec<Option<&'a Expr>>) {
-        match e {
-            Expr::Binary(b) => {
-                inorder(&b.lhs, op, out);
-                if op_str(&b.op) == op {
-                    out.push(Some(e));
-                }
-                inorder(&b.rhs, op, out);
-            }
-            Expr::Unary(u) => {
-                if op == "-" {
-                    out.push(None);
-                }
-                inorder(&u.expr, op, out);
-            }
-            Expr::NumberLiteral(n) if op == "-" && n.val.is_sign_negative() => out.push(None),
-            Expr::Aggregate(a) => {
-                if let Some(p) = &a.param {
-                    inorder(p, op, out);
-                }
-                inorder(&a.expr, op, out);
-            }
-            Expr::Paren(p) => inorder(&p.expr, op, out),
-            Expr::Subquery(s) => inorder(&s.expr, op, out),
-            Expr::Call(c) => {
-                for a in &c.args.args {
-                    inorder(a, op, out);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut order = Vec::new();
-    inorder(root, &op, &mut order);
-    let all = tokens.all();
-    let candidates: Vec<Range<usize>> = all
-        .iter()
-        .enumerate()
-        .filter(|(i, t)| {
-            let tok = text.get(t.range.clone()).unwrap_or("");
-            let prev = i
-                .checked_sub(1)
-                .and_then(|p| all.get(p))
-                .and_then(|p| text.get(p.range.clone()));
-            tok.eq_ignore_ascii_case(&op) && !(op == "-" && prev == Some("offset"))
-        })
-        .map(|(_, t)| t.range.clone())
-        .collect();
-    let idx = order
-        .iter()
-        .position(|e| e.is_some_and(|e| std::ptr::eq(e, node)));
-    match idx {
-        Some(i) if candidates.len() == order.len() => candidates.get(i).cloned(),
-        _ => candidates.into_iter().next(),
+    let op = b.op_span;
+    Some(match (b.lhs.as_ref(), b.rhs.as_ref()) {
+        (_, Expr::NumberLiteral(n)) => op.to(n.span).range(),
+        (Expr::NumberLiteral(n), _) => n.span.to(op).range(),
+        _ => op.range(),
+    })
+}
+
+/// The byte range of call `e` from its name to its closing parenthesis
+/// (`vector(1)`).
+pub fn call_span(e: &Expr) -> Option<Range<usize>> {
+    match e {
+        Expr::Call(c) => Some(c.span.range()),
+        _ => None,
     }
 }
 
@@ -265,69 +199,10 @@ pub fn matchers_cover(wide: &VectorSelector, narrow: &VectorSelector) -> bool {
         })
 }
 
-/// The range of comparison `node` with its number operand (`> 0` in
-/// `x == 0 > 0`, `0 <` in `0 < count(x)`) when the number is a plain
-/// literal, else of the operator alone.
-pub fn comparison_range(
-    text: &str,
-    tokens: &Tokens,
-    root: &Expr,
-    node: &Expr,
-) -> Option<Range<usize>> {
-    let Expr::Binary(b) = node else {
-        return None;
-    };
-    let op = binary_op_range(text, tokens, root, node)?;
-    let all = tokens.all();
-    let at = all.iter().position(|t| t.range == op)?;
-    let tok = |i: usize| all.get(i).and_then(|t| text.get(t.range.clone()));
-    let is_num = |s: Option<&str>| s.is_some_and(|s| crate::go::float::parse_number(s).is_ok());
-    if matches!(*b.rhs, Expr::NumberLiteral(_)) {
-        let mut end = at + 1;
-        if matches!(tok(end), Some("-" | "+")) {
-            end += 1;
-        }
-        if is_num(tok(end)) {
-            return Some(op.start..all[end].range.end);
-        }
-    } else if matches!(*b.lhs, Expr::NumberLiteral(_)) && at > 0 && is_num(tok(at - 1)) {
-        let mut start = at - 1;
-        if start > 0
-            && matches!(tok(start - 1), Some("-"))
-            && (start == 1 || tok(start - 2) == Some("("))
-        {
-            start -= 1;
-        }
-        return Some(all[start].range.start..op.end);
-    }
-    Some(op)
-}
-
-/// The range of call `node` from its name to its closing parenthesis
-/// (`vector(1)`).
-pub fn call_range(text: &str, tokens: &Tokens, root: &Expr, node: &Expr) -> Option<Range<usize>> {
-    let name = call_name_range(text, tokens, root, node)?;
-    let all = tokens.all();
-    let at = all.iter().position(|t| t.range == name)?;
-    let mut depth = 0usize;
-    for t in &all[at + 1..] {
-        match text.get(t.range.clone()) {
-            Some("(") => depth += 1,
-            Some(")") => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return Some(name.start..t.range.end);
-                }
-            }
-            _ => {}
-        }
-    }
-    Some(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::promql::analysis::walk;
     use crate::promql::parse;
 
     #[test]
@@ -345,15 +220,14 @@ mod tests {
     #[test]
     fn positions_of_nodes() {
         let text = "rate(x[1m]) / rate(x[30s]) - -1 > 2 - y";
-        let t = Tokens::new(text);
         let e = parse(text).unwrap();
         let uses = selector_uses(&e);
-        let r = matrix_range_range(text, &t, &e, uses[1].expr).unwrap();
+        let r = window_span(uses[1].expr).unwrap();
         assert_eq!(&text[r], "[30s]");
         let Expr::Binary(top) = e.as_ref() else {
             panic!()
         };
-        let r = binary_op_range(text, &t, &e, &top.rhs).unwrap();
+        let r = binary_op_span(&top.rhs).unwrap();
         assert_eq!(r.start, text.rfind('-').unwrap());
         let mut rates = Vec::new();
         walk(&e, &mut |n| {
@@ -361,14 +235,36 @@ mod tests {
                 rates.push(n);
             }
         });
-        let r = call_name_range(text, &t, &e, rates[1]).unwrap();
+        let r = name_span(rates[1]).unwrap();
         assert_eq!(r.start, text.find("/ rate").unwrap() + 2);
+        // The same metric twice: each selector's own name.
+        let text = "x / x";
+        let e = parse(text).unwrap();
+        let uses = selector_uses(&e);
+        assert_eq!(selector_name_span(uses[1].expr), Some(4..5));
+        let text = "{__name__=\"DCGM_FI_DEV_FB_USED\", gpu=\"0\"}";
+        let e = parse(text).unwrap();
+        assert_eq!(
+            &text[selector_name_span(&e).unwrap()],
+            "\"DCGM_FI_DEV_FB_USED\""
+        );
+        // `offset -5m` is not the subtraction.
+        let text = "x offset -5m - y";
+        let e = parse(text).unwrap();
+        assert_eq!(&text[binary_op_span(&e).unwrap()], "-");
+        assert_eq!(binary_op_span(&e).unwrap().start, 13);
+        // Aggregations at their keyword, whatever the case.
+        let text = "SUM by (job) (x) > 1";
+        let e = parse(text).unwrap();
+        let Expr::Binary(b) = e.as_ref() else {
+            panic!()
+        };
+        assert_eq!(&text[name_span(&b.lhs).unwrap()], "SUM");
     }
 
     #[test]
     fn comparison_and_call_ranges() {
         let text = "sum(up{tier=\"lb\"}) by (type) == 0 > 0 or 0 < count(x) or vector(1)";
-        let t = Tokens::new(text);
         let e = parse(text).unwrap();
         let mut cmps = Vec::new();
         let mut calls = Vec::new();
@@ -379,17 +275,18 @@ mod tests {
         });
         let got: Vec<&str> = cmps
             .iter()
-            .map(|n| &text[comparison_range(text, &t, &e, n).unwrap()])
+            .map(|n| &text[comparison_span(n).unwrap()])
             .collect();
         assert_eq!(got, ["> 0", "== 0", "0 <"]);
-        assert_eq!(
-            &text[call_range(text, &t, &e, calls[0]).unwrap()],
-            "vector(1)"
-        );
-        let text = "x > -1";
-        let e = parse(text).unwrap();
-        let r = comparison_range(text, &Tokens::new(text), &e, &e).unwrap();
-        assert_eq!(&text[r], "> -1");
+        assert_eq!(&text[call_span(calls[0]).unwrap()], "vector(1)");
+        for (text, want) in [
+            ("x > -1", "> -1"),
+            ("x > bool 1", "> bool 1"),
+            ("x > y", ">"),
+        ] {
+            let e = parse(text).unwrap();
+            assert_eq!(&text[comparison_span(&e).unwrap()], want, "{text}");
+        }
     }
 
     #[test]

@@ -38,14 +38,14 @@ fn positions_inside_embedded_rule_file_and_promql() {
     let d = diags(&json);
     assert_eq!(d.len(), 1, "{json}");
     assert_eq!(d[0]["code"], "ML201");
-    // Line 13 of the file, column of `DCGM_FI_DEV_FB_USED` (17), ending after `..._FREE`.
+    // Line 13 of the file, at the `/` (column 37), one character wide.
     assert_eq!(
         (d[0]["line"].as_u64(), d[0]["column"].as_u64()),
-        (Some(13), Some(17))
+        (Some(13), Some(37))
     );
     assert_eq!(
         (d[0]["end_line"].as_u64(), d[0]["end_column"].as_u64()),
-        (Some(13), Some(58))
+        (Some(13), Some(38))
     );
 }
 

@@ -51,7 +51,7 @@ impl Lint for AbsentWithoutDownCase {
             if absence_word(&rule.name.value).is_some() {
                 continue;
             }
-            let Some((func, vs)) = absent_of_health(ast) else {
+            let Some((call, vs)) = absent_of_health(ast) else {
                 continue;
             };
             let Some(name) = vs.name.as_deref() else {
@@ -69,7 +69,7 @@ impl Lint for AbsentWithoutDownCase {
             } else {
                 "an exporter that is scraped but reports what it watches as down"
             };
-            r.report_in(f.file, expr.word_span(func, 0), format!(
+            r.report_in(f.file, expr.span_of(call.name_span.range()), format!(
                     "alert {:?} fires only when no `{sel}` series exists: {down} (`{sel} == 0`) does not fire it, and no alerting rule of the run compares `{sel}`",
                     rule.name.value
                 ))
@@ -82,7 +82,7 @@ impl Lint for AbsentWithoutDownCase {
 
 /// `(func, selector)` when `e` is `absent(M{…})` or
 /// `absent_over_time(M{…}[…])` of a health series `M`, through parentheses.
-fn absent_of_health(e: &Expr) -> Option<(&'static str, &VectorSelector)> {
+fn absent_of_health(e: &Expr) -> Option<(&crate::promql::ast::Call, &VectorSelector)> {
     let Expr::Call(c) = unwrap_parens(e) else {
         return None;
     };
@@ -94,7 +94,7 @@ fn absent_of_health(e: &Expr) -> Option<(&'static str, &VectorSelector)> {
         Expr::MatrixSelector(ms) => &ms.vs,
         _ => return None,
     };
-    is_health_metric(vs.name.as_deref()?).then_some((c.func.name, vs))
+    is_health_metric(vs.name.as_deref()?).then_some((c, vs))
 }
 
 /// `up{job="x"}`: the selector as written in messages (name and matchers

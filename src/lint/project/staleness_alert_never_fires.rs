@@ -99,7 +99,7 @@ impl Lint for StalenessAlertNeverFires {
                 let job = job_matcher(vs)
                     .map(|m| format!("{{job{}{:?}}}", m.op, m.value))
                     .unwrap_or_default();
-                rep.report_in(f.file, expr.word_span(name, 0), format!(
+                rep.report_in(f.file, expr.span_or_whole(vs.name_span.map(|s| s.range())), format!(
                             "alert {:?} measures the age of `{name}`, but when `{name}` disappears the expression returns nothing and the alert cannot fire, and no alert in the run checks `absent({name})`",
                             r.name.value
                         ))

@@ -9,7 +9,7 @@ use crate::promql::analysis::{is_constant, op_str, unwrap_parens};
 use crate::promql::ast::Expr;
 use crate::promql::conditions::{always_returns, number_value};
 use crate::promql::names::is_health_metric;
-use crate::promql::selectors::{call_range, selector_uses};
+use crate::promql::selectors::{call_span, selector_uses};
 
 crate::declare_lint! {
     /// The `condition-always-true` lint.
@@ -38,16 +38,13 @@ impl Lint for ConditionAlwaysTrue {
         let Some((expr, ast)) = cx.parsed() else {
             return;
         };
-        let text = &expr.text.value;
         match cx.rule.kind {
             RuleKind::Alerting => {
                 if is_constant(ast) {
                     return;
                 }
                 let Some(f) = always_returns(ast) else { return };
-                let span = call_range(text, expr.tokens(), ast, f.vector)
-                    .map(|r| expr.span_of(r))
-                    .unwrap_or(expr.text.span);
+                let span = expr.span_or_whole(call_span(f.vector));
                 let vector = vector_text(f.value);
                 let passes = match f.passes.as_slice() {
                     [] => String::new(),
@@ -89,9 +86,7 @@ impl Lint for ConditionAlwaysTrue {
                 if !uses.iter().all(|u| u.name.is_some_and(is_health_metric)) {
                     return;
                 }
-                let span = call_range(text, expr.tokens(), ast, fallback)
-                    .map(|r| expr.span_of(r))
-                    .unwrap_or(expr.text.span);
+                let span = expr.span_or_whole(call_span(fallback));
                 r.report(span, format!(
                     "when no `{name}` series matches (the targets are gone), `{}` records {:?} as up: a missing target looks healthy",
                     vector_text(value),

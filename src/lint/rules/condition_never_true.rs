@@ -5,7 +5,7 @@
 
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::conditions::{DeadFilter, OriginKind, values};
-use crate::promql::selectors::comparison_range;
+use crate::promql::selectors::comparison_span;
 
 crate::declare_lint! {
     /// The `condition-never-true` lint.
@@ -34,11 +34,8 @@ impl Lint for ConditionNeverTrue {
             return;
         };
         let (top, dead) = values(ast);
-        let text = &expr.text.value;
         for d in &dead {
-            let span = comparison_range(text, expr.tokens(), ast, d.node)
-                .map(|r| expr.span_of(r))
-                .unwrap_or(expr.text.span);
+            let span = expr.span_or_whole(comparison_span(d.node));
             let consequence = if top.set.is_empty() {
                 format!("alert {:?} can never fire", cx.rule.name.value)
             } else {

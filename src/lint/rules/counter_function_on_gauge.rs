@@ -4,7 +4,7 @@
 
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::dcgm;
-use crate::promql::selectors::{selector_name_range, selector_uses};
+use crate::promql::selectors::{selector_name_span, selector_uses};
 use crate::promql::types::{MetricKind, is_counter_function, metric_kind};
 
 crate::declare_lint! {
@@ -41,9 +41,7 @@ impl Lint for CounterFunctionOnGauge {
                 Some(field) => format!("a gauge (dcgm-exporter: {})", field.description),
                 None => "a gauge".to_string(),
             };
-            let span = selector_name_range(&expr.text.value, expr.tokens(), ast, u.expr)
-                .map(|r| expr.span_of(r))
-                .unwrap_or(expr.text.span);
+            let span = expr.span_or_whole(selector_name_span(u.expr));
             r.report(span, format!("`{f}` over `{name}`, which is {what}: every decrease is read as a counter reset"))
                 .help("use a gauge function: `delta`/`deriv` for change, `changes` for how often it changed, `max_over_time` for peaks");
         }

@@ -6,6 +6,7 @@ use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{selector_name, walk};
 use crate::promql::ast::Expr;
 use crate::promql::dcgm::{FIELDS, MetricType, field};
+use crate::promql::selectors::selector_name_span;
 
 crate::declare_lint! {
     /// The `dcgm-field-not-exported-by-default` lint.
@@ -76,7 +77,8 @@ impl Lint for DcgmFieldNotExportedByDefault {
                 return;
             };
             seen.push(name);
-            r.report(expr.word_span(name, 0), message).help(help);
+            r.report(expr.span_or_whole(selector_name_span(e)), message)
+                .help(help);
         });
     }
 }

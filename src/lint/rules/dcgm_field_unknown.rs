@@ -6,6 +6,7 @@ use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{selector_name, walk};
 use crate::promql::ast::Expr;
 use crate::promql::dcgm::{FIELDS, field};
+use crate::promql::selectors::selector_name_span;
 
 crate::declare_lint! {
     /// The `dcgm-field-unknown` lint.
@@ -42,7 +43,7 @@ impl Lint for DcgmFieldUnknown {
                 None => "check the name against dcgm-exporter's counters file (`dcgmi dmon -l` lists the fields)".to_string(),
             };
             r.report(
-                expr.word_span(name, 0),
+                expr.span_or_whole(selector_name_span(e)),
                 format!("`{name}` is not a DCGM field: the selector matches no series"),
             )
             .help(help);

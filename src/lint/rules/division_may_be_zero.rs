@@ -6,7 +6,7 @@
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{aggregation_preserves_quantity, op_str, walk};
 use crate::promql::ast::Expr;
-use crate::promql::selectors::{binary_op_range, call_name_range};
+use crate::promql::selectors::{binary_op_span, name_span};
 
 crate::declare_lint! {
     /// The `division-may-be-zero` lint.
@@ -79,7 +79,6 @@ impl Lint for DivisionMayBeZero {
         let Some((expr, ast)) = cx.parsed() else {
             return;
         };
-        let text = &expr.text.value;
         walk(ast, &mut |e| {
             let Expr::Binary(b) = e else { return };
             if op_str(&b.op) != "/" || guarded(&b.rhs) {
@@ -93,10 +92,7 @@ impl Lint for DivisionMayBeZero {
                 Expr::Aggregate(a) => op_str(&a.op),
                 _ => return,
             };
-            let span = call_name_range(text, expr.tokens(), ast, src)
-                .or_else(|| binary_op_range(text, expr.tokens(), ast, e))
-                .map(|r| expr.span_of(r))
-                .unwrap_or(expr.text.span);
+            let span = expr.span_or_whole(name_span(src).or_else(|| binary_op_span(e)));
             r.report(span, format!("the denominator `{name}(…)` is 0 when the data is flat: the division gives `+Inf`, which passes any `>` threshold"))
                 .help("keep the denominator away from 0: `/ clamp_min(stddev_over_time(x[1h]), 1e-9)` or filter it: `/ (stddev_over_time(x[1h]) > 0)`");
         });

@@ -5,7 +5,7 @@
 //! The mirror of `counter-function-on-gauge` (ML207).
 
 use crate::lint::{Lint, Reporter, RuleCtx};
-use crate::promql::selectors::{selector_name_range, selector_uses};
+use crate::promql::selectors::{selector_name_span, selector_uses};
 use crate::promql::types::{is_gauge_function, is_surely_counter};
 
 crate::declare_lint! {
@@ -50,9 +50,7 @@ impl Lint for GaugeFunctionOnCounter {
             if !is_gauge_function(f) || !is_surely_counter(name) {
                 continue;
             }
-            let span = selector_name_range(&expr.text.value, expr.tokens(), ast, u.expr)
-                .map(|r| expr.span_of(r))
-                .unwrap_or(expr.text.span);
+            let span = expr.span_or_whole(selector_name_span(u.expr));
             r.report(span, format!(
                     "`{f}` over `{name}`, which is a counter: `{f}` does not handle counter resets, so a restart reads as a drop of the whole counter"
                 ))

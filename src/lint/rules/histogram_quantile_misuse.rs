@@ -6,7 +6,7 @@ use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{op_str, returns_input_series, walk};
 use crate::promql::ast::{Expr, LabelModifier};
 use crate::promql::labels::output_labels;
-use crate::promql::selectors::{call_name_range, selector_name_range, selector_uses};
+use crate::promql::selectors::{name_span, selector_name_span, selector_uses};
 use crate::promql::types::{MetricKind, is_recorded, metric_kind};
 
 crate::declare_lint! {
@@ -32,20 +32,15 @@ impl Lint for HistogramQuantileMisuse {
         let Some((expr, ast)) = cx.parsed() else {
             return;
         };
-        let text = &expr.text.value;
         walk(ast, &mut |e| {
             let Expr::Call(c) = e else { return };
             if c.func.name != "histogram_quantile" {
                 return;
             }
-            // Lexed once, and only for expressions this lint looks at.
-            let tokens = expr.tokens();
             let Some(arg) = c.args.args.last() else {
                 return;
             };
-            let hq_span = call_name_range(text, tokens, ast, e)
-                .map(|r| expr.span_of(r))
-                .unwrap_or(expr.text.span);
+            let hq_span = expr.span_or_whole(name_span(e));
             let uses = selector_uses(arg);
             let mut classic = false;
             for u in &uses {
@@ -61,9 +56,7 @@ impl Lint for HistogramQuantileMisuse {
                 if u.inside_call(|f| matches!(f, "rate" | "irate" | "increase")) {
                     continue;
                 }
-                let span = selector_name_range(text, tokens, ast, u.expr)
-                    .map(|r| expr.span_of(r))
-                    .unwrap_or(hq_span);
+                let span = selector_name_span(u.expr).map_or(hq_span, |r| expr.span_of(r));
                 r.report(span, format!("`histogram_quantile` reads `{name}` without `rate()`: bucket counters count since the process started, so the quantile covers its whole lifetime and jumps at restarts"))
                     .help(format!("take the rate of the buckets first: `histogram_quantile(0.99, sum by (le) (rate({name}[5m])))`"));
             }
@@ -71,9 +64,8 @@ impl Lint for HistogramQuantileMisuse {
                 let sets = output_labels(arg);
                 if sets.iter().all(|s| !s.may_have("le")) {
                     let at = dropping_aggregation(arg)
-                        .and_then(|a| call_name_range(text, tokens, ast, a))
-                        .map(|r| expr.span_of(r))
-                        .unwrap_or(hq_span);
+                        .and_then(name_span)
+                        .map_or(hq_span, |r| expr.span_of(r));
                     r.report(at, "the `le` label is aggregated away before `histogram_quantile`: without it there are no buckets and the result is always empty")
                         .help("keep `le` in the grouping: `sum by (le, model) (rate(…_bucket[5m]))`");
                 }
@@ -114,9 +106,7 @@ impl Lint for HistogramQuantileMisuse {
                 {
                     continue;
                 }
-                let span = selector_name_range(text, tokens, ast, u.expr)
-                    .map(|r| expr.span_of(r))
-                    .unwrap_or(hq_span);
+                let span = selector_name_span(u.expr).map_or(hq_span, |r| expr.span_of(r));
                 r.report(span, format!("`histogram_quantile` reads `{name}` without `rate()`: a histogram read raw (native, or classic buckets) holds every observation since the process started, so the quantile describes its whole lifetime, not the last minutes"))
                     .help(format!("take the rate first: `histogram_quantile(0.95, sum(rate({name}[5m])))` (native) or `histogram_quantile(0.95, sum by (le) (rate({name}_bucket[5m])))` (classic)"));
             }

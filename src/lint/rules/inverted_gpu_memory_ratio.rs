@@ -43,15 +43,9 @@ impl Lint for InvertedGpuMemoryRatio {
             ) {
                 return;
             }
-            let text = &expr.text.value;
-            let l = expr.tokens().find_word(text, ln, 0);
-            let r = l
-                .as_ref()
-                .and_then(|l| expr.tokens().find_word_from(text, rn, l.end));
-            let span = match (l, r) {
-                (Some(l), Some(r)) => expr.span_of(l.start..r.end),
-                _ => expr.text.span,
-            };
+            // At the `/` itself, with each side labelled.
+            let span = expr.span_of(b.op_span.range());
+            let side = |e: &Expr| expr.span_of(e.span().range());
             let (used, free) = if lr == MemoryRole::Used {
                 (ln, rn)
             } else {
@@ -62,6 +56,8 @@ impl Lint for InvertedGpuMemoryRatio {
                         name_of(lr),
                         name_of(rr)
                     ))
+                .label(side(&b.lhs), format!("{} memory", name_of(lr)))
+                .label(side(&b.rhs), format!("{} memory", name_of(rr)))
                 .help(format!("divide by the capacity: `{used} / ({used} + {free})`"));
         });
     }
@@ -160,10 +156,22 @@ mod tests {
     fn points_at_the_ratio() {
         let y = rule("DCGM_FI_DEV_FB_USED / DCGM_FI_DEV_FB_FREE > 0.95");
         let d = run_on(&super::META, &y);
-        let start = y.find("DCGM_FI_DEV_FB_USED").unwrap();
+        // At the `/`, each side labelled.
+        let slash = y.find(" / ").unwrap() + 1;
+        assert_eq!((d[0].span.start, d[0].span.end), (slash, slash + 1));
+        let used = y.find("DCGM_FI_DEV_FB_USED").unwrap();
+        let free = y.find("DCGM_FI_DEV_FB_FREE").unwrap();
+        let labels: Vec<(usize, usize, &str)> = d[0]
+            .labels
+            .iter()
+            .map(|l| (l.span.start, l.span.end, l.message.as_str()))
+            .collect();
         assert_eq!(
-            (d[0].span.start, d[0].span.end),
-            (start, y.find(" > 0.95").unwrap())
+            labels,
+            [
+                (used, used + 19, "used memory"),
+                (free, free + 19, "free memory")
+            ]
         );
     }
 

@@ -39,14 +39,11 @@ impl Lint for IrateInAlert {
                 walk(&sq.expr, &mut |x| smoothed.push(x as *const Expr));
             }
         });
-        let mut nth = 0;
         walk(ast, &mut |e| {
             let Expr::Call(c) = e else { return };
             if c.func.name != "irate" {
                 return;
             }
-            let here = nth;
-            nth += 1;
             if smoothed.contains(&(e as *const Expr)) {
                 return;
             }
@@ -57,7 +54,7 @@ impl Lint for IrateInAlert {
                 _ => "…".to_string(),
             };
             r.report(
-                expr.word_span("irate", here),
+                expr.span_of(c.name_span.range()),
                 format!(
                     "`irate` in alert {:?} reads only the last two samples of its [{window}] window: the condition follows single scrapes, so brief dips reset the `for` and brief spikes fire it",
                     cx.rule.name.value

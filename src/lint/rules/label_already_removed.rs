@@ -26,26 +26,9 @@ impl Lint for LabelAlreadyRemoved {
         let Some((expr, ast)) = cx.parsed() else {
             return;
         };
-        let text = expr.text.value.as_str();
-        let mut used: Vec<(String, RemovedUse)> = Vec::new();
         for f in removed_labels_used(ast) {
-            let keywords: &[&str] = match f.used_in {
-                RemovedUse::AggregationBy => &["by"],
-                RemovedUse::MatchingOn => &["on"],
-                RemovedUse::GroupInclude => &["group_left", "group_right"],
-            };
-            let nth = used
-                .iter()
-                .filter(|(l, u)| *l == f.label && *u == f.used_in)
-                .count();
-            used.push((f.label.clone(), f.used_in));
-            let span = expr
-                .tokens()
-                .list_labels(text, &f.label, keywords)
-                .get(nth)
-                .cloned()
-                .map(|range| expr.span_of(range))
-                .unwrap_or(expr.text.span);
+            // At the label's name in its list.
+            let span = expr.span_or_whole(f.span.map(|s| s.range()));
             let (msg, mut help) = match f.used_in {
                 RemovedUse::AggregationBy => (
                     format!(

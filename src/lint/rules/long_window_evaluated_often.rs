@@ -8,7 +8,7 @@
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::model::duration::format_ms;
 use crate::promql::ast::Expr;
-use crate::promql::selectors::{matrix_range_range, selector_uses};
+use crate::promql::selectors::{selector_uses, window_span};
 use crate::promql::types::is_recorded;
 
 use super::for_below_evaluation_interval::EVALUATION_INTERVAL;
@@ -63,7 +63,7 @@ impl Lint for LongWindowEvaluatedOften {
         let Some((u, window)) = long.first() else {
             return;
         };
-        let range = matrix_range_range(&expr.text.value, expr.tokens(), ast, u.expr);
+        let range = window_span(u.expr);
         // The window as written (`7d`, not `1w`).
         let written = range
             .as_ref()

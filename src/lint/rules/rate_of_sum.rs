@@ -11,7 +11,7 @@ use crate::lint::{Lint, ProjectCtx, Reporter, RuleCtx};
 use crate::model::rules::{Rule, RuleGroup};
 use crate::promql::analysis::{op_str, returns_input_series, unwrap_parens, walk};
 use crate::promql::ast::Expr;
-use crate::promql::selectors::{call_name_range, selector_name_range, selector_uses};
+use crate::promql::selectors::{name_span, selector_name_span, selector_uses};
 use crate::promql::types::{is_change_function, is_counter_function, metric_kind};
 
 crate::declare_lint! {
@@ -105,10 +105,7 @@ impl Lint for RateOfSum {
             let Some(op) = combines(&s.expr) else {
                 continue;
             };
-            let span =
-                call_name_range(&expr.text.value, expr.tokens(), ast, unwrap_parens(&s.expr))
-                    .map(|r| expr.span_of(r))
-                    .unwrap_or(expr.text.span);
+            let span = expr.span_or_whole(name_span(unwrap_parens(&s.expr)));
             r.report(span, format!("`{f}` over `{op}(…)`: when one summed counter resets, the {op} drops and `{f}` reads it as a reset of the whole {op}"))
                 .help(format!("aggregate after the rate: `{op}(rate(x_total[5m]))`"));
         }
@@ -163,9 +160,7 @@ impl Lint for RateOfSum {
                     }
                     _ => "from raw counters".to_string(),
                 };
-                let span = selector_name_range(&expr.text.value, expr.tokens(), ast, arg)
-                    .map(|r| expr.span_of(r))
-                    .unwrap_or(expr.text.span);
+                let span = expr.span_or_whole(selector_name_span(arg));
                 let label = if std::ptr::eq(*dg, g) {
                     format!("recorded here {what}")
                 } else {

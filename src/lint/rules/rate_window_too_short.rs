@@ -5,7 +5,7 @@
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::model::duration::format_ms;
 use crate::promql::ast::Expr;
-use crate::promql::selectors::{matrix_range_range, selector_uses};
+use crate::promql::selectors::{selector_uses, window_span};
 
 crate::declare_lint! {
     /// The `rate-window-too-short` lint.
@@ -64,9 +64,7 @@ impl Lint for RateWindowTooShort {
             if window >= min {
                 continue;
             }
-            let span = matrix_range_range(&expr.text.value, expr.tokens(), ast, u.expr)
-                .map(|r| expr.span_of(r))
-                .unwrap_or(expr.text.span);
+            let span = expr.span_or_whole(window_span(u.expr));
             let interval = format_ms(cx.config.get(&SCRAPE_INTERVAL).0);
             let assumed = match cx.config.origin(&SCRAPE_INTERVAL) {
                 Some(origin) => format!("the {interval} scrape interval of {origin}"),

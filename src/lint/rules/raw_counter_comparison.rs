@@ -9,7 +9,7 @@ use crate::promql::analysis::{
 };
 use crate::promql::ast::Expr;
 use crate::promql::conditions::is_number;
-use crate::promql::selectors::{binary_op_range, selector_name_range};
+use crate::promql::selectors::{binary_op_span, selector_name_span};
 use crate::promql::types::{MetricKind, metric_kind};
 
 crate::declare_lint! {
@@ -41,7 +41,6 @@ impl Lint for RawCounterComparison {
         let Some((expr, ast)) = cx.parsed() else {
             return;
         };
-        let text = &expr.text.value;
         walk(ast, &mut |e| {
             let Expr::Binary(b) = e else { return };
             if !b.op.is_comparison_operator() {
@@ -56,10 +55,7 @@ impl Lint for RawCounterComparison {
             };
             let Some(sel) = counter else { return };
             let name = selector_name(sel).unwrap_or_default();
-            let span = selector_name_range(text, expr.tokens(), ast, sel)
-                .or_else(|| binary_op_range(text, expr.tokens(), ast, e))
-                .map(|r| expr.span_of(r))
-                .unwrap_or(expr.text.span);
+            let span = expr.span_or_whole(selector_name_span(sel).or_else(|| binary_op_span(e)));
             r.report(span, format!(
                         "counter `{name}` is compared with `{}` as it is: it counts since the process started, so this says nothing about now and resets with every restart",
                         op_str(&b.op)

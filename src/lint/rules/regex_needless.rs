@@ -3,7 +3,7 @@
 
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::walk;
-use crate::promql::ast::{Expr, MatchOp, Matcher};
+use crate::promql::ast::{Expr, MatchOp};
 use crate::promql::regex::{literal_value, redundant_anchors};
 
 crate::declare_lint! {
@@ -29,8 +29,6 @@ impl Lint for RegexNeedless {
         let Some((expr, ast)) = cx.parsed() else {
             return;
         };
-        let text = &expr.text.value;
-        let mut seen: Vec<(String, bool, String)> = Vec::new();
         walk(ast, &mut |e| {
             let vs = match e {
                 Expr::VectorSelector(vs) => vs,
@@ -47,14 +45,9 @@ impl Lint for RegexNeedless {
                 if m.value.is_empty() {
                     continue;
                 }
-                let key = (m.name.clone(), negated, m.value.clone());
-                let nth = seen.iter().filter(|k| **k == key).count();
-                seen.push(key);
-                let at = matcher_string(text, expr.tokens(), m, op, nth);
-                let span = at
-                    .clone()
-                    .map(|r| expr.span_of(r))
-                    .unwrap_or(expr.text.span);
+                // At the quoted regex.
+                let at = Some(m.value_span.range());
+                let span = expr.span_of(m.value_span.range());
                 if let Some(lit) = literal_value(&m.value) {
                     let eq = if negated { "!=" } else { "=" };
                     r.report(
@@ -84,31 +77,6 @@ impl Lint for RegexNeedless {
             }
         });
     }
-}
-
-/// The range of the quoted regex of the `nth` matcher `name op "value"`.
-fn matcher_string(
-    text: &str,
-    tokens: &crate::promql::Tokens,
-    m: &Matcher,
-    op: &str,
-    nth: usize,
-) -> Option<std::ops::Range<usize>> {
-    let t = tokens.all();
-    t.windows(3)
-        .filter(|w| {
-            text.get(w[0].range.clone()) == Some(m.name.as_str())
-                && text.get(w[1].range.clone()) == Some(op)
-                && text
-                    .get(w[2].range.clone())
-                    .is_some_and(|s| unquote(s) == m.value)
-        })
-        .nth(nth)
-        .map(|w| w[2].range.clone())
-}
-
-fn unquote(s: &str) -> String {
-    crate::go::quote::unquote_promql(s).unwrap_or_default()
 }
 
 #[cfg(test)]

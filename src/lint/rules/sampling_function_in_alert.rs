@@ -6,7 +6,7 @@
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{op_str, returns_input_series};
 use crate::promql::ast::Expr;
-use crate::promql::selectors::call_name_range;
+use crate::promql::selectors::name_span;
 
 crate::declare_lint! {
     /// The `sampling-function-in-alert` lint.
@@ -68,9 +68,7 @@ impl Lint for SamplingFunctionInAlert {
         for e in found {
             let Expr::Aggregate(a) = e else { continue };
             let op = op_str(&a.op);
-            let span = call_name_range(&expr.text.value, expr.tokens(), ast, e)
-                .map(|r| expr.span_of(r))
-                .unwrap_or(expr.text.span);
+            let span = expr.span_or_whole(name_span(e));
             r.report(span, format!("`{op}` picks which series the alert returns: the pick changes between evaluations, so alerts resolve, re-fire and restart `for`"))
                 .help("alert on every series over a threshold instead; use `topk` in dashboards or in annotations (`query`)");
         }

@@ -50,9 +50,8 @@ impl Lint for UnboundedLabelCardinality {
         }
         let Some(expr) = &rule.expr else { return };
         let Some(ast) = &expr.ast else { return };
-        let text = &expr.text.value;
         let mut seen: Vec<String> = Vec::new();
-        for (label, source) in labels_kept_or_created(ast) {
+        for (label, source, at) in labels_kept_or_created(ast) {
             // Nested aggregations keep the same label: report it once per rule.
             if !is_unbounded_label(cx.config.get(&UNBOUNDED_LABELS).as_slice(), &label)
                 || seen.contains(&label)
@@ -60,23 +59,11 @@ impl Lint for UnboundedLabelCardinality {
                 continue;
             }
             seen.push(label.clone());
-            let (range, how) = match &source {
-                LabelSource::AggregationBy(op) => (
-                    expr.tokens()
-                        .grouping_labels(text, &label)
-                        .into_iter()
-                        .next(),
-                    format!("`{op} by ({label})` keeps"),
-                ),
-                LabelSource::LabelFunction(f) => {
-                    let quoted = [format!("\"{label}\""), format!("'{label}'")];
-                    let at = quoted
-                        .iter()
-                        .find_map(|q| text.find(q.as_str()).map(|i| i..i + q.len()));
-                    (at, format!("`{f}` creates"))
-                }
+            let how = match &source {
+                LabelSource::AggregationBy(op) => format!("`{op} by ({label})` keeps"),
+                LabelSource::LabelFunction(f) => format!("`{f}` creates"),
             };
-            let span = range.map(|r| expr.span_of(r)).unwrap_or(expr.text.span);
+            let span = expr.span_or_whole(at.map(|s| s.range()));
             r.report(
                 span,
                 format!("{how} label {label:?}, which is unbounded: one series per value"),

@@ -7,7 +7,7 @@ use crate::promql::analysis::{op_str, walk};
 use crate::promql::ast::Expr;
 use crate::promql::labels::Labeller;
 use crate::promql::matching::never_matches;
-use crate::promql::selectors::binary_op_range;
+use crate::promql::selectors::binary_op_span;
 
 crate::declare_lint! {
     /// The `vector-matching-mismatch` lint.
@@ -36,9 +36,7 @@ impl Lint for VectorMatchingMismatch {
                 return;
             };
             let op = op_str(&b.op);
-            let span = binary_op_range(&expr.text.value, expr.tokens(), ast, e)
-                .map(|r| expr.span_of(r))
-                .unwrap_or(expr.text.span);
+            let span = expr.span_or_whole(binary_op_span(e));
             let effect = match op.as_str() {
                 "unless" => "`unless` never removes anything",
                 _ => "the result is always empty",

@@ -300,6 +300,8 @@ pub struct Matcher {
     pub value: String,
     /// Span of the whole matcher.
     pub span: Span,
+    /// Span of the quoted value (of the quoted name for `{"name"}`).
+    pub value_span: Span,
 }
 
 impl Matcher {
@@ -310,6 +312,7 @@ impl Matcher {
             name: name.to_string(),
             value: value.to_string(),
             span: Span::default(),
+            value_span: Span::default(),
         }
     }
 

@@ -284,7 +284,21 @@ pub fn parse_with_uses(
     text: &str,
     opts: &Options,
 ) -> Result<(Expr, Vec<FeatureUse>), Vec<ParseError>> {
-    let (expr, mut errors, mut uses) = parse::parse(text, opts);
+    parse_lexed(text, lex::lex(text, opts), opts)
+}
+
+/// [`parse_with_uses`] of tokens already lexed from `text` with
+/// [`lex::lex`] and the same `opts` (so that a caller that inspects the
+/// tokens first, as `promql::parse` bounds the nesting, lexes once).
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_lexed(
+    text: &str,
+    tokens: Vec<lex::Token>,
+    opts: &Options,
+) -> Result<(Expr, Vec<FeatureUse>), Vec<ParseError>> {
+    let (expr, mut errors, mut uses) = parse::parse(text, tokens, opts);
     match expr {
         Some(mut e) if errors.is_empty() => {
             check::check(&mut e, text, &mut errors);

@@ -39,9 +39,9 @@ type PResult<T> = Result<T, Abort>;
 /// actions. `Err` when there is a syntax error (the errors then end with it).
 pub(super) fn parse(
     text: &str,
+    tokens: Vec<Token>,
     opts: &Options,
 ) -> (Option<Expr>, Vec<ParseError>, Vec<FeatureUse>) {
-    let tokens = lex::lex(text, opts);
     let mut p = Parser {
         text,
         tokens,
@@ -864,6 +864,7 @@ impl Parser<'_> {
                                 name: "__name__".into(),
                                 value: name,
                                 span: name_span,
+                                value_span: name_span,
                             });
                         }
                         Ok(false)
@@ -936,6 +937,7 @@ impl Parser<'_> {
             name,
             value,
             span,
+            value_span,
         })
     }
 
