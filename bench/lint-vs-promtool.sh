@@ -18,3 +18,11 @@ hyperfine --warmup 2 --runs "${RUNS:-10}" --ignore-failure --export-markdown "${
   -n "mlalert lint (all lints)" "xargs ./target/release/mlalert lint --format json < $list > /dev/null" \
   -n "promtool check rules" "xargs $promtool check rules < $list > /dev/null 2>&1"
 rm -f "$list"
+# One large file: promtool's own rules_large.yml (10,000 rules).
+large="$corpus/prometheus/cmd/promtool/testdata/rules_large.yml"
+if [ -f "$large" ]; then
+  echo "rules_large.yml: $(grep -c 'expr:' "$large") rules"
+  hyperfine --warmup 2 --runs "${RUNS:-10}" --ignore-failure --export-markdown "${OUT2:-/dev/stdout}" \
+    -n "mlalert lint rules_large.yml" "./target/release/mlalert lint --format json $large > /dev/null" \
+    -n "promtool check rules rules_large.yml" "$promtool check rules $large > /dev/null 2>&1"
+fi
