@@ -13,6 +13,7 @@ mod layers;
 mod loading;
 mod matchers_conformance;
 mod precommit;
+mod promql_differential;
 mod promql_errors;
 mod promqltest;
 mod promtool_unittest;
