@@ -245,10 +245,10 @@ pub(crate) fn duration_ms(d: &Duration) -> i64 {
     d.as_millis() as i64
 }
 
-/// The error of selectors with `anchored` or `smoothed`, whose evaluation
-/// (Prometheus' extended range selectors) mlalert does not implement yet.
-pub const UNSUPPORTED_EXTENDED: &str =
-    "mlalert does not evaluate anchored or smoothed range selectors yet";
+/// The error of an anchored or smoothed range selector evaluated on its own
+/// (a range vector result) over native histograms, which Prometheus'
+/// `extendFloats` does not cover.
+pub const UNSUPPORTED_EXTENDED_HISTOGRAMS: &str = "mlalert does not evaluate anchored or smoothed range selectors over native histograms as a range vector result yet";
 
 /// An offset in ms (negative offsets look into the future).
 pub(crate) fn offset_ms(o: &Option<Offset>) -> i64 {
@@ -471,10 +471,13 @@ impl<'a> Evaluator<'a> {
                 let v = self.select_instant(vs, t, false)?;
                 Ok(Value::Vector(v))
             }
+            Expr::MatrixSelector(ms) if ms.vs.anchored || ms.vs.smoothed => {
+                let m = self.select_extended_range(ms, t)?;
+                let total: usize = m.iter().map(|s| s.points.len()).sum();
+                self.load_samples(total)?;
+                Ok(Value::Matrix(m))
+            }
             Expr::MatrixSelector(ms) => {
-                if ms.vs.anchored || ms.vs.smoothed {
-                    return Err(EvalError::eval(UNSUPPORTED_EXTENDED));
-                }
                 let ref_t = self.ref_time(&ms.vs.at, &ms.vs.offset, &ms.vs.offset_expr, t);
                 let m =
                     self.select_range(&ms.vs, ref_t, self.range_ms(&ms.range, &ms.range_expr))?;
@@ -530,8 +533,11 @@ impl<'a> Evaluator<'a> {
         t: i64,
         keep_ts: bool,
     ) -> Result<InstantVector, EvalError> {
-        if vs.anchored || vs.smoothed {
-            return Err(EvalError::eval(UNSUPPORTED_EXTENDED));
+        // `anchored` changes nothing for an instant selector, nor `smoothed`
+        // for `timestamp()` (which reads the sample's own time: Prometheus'
+        // `vectorSelectorSingle`).
+        if vs.smoothed && !keep_ts {
+            return self.select_smoothed(vs, t);
         }
         let ref_t = self.ref_time(&vs.at, &vs.offset, &vs.offset_expr, t);
         let lookback = self.engine.lookback_delta_ms;
@@ -571,6 +577,83 @@ impl<'a> Evaluator<'a> {
             out.push(sample);
         }
         self.load_samples(out.len())?;
+        Ok(out)
+    }
+
+    /// `x smoothed` at `t`: per series, the value interpolated at the
+    /// reference time between the samples around it within the lookback
+    /// delta on either side ([`super::extended::smoothed_value`]). Series
+    /// keep their name, as plain instant selection.
+    fn select_smoothed(&mut self, vs: &VectorSelector, t: i64) -> Result<InstantVector, EvalError> {
+        use super::extended::{Smoothed, smoothed_value};
+        let ref_t = self.ref_time(&vs.at, &vs.offset, &vs.offset_expr, t);
+        let lookback = self.engine.lookback_delta_ms;
+        let windows = self.select_windows(
+            vs,
+            ref_t.saturating_add(lookback),
+            lookback.saturating_mul(2),
+        );
+        let mut out = Vec::new();
+        let mut annos = Vec::new();
+        for w in windows {
+            let metric = w.labels.metric_name().to_string();
+            let ts = t;
+            match smoothed_value(&w.points, &w.hpoints, ref_t, &metric, &mut annos) {
+                Smoothed::None => {}
+                Smoothed::Float(v) => out.push(Sample::float(w.labels.into_owned(), ts, v, false)),
+                Smoothed::Histogram(h) => out.push(Sample {
+                    labels: w.labels.into_owned(),
+                    t: ts,
+                    v: 0.0,
+                    h: Some(h),
+                    drop_name: false,
+                }),
+            }
+        }
+        for a in annos {
+            self.annotate(a);
+        }
+        self.load_samples(out.len())?;
+        Ok(out)
+    }
+
+    /// An anchored or smoothed matrix selector evaluated as a range vector
+    /// (`extendFloats`): per series, points at the window's start and end
+    /// (the anchor's value or the interpolated one) around the samples
+    /// strictly inside it.
+    fn select_extended_range(
+        &mut self,
+        ms: &crate::promql::ast::MatrixSelector,
+        t: i64,
+    ) -> Result<Matrix, EvalError> {
+        let end = self.ref_time(&ms.vs.at, &ms.vs.offset, &ms.vs.offset_expr, t);
+        let range = self.range_ms(&ms.range, &ms.range_expr);
+        let lookback = self.engine.lookback_delta_ms;
+        let smoothed = ms.vs.smoothed && !ms.vs.anchored;
+        let (sel_end, sel_range) = if smoothed {
+            (
+                end.saturating_add(lookback),
+                range.saturating_add(lookback.saturating_mul(2)),
+            )
+        } else {
+            (end, range.saturating_add(lookback))
+        };
+        let mut out = Vec::new();
+        for w in self.select_windows(&ms.vs, sel_end, sel_range) {
+            if !w.hpoints.is_empty() {
+                return Err(EvalError::eval(UNSUPPORTED_EXTENDED_HISTOGRAMS));
+            }
+            let points = super::extended::extend_floats(&w.points, end - range, end, smoothed);
+            if points.is_empty() {
+                continue;
+            }
+            out.push(Series {
+                labels: w.labels.into_owned(),
+                points,
+                hpoints: Vec::new(),
+                drop_name: false,
+            });
+        }
         Ok(out)
     }
 
@@ -783,6 +866,30 @@ mod tests {
             Value::Scalar(f) => vec![*f],
             _ => vec![],
         }
+    }
+
+    #[test]
+    fn extended_range_selectors_through_queries() {
+        // 1, 2, 3, 4 at 0s, 15s, 30s, 45s.
+        let s = store(&[(
+            "m",
+            &[(0, 1.0), (15_000, 2.0), (30_000, 3.0), (45_000, 4.0)],
+        )]);
+        let e = Engine::default();
+        let q = |x: &str, t| e.instant_query(&s, x, t).map(|v| scalar_of(&v));
+        // Anchored: (20s, 50s] starts from the 15s sample: 4 - 2.
+        assert_eq!(q("increase(m[30s] anchored)", 50_000), Ok(vec![2.0]));
+        // Smoothed: 2.333… at 20s and 4 (last sample carried) at 50s.
+        let v = q("increase(m[30s] smoothed)", 50_000).unwrap();
+        assert!((v[0] - (4.0 - 7.0 / 3.0)).abs() < 1e-9, "{v:?}");
+        // An instant smoothed selector interpolates and keeps the name.
+        assert_eq!(q("m smoothed", 37_500), Ok(vec![3.5]));
+        // Functions that do not accept the modifier are refused.
+        let err = q("max_over_time(m[1m] smoothed)", 50_000).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "smoothed modifier can only be used with: delta, increase, rate - not with max_over_time"
+        );
     }
 
     #[test]

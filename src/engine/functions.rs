@@ -7,6 +7,7 @@ use chrono::{DateTime, Datelike, Timelike};
 use super::error::{Annotation, EvalError};
 use super::eval::{Evaluator, absent_labels};
 use super::histogram::{Bucket, bucket_fraction, bucket_quantile};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::labels::{Labels, METRIC_NAME};
@@ -22,18 +23,33 @@ struct RangeArg<'a> {
     start: i64,
     end: i64,
     range_ms: i64,
+    /// The selector is `anchored` (its windows reach back a lookback delta
+    /// before `start`).
+    anchored: bool,
+    /// The selector is `smoothed` (its windows also reach a lookback delta
+    /// past `end`).
+    smoothed: bool,
 }
 
 fn eval_range_arg<'a>(ev: &mut Evaluator<'a>, e: &Expr, t: i64) -> Result<RangeArg<'a>, EvalError> {
     match unwrap_parens(e) {
         Expr::MatrixSelector(ms) => {
-            if ms.vs.anchored || ms.vs.smoothed {
-                return Err(EvalError::eval(super::eval::UNSUPPORTED_EXTENDED));
-            }
+            let (anchored, smoothed) = (ms.vs.anchored, ms.vs.smoothed);
             let end = ev.ref_time(&ms.vs.at, &ms.vs.offset, &ms.vs.offset_expr, t);
             let range_ms = ev.range_ms(&ms.range, &ms.range_expr);
-            // SAFETY of lifetimes: the selector lives in the expression tree.
-            let matrix = ev.select_windows(&ms.vs, end, range_ms);
+            // Extended selectors see a lookback delta before the window
+            // (anchored, smoothed) and after it (smoothed), as Prometheus'
+            // matrix iteration for them.
+            let lookback = ev.engine.lookback_delta_ms;
+            let (sel_end, sel_range) = match (anchored, smoothed) {
+                (true, _) => (end, range_ms.saturating_add(lookback)),
+                (false, true) => (
+                    end.saturating_add(lookback),
+                    range_ms.saturating_add(lookback.saturating_mul(2)),
+                ),
+                _ => (end, range_ms),
+            };
+            let matrix = ev.select_windows(&ms.vs, sel_end, sel_range);
             let peak = matrix
                 .iter()
                 .map(|s| s.points.len() + s.hpoints.len())
@@ -45,6 +61,8 @@ fn eval_range_arg<'a>(ev: &mut Evaluator<'a>, e: &Expr, t: i64) -> Result<RangeA
                 start: end - range_ms,
                 end,
                 range_ms,
+                anchored,
+                smoothed,
             })
         }
         Expr::Subquery(sq) => {
@@ -59,6 +77,8 @@ fn eval_range_arg<'a>(ev: &mut Evaluator<'a>, e: &Expr, t: i64) -> Result<RangeA
                 start,
                 end,
                 range_ms: ev.range_ms(&sq.range, &sq.range_expr),
+                anchored: false,
+                smoothed: false,
             })
         }
         _ => Err(EvalError::eval("expected a range vector argument")),
@@ -87,6 +107,17 @@ fn string_arg(c: &Call, i: usize) -> Result<String, EvalError> {
 /// Evaluates a function call at `t`.
 pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalError> {
     let name = c.func.name;
+    // A function given an anchored or smoothed range selector must accept
+    // it (Prometheus checks the call's first range-selector argument).
+    let first_range = c.args.args.iter().find_map(|a| match unwrap_parens(a) {
+        Expr::MatrixSelector(ms) => Some(ms),
+        _ => None,
+    });
+    if let Some(ms) = first_range
+        && let Some(e) = super::extended::check_function(name, ms.vs.anchored, ms.vs.smoothed)
+    {
+        return Err(e);
+    }
     match name {
         "time" => return Ok(Value::Scalar(t as f64 / 1000.0)),
         "step" => return Ok(Value::Scalar(ev.step_and_range_secs().0)),
@@ -448,7 +479,8 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
     }
     let mut r = eval_range_arg(ev, arg(c, matrix_idx)?, t)?;
     let keep_name = matches!(name, "last_over_time" | "first_over_time");
-    if matches!(name, "rate" | "increase" | "irate") {
+    let extended = r.anchored || r.smoothed;
+    if matches!(name, "rate" | "increase" | "irate") && !extended {
         for s in &r.matrix {
             let n = s.labels.metric_name();
             let counter_like = ["_total", "_sum", "_count", "_bucket"]
@@ -489,10 +521,49 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
     // Functions of the points alone (not of `t`, the range's bounds or a
     // scalar) over a window that did not change since the last step give
     // the last step's result (`Storage::memo_window`).
-    let memo_id = memo_id(name).filter(|_| scalars.is_empty());
+    let memo_id = memo_id(name).filter(|_| scalars.is_empty() && !extended);
     let mut out = Vec::with_capacity(r.matrix.len());
     let matrix = std::mem::take(&mut r.matrix);
     for s in matrix {
+        // Anchored `changes`/`resets` count from the anchor: the latest
+        // sample at or before the window's start.
+        let s = if r.anchored && matches!(name, "changes" | "resets") {
+            let Some((f, h)) = super::extended::anchored_start(&s.points, &s.hpoints, r.start)
+            else {
+                continue;
+            };
+            Window {
+                points: Cow::Owned(s.points[f..].to_vec()),
+                hpoints: Cow::Owned(s.hpoints[h..].to_vec()),
+                source: None,
+                ..s
+            }
+        } else {
+            s
+        };
+        if extended && matches!(name, "rate" | "increase" | "delta") {
+            let Some((v, h)) = extended_rate(ev, name, &s, &r) else {
+                continue;
+            };
+            if h.is_none() && name != "delta" {
+                counter_name_info(ev, &s.labels);
+            }
+            let mut drop = s.drop_name;
+            let mut labels = if ev.delays_name_removal() {
+                s.labels.into_owned()
+            } else {
+                s.labels.without_metric_name()
+            };
+            ev.drop_name(&mut labels, &mut drop);
+            out.push(Sample {
+                labels,
+                t,
+                v,
+                h: h.map(Arc::new),
+                drop_name: drop,
+            });
+            continue;
+        }
         let p = &s.points;
         if !s.hpoints.is_empty() {
             // Histograms in the window: the functions that read them, and
@@ -556,6 +627,53 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
     ev.load_samples(out.len())?;
     ev.check_dups_now(&out)?;
     Ok(Some(Value::Vector(out)))
+}
+
+/// The info Prometheus gives `rate`/`increase` of a metric whose name does
+/// not look like a counter's.
+fn counter_name_info(ev: &mut Evaluator<'_>, labels: &Labels) {
+    let n = labels.metric_name();
+    let counter_like = ["_total", "_sum", "_count", "_bucket"]
+        .iter()
+        .any(|suf| n.ends_with(suf));
+    if !n.is_empty() && !counter_like {
+        ev.annotate(Annotation::info(format!(
+            "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"{n}\""
+        )));
+    }
+}
+
+/// `rate`/`increase`/`delta` over an anchored or smoothed window
+/// ([`super::extended`]): a float or a histogram, `None` for no result
+/// (a window mixing floats and histograms has none, with a warning).
+fn extended_rate(
+    ev: &mut Evaluator<'_>,
+    name: &str,
+    s: &Window<'_>,
+    r: &RangeArg<'_>,
+) -> Option<(f64, Option<FloatHistogram>)> {
+    let is_counter = name != "delta";
+    let is_rate = name == "rate";
+    let metric = s.labels.metric_name().to_string();
+    if !s.points.is_empty() && !s.hpoints.is_empty() {
+        ev.annotate(super::extended::mixed_floats_histograms(&metric));
+        return None;
+    }
+    if !s.hpoints.is_empty() {
+        let mut annos = Vec::new();
+        let h = super::extended::histogram_rate(
+            &s.hpoints, r.start, r.end, r.range_ms, r.smoothed, is_counter, is_rate, &metric,
+            &mut annos,
+        );
+        for a in annos {
+            ev.annotate(a);
+        }
+        return h.map(|h| (0.0, Some(h)));
+    }
+    super::extended::rate(
+        &s.points, r.start, r.end, r.range_ms, r.smoothed, is_counter, is_rate,
+    )
+    .map(|v| (v, None))
 }
 
 /// What a range function makes of a window holding histograms.

@@ -14,6 +14,7 @@ pub mod aggregate;
 pub mod binop;
 pub mod error;
 pub mod eval;
+pub mod extended;
 pub mod functions;
 pub mod histogram;
 pub mod labels;
