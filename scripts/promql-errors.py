@@ -184,7 +184,7 @@ def run(promtool, exprs, features=None):
             cmd.append("--enable-feature=" + features)
         cmd.append("rules.yml")
         proc = subprocess.run(
-            cmd, cwd=tmp, capture_output=True, text=True, encoding="utf-8"
+            cmd, cwd=tmp, capture_output=True, text=True, encoding="utf-8", errors="backslashreplace"
         )
     # promtool writes `Checking rules.yml` / `SUCCESS` to stdout and
     # `FAILED:` plus one report per bad rule to stderr. A message with a

@@ -463,9 +463,11 @@ fn count_values(
     ))
 }
 
-/// Label names Prometheus 3 accepts: any non-empty UTF-8 string.
+/// Label names Prometheus 3 accepts: any non-empty valid UTF-8 string (a
+/// string literal with escapes such as `"\xff"` is not, see
+/// [`crate::go::quote::has_raw_bytes`]).
 pub fn is_valid_label_name(s: &str) -> bool {
-    !s.is_empty()
+    !s.is_empty() && !crate::go::quote::has_raw_bytes(s)
 }
 
 /// Formats a float like Go's `%g`.

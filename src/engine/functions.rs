@@ -1045,7 +1045,7 @@ fn label_replace(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, Eval
             "invalid regular expression in label_replace(): {re_src}"
         ))
     })?;
-    if dst.is_empty() {
+    if !super::aggregate::is_valid_label_name(&dst) {
         return Err(EvalError::eval(format!(
             "invalid destination label name in label_replace(): {dst}"
         )));
@@ -1073,7 +1073,7 @@ fn label_join(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Value, EvalErr
     for i in 3..c.args.args.len() {
         srcs.push(string_arg(c, i)?);
     }
-    if dst.is_empty() {
+    if !super::aggregate::is_valid_label_name(&dst) {
         return Err(EvalError::eval(format!(
             "invalid destination label name in label_join(): {dst}"
         )));

@@ -29,6 +29,9 @@ pub fn quote(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            _ if raw_byte(c).is_some() => {
+                let _ = write!(out, "\\x{:02x}", raw_byte(c).unwrap_or(0));
+            }
             _ if is_print(c) => out.push(c),
             '\x07' => out.push_str("\\a"),
             '\x08' => out.push_str("\\b"),
@@ -79,8 +82,64 @@ pub fn unquote_promql(s: &str) -> Option<String> {
     }
 }
 
+/// First code point of the range that stands for raw bytes: byte `b` of a
+/// string that is not valid UTF-8 is kept as `U+10FF00 + b` (private use,
+/// plane 16), as Python's `surrogateescape` keeps undecodable bytes. Go
+/// strings are byte strings: Prometheus parses `"\xff"` and fails only
+/// where a label name must be valid UTF-8; mlalert's strings are UTF-8, and
+/// this keeps those bytes visible to that check ([`has_raw_bytes`]) and to
+/// [`quote`], which prints them back as `\xff`.
+pub const RAW_BYTE_BASE: u32 = 0x10FF00;
+
+/// Whether `s` holds bytes that were not valid UTF-8 (see [`RAW_BYTE_BASE`]).
+pub fn has_raw_bytes(s: &str) -> bool {
+    s.chars().any(|c| raw_byte(c).is_some())
+}
+
+fn raw_byte(c: char) -> Option<u8> {
+    (c as u32)
+        .checked_sub(RAW_BYTE_BASE)
+        .filter(|b| (0x80..=0xff).contains(b))
+        .map(|b| b as u8)
+}
+
+/// `bytes` as a string, each byte of an invalid UTF-8 sequence kept as a
+/// [`RAW_BYTE_BASE`] code point.
+fn decode_keeping_raw_bytes(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let mut out = String::with_capacity(bytes.len() + 8);
+            for chunk in bytes.utf8_chunks() {
+                out.push_str(chunk.valid());
+                for &b in chunk.invalid() {
+                    out.extend(char::from_u32(RAW_BYTE_BASE + u32::from(b)));
+                }
+            }
+            out
+        }
+    }
+}
+
+/// [`unquote_promql`] that accepts escapes making the string invalid UTF-8
+/// (`"\xff"`), as Prometheus' parser does, keeping those bytes as
+/// [`RAW_BYTE_BASE`] code points.
+pub fn unquote_promql_bytes(s: &str) -> Option<String> {
+    match s.as_bytes().first()? {
+        b'`' => unquote_promql(s),
+        b'\'' => unquote_bytes_with(s, b'\'').map(decode_keeping_raw_bytes),
+        _ => unquote_bytes_with(s, b'"').map(decode_keeping_raw_bytes),
+    }
+}
+
 /// [`unquote`] with `q` (`"` or `'`) as the quote character.
 fn unquote_with(s: &str, q: u8) -> Option<String> {
+    String::from_utf8(unquote_bytes_with(s, q)?).ok()
+}
+
+/// The bytes of the Go-quoted string `s` with quote character `q`.
+fn unquote_bytes_with(s: &str, q: u8) -> Option<Vec<u8>> {
     let qc = char::from(q);
     let inner = s.strip_prefix(qc)?.strip_suffix(qc)?;
     let b = inner.as_bytes();
@@ -145,7 +204,7 @@ fn unquote_with(s: &str, q: u8) -> Option<String> {
             }
         }
     }
-    String::from_utf8(out).ok()
+    Some(out)
 }
 
 /// Go's `strconv.CanBackquote`: whether `s` can be written as a raw
@@ -158,6 +217,20 @@ pub fn can_backquote(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn invalid_utf8_escapes_are_kept_as_raw_bytes() {
+        let s = unquote_promql_bytes("\"a\\xc5z\"").unwrap();
+        assert!(has_raw_bytes(&s));
+        assert_eq!(quote(&s), "\"a\\xc5z\"");
+        // Valid escapes decode as before, with no raw byte.
+        let s = unquote_promql_bytes("\"\\xc3\\xa9\"").unwrap();
+        assert_eq!(s, "é");
+        assert!(!has_raw_bytes(&s));
+        // The strict form still refuses them.
+        assert_eq!(unquote_promql("\"\\xff\""), None);
+        assert_eq!(unquote_promql_bytes("\"\\xff"), None);
+    }
     use super::*;
 
     #[test]

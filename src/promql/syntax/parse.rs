@@ -609,7 +609,9 @@ impl Parser<'_> {
                 } else if kind == Kind::String && p.opts.version >= (3, 0) {
                     p.bump();
                     let v = p.unquote(span);
-                    if v.is_empty() {
+                    // Empty, or not valid UTF-8 (`"\xff"`): Prometheus'
+                    // `model.LabelName.IsValid`.
+                    if v.is_empty() || crate::go::quote::has_raw_bytes(&v) {
                         p.error(
                             span,
                             format!(
@@ -1506,7 +1508,9 @@ impl Parser<'_> {
     /// A string token's value (`strutil.Unquote`).
     fn unquote(&mut self, span: Span) -> String {
         let s = &self.text[span.range()];
-        match crate::go::quote::unquote_promql(s) {
+        // Escapes may make the string invalid UTF-8 (`"\xff"`): Prometheus
+        // keeps the bytes and fails only where a label name must be valid.
+        match crate::go::quote::unquote_promql_bytes(s) {
             Some(v) => v,
             None => {
                 let msg = format!(
