@@ -19,7 +19,9 @@ use promql_parser::parser as pp;
 // (Prometheus: `On` false, no labels, as when none is written); `by ()` is no
 // grouping (Prometheus: `Without` false, no labels). Durations are in
 // milliseconds (Prometheus' resolution), `@` timestamps in milliseconds since
-// the epoch; every NaN is `NaN`.
+// the epoch; every NaN is `NaN`; `offset 0` is no offset (Prometheus'
+// OriginalOffset 0, which evaluates and prints as none; promql-parser keeps
+// it, we drop it).
 
 fn num(v: f64) -> String {
     if v.is_nan() {
@@ -113,10 +115,12 @@ pub fn sx_ours(e: &ours::Expr) -> String {
 }
 
 fn ours_offset(o: &Option<ours::Offset>) -> Option<i128> {
-    o.as_ref().map(|o| match o {
-        ours::Offset::Pos(d) => ms(d) as i128,
-        ours::Offset::Neg(d) => -(ms(d) as i128),
-    })
+    o.as_ref()
+        .map(|o| match o {
+            ours::Offset::Pos(d) => ms(d) as i128,
+            ours::Offset::Neg(d) => -(ms(d) as i128),
+        })
+        .filter(|ms| *ms != 0)
 }
 
 fn ours_at(a: &Option<ours::AtModifier>) -> Option<String> {
@@ -270,10 +274,12 @@ pub fn sx_pp(e: &pp::Expr) -> String {
 }
 
 fn pp_offset(o: &Option<pp::Offset>) -> Option<i128> {
-    o.as_ref().map(|o| match o {
-        pp::Offset::Pos(d) => ms(d) as i128,
-        pp::Offset::Neg(d) => -(ms(d) as i128),
-    })
+    o.as_ref()
+        .map(|o| match o {
+            pp::Offset::Pos(d) => ms(d) as i128,
+            pp::Offset::Neg(d) => -(ms(d) as i128),
+        })
+        .filter(|ms| *ms != 0)
 }
 
 fn pp_at(a: &Option<pp::AtModifier>) -> Option<String> {
