@@ -170,6 +170,13 @@ pub(crate) fn eval_binary(
     let rhs = ev.eval(&b.rhs, t)?;
     match (lhs, rhs) {
         (Value::Scalar(l), Value::Scalar(r)) => {
+            if matches!(op, T_TRIM_UPPER | T_TRIM_LOWER) {
+                // As Prometheus' `scalarBinop`, which has no case for them.
+                return Err(EvalError::eval(format!(
+                    "operator \"{}\" not allowed for Scalar operations",
+                    crate::promql::ast::token::TokenType::new(op)
+                )));
+            }
             let (v, keep) = apply_op(op, l, r)?;
             if is_comparison(op) {
                 Ok(Value::Scalar(if keep { 1.0 } else { 0.0 }))
