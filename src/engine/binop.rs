@@ -85,6 +85,7 @@ fn elem_op(op: TokenId, (l, lh): Operand<'_>, (r, rh): Operand<'_>) -> Result<El
         ))),
     };
     Ok(match (lh, rh) {
+        (None, None) if matches!(op, T_TRIM_UPPER | T_TRIM_LOWER) => incompatible("float", "float"),
         (None, None) => {
             let (v, keep) = apply_op(op, l, r)?;
             done(v, None, keep)
@@ -98,6 +99,9 @@ fn elem_op(op: TokenId, (l, lh): Operand<'_>, (r, rh): Operand<'_>) -> Result<El
             _ => incompatible("float", "histogram"),
         },
         (Some(h), None) => match op {
+            T_TRIM_UPPER | T_TRIM_LOWER => {
+                done(0.0, Some(super::trim::trim(h, r, op == T_TRIM_UPPER)), true)
+            }
             T_MUL | T_DIV => {
                 let mut x = (**h).clone();
                 if op == T_MUL {
@@ -161,16 +165,18 @@ pub(crate) fn eval_binary(
     t: i64,
 ) -> Result<Value, EvalError> {
     let op = b.op.id();
-    if matches!(op, T_TRIM_UPPER | T_TRIM_LOWER) {
-        return Err(EvalError::eval(
-            "mlalert does not evaluate the native-histogram trim operators </ and >/ yet",
-        ));
-    }
     let return_bool = b.modifier.as_ref().is_some_and(|m| m.return_bool);
     let lhs = ev.eval(&b.lhs, t)?;
     let rhs = ev.eval(&b.rhs, t)?;
     match (lhs, rhs) {
         (Value::Scalar(l), Value::Scalar(r)) => {
+            if matches!(op, T_TRIM_UPPER | T_TRIM_LOWER) {
+                // As Prometheus' `scalarBinop`, which has no case for them.
+                return Err(EvalError::eval(format!(
+                    "operator \"{}\" not allowed for Scalar operations",
+                    crate::promql::ast::token::TokenType::new(op)
+                )));
+            }
             let (v, keep) = apply_op(op, l, r)?;
             if is_comparison(op) {
                 Ok(Value::Scalar(if keep { 1.0 } else { 0.0 }))

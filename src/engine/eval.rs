@@ -1160,4 +1160,49 @@ mod tests {
         assert!(e.range_query(&s, "foo[5m]", 0, 10, 1).is_err());
         assert!(e.range_query(&s, "1", 0, 10, 0).is_err());
     }
+
+    #[test]
+    fn trim_operators_through_queries() {
+        let mut s = store(&[("f", &[(0, 7.0)])]);
+        let h = crate::engine::native::parse_notation(
+            "schema:-53 count:10 sum:30 custom_values:[2 4] buckets:[2 8]",
+        )
+        .expect("valid notation");
+        let (l, _) = crate::engine::series_desc::parse_metric("h").expect("labels");
+        s.append_histogram(&l, 0, std::sync::Arc::new(h));
+        let e = Engine::default();
+        let run = |q: &str| {
+            let expr = parse_expr(q).expect("parses");
+            e.instant_query_expr(&s, &expr, 0)
+        };
+        // [0,2] whole at 1, 1/2 of (2,4] at 2.5; the name is kept.
+        let out = run("h </ 3").expect("evaluates");
+        let Value::Vector(v) = out.value else {
+            panic!("not a vector")
+        };
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].labels.get("__name__"), Some("h"));
+        let t = v[0].h.as_ref().expect("a histogram");
+        assert_eq!((t.count, t.sum), (6.0, 2.0 + 4.0 * 2.5));
+        // A float operand drops the element with an info.
+        let out = run("f </ 3").expect("evaluates");
+        assert_eq!(out.value, Value::Vector(vec![]));
+        assert_eq!(out.annotations.len(), 1);
+        assert!(
+            out.annotations[0].message.contains(
+                "incompatible sample types encountered for binary operator \"</\": float </ float"
+            ),
+            "{:?}",
+            out.annotations
+        );
+        // A histogram on the right is no trim either.
+        let out = run("3 >/ h").expect("evaluates");
+        assert_eq!(out.value, Value::Vector(vec![]));
+        // Two scalars: an error, as Prometheus' scalarBinop.
+        let err = run("1 >/ 2").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "operator \">/\" not allowed for Scalar operations"
+        );
+    }
 }

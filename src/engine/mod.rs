@@ -4,7 +4,8 @@
 //! Layout: [`storage`] holds series, [`value`] the result types, [`eval`] the
 //! evaluator (selectors, subqueries, `@`/`offset`), [`binop`] binary
 //! operators, [`aggregate`] aggregations, [`functions`] and [`rangefns`] the
-//! function library, [`histogram`] classic-bucket quantiles, [`native`] native histograms and [`nativefns`] their functions, [`series_desc`]
+//! function library, [`histogram`] classic-bucket quantiles, [`native`] native histograms and [`nativefns`] their functions, [`trim`] the
+//! native-histogram trim operators `</` and `>/`, [`series_desc`]
 //! the series notation shared with rule unit tests and promqltest scripts.
 //!
 //! Timestamps are `i64` milliseconds since the Unix epoch; durations are `i64`
@@ -24,6 +25,7 @@ pub mod parse;
 pub mod rangefns;
 pub mod series_desc;
 pub mod storage;
+pub mod trim;
 pub mod value;
 
 pub use error::{Annotation, AnnotationKind, EvalError};

@@ -18,10 +18,13 @@ use harness::{Outcome, run_script};
 /// every script (the 301 syntax skips are gone): 1935 pass, and what the
 /// engine does not evaluate yet is skipped with its reason (histogram trim
 /// operators); anchored and smoothed range selectors are evaluated since:
-/// 2070 pass (all 169 cases of extended_vectors.test). What fails is listed
-/// in docs/architecture.md (start timestamps, counter-reset collision warnings).
+/// 2070 pass (all 169 cases of extended_vectors.test); the native-histogram
+/// trim operators `</` `>/` are evaluated since: 2180 pass (their 110 cases
+/// of native_histograms.test), none skipped; strings that keep bytes that
+/// are not UTF-8: 2181 (count_values' message). What fails is listed in
+/// docs/architecture.md (start timestamps, counter-reset collision warnings).
 const MIN_PASS_RATE: f64 = 0.98;
-const MIN_PASSED: usize = 2071;
+const MIN_PASSED: usize = 2181;
 
 #[test]
 fn promqltest_corpus() {

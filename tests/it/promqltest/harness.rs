@@ -482,8 +482,8 @@ fn run_eval(cmd: &EvalCmd, storage: &Storage, engine: &Engine) -> Outcome {
         engine.instant_query_expr(storage, &expr, cmd.eval_t)
     };
     let out = match res {
-        // Language the engine does not evaluate yet (extended range
-        // selectors, histogram trim operators): skipped with the reason.
+        // Language the engine does not evaluate yet (none in the corpus
+        // since the trim operators are evaluated): skipped with the reason.
         Err(e) if e.to_string().starts_with("mlalert does not evaluate") => {
             return Outcome::Skipped(format!("engine: {e}"));
         }
