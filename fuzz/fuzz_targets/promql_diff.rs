@@ -3,7 +3,8 @@
 //! trees, written as the S-expressions of the differential test
 //! (`tests/it/promql/sexpr.rs`, included here), must be equal. Where only
 //! one accepts nothing is asserted: the known differences (syntax newer than
-//! promql-parser, invalid UTF-8 escapes) are listed by that test. Inputs are
+//! promql-parser) are listed by that test, and strings holding bytes that
+//! are not UTF-8 (a code point for promql-parser) are not compared. Inputs are
 //! bounded (2 KiB, nesting 100) so that promql-parser's recursion cannot
 //! overflow; its panics are caught and reported once per place.
 #![no_main]
@@ -36,5 +37,10 @@ fn run(text: &str) {
         return;
     };
     let (a, b) = (sexpr::sx_ours(&ours), sexpr::sx_pp(&theirs));
+    // A `\xHH` escape that is not UTF-8 is a byte for Go and for us, a code
+    // point for promql-parser (a known difference, listed by the test).
+    if a.contains("\\u{10ff") {
+        return;
+    }
     assert_eq!(a, b, "the parsers build different trees for {text:?}");
 }
