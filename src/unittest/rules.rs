@@ -77,7 +77,12 @@ pub fn load_rule_file(
     for g in loaded.rule_files.iter().flat_map(|rf| &rf.groups) {
         for r in &g.rules {
             let Some(e) = r.expr.as_ref() else { continue };
-            if let Some(u) = e.features.iter().find(|u| !features.contains(&u.feature)) {
+            let on = |f: crate::promql::syntax::Feature| {
+                features.contains(&f)
+                    || f.stable_since()
+                        .is_some_and(|v| v <= crate::promql::syntax::Options::CURRENT)
+            };
+            if let Some(u) = e.features.iter().find(|u| !on(u.feature)) {
                 let lc = source.line_col(e.text.span.start);
                 let at = crate::promql::syntax::ParseError::new(u.message.clone(), u.span);
                 errors.push(format!(

@@ -2,7 +2,7 @@
 //! gates behind a feature flag: an experimental function or aggregation
 //! (`Experimental: true` in promql/parser/functions.go; `limitk` and
 //! `limit_ratio` in promql/parser/parse.go), a duration expression
-//! (`[5m * 2]`), an extended range selector (`anchored`, `smoothed`) or a
+//! (`[5m * 2]`, before 3.14), an extended range selector (`anchored`, `smoothed`) or a
 //! binop fill modifier (`fill(0)`). Without the flag
 //! (`--enable-feature=promql-experimental-functions`, …) Prometheus' parser
 //! rejects the expression (`function "mad_over_time" is not enabled`), so
@@ -250,9 +250,12 @@ mod tests {
                 "promql-binop-fill-modifiers",
             ),
         ];
+        // Prometheus 3.13: it has every construct, and 3.14 drops the
+        // duration-expression flag.
+        let v313 = || with_features(Some((3, 13)), &[]);
         for (e, at, flag) in cases {
             let yaml = alert(e);
-            let d = run_on(&super::META, &yaml);
+            let d = run_on_with(&super::META, &[&yaml], v313());
             assert_eq!(d.len(), 1, "{e}: {d:?}");
             assert!(
                 d[0].message.contains(&format!("--enable-feature={flag}")),
@@ -263,18 +266,30 @@ mod tests {
             assert_eq!(d[0].span.start, start, "{e}: {d:?}");
             assert_eq!(d[0].span.end - d[0].span.start, at.len(), "{e}: {d:?}");
             // The flag silences exactly its own feature.
-            assert!(run_on_with(&super::META, &[&yaml], with_features(None, &[flag])).is_empty());
+            assert!(
+                run_on_with(
+                    &super::META,
+                    &[&yaml],
+                    with_features(Some((3, 13)), &[flag])
+                )
+                .is_empty()
+            );
         }
         // One finding per duration expression, not per operator.
-        let d = run_on(&super::META, &alert("rate(x[5m * 2 + 1m]) > 1"));
+        let d = run_on_with(&super::META, &[&alert("rate(x[5m * 2 + 1m]) > 1")], v313());
         assert_eq!(d.len(), 1, "{d:?}");
         // Features are independent: the duration flag leaves the function reported.
         let both = alert("mad_over_time(x[5m * 2]) > 1");
         let d = run_on_with(
             &super::META,
             &[&both],
-            with_features(None, &["promql-duration-expr"]),
+            with_features(Some((3, 13)), &["promql-duration-expr"]),
         );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("`mad_over_time`"), "{d:?}");
+        // Prometheus 3.14, the default, has duration expressions without a
+        // flag (the flag is a no-op there).
+        let d = run_on(&super::META, &both);
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(d[0].message.contains("`mad_over_time`"), "{d:?}");
     }

@@ -109,8 +109,12 @@ impl Options {
         self.version >= (2, 54)
     }
 
-    /// Whether feature flag `f` is on.
+    /// Whether feature `f` is on: its flag is set, or the version has it
+    /// without one ([`Feature::stable_since`]).
     pub fn has_feature(&self, f: Feature) -> bool {
+        if f.stable_since().is_some_and(|v| self.version >= v) {
+            return true;
+        }
         match f {
             Feature::ExperimentalFunctions => self.experimental_functions,
             Feature::DurationExpr => self.duration_expr,
@@ -188,6 +192,16 @@ impl Feature {
             Feature::DurationExpr => (3, 4),
             Feature::ExtendedRangeSelectors => (3, 7),
             Feature::BinopFillModifiers => (3, 10),
+        }
+    }
+
+    /// The first version that has the feature without its flag (the flag
+    /// is a no-op there): duration expressions from Prometheus 3.14
+    /// (prometheus/prometheus#19033).
+    pub fn stable_since(self) -> Option<Version> {
+        match self {
+            Feature::DurationExpr => Some((3, 14)),
+            _ => None,
         }
     }
 
