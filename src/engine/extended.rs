@@ -118,16 +118,7 @@ pub fn rate(
     is_rate: bool,
 ) -> Option<f64> {
     let (first, last) = boundary_indices(p.len(), |i| p[i].t, start, end, smoothed)?;
-    let left = if smoothed && p[first].t < start {
-        interpolate(p[first], p[first + 1], start, is_counter)
-    } else {
-        p[first].v
-    };
-    let right = if smoothed && last > 0 && p[last].t > end {
-        interpolate(p[last - 1], p[last], end, is_counter)
-    } else {
-        p[last].v
-    };
+    let (left, right) = boundary_values(p, first, last, start, end, smoothed, is_counter);
     let mut result = right - left;
     if is_counter {
         // Resets at the boundaries are in the interpolation; correct for
@@ -385,16 +376,7 @@ pub fn extend_floats(p: &[Point], start: i64, end: i64, smoothed: bool) -> Vec<P
     let Some((first, last)) = boundary_indices(p.len(), |i| p[i].t, start, end, smoothed) else {
         return Vec::new();
     };
-    let left = if smoothed && p[first].t < start {
-        interpolate(p[first], p[first + 1], start, false)
-    } else {
-        p[first].v
-    };
-    let right = if smoothed && last > 0 && p[last].t > end {
-        interpolate(p[last - 1], p[last], end, false)
-    } else {
-        p[last].v
-    };
+    let (left, right) = boundary_values(p, first, last, start, end, smoothed, false);
     let mid = inner(p, first, last, start, end);
     let mut out = Vec::with_capacity(mid.len() + 2);
     out.push(Point { t: start, v: left });
@@ -464,6 +446,33 @@ pub fn smoothed_value(
     } else {
         Smoothed::None
     }
+}
+
+/// The values at the window's `start` and `end` (ms) from points `first`
+/// and `last` of `p`: interpolated between the points around each bound
+/// when `smoothed` and the point lies outside the window (from 0 across a
+/// counter reset when `is_counter`), else the points' own values.
+fn boundary_values(
+    p: &[Point],
+    first: usize,
+    last: usize,
+    start: i64,
+    end: i64,
+    smoothed: bool,
+    is_counter: bool,
+) -> (f64, f64) {
+    let left = match p.get(first + 1) {
+        Some(next) if smoothed && p[first].t < start => {
+            interpolate(p[first], *next, start, is_counter)
+        }
+        _ => p[first].v,
+    };
+    let right = if smoothed && last > 0 && p[last].t > end {
+        interpolate(p[last - 1], p[last], end, is_counter)
+    } else {
+        p[last].v
+    };
+    (left, right)
 }
 
 #[cfg(test)]

@@ -51,6 +51,22 @@ fn diag_text(source: &SourceFile, d: &Diagnostic) -> String {
     format!("{}:{}:{}: {}", source.path, lc.line, lc.column, d.message)
 }
 
+/// A rule's load error as promtool words it: `path:line:col: group "g",
+/// rule 1, "name": message`, at byte `at` of the file.
+fn rule_error(
+    source: &SourceFile,
+    at: usize,
+    group: &str,
+    r: &model::rules::Rule,
+    message: &str,
+) -> String {
+    let lc = source.line_col(at);
+    format!(
+        "{}:{}:{}: group {group:?}, rule {}, {:?}: {message}",
+        source.path, lc.line, lc.column, r.index, r.name.value
+    )
+}
+
 fn is_unknown_field(d: &Diagnostic) -> bool {
     d.message.starts_with("field ") && d.message.contains(" not found in type ")
 }
@@ -83,17 +99,16 @@ pub fn load_rule_file(
                         .is_some_and(|v| v <= crate::promql::syntax::Options::CURRENT)
             };
             if let Some(u) = e.features.iter().find(|u| !on(u.feature)) {
-                let lc = source.line_col(e.text.span.start);
                 let at = crate::promql::syntax::ParseError::new(u.message.clone(), u.span);
-                errors.push(format!(
-                    "{}:{}:{}: group {:?}, rule {}, {:?}: could not parse expression: {}",
-                    source.path,
-                    lc.line,
-                    lc.column,
-                    g.name.value,
-                    r.index,
-                    r.name.value,
-                    at.prometheus_text(&e.text.value)
+                errors.push(rule_error(
+                    source,
+                    e.text.span.start,
+                    &g.name.value,
+                    r,
+                    &format!(
+                        "could not parse expression: {}",
+                        at.prometheus_text(&e.text.value)
+                    ),
                 ));
             }
         }
@@ -154,17 +169,12 @@ pub fn load_rule_file(
                         if let Some((range, e)) =
                             crate::template::alert_template_error(&r.name.value, &kv.value.value)
                         {
-                            let lc =
-                                source.line_col(kv.value.sub_span(range.start, range.end).start);
-                            errors.push(format!(
-                                "{}:{}:{}: group {:?}, rule {}, {:?}: {what} {:?}: {e}",
-                                source.path,
-                                lc.line,
-                                lc.column,
-                                g.name.value,
-                                r.index,
-                                r.name.value,
-                                kv.key.value
+                            errors.push(rule_error(
+                                source,
+                                kv.value.sub_span(range.start, range.end).start,
+                                &g.name.value,
+                                r,
+                                &format!("{what} {:?}: {e}", kv.key.value),
                             ));
                         }
                     }
