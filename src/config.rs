@@ -321,7 +321,7 @@ impl Config {
         if let (Some(a), Some(b)) = (
             entries
                 .iter()
-                .find(|(k, _)| k.as_str() == Some("prometheus_features")),
+                .find(|(k, _)| k.as_str() == Some(PROMETHEUS_FEATURES_KEY)),
             entries.iter().find(|(k, v)| {
                 k.as_str() == Some("prometheus")
                     && v.as_map()
@@ -349,6 +349,11 @@ impl Config {
     }
 }
 
+/// The key of the `prometheus.features` setting's value (the setting is
+/// declared by `experimental-promql`; `prometheus_features` is also its
+/// older top-level spelling).
+const PROMETHEUS_FEATURES_KEY: &str = "prometheus_features";
+
 /// Parses `"3.5"`, `"v3.5.1"` or `2.55` into (major, minor).
 ///
 /// # Errors
@@ -358,10 +363,11 @@ pub fn parse_prometheus_version(text: &str) -> Result<crate::promql::syntax::Ver
     let t = t.strip_prefix('v').unwrap_or(t);
     let mut parts = t.splitn(3, '.');
     let num = |p: Option<&str>| p.and_then(|p| p.parse::<u16>().ok());
+    let malformed = || {
+        format!("prometheus.version must be a version such as \"3.5\" or \"2.55.1\", not {text:?}")
+    };
     let (Some(major), Some(minor)) = (num(parts.next()), num(parts.next())) else {
-        return Err(format!(
-            "prometheus.version must be a version such as \"3.5\" or \"2.55.1\", not {text:?}"
-        ));
+        return Err(malformed());
     };
     if let Some(patch) = parts.next()
         && patch
@@ -369,9 +375,7 @@ pub fn parse_prometheus_version(text: &str) -> Result<crate::promql::syntax::Ver
             .next()
             .is_none_or(|p| p.parse::<u32>().is_err())
     {
-        return Err(format!(
-            "prometheus.version must be a version such as \"3.5\" or \"2.55.1\", not {text:?}"
-        ));
+        return Err(malformed());
     }
     if major < 2 {
         return Err(format!(
@@ -399,9 +403,9 @@ fn read_prometheus(v: &Node, cfg: &mut Config, at: &At) -> Result<(), ConfigErro
             }
             "features" => {
                 let list = string_list(val, "prometheus.features", at)?;
+                let flags = crate::promql::syntax::Feature::ALL.map(|f| f.flag());
                 if let Some(items) = val.as_seq() {
                     for (name, node) in list.iter().zip(items) {
-                        let flags = crate::promql::syntax::Feature::ALL.map(|f| f.flag());
                         if flags.contains(&name.as_str()) {
                             continue;
                         }
@@ -416,9 +420,8 @@ fn read_prometheus(v: &Node, cfg: &mut Config, at: &At) -> Result<(), ConfigErro
                         }
                     }
                 }
-                let decl = find_setting("prometheus_features")
-                    .unwrap_or_else(|| unreachable_kind("prometheus_features"));
-                cfg.values.insert(decl.key, Value::Strings(list));
+                cfg.values
+                    .insert(PROMETHEUS_FEATURES_KEY, Value::Strings(list));
             }
             other => {
                 return Err(at(
@@ -609,15 +612,15 @@ impl Config {
             .unwrap_or(crate::promql::syntax::Options::CURRENT);
         let features = self
             .values
-            .get("prometheus_features")
-            .or_else(|| self.inferred.get("prometheus_features").map(|(v, _)| v))
+            .get(PROMETHEUS_FEATURES_KEY)
+            .or_else(|| self.inferred.get(PROMETHEUS_FEATURES_KEY).map(|(v, _)| v))
             .map_or_else(|| "[]".to_string(), format_value);
         out.push_str(&format!(
             "prometheus: {{version: \"{}.{}\", features: {features}}}\n",
             version.0, version.1
         ));
         for decl in settings() {
-            if decl.key == "prometheus_features" {
+            if decl.key == PROMETHEUS_FEATURES_KEY {
                 continue;
             }
             let v = self
@@ -688,7 +691,7 @@ prometheus:
   # version: "3.5"
 "#,
     );
-    match config.inferred.get("prometheus_features") {
+    match config.inferred.get(PROMETHEUS_FEATURES_KEY) {
         Some((value, origin)) => out.push_str(&format!(
             "  # inferred from {origin}\n  features: {}\n",
             format_value(value)
@@ -698,7 +701,7 @@ prometheus:
     out.push_str("\n# Lint settings.\n");
     for decl in settings() {
         // Written under `prometheus:` above.
-        if decl.key == "prometheus_features" {
+        if decl.key == PROMETHEUS_FEATURES_KEY {
             continue;
         }
         match config.inferred.get(decl.key) {
@@ -772,7 +775,7 @@ mod tests {
 
     #[test]
     fn prometheus_version_and_features() {
-        let features = |c: &Config| c.values.get("prometheus_features").cloned();
+        let features = |c: &Config| c.values.get(PROMETHEUS_FEATURES_KEY).cloned();
         let strings = |v: &[&str]| Some(Value::Strings(v.iter().map(|s| s.to_string()).collect()));
         let c = load("prometheus:\n  version: \"3.5\"\n  features: [promql-experimental-functions, exemplar-storage]\n").unwrap();
         assert_eq!(c.prometheus_version(), Some((3, 5)));
@@ -879,7 +882,10 @@ mod tests {
             shown.contains("\nprometheus: {version: \"3.14\", features: []}\n"),
             "{shown}"
         );
-        for decl in settings().iter().filter(|d| d.key != "prometheus_features") {
+        for decl in settings()
+            .iter()
+            .filter(|d| d.key != PROMETHEUS_FEATURES_KEY)
+        {
             assert!(
                 shown.contains(&format!("\n{}: ", decl.key)),
                 "{} missing from:\n{shown}",

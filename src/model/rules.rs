@@ -550,7 +550,7 @@ fn parse_expr(
                     span,
                     format!("{prefix}: could not parse expression: {}", e.message),
                 )
-                .with_help(if e.message.contains("unknown function with name") && e.message.ends_with(')') {
+                .with_help(if e.version_dependent {
                     format!(
                         "mlalert parses expressions as Prometheus {}.{} does; if your servers run another version, say so with `prometheus: {{version: \"X.Y\"}}` in .mlalert.yaml",
                         opts.version.0, opts.version.1

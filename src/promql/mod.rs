@@ -39,6 +39,9 @@ pub struct PromqlError {
     pub message: String,
     /// Byte range inside the expression text.
     pub range: Option<Range<usize>>,
+    /// The error depends on the Prometheus version parsed as: a function
+    /// that other versions have (removed, renamed or not yet added).
+    pub version_dependent: bool,
 }
 
 /// Deepest expression tree [`parse`] accepts, counted as [`nesting_bound`]
@@ -100,6 +103,7 @@ pub fn parse_with_uses(
                 "expression nests more than {MAX_DEPTH} levels deep (operators of a chain, signs and brackets): split it into recording rules"
             ),
             range: Some(at),
+            version_dependent: false,
         });
     }
     match syntax::parse_lexed(text, tokens, opts) {
@@ -124,6 +128,8 @@ pub fn parse_with_uses(
             Err(PromqlError {
                 message,
                 range: Some(start..end),
+                // Only a function of another version gets a hint.
+                version_dependent: first.hint.is_some(),
             })
         }
     }

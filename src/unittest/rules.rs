@@ -90,15 +90,15 @@ pub fn load_rule_file(
         .map(|d| diag_text(source, d))
         .collect();
     let mut errors = errors;
+    // What promtool 3.14 parses with: the newest grammar and the flags given.
+    let enabled = crate::promql::syntax::Options::with_features(
+        crate::promql::syntax::Options::CURRENT,
+        features.iter().copied(),
+    );
     for g in loaded.rule_files.iter().flat_map(|rf| &rf.groups) {
         for r in &g.rules {
             let Some(e) = r.expr.as_ref() else { continue };
-            let on = |f: crate::promql::syntax::Feature| {
-                features.contains(&f)
-                    || f.stable_since()
-                        .is_some_and(|v| v <= crate::promql::syntax::Options::CURRENT)
-            };
-            if let Some(u) = e.features.iter().find(|u| !on(u.feature)) {
+            if let Some(u) = e.features.iter().find(|u| !enabled.has_feature(u.feature)) {
                 let at = crate::promql::syntax::ParseError::new(u.message.clone(), u.span);
                 errors.push(rule_error(
                     source,

@@ -126,14 +126,23 @@ impl Options {
     /// Options for `version` with the features whose `--enable-feature`
     /// names ([`Feature::flag`]) are in `flags` (other names are ignored).
     pub fn with_flags<'a>(version: Version, flags: impl IntoIterator<Item = &'a str>) -> Options {
+        Options::with_features(
+            version,
+            flags
+                .into_iter()
+                .filter_map(|name| Feature::ALL.into_iter().find(|f| f.flag() == name)),
+        )
+    }
+
+    /// Options for `version` with `features` on.
+    pub fn with_features(version: Version, features: impl IntoIterator<Item = Feature>) -> Options {
         let mut o = Options::for_version(version);
-        for name in flags {
-            match Feature::ALL.iter().find(|f| f.flag() == name) {
-                Some(Feature::ExperimentalFunctions) => o.experimental_functions = true,
-                Some(Feature::DurationExpr) => o.duration_expr = true,
-                Some(Feature::ExtendedRangeSelectors) => o.extended_range_selectors = true,
-                Some(Feature::BinopFillModifiers) => o.binop_fill_modifiers = true,
-                None => {}
+        for f in features {
+            match f {
+                Feature::ExperimentalFunctions => o.experimental_functions = true,
+                Feature::DurationExpr => o.duration_expr = true,
+                Feature::ExtendedRangeSelectors => o.extended_range_selectors = true,
+                Feature::BinopFillModifiers => o.binop_fill_modifiers = true,
             }
         }
         o
