@@ -189,6 +189,42 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// What to do about it.
     pub help: Option<String>,
+    /// A machine-applicable fix (`mlalert lint --fix`, the server's code
+    /// actions), if the lint offers one.
+    pub fix: Option<Fix>,
+}
+
+/// Whether applying a [`Fix`] keeps the meaning of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Meaning unchanged (same rules, same routing): `--fix` applies it.
+    Safe,
+    /// Changes behaviour (an alert's name, when it fires, where it routes):
+    /// applied only with `--unsafe-fixes`.
+    Unsafe,
+}
+
+/// One replacement of a byte range of the file's text (as read from disk or
+/// from the editor's buffer) by new text. An empty span inserts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// The bytes replaced, in the diagnostic's file.
+    pub span: Span,
+    /// What replaces them, already quoted and indented for the file.
+    pub replacement: String,
+}
+
+/// A fix: non-overlapping [`Edit`]s of the diagnostic's file, applied
+/// together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What it does, imperative: `replace =~ with =`.
+    pub title: String,
+    /// Safe or unsafe.
+    pub applicability: Applicability,
+    /// The edits, in any order; they never overlap.
+    pub edits: Vec<Edit>,
 }
 
 impl Diagnostic {
@@ -207,7 +243,14 @@ impl Diagnostic {
             span,
             labels: Vec::new(),
             help: None,
+            fix: None,
         }
+    }
+
+    /// Attaches a fix.
+    pub fn with_fix(mut self, fix: Fix) -> Diagnostic {
+        self.fix = Some(fix);
+        self
     }
 
     /// Adds help text.
