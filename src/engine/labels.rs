@@ -1,19 +1,34 @@
 //! Label sets: sorted `(name, value)` pairs, `__name__` included.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The label holding the metric name.
 pub const METRIC_NAME: &str = "__name__";
 
 /// A label set, sorted by label name, without empty values. Ordering
 /// (`Ord`) matches Prometheus' `labels.Compare`.
+///
+/// Shared: a clone is a reference-count increment (the engine hands one
+/// series' labels to every sample of every step), and a change copies the
+/// pairs only when another clone still holds them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Labels(Vec<(String, String)>);
+pub struct Labels(Arc<Vec<(String, String)>>);
 
 impl Labels {
     /// The empty label set.
     pub fn empty() -> Self {
-        Labels(Vec::new())
+        Labels::default()
+    }
+
+    /// True when both are clones of one label set (so equal without
+    /// comparing them).
+    pub fn ptr_eq(&self, other: &Labels) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    fn from_vec(pairs: Vec<(String, String)>) -> Self {
+        Labels(Arc::new(pairs))
     }
 
     /// Builds a label set from pairs; later duplicates win, empty values are dropped.
@@ -48,21 +63,25 @@ impl Labels {
         self.get_or_empty(METRIC_NAME)
     }
 
-    /// Sets `name` to `value`; an empty value deletes the label.
-    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        let name = name.into();
-        let value = value.into();
-        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&name)) {
+    /// Sets `name` to `value`; an empty value deletes the label. Allocates
+    /// only for a label that is added or changed.
+    pub fn set<N, V>(&mut self, name: N, value: V)
+    where
+        N: AsRef<str> + Into<String>,
+        V: AsRef<str> + Into<String>,
+    {
+        let (n, v) = (name.as_ref(), value.as_ref());
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(n)) {
             Ok(i) => {
-                if value.is_empty() {
-                    self.0.remove(i);
-                } else {
-                    self.0[i].1 = value;
+                if v.is_empty() {
+                    Arc::make_mut(&mut self.0).remove(i);
+                } else if self.0[i].1 != v {
+                    Arc::make_mut(&mut self.0)[i].1 = value.into();
                 }
             }
             Err(i) => {
-                if !value.is_empty() {
-                    self.0.insert(i, (name, value));
+                if !v.is_empty() {
+                    Arc::make_mut(&mut self.0).insert(i, (name.into(), value.into()));
                 }
             }
         }
@@ -71,7 +90,7 @@ impl Labels {
     /// Removes `name` if present.
     pub fn remove(&mut self, name: &str) {
         if let Ok(i) = self.0.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
-            self.0.remove(i);
+            Arc::make_mut(&mut self.0).remove(i);
         }
     }
 
@@ -86,7 +105,14 @@ impl Labels {
     /// A copy without the labels [`drop_metric_name`](Self::drop_metric_name)
     /// removes, built without copying them first.
     pub fn without_metric_name(&self) -> Labels {
-        Labels(
+        if !self
+            .0
+            .iter()
+            .any(|(k, _)| matches!(k.as_str(), METRIC_NAME | "__type__" | "__unit__"))
+        {
+            return self.clone();
+        }
+        Labels::from_vec(
             self.0
                 .iter()
                 .filter(|(k, _)| !matches!(k.as_str(), METRIC_NAME | "__type__" | "__unit__"))
@@ -104,7 +130,7 @@ impl Labels {
 
     /// Keeps only the labels listed in `names`.
     pub fn keep_only(&self, names: &[String]) -> Labels {
-        Labels(
+        Labels::from_vec(
             self.0
                 .iter()
                 .filter(|(k, _)| names.iter().any(|n| n == k))
@@ -115,7 +141,7 @@ impl Labels {
 
     /// Drops the labels listed in `names`.
     pub fn drop_all(&self, names: &[String]) -> Labels {
-        Labels(
+        Labels::from_vec(
             self.0
                 .iter()
                 .filter(|(k, _)| !names.iter().any(|n| n == k))
@@ -142,7 +168,7 @@ impl Labels {
     /// Prometheus' `labels.Hash()`: xxhash64 over `name 0xff value 0xff ...`.
     pub fn prom_hash(&self) -> u64 {
         let mut buf = Vec::with_capacity(64);
-        for (k, v) in &self.0 {
+        for (k, v) in self.0.iter() {
             buf.extend_from_slice(k.as_bytes());
             buf.push(0xff);
             buf.extend_from_slice(v.as_bytes());

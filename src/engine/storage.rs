@@ -71,8 +71,10 @@ impl StoredSeries {
 /// selectors' label matchers once, not once per step.
 #[derive(Debug, Clone, Default)]
 pub struct Storage {
-    /// Metric name ("" for none) → that name's series.
-    by_name: BTreeMap<String, Named>,
+    /// Metric name ("" for none) → index in `names` of that name's series.
+    by_name: BTreeMap<String, usize>,
+    /// The series of each name, in the order the names were first seen.
+    names: Vec<Named>,
     len: usize,
     /// Selector (name and matchers, as text) → the generation of its
     /// name's series it was computed for, and the indexes it selected.
@@ -81,6 +83,11 @@ pub struct Storage {
     next_uid: u64,
     /// Results of range functions over unchanged windows.
     windows: WindowMemo,
+    /// The series [`series_mut`](Self::series_mut) found last, by the
+    /// shared label set it was asked with (kept alive here, so the pointer
+    /// is never reused): input series append sample after sample with the
+    /// same labels, and skip hashing them each time.
+    last: Option<(Labels, usize, usize)>,
 }
 
 /// The series of one metric name: stored in the order they were added (an
@@ -204,22 +211,32 @@ impl Storage {
     /// Removes every series.
     pub fn clear(&mut self) {
         self.by_name.clear();
+        self.names.clear();
         self.len = 0;
         self.selections = SelectionCache::default();
         self.windows = WindowMemo::default();
+        self.last = None;
     }
 
     /// The series with these labels, created (empty) when missing.
     fn series_mut(&mut self, labels: &Labels) -> &mut StoredSeries {
         let uid = self.fresh_uid();
-        let name = labels.get_or_empty(METRIC_NAME);
-        if !self.by_name.contains_key(name) {
-            self.by_name.insert(name.to_string(), Named::default());
+        if let Some((l, n, i)) = &self.last
+            && l.ptr_eq(labels)
+        {
+            let (n, i) = (*n, *i);
+            return &mut self.names[n].series[i];
         }
-        let named = self
-            .by_name
-            .get_mut(name)
-            .expect("the name's entry was inserted above");
+        let name = labels.get_or_empty(METRIC_NAME);
+        let n = match self.by_name.get(name) {
+            Some(&n) => n,
+            None => {
+                self.names.push(Named::default());
+                self.by_name.insert(name.to_string(), self.names.len() - 1);
+                self.names.len() - 1
+            }
+        };
+        let named = &mut self.names[n];
         let i = match named.find(labels) {
             Some(i) => i,
             None => {
@@ -227,6 +244,7 @@ impl Storage {
                 named.add(labels, uid)
             }
         };
+        self.last = Some((labels.clone(), n, i));
         &mut named.series[i]
     }
 
@@ -382,14 +400,14 @@ impl Storage {
 
     /// All series, sorted by labels.
     pub fn all(&self) -> impl Iterator<Item = &StoredSeries> {
-        let mut v: Vec<&StoredSeries> = self.by_name.values().flat_map(Named::in_order).collect();
+        let mut v: Vec<&StoredSeries> = self.names.iter().flat_map(Named::in_order).collect();
         v.sort_by(|a, b| a.labels.cmp(&b.labels));
         v.into_iter()
     }
 
     /// The series with exactly these labels.
     pub fn get(&self, labels: &Labels) -> Option<&StoredSeries> {
-        let named = self.by_name.get(labels.get_or_empty(METRIC_NAME))?;
+        let named = &self.names[*self.by_name.get(labels.get_or_empty(METRIC_NAME))?];
         named.find(labels).map(|i| &named.series[i])
     }
 
@@ -406,7 +424,7 @@ impl Storage {
                 .map(|m| m.value.as_str())
         });
         match name {
-            Some(n) => match self.by_name.get(n) {
+            Some(n) => match self.by_name.get(n).map(|&i| &self.names[i]) {
                 Some(named) => {
                     let key = selection_key(n, matchers);
                     let mut cache = self
@@ -436,8 +454,8 @@ impl Storage {
             },
             None => {
                 let mut v: Vec<&StoredSeries> = self
-                    .by_name
-                    .values()
+                    .names
+                    .iter()
                     .flat_map(Named::in_order)
                     .filter(|s| matches_all(&s.labels, matchers))
                     .collect();
