@@ -53,6 +53,15 @@ pub struct Engine {
     /// Step of subqueries written without one (`[5m:]`), in ms. Prometheus
     /// uses the rule group's evaluation interval; the default is 1m.
     pub default_subquery_step_ms: i64,
+    /// Use the samples' start timestamps: `rate`, `increase` and `irate`
+    /// take a start timestamp after the previous sample as a counter reset
+    /// and one inside the range as the counter's zero point instead of
+    /// extrapolating, `resets` counts such resets, `start_timestamp()`
+    /// returns them (Prometheus' `EngineOpts.UseStartTimestamps`, behind
+    /// `--enable-feature=use-start-timestamps` since 3.12; on in
+    /// promqltest's engine). Off by default; it changes nothing for samples
+    /// without start timestamps, which is all that `mlalert test` loads.
+    pub use_start_timestamps: bool,
 }
 
 impl Default for Engine {
@@ -63,6 +72,7 @@ impl Default for Engine {
             max_steps: DEFAULT_MAX_STEPS,
             delayed_name_removal: false,
             default_subquery_step_ms: 60_000,
+            use_start_timestamps: false,
         }
     }
 }
@@ -710,12 +720,18 @@ impl<'a> Evaluator<'a> {
             } else {
                 Cow::Borrowed(window)
             };
+            let sts = if self.engine.use_start_timestamps {
+                s.start_timestamps_in(lo, ref_t)
+            } else {
+                &[]
+            };
             out.push(Window {
                 labels: Cow::Borrowed(&s.labels),
                 points,
                 hpoints: Cow::Borrowed(hpoints),
                 drop_name: false,
                 source: Some((s.uid, a, b.max(a))),
+                sts,
             });
         }
         out
