@@ -247,6 +247,12 @@ pub(crate) fn mixed_schemas(metric: &str) -> Annotation {
     ))
 }
 
+/// The warning for histograms with the hints "reset" and "not a reset"
+/// combined by `op` (`aggregation`, `addition`, `subtraction`).
+pub(crate) fn counter_reset_collision(op: &str) -> Annotation {
+    Annotation::warning(format!("conflicting counter resets during histogram {op}"))
+}
+
 /// The info for custom bucket bounds reconciled during `op`.
 pub(crate) fn reconciled(op: &str) -> Annotation {
     Annotation::info(format!(
@@ -436,6 +442,9 @@ fn accumulate(
             }
             Ok(r) => rec |= r,
         }
+    }
+    if acc.counter_reset_collision() {
+        annos.push(counter_reset_collision("aggregation"));
     }
     if rec {
         annos.push(reconciled("aggregation"));

@@ -328,13 +328,14 @@ impl Storage {
     /// timestamp is removed (a timestamp holds one sample, as in the TSDB).
     ///
     /// The counter reset hint is set as the TSDB head's chunks give it back
-    /// (tsdb/chunkenc `FloatHistogramAppender`): a gauge histogram stays a
-    /// gauge; the first histogram after a float sample (or of the series)
-    /// starts a chunk and reads as "unknown", or "reset" when its hint says
-    /// so; a later one reads as "reset" when its hint says so or a counter
-    /// reset is detected against the previous histogram, as "unknown" when
-    /// its layout (schema, zero bucket, custom bounds) changed, and as "not
-    /// a reset" otherwise.
+    /// (tsdb/chunkenc `FloatHistogramAppender`, `counterResetHint`): a gauge
+    /// histogram stays a gauge; a histogram that starts a chunk reads as
+    /// "unknown" (the first of the series or after a float sample, one
+    /// whose hint says "reset" or that is a counter reset against the
+    /// previous histogram, one whose layout — schema, zero bucket, custom
+    /// bounds — changed; Prometheus 3 never reads a chunk's first histogram
+    /// back as "reset", prometheus/prometheus#15343); any other reads as
+    /// "not a reset".
     pub fn append_histogram(&mut self, labels: &Labels, t_ms: i64, mut h: Arc<FloatHistogram>) {
         let fresh = self.fresh_uid();
         let s = self.series_mut(labels);
@@ -543,24 +544,18 @@ fn chunk_hint(h: &FloatHistogram, prev: Option<&FloatHistogram>) -> ResetHint {
     if h.hint == ResetHint::Gauge {
         return ResetHint::Gauge;
     }
-    let explicit_reset = h.hint == ResetHint::Reset;
     let Some(prev) = prev.filter(|p| p.hint != ResetHint::Gauge) else {
-        return if explicit_reset {
-            ResetHint::Reset
-        } else {
-            ResetHint::Unknown
-        };
+        return ResetHint::Unknown;
     };
-    if explicit_reset || h.counts_reset(prev) {
-        return ResetHint::Reset;
-    }
-    let same_layout = h.schema == prev.schema
-        && h.zero_threshold == prev.zero_threshold
-        && h.custom_values == prev.custom_values;
-    if same_layout {
-        ResetHint::NotReset
-    } else {
+    let new_chunk = h.hint == ResetHint::Reset
+        || h.counts_reset(prev)
+        || h.schema != prev.schema
+        || h.zero_threshold != prev.zero_threshold
+        || h.custom_values != prev.custom_values;
+    if new_chunk {
         ResetHint::Unknown
+    } else {
+        ResetHint::NotReset
     }
 }
 

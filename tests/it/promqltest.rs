@@ -23,9 +23,11 @@ use harness::{Outcome, run_script};
 /// of native_histograms.test), none skipped; strings that keep bytes that
 /// are not UTF-8: 2181 (count_values' message); start timestamps (`@st`
 /// loads, the engine's `use_start_timestamps`): 2205 (all 26 cases of
-/// start_timestamps.test). What fails is listed in docs/architecture.md.
-const MIN_PASS_RATE: f64 = 0.99;
-const MIN_PASSED: usize = 2205;
+/// start_timestamps.test); histogram_count/sum/avg reading hints as
+/// Prometheus' `HistogramStatsIterator` and the conflicting-counter-resets
+/// warnings: 2214, every case.
+const MIN_PASS_RATE: f64 = 1.0;
+const MIN_PASSED: usize = 2214;
 
 #[test]
 fn promqltest_corpus() {
