@@ -229,10 +229,15 @@ pub(crate) fn eval_aggregate(
             g.has_hist = true;
             if matches!(op, T_SUM | T_AVG) && !g.incompatible {
                 let metric = s.labels.metric_name();
-                match add_histogram(g, h, op == T_AVG) {
-                    Ok(true) => ev.annotate(Annotation::info(
-                        "mismatched custom buckets were reconciled during aggregation",
-                    )),
+                let added = add_histogram(g, h, op == T_AVG);
+                if g.hist
+                    .as_ref()
+                    .is_some_and(HistAccumulator::counter_reset_collision)
+                {
+                    ev.annotate(super::nativefns::counter_reset_collision("aggregation"));
+                }
+                match added {
+                    Ok(true) => ev.annotate(super::nativefns::reconciled("aggregation")),
                     Ok(false) => {}
                     Err(()) => {
                         g.incompatible = true;

@@ -62,6 +62,8 @@ struct Elem {
     h: Option<Arc<FloatHistogram>>,
     keep: bool,
     note: Option<Annotation>,
+    /// A warning that keeps the element (conflicting counter resets).
+    warning: Option<Annotation>,
 }
 
 /// `vectorElemBinop` (promql/engine.go): floats as [`apply_op`];
@@ -74,6 +76,7 @@ fn elem_op(op: TokenId, (l, lh): Operand<'_>, (r, rh): Operand<'_>) -> Result<El
         h: h.map(Arc::new),
         keep,
         note: None,
+        warning: None,
     };
     let name = crate::promql::ast::token::TokenType::new(op).to_string();
     let incompatible = |a: &str, b: &str| Elem {
@@ -83,6 +86,7 @@ fn elem_op(op: TokenId, (l, lh): Operand<'_>, (r, rh): Operand<'_>) -> Result<El
         note: Some(Annotation::info(format!(
             "incompatible sample types encountered for binary operator \"{name}\": {a} {name} {b}"
         ))),
+        warning: None,
     };
     Ok(match (lh, rh) {
         (None, None) if matches!(op, T_TRIM_UPPER | T_TRIM_LOWER) => incompatible("float", "float"),
@@ -117,6 +121,14 @@ fn elem_op(op: TokenId, (l, lh): Operand<'_>, (r, rh): Operand<'_>) -> Result<El
         (Some(a), Some(b)) => match op {
             T_ADD | T_SUB => {
                 let mut x = (**a).clone();
+                let word = if op == T_ADD {
+                    "addition"
+                } else {
+                    "subtraction"
+                };
+                // As `FloatHistogram.Add`/`Sub` (adjustCounterReset).
+                let collision = super::native::counter_resets_collide(a.hint, b.hint)
+                    .then(|| super::nativefns::counter_reset_collision(word));
                 let res = if op == T_ADD { x.add(b) } else { x.sub(b) };
                 match res {
                     Err(_) => Elem {
@@ -126,20 +138,15 @@ fn elem_op(op: TokenId, (l, lh): Operand<'_>, (r, rh): Operand<'_>) -> Result<El
                         note: Some(Annotation::warning(format!(
                             "incompatible bucket layout encountered for binary operator {name}"
                         ))),
+                        warning: None,
                     },
                     Ok(reconciled) => {
                         x.compact();
                         let mut e = done(0.0, Some(x), true);
                         if reconciled {
-                            e.note = Some(Annotation::info(format!(
-                                "mismatched custom buckets were reconciled during {}",
-                                if op == T_ADD {
-                                    "addition"
-                                } else {
-                                    "subtraction"
-                                }
-                            )));
+                            e.note = Some(super::nativefns::reconciled(word));
                         }
+                        e.warning = collision;
                         e
                     }
                 }
@@ -151,6 +158,7 @@ fn elem_op(op: TokenId, (l, lh): Operand<'_>, (r, rh): Operand<'_>) -> Result<El
                     h: Some(a.clone()),
                     keep: eq == (op == T_EQLC),
                     note: None,
+                    warning: None,
                 }
             }
             _ => incompatible("histogram", "histogram"),
@@ -226,7 +234,10 @@ fn vector_scalar(
         } else {
             ((s.v, hist.as_ref()), (scalar, None))
         };
-        let e = elem_op(op, l, r)?;
+        let mut e = elem_op(op, l, r)?;
+        if let Some(w) = e.warning.take() {
+            ev.annotate(w);
+        }
         if let Some(a) = e.note {
             ev.annotate(a);
             if !e.keep {
@@ -399,7 +410,10 @@ fn vector_binop(
                     out: &mut Vec<Sample>|
      -> Result<(), EvalError> {
         let (fl, fr) = if one_to_many { (rv, lv) } else { (lv, rv) };
-        let e = elem_op(op, fl, fr)?;
+        let mut e = elem_op(op, fl, fr)?;
+        if let Some(w) = e.warning.take() {
+            notes.push(w);
+        }
         if let Some(a) = e.note {
             notes.push(a);
             if !e.keep {

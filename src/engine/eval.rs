@@ -16,6 +16,7 @@ use foldhash::{HashSet, HashSetExt};
 use std::time::{Duration, SystemTime};
 
 use crate::promql::analysis::unwrap_parens;
+use crate::promql::ast::token::{T_TRIM_LOWER, T_TRIM_UPPER};
 use crate::promql::ast::{AtModifier, DurationExpr, Expr, Offset, SubqueryExpr, VectorSelector};
 use crate::promql::ast::{MatchOp, Matcher, Matchers};
 
@@ -53,6 +54,15 @@ pub struct Engine {
     /// Step of subqueries written without one (`[5m:]`), in ms. Prometheus
     /// uses the rule group's evaluation interval; the default is 1m.
     pub default_subquery_step_ms: i64,
+    /// Use the samples' start timestamps: `rate`, `increase` and `irate`
+    /// take a start timestamp after the previous sample as a counter reset
+    /// and one inside the range as the counter's zero point instead of
+    /// extrapolating, `resets` counts such resets, `start_timestamp()`
+    /// returns them (Prometheus' `EngineOpts.UseStartTimestamps`, behind
+    /// `--enable-feature=use-start-timestamps` since 3.12; on in
+    /// promqltest's engine). Off by default; it changes nothing for samples
+    /// without start timestamps, which is all that `mlalert test` loads.
+    pub use_start_timestamps: bool,
 }
 
 impl Default for Engine {
@@ -63,6 +73,7 @@ impl Default for Engine {
             max_steps: DEFAULT_MAX_STEPS,
             delayed_name_removal: false,
             default_subquery_step_ms: 60_000,
+            use_start_timestamps: false,
         }
     }
 }
@@ -276,6 +287,81 @@ pub(crate) struct Evaluator<'a> {
     pub samples: usize,
     /// Evaluation steps charged so far ([`Engine::max_steps`]).
     pub steps: u64,
+    /// Whether the selectors being evaluated read histograms as
+    /// Prometheus' `HistogramStatsIterator` ([`HistStats`]).
+    pub hist_stats: HistStats,
+}
+
+/// Whether a selector's histograms are read by Prometheus'
+/// `HistogramStatsIterator` (engine.go `detectHistogramStatsDecoding`):
+/// under `histogram_count`/`histogram_sum`/`histogram_avg`, unless a
+/// subquery, `histogram_quantile`/`histogram_quantiles`/
+/// `histogram_fraction` or a trim operator (`</`, `>/`) is around it too.
+/// That iterator gives a stored "unknown" counter-reset hint (the first
+/// histogram of a chunk) the hint detected against the previous histogram
+/// it read, so `sum`/`avg` there can see "reset" next to "not a reset" and
+/// warn about conflicting counter resets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HistStats {
+    /// No histogram-statistics function around.
+    #[default]
+    Off,
+    /// Read as the statistics iterator does.
+    On,
+    /// A construct that needs whole histograms is around.
+    Vetoed,
+}
+
+impl HistStats {
+    /// The state inside a call of `func`.
+    pub fn in_call(self, func: &str) -> HistStats {
+        match func {
+            "histogram_quantile" | "histogram_quantiles" | "histogram_fraction" => {
+                HistStats::Vetoed
+            }
+            "histogram_count" | "histogram_sum" | "histogram_avg" if self == HistStats::Off => {
+                HistStats::On
+            }
+            _ => self,
+        }
+    }
+}
+
+/// `hpoints` with the hints Prometheus' `HistogramStatsIterator` gives
+/// them when it starts reading at `seek` (ms, inclusive) and `before` is
+/// the histogram stored before `hpoints[0]`: a stored "unknown" becomes
+/// "reset" or "not a reset" as detected against the previous histogram
+/// read, and stays "unknown" for the first one read. Borrowed when no hint
+/// changes.
+pub(crate) fn stats_hints<'h>(
+    hpoints: &'h [HPoint],
+    before: Option<&HPoint>,
+    seek: i64,
+) -> Cow<'h, [HPoint]> {
+    let mut out: Option<Vec<HPoint>> = None;
+    for (i, p) in hpoints.iter().enumerate() {
+        if p.h.hint != ResetHint::Unknown {
+            continue;
+        }
+        let prev = match i {
+            0 => before.filter(|b| b.t >= seek),
+            _ => Some(&hpoints[i - 1]),
+        };
+        let Some(prev) = prev else {
+            continue;
+        };
+        let mut h = (*p.h).clone();
+        h.hint = if h.detect_reset(&prev.h) {
+            ResetHint::Reset
+        } else {
+            ResetHint::NotReset
+        };
+        out.get_or_insert_with(|| hpoints.to_vec())[i].h = Arc::new(h);
+    }
+    match out {
+        Some(v) => Cow::Owned(v),
+        None => Cow::Borrowed(hpoints),
+    }
 }
 
 /// Steps `t = start, start + step, …, t <= end`; 0 when `end < start`.
@@ -305,6 +391,7 @@ impl<'a> Evaluator<'a> {
             annotations: Vec::new(),
             samples: 0,
             steps: 0,
+            hist_stats: HistStats::Off,
         }
     }
 
@@ -491,9 +578,21 @@ impl<'a> Evaluator<'a> {
                 self.load_samples(total)?;
                 Ok(Value::Matrix(m))
             }
+            Expr::Binary(b) if matches!(b.op.id(), T_TRIM_UPPER | T_TRIM_LOWER) => {
+                let saved = std::mem::replace(&mut self.hist_stats, HistStats::Vetoed);
+                let v = super::binop::eval_binary(self, b, t);
+                self.hist_stats = saved;
+                v
+            }
             Expr::Binary(b) => super::binop::eval_binary(self, b, t),
             Expr::Aggregate(a) => super::aggregate::eval_aggregate(self, a, t),
-            Expr::Call(c) => super::functions::eval_call(self, c, t),
+            Expr::Call(c) => {
+                let saved = self.hist_stats;
+                self.hist_stats = saved.in_call(c.func.name);
+                let v = super::functions::eval_call(self, c, t);
+                self.hist_stats = saved;
+                v
+            }
         }
     }
 
@@ -546,11 +645,23 @@ impl<'a> Evaluator<'a> {
         for s in self.select_series(vs) {
             let idx = s.first_after(ref_t);
             let float = (idx > 0).then(|| s.points[idx - 1]).filter(|p| p.t > lo);
+            let mut stats_hist = None;
             let hist = if s.hpoints.is_empty() {
                 None
             } else {
                 let i = s.first_hist_after(ref_t);
-                (i > 0).then(|| &s.hpoints[i - 1]).filter(|p| p.t > lo)
+                let h = (i > 0).then(|| &s.hpoints[i - 1]).filter(|p| p.t > lo);
+                if let Some(h) = h
+                    && self.hist_stats == HistStats::On
+                    && h.h.hint == ResetHint::Unknown
+                {
+                    // Read from the first sample at or after `ref - lookback`.
+                    let before = (i > 1).then(|| &s.hpoints[i - 2]);
+                    if let Cow::Owned(mut v) = stats_hints(std::slice::from_ref(h), before, lo) {
+                        stats_hist = v.pop();
+                    }
+                }
+                stats_hist.as_ref().or(h)
             };
             // The newest sample in the lookback window wins; a staleness
             // marker newer than any histogram ends the series.
@@ -696,6 +807,13 @@ impl<'a> Evaluator<'a> {
             if a >= b && hpoints.is_empty() {
                 continue;
             }
+            let hpoints: Cow<'a, [HPoint]> = if self.hist_stats == HistStats::On {
+                let first = s.first_hist_after(lo);
+                let before = first.checked_sub(1).map(|j| &s.hpoints[j]);
+                stats_hints(hpoints, before, lo)
+            } else {
+                Cow::Borrowed(hpoints)
+            };
             let window = &s.points[a..b.max(a)];
             let points = if s.has_stale() && window.iter().any(|p| is_stale_nan(p.v)) {
                 let kept: Vec<Point> = window
@@ -710,12 +828,18 @@ impl<'a> Evaluator<'a> {
             } else {
                 Cow::Borrowed(window)
             };
+            let sts = if self.engine.use_start_timestamps {
+                s.start_timestamps_in(lo, ref_t)
+            } else {
+                &[]
+            };
             out.push(Window {
                 labels: Cow::Borrowed(&s.labels),
                 points,
-                hpoints: Cow::Borrowed(hpoints),
+                hpoints,
                 drop_name: false,
                 source: Some((s.uid, a, b.max(a))),
+                sts,
             });
         }
         out
@@ -724,6 +848,20 @@ impl<'a> Evaluator<'a> {
     /// Evaluates a subquery at `t`. Returns the matrix and the window
     /// `(start, end]` it covers, in ms.
     pub fn eval_subquery(
+        &mut self,
+        sq: &SubqueryExpr,
+        t: i64,
+    ) -> Result<(Matrix, i64, i64), EvalError> {
+        // Counter resets across a subquery's steps are detected on whole
+        // histograms (no statistics iterator inside).
+        let saved = std::mem::replace(&mut self.hist_stats, HistStats::Vetoed);
+        let out = self.subquery_steps(sq, t);
+        self.hist_stats = saved;
+        out
+    }
+
+    /// [`eval_subquery`](Self::eval_subquery) itself.
+    fn subquery_steps(
         &mut self,
         sq: &SubqueryExpr,
         t: i64,
@@ -1204,5 +1342,95 @@ mod tests {
             err.to_string(),
             "operator \">/\" not allowed for Scalar operations"
         );
+    }
+
+    /// promqltest native_histograms.test "reset": the counter reset hints
+    /// histogram_count/sum/avg see (HistogramStatsIterator), and the
+    /// conflicting-counter-resets warning of `sum` and `sum_over_time`.
+    #[test]
+    fn statistics_functions_see_detected_counter_resets() {
+        use crate::engine::series_desc::{SeqValue, parse_series_line};
+        let mut st = Storage::new();
+        for line in [
+            "reset{timing=\"late\"} {{schema:0 sum:1 count:0 buckets:[1 1 1]}} {{schema:0 sum:1 count:2 buckets:[1 1 1]}} {{schema:0 sum:1 count:3 buckets:[1 1 1]}} {{schema:0 sum:1 count:2 buckets:[1 1 1]}}",
+            "reset{timing=\"early\"} {{schema:0 sum:1 count:3 buckets:[1 1 1]}} {{schema:0 sum:1 count:2 buckets:[1 1 1]}} {{schema:0 sum:1 count:2 buckets:[1 1 1]}} {{schema:0 sum:1 count:3 buckets:[1 1 1]}}",
+        ] {
+            let (labels, vals) = parse_series_line(line).expect("valid series");
+            for (i, v) in vals.into_iter().enumerate() {
+                if let SeqValue::Histogram(h) = v {
+                    st.append_histogram(&labels, i as i64 * 60_000, h);
+                }
+            }
+        }
+        // A reset starts a chunk, read back as "unknown".
+        let late = st
+            .all()
+            .find(|s| s.labels.get_or_empty("timing") == "late")
+            .expect("stored");
+        let hints: Vec<ResetHint> = late.hpoints.iter().map(|p| p.h.hint).collect();
+        use ResetHint::{NotReset, Unknown};
+        assert_eq!(hints, [Unknown, NotReset, NotReset, Unknown]);
+        // The statistics iterator reads from `ref - range` on: the 3m
+        // histogram is a reset against the 2m one.
+        let seen = stats_hints(&late.hpoints[1..], Some(&late.hpoints[0]), 0);
+        let hints: Vec<ResetHint> = seen.iter().map(|p| p.h.hint).collect();
+        assert_eq!(hints, [NotReset, NotReset, ResetHint::Reset]);
+        assert!(matches!(
+            stats_hints(&late.hpoints[..1], None, 0),
+            Cow::Borrowed(_)
+        ));
+        let engine = Engine::default();
+        let conflict = "PromQL warning: conflicting counter resets during histogram aggregation";
+        let warned = |q: &str, t: i64| {
+            let e = parse_expr(q).expect("valid query");
+            let out = engine.instant_query_expr(&st, &e, t).expect("evaluates");
+            (
+                scalar_of(&out.value),
+                out.annotations.iter().any(|a| a.message == conflict),
+            )
+        };
+        assert_eq!(
+            warned("histogram_count(sum(reset))", 300_000),
+            (vec![5.0], true)
+        );
+        assert_eq!(
+            warned("histogram_count(sum(reset))", 30_000),
+            (vec![3.0], false)
+        );
+        assert_eq!(
+            warned(
+                "histogram_count(sum_over_time(reset{timing=\"late\"}[5m]))",
+                300_000
+            ),
+            (vec![7.0], true)
+        );
+        // Without a statistics function, or with a subquery around, stored
+        // hints are read: no conflict.
+        assert!(!warned("count(sum(reset))", 300_000).1);
+        let sub = "histogram_count(sum_over_time(reset{timing=\"late\"}[5m:1m]))";
+        assert!(!warned(sub, 300_000).1);
+        // `+` warns too, as `FloatHistogram.Add`.
+        let e = parse_expr(
+            "histogram_count(reset{timing=\"late\"} + ignoring(timing) reset{timing=\"early\"})",
+        )
+        .expect("valid query");
+        let out = engine
+            .instant_query_expr(&st, &e, 300_000)
+            .expect("evaluates");
+        assert_eq!(scalar_of(&out.value), [5.0]);
+        assert_eq!(
+            out.annotations[0].message,
+            "PromQL warning: conflicting counter resets during histogram addition"
+        );
+        assert_eq!(HistStats::Off.in_call("histogram_sum"), HistStats::On);
+        assert_eq!(
+            HistStats::On.in_call("histogram_fraction"),
+            HistStats::Vetoed
+        );
+        assert_eq!(
+            HistStats::Vetoed.in_call("histogram_avg"),
+            HistStats::Vetoed
+        );
+        assert_eq!(HistStats::On.in_call("sum_over_time"), HistStats::On);
     }
 }

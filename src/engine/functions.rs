@@ -14,7 +14,9 @@ use super::labels::{Labels, METRIC_NAME};
 use super::native::FloatHistogram;
 use super::nativefns as nf;
 use super::rangefns as rf;
-use super::value::{HPoint, InstantVector, Point, Sample, Value, Window};
+use super::value::{
+    HPoint, InstantVector, Point, Sample, StartTs, Value, Window, start_timestamp_at,
+};
 use crate::promql::analysis::unwrap_parens;
 
 /// A matrix argument with the window `(start, end]` (ms) it was selected over.
@@ -49,7 +51,14 @@ fn eval_range_arg<'a>(ev: &mut Evaluator<'a>, e: &Expr, t: i64) -> Result<RangeA
                 ),
                 _ => (end, range_ms),
             };
-            let matrix = ev.select_windows(&ms.vs, sel_end, sel_range);
+            let mut matrix = ev.select_windows(&ms.vs, sel_end, sel_range);
+            if anchored || smoothed {
+                // Start timestamps are not used with extended selectors
+                // (Prometheus' `extendedRate` has none).
+                for w in &mut matrix {
+                    w.sts = &[];
+                }
+            }
             let peak = matrix
                 .iter()
                 .map(|s| s.points.len() + s.hpoints.len())
@@ -165,6 +174,33 @@ pub(crate) fn eval_call(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Valu
                 other => ev.eval_vector(other, t)?,
             };
             let out = map_samples(ev, vec, t, |s| s.t as f64 / 1000.0);
+            ev.check_dups_now(&out)?;
+            return Ok(Value::Vector(out));
+        }
+        "start_timestamp" => {
+            // The start timestamps (s) of an instant selector's samples, 0
+            // for a sample without one; nothing for any other expression
+            // (it has none), nor without start timestamps in use
+            // (`funcStartTimestamp`).
+            let a = arg(c, 0)?;
+            let vec = match unwrap_parens(a) {
+                Expr::VectorSelector(vs) if ev.engine.use_start_timestamps => {
+                    let mut vec = ev.select_instant(vs, t, true)?;
+                    for s in &mut vec {
+                        let st = ev
+                            .storage
+                            .get(&s.labels)
+                            .map_or(0, |x| x.start_timestamp_at(s.t));
+                        s.v = st as f64 / 1000.0;
+                    }
+                    vec
+                }
+                other => {
+                    ev.eval_vector(other, t)?;
+                    Vec::new()
+                }
+            };
+            let out = map_samples(ev, vec, t, |s| s.v);
             ev.check_dups_now(&out)?;
             return Ok(Value::Vector(out));
         }
@@ -565,6 +601,13 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
             continue;
         }
         let p = &s.points;
+        // The points' start timestamps, for the functions that read them.
+        let sts = if s.sts.is_empty() || !matches!(name, "rate" | "increase" | "irate" | "resets") {
+            Vec::new()
+        } else {
+            s.float_start_timestamps()
+        };
+        let mut overlap = false;
         if !s.hpoints.is_empty() {
             // Histograms in the window: the functions that read them, and
             // the annotations of those that ignore them.
@@ -572,10 +615,16 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
                 HistWindow::Done => continue,
                 HistWindow::Float(v) => (v, None),
                 HistWindow::Histogram(h) => (0.0, Some(Arc::new(h))),
-                HistWindow::Floats => match float_window(name, p, &scalars, &r, t) {
-                    Some(v) => (v, None),
-                    None => continue,
-                },
+                HistWindow::Floats => {
+                    let v = float_window(name, p, &sts, &scalars, &r, t, &mut overlap);
+                    if overlap {
+                        ev.annotate(rf::start_time_overlap_warning(s.labels.metric_name()));
+                    }
+                    match v {
+                        Some(v) => (v, None),
+                        None => continue,
+                    }
+                }
             };
             let mut drop = s.drop_name;
             let mut labels = if !keep_name && !ev.delays_name_removal() {
@@ -599,11 +648,16 @@ fn range_function(ev: &mut Evaluator<'_>, c: &Call, t: i64) -> Result<Option<Val
             continue;
         }
         let v = match (memo_id, s.source) {
-            (Some(f), Some((uid, a, b))) => ev
-                .storage
-                .memo_window(uid, f, a, b, || float_window(name, p, &scalars, &r, t)),
-            _ => float_window(name, p, &scalars, &r, t),
+            (Some(f), Some((uid, a, b))) if sts.is_empty() => {
+                ev.storage.memo_window(uid, f, a, b, || {
+                    float_window(name, p, &[], &scalars, &r, t, &mut overlap)
+                })
+            }
+            _ => float_window(name, p, &sts, &scalars, &r, t, &mut overlap),
         };
+        if overlap {
+            ev.annotate(rf::start_time_overlap_warning(s.labels.metric_name()));
+        }
         let Some(v) = v else {
             continue;
         };
@@ -717,29 +771,64 @@ fn histogram_window(
                 ev.annotate(mixed_warning());
                 return HistWindow::Done;
             }
-            if hp.len() < 2 {
+            let is_counter = name != "delta";
+            let sts = if is_counter {
+                s.histogram_start_timestamps()
+            } else {
+                Vec::new()
+            };
+            let w = rf::Extrapolation {
+                first_t: hp[0].t,
+                last_t: hp[hp.len() - 1].t,
+                samples: hp.len(),
+                first_value: hp[0].h.count,
+                result: 0.0,
+                first_st: sts.first().copied().unwrap_or(0),
+            };
+            let from_st = rf::starts_at_start_timestamp(&w, r.start, is_counter);
+            if hp.len() < 2 && !from_st {
                 return HistWindow::Done;
             }
-            let is_counter = name != "delta";
-            match nf::rate(hp, is_counter, &metric, &mut annos) {
-                Some(mut h) => {
-                    let first = &hp[0];
-                    let last = &hp[hp.len() - 1];
-                    let factor = rf::extrapolation_factor(
-                        rf::Extrapolation {
-                            first_t: first.t,
-                            last_t: last.t,
-                            samples: hp.len(),
-                            first_value: first.h.count,
-                            result: h.count,
-                        },
-                        r.start,
-                        r.end,
-                        r.range_ms,
-                        is_counter,
-                        name == "rate",
-                    );
-                    h.mul(factor);
+            let mut h = if hp.len() > 1 {
+                match nf::rate(hp, &sts, is_counter, &metric, &mut annos) {
+                    Some(h) => h,
+                    None => {
+                        for a in annos {
+                            ev.annotate(a);
+                        }
+                        return HistWindow::Done;
+                    }
+                }
+            } else {
+                // A single sample from its start timestamp: the sample
+                // itself, as Prometheus copies it.
+                (*hp[0].h).clone()
+            };
+            if from_st && hp.len() > 1 {
+                // The counter was 0 at the first sample's start.
+                match h.add(&hp[0].h) {
+                    Err(_) => {
+                        ev.annotate(nf::mixed_schemas(&metric));
+                        return HistWindow::Done;
+                    }
+                    Ok(true) => annos.push(nf::reconciled("addition")),
+                    Ok(false) => {}
+                }
+            }
+            let factor = rf::extrapolation_factor(
+                rf::Extrapolation {
+                    result: h.count,
+                    ..w
+                },
+                r.start,
+                r.end,
+                r.range_ms,
+                is_counter,
+                name == "rate",
+            );
+            match factor {
+                Some(f) => {
+                    h.mul(f);
                     HistWindow::Histogram(h)
                 }
                 None => HistWindow::Done,
@@ -761,7 +850,10 @@ fn histogram_window(
             let (a, b) = (last[last.len() - 2], last[last.len() - 1]);
             match (a.1, b.1) {
                 (Some(a), Some(b)) => {
-                    match nf::instant(a, b, name == "irate", &metric, &mut annos) {
+                    let st = |t| start_timestamp_at(s.sts, t);
+                    let st_reset =
+                        name == "irate" && rf::is_start_timestamp_reset(st(a.t), a.t, st(b.t), b.t);
+                    match nf::instant(a, b, st_reset, name == "irate", &metric, &mut annos) {
                         Some(h) => HistWindow::Histogram(h),
                         None => HistWindow::Done,
                     }
@@ -808,7 +900,10 @@ fn histogram_window(
                 (false, false) => HistWindow::Floats,
             }
         }
-        "changes" | "resets" => HistWindow::Float(changes_or_resets(p, hp, name == "resets")),
+        "changes" | "resets" => {
+            let sts = if name == "resets" { s.sts } else { &[] };
+            HistWindow::Float(changes_or_resets(p, hp, sts, name == "resets"))
+        }
         _ => {
             // Float-only functions.
             let needed = match name {
@@ -834,35 +929,39 @@ fn histogram_window(
 
 /// `changes` / `resets` over floats and histograms in time order
 /// (`funcChanges`, `funcResets`): a switch between a float and a histogram
-/// counts as a change and a reset.
-fn changes_or_resets(p: &[Point], hp: &[HPoint], resets: bool) -> f64 {
+/// counts as a change and a reset; for `resets`, so does a start-timestamp
+/// reset between two samples of a kind (`sts`, the window's start
+/// timestamps, empty for none; [`rf::is_start_timestamp_reset`]).
+fn changes_or_resets(p: &[Point], hp: &[HPoint], sts: &[StartTs], resets: bool) -> f64 {
     enum S<'a> {
         F(f64),
         H(&'a FloatHistogram),
     }
     let (mut i, mut j) = (0, 0);
-    let mut prev: Option<S<'_>> = None;
+    let mut prev: Option<(S<'_>, i64, i64)> = None;
     let mut n = 0.0;
     while i < p.len() || j < hp.len() {
-        let cur = if j >= hp.len() || (i < p.len() && p[i].t < hp[j].t) {
+        let (cur, t) = if j >= hp.len() || (i < p.len() && p[i].t < hp[j].t) {
             i += 1;
-            S::F(p[i - 1].v)
+            (S::F(p[i - 1].v), p[i - 1].t)
         } else {
             j += 1;
-            S::H(&hp[j - 1].h)
+            (S::H(&hp[j - 1].h), hp[j - 1].t)
         };
-        if let Some(pr) = &prev {
+        let st = start_timestamp_at(sts, t);
+        if let Some((pr, pt, pst)) = &prev {
+            let st_reset = || rf::is_start_timestamp_reset(*pst, *pt, st, t);
             let counted = match (pr, &cur) {
                 (S::F(a), S::F(b)) => {
                     if resets {
-                        b < a
+                        b < a || st_reset()
                     } else {
                         a != b && !(a.is_nan() && b.is_nan())
                     }
                 }
                 (S::H(a), S::H(b)) => {
                     if resets {
-                        b.detect_reset(a)
+                        st_reset() || b.detect_reset(a)
                     } else {
                         !b.equals(a)
                     }
@@ -873,7 +972,7 @@ fn changes_or_resets(p: &[Point], hp: &[HPoint], resets: bool) -> f64 {
                 n += 1.0;
             }
         }
-        prev = Some(cur);
+        prev = Some((cur, t, st));
     }
     n
 }
@@ -906,16 +1005,27 @@ fn memo_id(name: &str) -> Option<u8> {
 }
 
 /// A range function over a window's float points; `None` for no sample.
-fn float_window(name: &str, p: &[Point], scalars: &[f64], r: &RangeArg<'_>, t: i64) -> Option<f64> {
+/// `sts` are the points' start timestamps (aligned, empty for none);
+/// `overlap` is set when one overlaps the previous sample.
+fn float_window(
+    name: &str,
+    p: &[Point],
+    sts: &[i64],
+    scalars: &[f64],
+    r: &RangeArg<'_>,
+    t: i64,
+    overlap: &mut bool,
+) -> Option<f64> {
     if p.is_empty() {
         return None;
     }
+    let (start, end, range) = (r.start, r.end, r.range_ms);
     match name {
-        "rate" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, true, true),
-        "increase" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, true, false),
-        "delta" => rf::extrapolated_rate(p, r.start, r.end, r.range_ms, false, false),
-        "irate" => rf::instant_value(p, true),
-        "idelta" => rf::instant_value(p, false),
+        "rate" => rf::extrapolated_rate(p, sts, start, end, range, true, true, overlap),
+        "increase" => rf::extrapolated_rate(p, sts, start, end, range, true, false, overlap),
+        "delta" => rf::extrapolated_rate(p, &[], start, end, range, false, false, overlap),
+        "irate" => rf::instant_value(p, sts, true),
+        "idelta" => rf::instant_value(p, &[], false),
         "deriv" => (p.len() >= 2).then(|| rf::linear_regression(p, p[0].t).0),
         "predict_linear" => (p.len() >= 2).then(|| {
             let (slope, intercept) = rf::linear_regression(p, t);
@@ -937,7 +1047,7 @@ fn float_window(name: &str, p: &[Point], scalars: &[f64], r: &RangeArg<'_>, t: i
         "stdvar_over_time" => Some(rf::variance_over_time(p)),
         "mad_over_time" => Some(rf::mad_over_time(p)),
         "changes" => Some(rf::changes(p)),
-        "resets" => Some(rf::resets(p)),
+        "resets" => Some(rf::resets(p, sts)),
         "quantile_over_time" => Some(rf::quantile_over_time(
             scalars.first().copied().unwrap_or(f64::NAN),
             p,

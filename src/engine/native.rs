@@ -94,6 +94,9 @@ pub struct HistAccumulator {
     c: FloatHistogram,
     n: usize,
     incremental: bool,
+    /// Some histogram added had the hint "reset", some "not a reset".
+    seen_reset: bool,
+    seen_not_reset: bool,
 }
 
 impl HistAccumulator {
@@ -104,7 +107,25 @@ impl HistAccumulator {
             c: first.layout(),
             n: 1,
             incremental: false,
+            seen_reset: first.hint == ResetHint::Reset,
+            seen_not_reset: first.hint == ResetHint::NotReset,
         }
+    }
+
+    /// Whether the histograms added so far include one with the hint
+    /// "reset" and one with "not a reset": Prometheus' "conflicting counter
+    /// resets during histogram aggregation" (`counterResetSeen &&
+    /// notCounterResetSeen` of `sum`/`avg` and `sum_over_time`/
+    /// `avg_over_time`).
+    pub fn counter_reset_collision(&self) -> bool {
+        self.seen_reset && self.seen_not_reset
+    }
+
+    fn track(&mut self, h: &FloatHistogram) {
+        self.n += 1;
+        self.seen_reset |= h.hint == ResetHint::Reset;
+        self.seen_not_reset |= h.hint == ResetHint::NotReset;
+        self.acc.hint = merge_hints(self.acc.hint, h.hint);
     }
 
     /// Histograms added so far, `first` included.
@@ -123,8 +144,7 @@ impl HistAccumulator {
     /// # Errors
     /// [`Incompatible::Schema`] when exponential and custom buckets mix.
     pub fn add(&mut self, h: &FloatHistogram) -> Result<bool, Incompatible> {
-        self.n += 1;
-        self.acc.hint = merge_hints(self.acc.hint, h.hint);
+        self.track(h);
         kahan_add(&mut self.acc, &mut self.c, h)
     }
 
@@ -133,9 +153,8 @@ impl HistAccumulator {
     /// # Errors
     /// As [`add`](Self::add).
     pub fn add_to_mean(&mut self, h: &FloatHistogram) -> Result<bool, Incompatible> {
-        self.n += 1;
+        self.track(h);
         let count = self.n as f64;
-        self.acc.hint = merge_hints(self.acc.hint, h.hint);
         if !self.incremental {
             let (mut acc, mut c) = (self.acc.clone(), self.c.clone());
             let rec = kahan_add(&mut acc, &mut c, h)?;
@@ -717,6 +736,15 @@ fn sides_close(a: &[(i32, f64)], b: &[(i32, f64)], eps: f64) -> bool {
         && a.iter()
             .zip(b)
             .all(|(x, y)| x.0 == y.0 && almost_equal(x.1, y.1, eps))
+}
+
+/// Whether combining histograms with hints `a` and `b` is a counter-reset
+/// collision ("reset" with "not a reset"; `adjustCounterReset`).
+pub fn counter_resets_collide(a: ResetHint, b: ResetHint) -> bool {
+    matches!(
+        (a, b),
+        (ResetHint::Reset, ResetHint::NotReset) | (ResetHint::NotReset, ResetHint::Reset)
+    )
 }
 
 /// Merges the hints of two added histograms as `FloatHistogram.Add`.

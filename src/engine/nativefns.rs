@@ -240,13 +240,21 @@ pub fn with_metric(msg: &str, metric: &str) -> String {
     }
 }
 
-fn mixed_schemas(metric: &str) -> Annotation {
+/// The warning for histograms with exponential and custom buckets mixed.
+pub(crate) fn mixed_schemas(metric: &str) -> Annotation {
     Annotation::warning(format!(
         "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \"{metric}\""
     ))
 }
 
-fn reconciled(op: &str) -> Annotation {
+/// The warning for histograms with the hints "reset" and "not a reset"
+/// combined by `op` (`aggregation`, `addition`, `subtraction`).
+pub(crate) fn counter_reset_collision(op: &str) -> Annotation {
+    Annotation::warning(format!("conflicting counter resets during histogram {op}"))
+}
+
+/// The info for custom bucket bounds reconciled during `op`.
+pub(crate) fn reconciled(op: &str) -> Annotation {
     Annotation::info(format!(
         "mismatched custom buckets were reconciled during {op}"
     ))
@@ -256,8 +264,14 @@ fn reconciled(op: &str) -> Annotation {
 /// the window, plus the value before every counter reset (`is_counter`),
 /// as a gauge histogram, compacted. `None` when the histograms cannot be
 /// combined (mixed exponential and custom buckets), with a warning.
+/// `sts` are the points' start timestamps (aligned, empty for none): a
+/// start-timestamp reset counts as a counter reset, and one overlapping
+/// the previous sample gives one warning
+/// ([`super::rangefns::is_start_timestamp_reset`],
+/// [`super::rangefns::start_time_overlaps`]).
 pub fn rate(
     points: &[HPoint],
+    sts: &[i64],
     is_counter: bool,
     metric: &str,
     annos: &mut Vec<Annotation>,
@@ -274,7 +288,12 @@ pub fn rate(
     }
     let mut prev: Arc<FloatHistogram> = first.clone();
     let mut custom = prev.uses_custom_buckets();
-    if is_counter && points.len() > 1 && points[1].h.detect_reset(&prev) {
+    let st_reset = |i: usize| {
+        sts.get(i).zip(sts.get(i + 1)).is_some_and(|(&p, &c)| {
+            super::rangefns::is_start_timestamp_reset(p, points[i].t, c, points[i + 1].t)
+        })
+    };
+    if is_counter && points.len() > 1 && (st_reset(0) || points[1].h.detect_reset(&prev)) {
         let second = &points[1].h;
         prev = Arc::new(FloatHistogram {
             schema: second.schema,
@@ -314,8 +333,16 @@ pub fn rate(
         Ok(false) => {}
     }
     if is_counter {
-        for p in &points[1..] {
-            if p.h.detect_reset(&prev) {
+        let mut overlap = false;
+        for (i, p) in points[1..].iter().enumerate() {
+            if !overlap
+                && let Some((&ps, &cs)) = sts.get(i).zip(sts.get(i + 1))
+                && super::rangefns::start_time_overlaps(ps, points[i].t, cs)
+            {
+                annos.push(super::rangefns::start_time_overlap_warning(metric));
+                overlap = true;
+            }
+            if st_reset(i) || p.h.detect_reset(&prev) {
                 match h.add(&prev) {
                     Err(_) => {
                         annos.push(mixed_schemas(metric));
@@ -338,10 +365,12 @@ pub fn rate(
 }
 
 /// `irate`/`idelta` of two histograms (`instantValue`): `last - previous`
-/// (for `irate` after a counter reset, `last`), per second for `irate`.
+/// (for `irate` after a counter reset, `last`), per second for `irate`;
+/// `st_reset` when the start timestamps mark a reset between the two.
 pub fn instant(
     previous: &HPoint,
     last: &HPoint,
+    st_reset: bool,
     is_rate: bool,
     metric: &str,
     annos: &mut Vec<Annotation>,
@@ -358,7 +387,7 @@ pub fn instant(
             "this native histogram metric is not a gauge: \"{metric}\""
         )));
     }
-    if !is_rate || !last.h.detect_reset(&previous.h) {
+    if !is_rate || (!st_reset && !last.h.detect_reset(&previous.h)) {
         match h.sub(&previous.h) {
             Err(_) => {
                 annos.push(mixed_schemas(metric));
@@ -413,6 +442,9 @@ fn accumulate(
             }
             Ok(r) => rec |= r,
         }
+    }
+    if acc.counter_reset_collision() {
+        annos.push(counter_reset_collision("aggregation"));
     }
     if rec {
         annos.push(reconciled("aggregation"));
@@ -473,14 +505,27 @@ mod tests {
         })
         .collect();
         let mut a = Vec::new();
-        let r = rate(&pts, true, "m", &mut a).expect("compatible");
+        let r = rate(&pts, &[], true, "m", &mut a).expect("compatible");
         // 1 - 4 + 6 (the value before the reset) = 3.
         assert_eq!((r.count, r.positive.clone()), (3.0, vec![(0, 3.0)]));
         assert_eq!(r.hint, ResetHint::Gauge);
         assert!(a.is_empty());
         // delta of counter histograms warns.
-        let _ = rate(&pts, false, "m", &mut a);
+        let _ = rate(&pts, &[], false, "m", &mut a);
         assert_eq!(a.len(), 1);
         assert!(a[0].message.contains("is not a gauge: \"m\""));
+        // Start timestamps: the second sample starts after the first (a
+        // reset, 4 added back), the third's start overlaps the second
+        // sample without being its start (one warning).
+        a.clear();
+        let sts = [1, 30_000, 45_000];
+        let r = rate(&pts, &sts, true, "m", &mut a).expect("compatible");
+        // 1 - 0 (nulled first) + 6 + 0 (empty prev at the first step) = 7.
+        assert_eq!(r.count, 7.0);
+        assert_eq!(a.len(), 1);
+        assert!(
+            a[0].message
+                .contains("overlaps with previous sample timestamp")
+        );
     }
 }

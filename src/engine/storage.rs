@@ -8,7 +8,7 @@ use super::labels::{Labels, METRIC_NAME};
 use std::sync::Arc;
 
 use super::native::{FloatHistogram, ResetHint};
-use super::value::{HPoint, Point};
+use super::value::{HPoint, Point, StartTs};
 
 /// Bit pattern of Prometheus' staleness marker (`value.StaleNaN`).
 pub const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
@@ -41,6 +41,11 @@ pub struct StoredSeries {
     /// inserted or removed rather than appended (so that a point index
     /// range under one `uid` always holds the same points).
     pub uid: u64,
+    /// Start timestamps of the samples that have one, sorted by sample
+    /// time (floats and histograms share timestamps' order; a timestamp
+    /// holds one sample). Empty, so allocation-free, for series without
+    /// any: everything but promqltest's `@st` loads.
+    sts: Vec<StartTs>,
 }
 
 impl StoredSeries {
@@ -57,6 +62,30 @@ impl StoredSeries {
     /// True when some sample is a staleness marker.
     pub fn has_stale(&self) -> bool {
         self.stale > 0
+    }
+
+    /// The start timestamps of samples in `(after, until]`, sorted by time.
+    pub fn start_timestamps_in(&self, after: i64, until: i64) -> &[StartTs] {
+        if self.sts.is_empty() {
+            return &[];
+        }
+        let a = self.sts.partition_point(|x| x.t <= after);
+        let b = self.sts.partition_point(|x| x.t <= until);
+        &self.sts[a..b.max(a)]
+    }
+
+    /// The start timestamp of the sample at `t`, 0 when it has none.
+    pub fn start_timestamp_at(&self, t: i64) -> i64 {
+        super::value::start_timestamp_at(&self.sts, t)
+    }
+
+    /// Drops the start timestamp of a sample at `t` that is replaced.
+    fn forget_start_timestamp(&mut self, t: i64) {
+        if !self.sts.is_empty()
+            && let Ok(i) = self.sts.binary_search_by(|x| x.t.cmp(&t))
+        {
+            self.sts.remove(i);
+        }
     }
 }
 
@@ -117,6 +146,7 @@ impl Named {
             hpoints: Vec::new(),
             stale: 0,
             uid,
+            sts: Vec::new(),
         });
         self.index.insert(labels.clone(), i);
         let series = &self.series;
@@ -253,6 +283,7 @@ impl Storage {
     pub fn append(&mut self, labels: &Labels, t_ms: i64, v: f64) {
         let fresh = self.fresh_uid();
         let s = self.series_mut(labels);
+        s.forget_start_timestamp(t_ms);
         if !s.hpoints.is_empty()
             && let Ok(i) = s.hpoints.binary_search_by(|p| p.t.cmp(&t_ms))
         {
@@ -315,16 +346,18 @@ impl Storage {
     /// timestamp is removed (a timestamp holds one sample, as in the TSDB).
     ///
     /// The counter reset hint is set as the TSDB head's chunks give it back
-    /// (tsdb/chunkenc `FloatHistogramAppender`): a gauge histogram stays a
-    /// gauge; the first histogram after a float sample (or of the series)
-    /// starts a chunk and reads as "unknown", or "reset" when its hint says
-    /// so; a later one reads as "reset" when its hint says so or a counter
-    /// reset is detected against the previous histogram, as "unknown" when
-    /// its layout (schema, zero bucket, custom bounds) changed, and as "not
-    /// a reset" otherwise.
+    /// (tsdb/chunkenc `FloatHistogramAppender`, `counterResetHint`): a gauge
+    /// histogram stays a gauge; a histogram that starts a chunk reads as
+    /// "unknown" (the first of the series or after a float sample, one
+    /// whose hint says "reset" or that is a counter reset against the
+    /// previous histogram, one whose layout — schema, zero bucket, custom
+    /// bounds — changed; Prometheus 3 never reads a chunk's first histogram
+    /// back as "reset", prometheus/prometheus#15343); any other reads as
+    /// "not a reset".
     pub fn append_histogram(&mut self, labels: &Labels, t_ms: i64, mut h: Arc<FloatHistogram>) {
         let fresh = self.fresh_uid();
         let s = self.series_mut(labels);
+        s.forget_start_timestamp(t_ms);
         let prev = s
             .hpoints
             .last()
@@ -381,6 +414,22 @@ impl Storage {
         }
         self.append_histogram(labels, t_ms, h);
         Ok(())
+    }
+
+    /// Sets the start timestamp of the sample at `t_ms` of the series with
+    /// `labels` (appended before) to `st_ms`; 0 removes it, as Prometheus'
+    /// appender reads ST 0 as "none". promqltest's `@st` lines load these
+    /// (test.go `loadCmd.set`: the sample time plus the line's offset).
+    pub fn set_start_timestamp(&mut self, labels: &Labels, t_ms: i64, st_ms: i64) {
+        let fresh = self.fresh_uid();
+        let s = self.series_mut(labels);
+        // Windows read before saw the sample without it.
+        s.uid = fresh;
+        s.forget_start_timestamp(t_ms);
+        if st_ms != 0 {
+            let at = s.sts.partition_point(|x| x.t < t_ms);
+            s.sts.insert(at, StartTs { t: t_ms, st: st_ms });
+        }
     }
 
     /// Appends a staleness marker at `t_ms`.
@@ -513,24 +562,18 @@ fn chunk_hint(h: &FloatHistogram, prev: Option<&FloatHistogram>) -> ResetHint {
     if h.hint == ResetHint::Gauge {
         return ResetHint::Gauge;
     }
-    let explicit_reset = h.hint == ResetHint::Reset;
     let Some(prev) = prev.filter(|p| p.hint != ResetHint::Gauge) else {
-        return if explicit_reset {
-            ResetHint::Reset
-        } else {
-            ResetHint::Unknown
-        };
+        return ResetHint::Unknown;
     };
-    if explicit_reset || h.counts_reset(prev) {
-        return ResetHint::Reset;
-    }
-    let same_layout = h.schema == prev.schema
-        && h.zero_threshold == prev.zero_threshold
-        && h.custom_values == prev.custom_values;
-    if same_layout {
-        ResetHint::NotReset
-    } else {
+    let new_chunk = h.hint == ResetHint::Reset
+        || h.counts_reset(prev)
+        || h.schema != prev.schema
+        || h.zero_threshold != prev.zero_threshold
+        || h.custom_values != prev.custom_values;
+    if new_chunk {
         ResetHint::Unknown
+    } else {
+        ResetHint::NotReset
     }
 }
 
@@ -582,6 +625,40 @@ mod tests {
         st.memo_window(7, 1, 1, 3, f);
         st.memo_window(8, 1, 1, 3, f);
         assert_eq!(calls.get(), 4);
+    }
+
+    #[test]
+    fn start_timestamps_are_kept_per_sample_and_dropped_with_it() {
+        let mut st = Storage::new();
+        let l = labels();
+        for t in [1000, 2000, 3000] {
+            st.append(&l, t, 1.0);
+        }
+        let uid = st.get(&l).unwrap().uid;
+        st.set_start_timestamp(&l, 3000, 2500);
+        st.set_start_timestamp(&l, 1000, 500);
+        st.set_start_timestamp(&l, 2000, 0);
+        let s = st.get(&l).unwrap();
+        assert_ne!(s.uid, uid, "windows read before did not see them");
+        assert_eq!(
+            s.start_timestamps_in(0, 3000),
+            [StartTs { t: 1000, st: 500 }, StartTs { t: 3000, st: 2500 }]
+        );
+        assert_eq!(s.start_timestamps_in(1000, 3000).len(), 1);
+        assert_eq!(
+            (s.start_timestamp_at(1000), s.start_timestamp_at(2000)),
+            (500, 0)
+        );
+        // A sample replaced (by a float or a histogram) loses its start.
+        st.append(&l, 1000, 2.0);
+        st.append_histogram(&l, 3000, Arc::new(FloatHistogram::default()));
+        assert!(st.get(&l).unwrap().start_timestamps_in(0, 3000).is_empty());
+        // The emptied list keeps its allocation; a series that never had
+        // start timestamps holds none.
+        assert!(st.get(&l).unwrap().sts.capacity() > 0);
+        let other = Labels::from_pairs([(METRIC_NAME, "x"), ("job", "b")]);
+        st.append(&other, 1000, 1.0);
+        assert_eq!(st.get(&other).unwrap().sts.capacity(), 0);
     }
 
     #[test]

@@ -25,6 +25,48 @@ pub struct HPoint {
     pub h: Arc<FloatHistogram>,
 }
 
+/// A sample's start timestamp (ms): when the counter behind the sample at
+/// `t` started counting (OpenTelemetry's start time, Prometheus' created
+/// timestamp). Storage keeps one only for samples that have one (Prometheus'
+/// `ST` 0, "unknown", is never stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartTs {
+    /// Timestamp of the sample, ms.
+    pub t: i64,
+    /// Its start timestamp, ms (never 0).
+    pub st: i64,
+}
+
+/// The start timestamp of the sample at `t` among `sts` (sorted by `t`),
+/// 0 when it has none (Prometheus' "no start timestamp").
+pub fn start_timestamp_at(sts: &[StartTs], t: i64) -> i64 {
+    match sts.binary_search_by(|x| x.t.cmp(&t)) {
+        Ok(i) => sts[i].st,
+        Err(_) => 0,
+    }
+}
+
+/// The start timestamps of samples at `times` (ascending), aligned with
+/// them (0 for none), as Prometheus hands them to functions
+/// (`EvalNodeHelper.StartTimestamps`); empty when `sts` is.
+pub fn aligned_start_timestamps(times: impl Iterator<Item = i64>, sts: &[StartTs]) -> Vec<i64> {
+    if sts.is_empty() {
+        return Vec::new();
+    }
+    let mut j = 0;
+    times
+        .map(|t| {
+            while j < sts.len() && sts[j].t < t {
+                j += 1;
+            }
+            match sts.get(j) {
+                Some(x) if x.t == t => x.st,
+                _ => 0,
+            }
+        })
+        .collect()
+}
+
 /// One element of an instant vector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -91,6 +133,11 @@ pub struct Window<'a> {
     /// window covers; `None` for windows a subquery built. See
     /// [`super::storage::Storage::memo_window`].
     pub source: Option<(u64, usize, usize)>,
+    /// Start timestamps of the window's samples (floats and histograms),
+    /// sorted by time; empty when they are not used (no
+    /// [`super::eval::Engine::use_start_timestamps`], a subquery, an
+    /// anchored or smoothed selector) or the samples have none.
+    pub sts: &'a [StartTs],
 }
 
 impl Window<'_> {
@@ -103,6 +150,17 @@ impl Window<'_> {
             drop_name: self.drop_name,
         }
     }
+
+    /// The start timestamps of [`Window::points`], aligned with them (0 for
+    /// none); empty when the window has none.
+    pub fn float_start_timestamps(&self) -> Vec<i64> {
+        aligned_start_timestamps(self.points.iter().map(|p| p.t), self.sts)
+    }
+
+    /// The start timestamps of [`Window::hpoints`], aligned with them.
+    pub fn histogram_start_timestamps(&self) -> Vec<i64> {
+        aligned_start_timestamps(self.hpoints.iter().map(|p| p.t), self.sts)
+    }
 }
 
 impl From<Series> for Window<'static> {
@@ -113,6 +171,7 @@ impl From<Series> for Window<'static> {
             hpoints: Cow::Owned(s.hpoints),
             drop_name: s.drop_name,
             source: None,
+            sts: &[],
         }
     }
 }

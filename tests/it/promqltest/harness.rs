@@ -4,8 +4,8 @@
 //! Differences from Prometheus' runner, by design: annotation messages are
 //! compared without their `(line:col)` position (our parser has no
 //! positions); the extra `@`-modifier variants Prometheus derives from each
-//! instant eval are not run (the range-mode check is); `@st` start-timestamp
-//! lines are not loaded. Every expression is parsed (a parse error is the
+//! instant eval are not run (the range-mode check is). `@st` lines give the
+//! next series' samples start timestamps (test.go `parseLoad`). Every expression is parsed (a parse error is the
 //! query's error); cases using language the engine does not evaluate yet are
 //! skipped with the reason. `load_with_nhcb` also appends the block's classic
 //! histograms as native histograms with custom buckets, as Prometheus'
@@ -239,12 +239,40 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
                 continue;
             };
             i += 1;
+            // `@st` lines (test.go parseLoad): offsets from each sample's
+            // time to its start timestamp, for the next line's series, or
+            // (no metric) for every later line of the block.
+            let mut default_sts: Vec<Option<i64>> = Vec::new();
+            let mut pending: Option<(Labels, Vec<Option<i64>>, usize)> = None;
             while i < lines.len() && !lines[i].is_empty() {
                 let def = &lines[i];
                 i += 1;
                 let first = def.split_whitespace().next().unwrap_or("");
-                if first.ends_with("@st") {
-                    continue; // start timestamps are not modelled
+                if let Some(metric) = first.strip_suffix("@st") {
+                    let seq = def[first.len()..].trim();
+                    let sts = match parse_st_sequence(seq) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            report
+                                .errors
+                                .push(format!("line {i}: invalid @st sequence: {e}"));
+                            continue;
+                        }
+                    };
+                    if metric.is_empty() {
+                        default_sts = sts;
+                        continue;
+                    }
+                    if pending.is_some() {
+                        report
+                            .errors
+                            .push(format!("line {i}: @st line has no following sample line"));
+                    }
+                    match parse_metric(&format!("{metric} _")) {
+                        Ok((labels, _)) => pending = Some((labels, sts, i)),
+                        Err(e) => report.errors.push(format!("line {i}: {e}")),
+                    }
+                    continue;
                 }
                 let (labels, rest) = match parse_metric(def) {
                     Ok(x) => x,
@@ -253,26 +281,68 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
                         continue;
                     }
                 };
+                let sts = match pending.take() {
+                    Some((st_labels, sts, at)) => {
+                        if st_labels != labels {
+                            report.errors.push(format!(
+                                "line {at}: @st metric does not match the following sample line metric"
+                            ));
+                        }
+                        Some((sts, at))
+                    }
+                    None => None,
+                };
                 let mut t = 0i64;
                 match parse_values(rest) {
                     Ok(vals) => {
-                        for v in vals {
-                            match v {
+                        if let Some((sts, at)) = &sts
+                            && sts.len() != vals.len()
+                        {
+                            report.errors.push(format!(
+                                "line {at}: @st line has {} values but sample line has {}",
+                                sts.len(),
+                                vals.len()
+                            ));
+                        }
+                        for (k, v) in vals.into_iter().enumerate() {
+                            let offset = match &sts {
+                                Some((sts, _)) => sts.get(k).copied().flatten(),
+                                None if !default_sts.is_empty() => {
+                                    default_sts[k % default_sts.len()]
+                                }
+                                None => None,
+                            };
+                            let appended = match v {
                                 SeqValue::Value(f) => {
                                     storage.append(&labels, t, f);
                                     if nhcb {
                                         classic.add(&labels, t, f);
                                     }
+                                    true
                                 }
-                                SeqValue::Histogram(h) => storage.append_histogram(&labels, t, h),
-                                SeqValue::Stale => storage.append_stale(&labels, t),
-                                SeqValue::Omitted => {}
+                                SeqValue::Histogram(h) => {
+                                    storage.append_histogram(&labels, t, h);
+                                    true
+                                }
+                                SeqValue::Stale => {
+                                    storage.append_stale(&labels, t);
+                                    true
+                                }
+                                SeqValue::Omitted => false,
+                            };
+                            if appended && let Some(o) = offset {
+                                storage.set_start_timestamp(&labels, t, t + o);
                             }
                             t += step;
                         }
                     }
                     Err(e) => report.errors.push(format!("line {i}: {e}")),
                 }
+            }
+            if let Some((_, _, at)) = pending {
+                report
+                    .errors
+                    .push(format!("line {at}: @st line has no following sample line"));
             }
             // load_with_nhcb: the classic histograms of the block are also
             // appended as native histograms with custom buckets, as
@@ -313,6 +383,74 @@ pub fn run_script(text: &str, engine: &Engine) -> ScriptReport {
         i += 1;
     }
     report
+}
+
+/// An `@st` line's sequence (test.go `parseSTSequence`): per position an
+/// offset in ms from the sample's time to its start timestamp, or `None`
+/// (`_`). Items: `_`, `_xN` (N omitted), `*` / `*xN` (the previous offset
+/// once / N+1 times), `<d>`, `<d>xN` (N+1 times), `<d>+<e>xN` /
+/// `<d>-<e>xN` (N+1 offsets stepping by `e`); durations are Prometheus
+/// durations with an optional sign (`-1m`, `0`, `59999ms`).
+fn parse_st_sequence(input: &str) -> Result<Vec<Option<i64>>, String> {
+    let mut out: Vec<Option<i64>> = Vec::new();
+    for item in input.split_whitespace() {
+        let prev = out.iter().rev().find_map(|x| *x).unwrap_or(0);
+        let bad = || format!("invalid ST item {item:?}");
+        let count = |n: &str| n.parse::<usize>().map_err(|_| bad());
+        if item == "_" {
+            out.push(None);
+        } else if let Some(n) = item.strip_prefix("_x") {
+            let n = count(n)?;
+            if n == 0 {
+                return Err(bad());
+            }
+            out.extend(std::iter::repeat_n(None, n));
+        } else if item == "*" {
+            out.push(Some(prev));
+        } else if let Some(n) = item.strip_prefix("*x") {
+            out.extend(std::iter::repeat_n(Some(prev), count(n)? + 1));
+        } else {
+            let (base, rest) = st_duration_prefix(item).ok_or_else(bad)?;
+            if rest.is_empty() {
+                out.push(Some(base));
+            } else if let Some(n) = rest.strip_prefix('x') {
+                out.extend(std::iter::repeat_n(Some(base), count(n)? + 1));
+            } else {
+                let neg = rest.starts_with('-');
+                let rest = rest.strip_prefix(['+', '-']).ok_or_else(bad)?;
+                let (delta, rest) = st_duration_prefix(rest).ok_or_else(bad)?;
+                let delta = if neg { -delta } else { delta };
+                let n = count(rest.strip_prefix('x').ok_or_else(bad)?)?;
+                let mut o = base;
+                for _ in 0..=n {
+                    out.push(Some(o));
+                    o += delta;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A signed Prometheus duration at the start of `s` (digits, then one run
+/// of letters other than `x`) in ms, and the rest (test.go
+/// `parseDurationPrefix`).
+fn st_duration_prefix(s: &str) -> Option<(i64, &str)> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let unit = body[digits..]
+        .bytes()
+        .take_while(|b| b.is_ascii_alphabetic() && *b != b'x')
+        .count();
+    let ms = parse_duration_ms(&body[..digits + unit])?;
+    Some((if neg { -ms } else { ms }, &body[digits + unit..]))
 }
 
 fn parse_eval(
