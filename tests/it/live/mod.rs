@@ -257,6 +257,18 @@ impl Prometheus {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+        // Targets appear after service discovery's first update (~5s).
+        while !config.jobs.iter().all(|(job, _)| {
+            http_get(port, "/api/v1/targets?state=active")
+                .is_ok_and(|(_, b)| b.contains(&format!("\"scrapePool\":\"{job}\"")))
+        }) {
+            assert!(
+                Instant::now() < deadline,
+                "targets not listed after 60s: {}",
+                p.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
         Some(p)
     }
 
