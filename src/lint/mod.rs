@@ -711,6 +711,22 @@ pub(crate) fn run_on_files(lint: &'static LintMeta, yamls: &[&str]) -> Vec<Diagn
     run_on_with(lint, yamls, Config::default())
 }
 
+/// The default config with the facts of `fixtures/prometheus/snapshot.json`
+/// (the ML5xx lints' inline tests).
+#[cfg(test)]
+pub(crate) fn snapshot_fixture_config() -> Config {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/prometheus/snapshot.json"
+    ))
+    .expect("fixtures/prometheus/snapshot.json");
+    let mut c = Config::default();
+    c.facts = Some(std::sync::Arc::new(
+        crate::prometheus::PrometheusFacts::from_json(&text).expect("a snapshot"),
+    ));
+    c
+}
+
 /// Like [`run_on_files`] with `config` (the lint is enabled on top of it).
 #[cfg(test)]
 pub(crate) fn run_on_with(

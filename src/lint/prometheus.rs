@@ -37,34 +37,33 @@ pub fn is_declared(config: &Config, name: &str) -> bool {
     declared_kind(config, name).is_some()
 }
 
-/// The kind metadata declares for series `name`: looked up under the
-/// name itself and under its family name (`x` for `x_total`,
-/// `x_bucket`, `x_count`, `x_sum`, as OpenMetrics names families).
+/// The kind metadata declares for series `name`: its own entry (the
+/// snapshot stores the family's type under the series name), else its
+/// family's (`x` for `x_total`, `x_bucket`, `x_count`, `x_sum`, as
+/// OpenMetrics names families).
 fn declared_kind(config: &Config, name: &str) -> Option<MetricKind> {
     let facts = config.facts()?;
-    if let Some(t) = facts.metric_type(name) {
-        return kind_of(t, name, name);
-    }
-    for suffix in ["_total", "_bucket", "_count", "_sum", "_created"] {
-        if let Some(family) = name.strip_suffix(suffix)
-            && let Some(t) = facts.metric_type(family)
-        {
-            return kind_of(t, family, name);
-        }
-    }
-    None
+    let t = facts.metric_type(name).or_else(|| {
+        ["_total", "_bucket", "_count", "_sum", "_created"]
+            .iter()
+            .filter_map(|s| name.strip_suffix(s))
+            .find_map(|family| facts.metric_type(family))
+    })?;
+    kind_of(t, name)
 }
 
-/// A metadata type of family `family` as the kind of its series `name`.
-fn kind_of(t: &str, family: &str, name: &str) -> Option<MetricKind> {
-    let suffix = name.strip_prefix(family).unwrap_or("");
-    Some(match (t, suffix) {
-        ("counter", "_created") => MetricKind::Gauge,
-        ("counter", _) => MetricKind::Counter,
-        ("gauge", _) | ("info", _) | ("stateset", _) => MetricKind::Gauge,
-        ("histogram" | "gaugehistogram", "_bucket") => MetricKind::HistogramBucket,
-        ("histogram" | "summary", "_count" | "_sum") => MetricKind::HistogramCountOrSum,
-        ("summary", "") => MetricKind::Gauge,
+/// A family's metadata type as the kind of its series `name`.
+fn kind_of(t: &str, name: &str) -> Option<MetricKind> {
+    let ends = |s: &str| name.ends_with(s);
+    Some(match t {
+        "counter" if ends("_created") => MetricKind::Gauge,
+        "counter" => MetricKind::Counter,
+        "gauge" | "info" | "stateset" => MetricKind::Gauge,
+        "histogram" | "gaugehistogram" if ends("_bucket") => MetricKind::HistogramBucket,
+        "histogram" | "summary" if ends("_count") || ends("_sum") => {
+            MetricKind::HistogramCountOrSum
+        }
+        "summary" => MetricKind::Gauge,
         _ => return None,
     })
 }
@@ -102,6 +101,40 @@ pub fn scrape_interval(config: &Config, name: Option<&str>, vs: &VectorSelector)
         ms: config.get(&SCRAPE_INTERVAL).0,
         origin: config.origin(&SCRAPE_INTERVAL),
     }
+}
+
+/// The names recorded by recording rules of the run.
+pub fn recorded_in_run(cx: &crate::lint::ProjectCtx) -> BTreeSet<String> {
+    cx.rules()
+        .filter(|(_, _, r)| !r.is_alert())
+        .map(|(_, _, r)| r.name.value.clone())
+        .collect()
+}
+
+/// Every selector of every parsed rule expression of the run, with its
+/// file and expression, in file and rule order (the ML5xx project lints).
+pub fn run_selectors<'a>(
+    cx: &'a crate::lint::ProjectCtx,
+) -> Vec<(
+    crate::lint::FileId,
+    &'a crate::model::rules::PromqlExpr,
+    crate::promql::selectors::SelectorUse<'a>,
+)> {
+    let mut out = Vec::new();
+    for (f, _, rule) in cx.rules() {
+        let Some(expr) = rule.expr.as_ref() else {
+            continue;
+        };
+        let Some(ast) = expr.ast.as_deref() else {
+            continue;
+        };
+        out.extend(
+            crate::promql::selectors::selector_uses(ast)
+                .into_iter()
+                .map(|u| (f.file, expr, u)),
+        );
+    }
+    out
 }
 
 /// Every metric name the run's rule expressions read by name, sorted:
@@ -155,7 +188,12 @@ mod tests {
             ("inference_tokens_total", "gauge"),
             ("model_requests", "counter"),
             ("latency_seconds", "histogram"),
+            ("ttft_seconds_bucket", "histogram"),
         ]);
+        assert_eq!(
+            metric_kind(&c, "ttft_seconds_bucket"),
+            MetricKind::HistogramBucket
+        );
         assert_eq!(metric_kind(&c, "inference_tokens_total"), MetricKind::Gauge);
         assert!(!is_surely_counter(&c, "inference_tokens_total"));
         // OpenMetrics family names: `model_requests` for `model_requests_total`.

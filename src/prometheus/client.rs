@@ -278,6 +278,13 @@ impl Client {
             .ok_or_else(|| response_err("a response without `data`".into()))
     }
 
+    /// The list under `key` of an endpoint's `data`.
+    fn array<'j>(&self, data: &'j Json, endpoint: &str, key: &str) -> Result<&'j Vec<Json>, Error> {
+        data.get(key)
+            .and_then(Json::as_array)
+            .ok_or_else(|| self.shape(endpoint, &format!("no {key} list")))
+    }
+
     fn shape(&self, endpoint: &str, what: &str) -> Error {
         Error::Response {
             url: self.url(),
@@ -350,12 +357,7 @@ impl Client {
     /// As [`Error`].
     pub fn series(&self, matchers: &[&str], start: f64, end: f64) -> Result<Vec<Labels>, Error> {
         const EP: &str = "/api/v1/series";
-        let mut params: Vec<(&str, String)> = matchers
-            .iter()
-            .map(|m| ("match[]", m.to_string()))
-            .collect();
-        params.push(("start", fmt_time(start)));
-        params.push(("end", fmt_time(end)));
+        let params = match_params(matchers, start, end);
         let data = self.get(EP, &params)?;
         data.as_array()
             .and_then(|a| a.iter().map(labels_of).collect::<Option<Vec<_>>>())
@@ -375,12 +377,7 @@ impl Client {
         end: f64,
     ) -> Result<Vec<String>, Error> {
         let ep = format!("/api/v1/label/{label}/values");
-        let mut params: Vec<(&str, String)> = matchers
-            .iter()
-            .map(|m| ("match[]", m.to_string()))
-            .collect();
-        params.push(("start", fmt_time(start)));
-        params.push(("end", fmt_time(end)));
+        let params = match_params(matchers, start, end);
         let data = self.get(&ep, &params)?;
         strings(&data).ok_or_else(|| self.shape(&ep, "not a list of strings"))
     }
@@ -427,10 +424,7 @@ impl Client {
     pub fn targets(&self) -> Result<Vec<Target>, Error> {
         const EP: &str = "/api/v1/targets";
         let data = self.get(EP, &[("state", "active".to_string())])?;
-        let list = data
-            .get("activeTargets")
-            .and_then(Json::as_array)
-            .ok_or_else(|| self.shape(EP, "no activeTargets"))?;
+        let list = self.array(&data, EP, "activeTargets")?;
         Ok(list
             .iter()
             .map(|t| Target {
@@ -461,10 +455,7 @@ impl Client {
     pub fn recording_rules(&self) -> Result<Vec<String>, Error> {
         const EP: &str = "/api/v1/rules";
         let data = self.get(EP, &[("type", "record".to_string())])?;
-        let groups = data
-            .get("groups")
-            .and_then(Json::as_array)
-            .ok_or_else(|| self.shape(EP, "no groups"))?;
+        let groups = self.array(&data, EP, "groups")?;
         let mut out: Vec<String> = groups
             .iter()
             .filter_map(|g| g.get("rules").and_then(Json::as_array))
@@ -526,6 +517,17 @@ fn describe(e: &ureq::Error) -> String {
         ureq::Error::ConnectionFailed => "connection failed".to_string(),
         other => redact_url(&other.to_string()),
     }
+}
+
+/// `match[]` parameters for `matchers` and the time range.
+fn match_params<'a>(matchers: &[&str], start: f64, end: f64) -> Vec<(&'a str, String)> {
+    let mut params: Vec<(&str, String)> = matchers
+        .iter()
+        .map(|m| ("match[]", m.to_string()))
+        .collect();
+    params.push(("start", fmt_time(start)));
+    params.push(("end", fmt_time(end)));
+    params
 }
 
 /// A time as Prometheus' API reads it: Unix seconds with milliseconds.

@@ -102,7 +102,7 @@ pub fn gather(
         format: facts::FORMAT,
         source: redact_url(&settings.url),
         taken_at: rfc3339(now),
-        lookback: crate::go::duration::format_prometheus(settings.lookback.as_millis() as u64),
+        lookback: lookback_text(settings.lookback),
         server: Server {
             version: build.get("version").cloned(),
             external_labels,
@@ -134,19 +134,44 @@ fn metric(client: &Client, name: &str, start: f64, end: f64) -> Result<Option<Me
         return Ok(None);
     }
     let mut m = facts::metric_from_series(&series);
-    if let Ok(meta) = client.metadata(Some(name)) {
+    // Metadata is kept per family: `x` for an OpenMetrics `x_total` or
+    // `x_bucket`, the series name itself in the text format.
+    let families = std::iter::once(name).chain(
+        ["_total", "_bucket", "_count", "_sum"]
+            .iter()
+            .filter_map(|s| name.strip_suffix(s)),
+    );
+    for family in families {
+        let Ok(meta) = client.metadata(Some(family)) else {
+            break;
+        };
         let kinds: BTreeSet<&str> = meta
-            .get(name)
+            .get(family)
             .into_iter()
             .flatten()
             .map(|e| e.kind.as_str())
             .filter(|k| !k.is_empty() && *k != "unknown")
             .collect();
-        if kinds.len() == 1 {
-            m.kind = kinds.into_iter().next().map(String::from);
+        if !kinds.is_empty() {
+            if kinds.len() == 1 {
+                m.kind = kinds.into_iter().next().map(String::from);
+            }
+            break;
         }
     }
     Ok(Some(m))
+}
+
+/// The lookback as written in settings: whole days as `7d` (not `1w`),
+/// else Prometheus' formatting.
+fn lookback_text(d: Duration) -> String {
+    let ms = d.as_millis() as u64;
+    const DAY: u64 = 86_400_000;
+    if ms > 0 && ms.is_multiple_of(DAY) {
+        format!("{}d", ms / DAY)
+    } else {
+        crate::go::duration::format_prometheus(ms)
+    }
 }
 
 /// `{__name__="name"}`.
@@ -262,6 +287,12 @@ mod tests {
         assert_eq!(j["a"].scrape_interval, "1m");
         assert_eq!(j["a"].targets, 2);
         assert_eq!(j["b"].scrape_interval, "30s");
+    }
+
+    #[test]
+    fn lookbacks_print_in_days() {
+        assert_eq!(lookback_text(Duration::from_secs(7 * 86_400)), "7d");
+        assert_eq!(lookback_text(Duration::from_secs(90 * 60)), "1h30m");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! (a `level:metric:operations` name) that no recording rule of the run
 //! records, and that Prometheus neither has series of nor has a rule for.
 
+use crate::lint::prometheus::{recorded_in_run, run_selectors};
 use crate::lint::{Lint, ProjectCtx, Reporter};
-use crate::promql::selectors::{selector_name_span, selector_uses};
+use crate::promql::selectors::selector_name_span;
 use crate::promql::types::is_recorded;
 
 crate::declare_lint! {
@@ -26,37 +27,30 @@ impl Lint for RecordingRuleMissing {
         let Some(facts) = cx.config.facts() else {
             return;
         };
-        let recorded = super::selector_matches_no_series::recorded_in_run(cx);
-        for (f, _, rule) in cx.rules() {
-            let Some(expr) = rule.expr.as_ref() else {
+        let recorded = recorded_in_run(cx);
+        for (file, expr, u) in run_selectors(cx) {
+            let Some(name) = u.name.filter(|n| is_recorded(n)) else {
                 continue;
             };
-            let Some(ast) = expr.ast.as_deref() else {
+            if recorded.contains(name)
+                || !facts.knows(name)
+                || facts.metrics.contains_key(name)
+                || facts.has_recording_rule(name)
+            {
                 continue;
-            };
-            for u in selector_uses(ast) {
-                let Some(name) = u.name.filter(|n| is_recorded(n)) else {
-                    continue;
-                };
-                if recorded.contains(name)
-                    || !facts.knows(name)
-                    || facts.metrics.contains_key(name)
-                    || facts.has_recording_rule(name)
-                {
-                    continue;
-                }
-                let close = crate::diagnostic::suggest::closest(
-                    name,
-                    recorded
-                        .iter()
-                        .map(String::as_str)
-                        .chain(facts.recording_rules.iter().map(String::as_str)),
-                    3,
-                )
-                .map(|c| format!("; did you mean `{c}`?"))
-                .unwrap_or_default();
-                r.report_in(
-                    f.file,
+            }
+            let close = crate::diagnostic::suggest::closest(
+                name,
+                recorded
+                    .iter()
+                    .map(String::as_str)
+                    .chain(facts.recording_rules.iter().map(String::as_str)),
+                3,
+            )
+            .map(|c| format!("; did you mean `{c}`?"))
+            .unwrap_or_default();
+            r.report_in(
+                    file,
                     expr.span_or_whole(selector_name_span(u.expr)),
                     format!(
                         "`{name}` is recorded by no rule of this run and by none in Prometheus ({}), which has no series of it within the last {}{close}",
@@ -64,7 +58,6 @@ impl Lint for RecordingRuleMissing {
                     ),
                 )
                 .help("add the recording rule (or the file that holds it) to the run, or read the raw series");
-            }
         }
     }
 }
@@ -73,18 +66,7 @@ impl Lint for RecordingRuleMissing {
 mod tests {
     use crate::lint::run_on_with;
 
-    fn config() -> crate::config::Config {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/prometheus/snapshot.json"
-        ))
-        .unwrap();
-        let mut c = crate::config::Config::default();
-        c.facts = Some(std::sync::Arc::new(
-            crate::prometheus::PrometheusFacts::from_json(&text).unwrap(),
-        ));
-        c
-    }
+    use crate::lint::snapshot_fixture_config as config;
 
     #[test]
     fn flags_a_recorded_name_nobody_records() {

@@ -2,11 +2,10 @@
 //! series in the Prometheus the rules run on (the committed snapshot or a
 //! live `--prometheus`), so every rule built on it is blind.
 
-use std::collections::BTreeSet;
-
+use crate::lint::prometheus::{recorded_in_run, run_selectors};
 use crate::lint::{Lint, ProjectCtx, Reporter};
 use crate::prometheus::facts::{SelectorFact, matcher_text};
-use crate::promql::selectors::{selector_name_span, selector_uses};
+use crate::promql::selectors::selector_name_span;
 use crate::promql::types::is_recorded;
 
 crate::declare_lint! {
@@ -18,14 +17,6 @@ crate::declare_lint! {
         severity: Warning,
         summary: "a selector matches no series in Prometheus",
     }
-}
-
-/// The names recorded by rules of the run.
-pub fn recorded_in_run(cx: &ProjectCtx) -> BTreeSet<String> {
-    cx.rules()
-        .filter(|(_, _, r)| !r.is_alert())
-        .map(|(_, _, r)| r.name.value.clone())
-        .collect()
 }
 
 impl Lint for SelectorMatchesNoSeries {
@@ -40,67 +31,59 @@ impl Lint for SelectorMatchesNoSeries {
             return;
         };
         let recorded = recorded_in_run(cx);
-        for (f, _, rule) in cx.rules() {
-            let Some(expr) = rule.expr.as_ref() else {
+        for (file, expr, u) in run_selectors(cx) {
+            let (Some(name), Some(vs)) = (u.name, u.vector()) else {
                 continue;
             };
-            let Some(ast) = expr.ast.as_deref() else {
+            if recorded.contains(name) {
                 continue;
-            };
-            for u in selector_uses(ast) {
-                let (Some(name), Some(vs)) = (u.name, u.vector()) else {
-                    continue;
-                };
-                if recorded.contains(name) {
-                    continue;
-                }
-                let at = expr.span_or_whole(selector_name_span(u.expr));
-                match facts.selector(name, vs) {
-                    SelectorFact::Unknown | SelectorFact::Matches => {}
-                    SelectorFact::NameAbsent if is_recorded(name) => {}
-                    SelectorFact::NameAbsent => {
-                        r.report_in(f.file, at, format!(
+            }
+            let at = expr.span_or_whole(selector_name_span(u.expr));
+            match facts.selector(name, vs) {
+                SelectorFact::Unknown | SelectorFact::Matches => {}
+                SelectorFact::NameAbsent if is_recorded(name) => {}
+                SelectorFact::NameAbsent => {
+                    r.report_in(file, at, format!(
                             "`{name}` has no series in Prometheus ({}) within the last {}: this selector matches nothing",
                             facts.source, facts.lookback
                         ))
                         .help("check the metric name against the exporter's /metrics (a renamed metric, a missing exporter or scrape job), or refresh the snapshot with `mlalert snapshot`");
-                    }
-                    SelectorFact::NoMatch(nm) => {
-                        let span = expr.span_of(nm.culprit.span.start..nm.culprit.span.end);
-                        let seen = if nm.seen.is_empty() {
-                            format!("no series of it has label `{}`", nm.culprit.name)
-                        } else {
-                            let v: Vec<String> = nm.seen.iter().map(|v| format!("{v:?}")).collect();
-                            format!("`{}` takes {}", nm.culprit.name, v.join(", "))
-                        };
-                        let head = if nm.before.is_empty() {
-                            format!("no series of `{name}` has `{}`", matcher_text(nm.culprit))
-                        } else {
-                            let before: Vec<String> =
-                                nm.before.iter().map(|m| matcher_text(m)).collect();
-                            format!(
-                                "`{name}{{{}}}` exists, but no series has `{}`",
-                                before.join(", "),
-                                matcher_text(nm.culprit)
-                            )
-                        };
-                        r.report_in(
-                            f.file,
-                            span,
-                            format!(
-                                "{head} in Prometheus ({}; {seen}): this selector matches nothing",
-                                facts.source
-                            ),
+                }
+                SelectorFact::NoMatch(nm) => {
+                    let span = expr.span_of(nm.culprit.span.start..nm.culprit.span.end);
+                    let seen = if nm.seen.is_empty() {
+                        format!("no series of it has label `{}`", nm.culprit.name)
+                    } else {
+                        let v: Vec<String> = nm.seen.iter().map(|v| format!("{v:?}")).collect();
+                        format!("`{}` takes {}", nm.culprit.name, v.join(", "))
+                    };
+                    let head = if nm.before.is_empty() {
+                        format!("no series of `{name}` has `{}`", matcher_text(nm.culprit))
+                    } else {
+                        let before: Vec<String> =
+                            nm.before.iter().map(|m| matcher_text(m)).collect();
+                        format!(
+                            "`{name}{{{}}}` exists, but no series has `{}`",
+                            before.join(", "),
+                            matcher_text(nm.culprit)
                         )
-                        .help("fix the matcher's value or label name to one the series carry");
-                    }
-                    SelectorFact::Stopped(t) => {
-                        r.report_in(f.file, at, format!(
+                    };
+                    r.report_in(
+                        file,
+                        span,
+                        format!(
+                            "{head} in Prometheus ({}; {seen}): this selector matches nothing",
+                            facts.source
+                        ),
+                    )
+                    .help("fix the matcher's value or label name to one the series carry");
+                }
+                SelectorFact::Stopped(t) => {
+                    r.report_in(file, at, format!(
                             "`{name}` stopped: Prometheus ({}) had series of it until about {t} and none at {}, so this selector matches nothing now",
                             facts.source, facts.taken_at
                         ))
                         .help("find out why the exporter or target stopped (a renamed metric after an upgrade, a removed scrape job); alert on its absence with `absent()` or on `up == 0`");
-                    }
                 }
             }
         }
@@ -111,18 +94,7 @@ impl Lint for SelectorMatchesNoSeries {
 mod tests {
     use crate::lint::run_on_with;
 
-    fn config() -> crate::config::Config {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/prometheus/snapshot.json"
-        ))
-        .unwrap();
-        let mut c = crate::config::Config::default();
-        c.facts = Some(std::sync::Arc::new(
-            crate::prometheus::PrometheusFacts::from_json(&text).unwrap(),
-        ));
-        c
-    }
+    use crate::lint::snapshot_fixture_config as config;
 
     fn rule(expr: &str) -> String {
         format!("groups:\n- name: g\n  rules:\n  - alert: GpuIdle\n    expr: {expr}\n    for: 5m\n")

@@ -125,18 +125,7 @@ impl Lint for LabelNeverPresent {
 mod tests {
     use crate::lint::run_on_with;
 
-    fn config() -> crate::config::Config {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/prometheus/snapshot.json"
-        ))
-        .unwrap();
-        let mut c = crate::config::Config::default();
-        c.facts = Some(std::sync::Arc::new(
-            crate::prometheus::PrometheusFacts::from_json(&text).unwrap(),
-        ));
-        c
-    }
+    use crate::lint::snapshot_fixture_config as config;
 
     fn rule(expr: &str) -> String {
         format!(

@@ -14,7 +14,11 @@ const HOSTS: [&str; 2] = ["gpu-node-1", "gpu-node-2"];
 fn data(now: i64) -> OpenMetrics {
     let mut om = OpenMetrics::default();
     om.family("DCGM_FI_DEV_GPU_UTIL", "gauge", "GPU utilization (in %).");
-    om.family("DCGM_FI_PROF_PCIE_TX_BYTES", "gauge", "PCIe tx bytes.");
+    om.family(
+        "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
+        "unknown",
+        "Total energy consumption since boot (in mJ).",
+    );
     om.family("model_drift_score", "gauge", "drift");
     om.family("inference_request_duration_seconds", "histogram", "latency");
     for t in (now - 4 * 3600..=now - 30).step_by(60) {
@@ -27,7 +31,12 @@ fn data(now: i64) -> OpenMetrics {
                     ("gpu", gpu.as_str()),
                 ];
                 om.sample("DCGM_FI_DEV_GPU_UTIL", &l, 50.0, t);
-                om.sample("DCGM_FI_PROF_PCIE_TX_BYTES", &l, 1e6, t);
+                om.sample(
+                    "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
+                    &l,
+                    (t % 100_000) as f64 * 1e3,
+                    t,
+                );
             }
         }
         // A series that stops three hours before now.
@@ -64,6 +73,18 @@ fn data(now: i64) -> OpenMetrics {
     om
 }
 
+/// (code, line) → findings, for the lints that read facts.
+fn counts(json: &serde_json::Value) -> BTreeMap<(String, u64), usize> {
+    let mut out = BTreeMap::new();
+    for d in diags(json) {
+        let code = d["code"].as_str().unwrap().to_string();
+        if ["ML501", "ML502", "ML503", "ML209", "ML207", "ML208"].contains(&code.as_str()) {
+            *out.entry((code, d["line"].as_u64().unwrap())).or_default() += 1;
+        }
+    }
+    out
+}
+
 const RULES: &str = r#"groups:
 - name: ml
   rules:
@@ -73,8 +94,8 @@ const RULES: &str = r#"groups:
   - alert: GpuIdleByPod
     expr: avg by (pod) (DCGM_FI_DEV_GPU_UTIL) < 10
     for: 30m
-  - alert: PcieBurst
-    expr: rate(DCGM_FI_PROF_PCIE_TX_BYTES[90s]) > 1e9
+  - alert: GpuPowerHigh
+    expr: rate(DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION[90s]) > 7e5
     for: 10m
   - alert: DriftHigh
     expr: model_drift_score > 0.3
@@ -128,13 +149,7 @@ fn every_prometheus_lint_finds_what_the_generated_series_imply() {
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut got: BTreeMap<(String, u64), usize> = BTreeMap::new();
-    for d in diags(&json) {
-        let code = d["code"].as_str().unwrap().to_string();
-        if ["ML501", "ML502", "ML503", "ML209"].contains(&code.as_str()) {
-            *got.entry((code, d["line"].as_u64().unwrap())).or_default() += 1;
-        }
-    }
+    let got = counts(&json);
     assert_eq!(got, want, "{}", String::from_utf8_lossy(&out.stderr));
     let msg = diags(&json)
         .iter()
@@ -185,15 +200,7 @@ fn every_prometheus_lint_finds_what_the_generated_series_imply() {
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&offline.stdout).unwrap();
-    let mut again: BTreeMap<(String, u64), usize> = BTreeMap::new();
-    for d in diags(&json) {
-        let code = d["code"].as_str().unwrap().to_string();
-        if ["ML501", "ML502", "ML503", "ML209"].contains(&code.as_str()) {
-            *again
-                .entry((code, d["line"].as_u64().unwrap()))
-                .or_default() += 1;
-        }
-    }
+    let again = counts(&json);
     assert_eq!(again, want, "the snapshot gives what the live run gave");
 }
 
@@ -220,4 +227,48 @@ fn a_prometheus_that_is_down_gives_one_warning_and_the_static_lints_run() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // missing-for still reports: the static lints ran.
     assert!(diags(&json).iter().any(|d| d["code"] == "ML101"), "{json}");
+}
+
+#[test]
+fn metadata_types_and_real_scrape_intervals_replace_the_guesses() {
+    // The exporter declares a `_total` name a gauge and an unsuffixed name
+    // a counter, and is scraped every 2s.
+    let body = "# HELP inference_tokens_total KV-cache tokens in use now.\n# TYPE inference_tokens_total gauge\ninference_tokens_total{model=\"llama\"} 1234\n# HELP model_requests Requests served.\n# TYPE model_requests counter\nmodel_requests{model=\"llama\"} 42\n";
+    let config = Config {
+        exporters: vec![("model-server".into(), "2s".into(), body.into())],
+        ..Config::default()
+    };
+    let Some(p) = Prometheus::start(&OpenMetrics::default(), config) else {
+        return;
+    };
+    let rules = "groups:\n- name: serving\n  rules:\n  - alert: TokensGrowing\n    expr: rate(inference_tokens_total[5m]) > 10\n    for: 10m\n  - alert: TooManyRequests\n    expr: model_requests > 100\n    for: 10m\n  - alert: RequestsFast\n    expr: rate(model_requests[10s]) > 1\n    for: 10m\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.yaml");
+    std::fs::write(&path, rules).unwrap();
+    let line_of = |needle: &str| rules.lines().position(|l| l.contains(needle)).unwrap() as u64 + 1;
+    let run = |live: bool| {
+        let mut c = mlalert();
+        c.current_dir(dir.path()).args(["lint", "--format", "json"]);
+        if live {
+            c.args(["--prometheus", &p.url()]);
+        }
+        let out = c.arg(&path).output().unwrap();
+        counts(&serde_json::from_slice(&out.stdout).unwrap())
+    };
+    // From the names alone: `_total` is a counter, `model_requests` unknown,
+    // and [10s] is below two of the assumed 30s scrapes.
+    let guessed: BTreeMap<(String, u64), usize> =
+        [(("ML209".to_string(), line_of("[10s]")), 1)].into();
+    assert_eq!(run(false), guessed);
+    // With Prometheus: a gauge under `rate`, a raw counter compared, and a
+    // 10s window over 2s scrapes is fine.
+    let real: BTreeMap<(String, u64), usize> = [
+        (
+            ("ML207".to_string(), line_of("inference_tokens_total[5m]")),
+            1,
+        ),
+        (("ML208".to_string(), line_of("model_requests > 100")), 1),
+    ]
+    .into();
+    assert_eq!(run(true), real);
 }

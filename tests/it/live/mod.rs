@@ -108,6 +108,61 @@ pub struct Config {
     pub features: Vec<String>,
     /// Recording rules loaded by the server: (record, expr).
     pub recording_rules: Vec<(String, String)>,
+    /// Exporters served from this process on 127.0.0.1 and scraped: (job
+    /// name, scrape interval, the text-format body every scrape gets). The
+    /// server is ready once each has been scraped (its metadata known).
+    pub exporters: Vec<(String, String, String)>,
+}
+
+/// A `/metrics` endpoint on 127.0.0.1 answering every request with one
+/// body, until dropped.
+struct Exporter {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Exporter {
+    fn start(body: String) -> Exporter {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind exporter");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut conn, _)) => {
+                        let _ = conn.set_nonblocking(false);
+                        let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
+                        let mut buf = [0u8; 4096];
+                        let _ = conn.read(&mut buf);
+                        let _ = write!(
+                            conn,
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        Exporter {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// A running Prometheus; killed (and waited for) on drop.
@@ -115,6 +170,7 @@ pub struct Prometheus {
     child: Child,
     port: u16,
     _dir: tempfile::TempDir,
+    _exporters: Vec<Exporter>,
 }
 
 /// A binary from `$var`, else next to `near`, else on `PATH`.
@@ -219,7 +275,18 @@ impl Prometheus {
                 free_port()
             ));
         }
-        if config.jobs.is_empty() {
+        let exporters: Vec<Exporter> = config
+            .exporters
+            .iter()
+            .map(|(_, _, body)| Exporter::start(body.clone()))
+            .collect();
+        for ((job, interval, _), e) in config.exporters.iter().zip(&exporters) {
+            yaml.push_str(&format!(
+                "- job_name: {job:?}\n  scrape_interval: {interval}\n  scrape_timeout: 1s\n  static_configs:\n  - targets: [\"127.0.0.1:{}\"]\n",
+                e.port
+            ));
+        }
+        if config.jobs.is_empty() && config.exporters.is_empty() {
             yaml.push_str("[]\n");
             yaml = yaml.replace("scrape_configs:\n[]", "scrape_configs: []");
         }
@@ -241,6 +308,7 @@ impl Prometheus {
             child,
             port,
             _dir: dir,
+            _exporters: exporters,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -265,6 +333,19 @@ impl Prometheus {
             assert!(
                 Instant::now() < deadline,
                 "targets not listed after 60s: {}",
+                p.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // Each exporter scraped once: its series and metadata are known.
+        while !config.exporters.is_empty()
+            && http_get(port, "/api/v1/targets?state=active")
+                .map_or(0, |(_, b)| b.matches("\"health\":\"up\"").count())
+                < config.exporters.len()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "exporters not scraped after 60s: {}",
                 p.log()
             );
             std::thread::sleep(Duration::from_millis(200));
