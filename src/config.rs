@@ -887,8 +887,21 @@ dialect: auto
 # knows, 3.14); `features` lists its --enable-feature flags
 # (promql-experimental-functions, promql-duration-expr,
 # promql-extended-range-selectors, promql-binop-fill-modifiers).
+#
+# The ML5xx lints, real metric types and scrape intervals read facts about
+# your Prometheus (docs/prometheus.md): from the snapshot `mlalert snapshot`
+# writes (commit it), or live from `url` (also `lint --prometheus URL`).
+# Secrets only from files; relative paths are relative to this file.
 prometheus:
   # version: "3.5"
+  # url: https://prometheus.example:9090
+  # bearer_token_file: /var/run/secrets/prometheus-token
+  # basic_auth: {username: mlalert, password_file: .secrets/prometheus-password}
+  # tls: {ca_file: ca.pem}
+  # timeout: 10s
+  # concurrency: 4
+  # lookback: 7d
+  # snapshot: .mlalert/prometheus.json
 "#,
     );
     match config.inferred.get(PROMETHEUS_FEATURES_KEY) {
@@ -974,6 +987,57 @@ mod tests {
     }
 
     #[test]
+    fn prometheus_connection_settings() {
+        let c = load(
+            "prometheus:\n  url: https://prom.example:9090\n  basic_auth: {username: ml, password_file: secrets/pw}\n  tls: {ca_file: /etc/ca.pem}\n  timeout: 3s\n  concurrency: 2\n  lookback: 2d\n",
+        )
+        .unwrap();
+        let s = c.prometheus.as_ref().unwrap();
+        assert_eq!(s.url, "https://prom.example:9090");
+        assert_eq!(s.timeout, std::time::Duration::from_secs(3));
+        assert_eq!(s.concurrency, 2);
+        assert_eq!(s.lookback, std::time::Duration::from_secs(2 * 86_400));
+        // Relative to the config file's folder.
+        let b = s.basic_auth.as_ref().unwrap();
+        assert_eq!(b.password_file, std::env::temp_dir().join("secrets/pw"));
+        assert_eq!(s.ca_file.as_deref(), Some(Path::new("/etc/ca.pem")));
+        assert_eq!(
+            c.snapshot_path(),
+            std::env::temp_dir().join(DEFAULT_SNAPSHOT)
+        );
+        for (bad, want) in [
+            ("prometheus: {url: prom:9090}\n", "http:// or https://"),
+            ("prometheus: {bearer_token: abc}\n", "in a file"),
+            (
+                "prometheus: {basic_auth: {username: a, password: b}}\n",
+                "password_file",
+            ),
+            ("prometheus: {concurrency: 0}\n", "1 to 64"),
+            ("prometheus: {timeout: soon}\n", "duration"),
+        ] {
+            let e = load(bad).unwrap_err().to_string();
+            assert!(e.contains(want), "{bad}: {e}");
+            assert!(!e.contains("abc"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_snapshot_that_is_not_one_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("snap.json"), "{\"format\": 1}").unwrap();
+        let cfg = dir.path().join(".mlalert.yaml");
+        std::fs::write(&cfg, "prometheus: {snapshot: snap.json}\n").unwrap();
+        let e = Config::load(&cfg).unwrap_err().to_string();
+        assert!(
+            e.contains("snap.json") && e.contains("not a Prometheus snapshot"),
+            "{e}"
+        );
+        // A missing snapshot: no facts, no error.
+        std::fs::remove_file(dir.path().join("snap.json")).unwrap();
+        assert!(Config::load(&cfg).unwrap().facts().is_none());
+    }
+
+    #[test]
     fn prometheus_version_and_features() {
         let features = |c: &Config| c.values.get(PROMETHEUS_FEATURES_KEY).cloned();
         let strings = |v: &[&str]| Some(Value::Strings(v.iter().map(|s| s.to_string()).collect()));
@@ -1017,8 +1081,8 @@ mod tests {
                 (1, 25),
             ),
             (
-                "prometheus: {url: http://x}\n",
-                "unknown key prometheus.url",
+                "prometheus: {uri: http://x}\n",
+                "unknown key prometheus.uri",
                 (1, 14),
             ),
             (
