@@ -1,5 +1,6 @@
 //! `label-never-present` (ML502): a label named in `by`, `without`, `on`,
 //! `ignoring`, `group_left`/`group_right` or as `label_replace`'s source
+//! (or read as `$labels.x` in an alerting rule's templates)
 //! is carried by none of the series the expression reads, as Prometheus
 //! (the snapshot or a live `--prometheus`) knows them.
 
@@ -8,6 +9,7 @@ use std::collections::BTreeSet;
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::walk;
 use crate::promql::ast::{Expr, Span, VectorMatchCardinality};
+use crate::promql::labels::Known;
 use crate::promql::selectors::selector_uses;
 
 crate::declare_lint! {
@@ -118,6 +120,36 @@ impl Lint for LabelNeverPresent {
             )
             .help("use a label the series carry (see the exporter's /metrics or the snapshot), or add it with relabelling");
         }
+        // `$labels.x` in an alerting rule's templates where the result may
+        // carry the input series' labels (`template-label-missing` covers
+        // labels the expression removes or the rule sets).
+        let sets = expr.output_labels();
+        for (what, kv) in cx.alert_templates() {
+            for t in &kv.template().label_refs {
+                let label = t.label.as_str();
+                let kept = sets.iter().any(|s| s.known(label) != Known::Absent);
+                if !kept
+                    || label == "__name__"
+                    || carried.contains(label)
+                    || created.contains(label)
+                    || cx.group.label_of(cx.rule, label).is_some()
+                    || !seen.insert(label.to_string())
+                {
+                    continue;
+                }
+                let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                r.report(
+                    kv.value.sub_span(t.range.start, t.range.end),
+                    format!(
+                        "{what} {:?} reads label `{label}`, which is on none of the series of {} in Prometheus ({}): it expands to an empty string",
+                        kv.key.value,
+                        names.join(", "),
+                        facts.source
+                    ),
+                )
+                .help("read a label the series carry (see the exporter's /metrics or the snapshot)");
+            }
+        }
     }
 }
 
@@ -143,6 +175,24 @@ mod tests {
             r#"label_replace(DCGM_FI_DEV_GPU_UTIL, "node", "$1", "kubernetes_node", "(.*)") < 10"#,
         );
         assert_eq!(run_on_with(&super::META, &[&y], config()).len(), 1);
+    }
+
+    #[test]
+    fn flags_a_template_label_no_series_has() {
+        let y = "groups:\n- name: g\n  rules:\n  - alert: GpuHot\n    expr: DCGM_FI_DEV_GPU_UTIL > 90\n    for: 5m\n    annotations:\n      summary: 'GPU {{ $labels.gpu }} of {{ $labels.pod }} is busy'\n";
+        let d = run_on_with(&super::META, &[y], config());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].span.start,
+            y.find("$labels.pod").unwrap() + "$labels.".len()
+        );
+        assert_eq!(&y[d[0].span.start..d[0].span.end], "pod");
+        // Aggregated away: template-label-missing's, not this lint's.
+        let y = y.replace(
+            "DCGM_FI_DEV_GPU_UTIL > 90",
+            "sum by (gpu) (DCGM_FI_DEV_GPU_UTIL) > 90",
+        );
+        assert!(run_on_with(&super::META, &[&y], config()).is_empty());
     }
 
     #[test]
