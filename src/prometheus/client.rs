@@ -609,6 +609,65 @@ mod tests {
         assert!(e.contains("/nonexistent/token"), "{e}");
     }
 
+    /// A one-request server on 127.0.0.1 answering `body` with `status`;
+    /// returns its URL and a handle yielding the request it read.
+    fn one_shot(status: u16, body: &'static str) -> (String, std::thread::JoinHandle<String>) {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}", l.local_addr().unwrap().port());
+        let h = std::thread::spawn(move || {
+            let (mut c, _) = l.accept().unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut buf = vec![0u8; 8192];
+            let n = c.read(&mut buf).unwrap_or(0);
+            let _ = write!(
+                c,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        });
+        (url, h)
+    }
+
+    #[test]
+    fn the_bearer_token_is_sent_and_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "s3cr3t-token\n").unwrap();
+        let (url, h) = one_shot(
+            401,
+            r#"{"status":"error","errorType":"unauthorized","error":"bad token"}"#,
+        );
+        let mut s = PrometheusSettings::new(url);
+        s.bearer_token_file = Some(token);
+        let e = Client::new(&s)
+            .unwrap()
+            .buildinfo()
+            .unwrap_err()
+            .to_string();
+        let request = h.join().unwrap();
+        assert!(
+            request.contains("authorization: Bearer s3cr3t-token")
+                || request.contains("Authorization: Bearer s3cr3t-token"),
+            "{request}"
+        );
+        assert!(e.contains("HTTP 401: bad token"), "{e}");
+        assert!(!e.contains("s3cr3t"), "{e}");
+    }
+
+    #[test]
+    fn a_server_that_is_not_prometheus_is_said_so() {
+        let (url, h) = one_shot(200, "<html>grafana</html>");
+        let e = Client::new(&PrometheusSettings::new(url))
+            .unwrap()
+            .buildinfo()
+            .unwrap_err()
+            .to_string();
+        h.join().unwrap();
+        assert!(e.contains("not a Prometheus API response"), "{e}");
+    }
+
     #[test]
     fn a_closed_port_is_unreachable_not_a_panic() {
         // Bind and drop: the port is closed for the next connect.
