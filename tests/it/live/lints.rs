@@ -192,6 +192,30 @@ fn every_prometheus_lint_finds_what_the_generated_series_imply() {
     assert_eq!(facts["jobs"]["gpu-exporter"]["scrape_interval"], "1m");
     assert_eq!(facts["server"]["external_labels"]["cluster"], "gpu-a");
     assert!(facts["metrics"]["model_drift_score"]["stopped_at"].is_string());
+    // `lint --prometheus` refreshes the committed snapshot.
+    std::fs::write(
+        &snap,
+        std::fs::read_to_string(&snap)
+            .unwrap()
+            .replace("\"lookback\": \"7d\"", "\"lookback\": \"1d\""),
+    )
+    .unwrap();
+    let refresh = mlalert()
+        .current_dir(dir.path())
+        .args(["lint", "--quiet", "--prometheus", &p.url()])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&refresh.stderr).contains("refreshed"),
+        "{}",
+        String::from_utf8_lossy(&refresh.stderr)
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&snap).unwrap())
+            .unwrap()["metrics"],
+        facts["metrics"]
+    );
     drop(p);
     let offline = mlalert()
         .current_dir(dir.path())
