@@ -54,7 +54,22 @@ pub struct Config {
     pub overrides: Vec<Override>,
     /// Where the config was read from, if a file.
     pub path: Option<PathBuf>,
+    /// `prometheus.url` and how to reach it (`bearer_token_file`,
+    /// `basic_auth`, `tls.ca_file`, `timeout`, `concurrency`, `lookback`);
+    /// relative file paths are resolved against the config file's folder.
+    pub prometheus: Option<crate::prometheus::PrometheusSettings>,
+    /// `prometheus.snapshot`: the committed snapshot file (default
+    /// `.mlalert/prometheus.json` next to the config file), as written.
+    pub snapshot: Option<PathBuf>,
+    /// What is known about the Prometheus the rules run on, from the
+    /// snapshot or fetched live for this run; `None` when neither: the
+    /// Prometheus lints (ML5xx) then report nothing.
+    pub facts: Option<std::sync::Arc<crate::prometheus::PrometheusFacts>>,
 }
+
+/// The snapshot's default path, relative to the config file's folder (the
+/// working directory without one).
+pub const DEFAULT_SNAPSHOT: &str = ".mlalert/prometheus.json";
 
 /// `overrides:` entry: settings for the files matching `paths` (globs
 /// relative to the config file's folder, e.g. `vendor/**`).
@@ -338,7 +353,63 @@ impl Config {
                 "prometheus.features and prometheus_features (its older name) are both set: keep prometheus.features".into(),
             ));
         }
+        // File paths in the config are relative to its folder.
+        let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        if let Some(s) = &mut cfg.prometheus {
+            s.bearer_token_file.as_mut().map(resolve);
+            s.ca_file.as_mut().map(resolve);
+            if let Some(b) = &mut s.basic_auth {
+                resolve(&mut b.password_file);
+            }
+        }
+        cfg.load_snapshot().map_err(err0)?;
         Ok(cfg)
+    }
+
+    /// Reads the snapshot file ([`Config::snapshot_path`]) into
+    /// [`Config::facts`] when it exists; a missing file leaves no facts.
+    ///
+    /// # Errors
+    /// A snapshot that cannot be read or is not of the documented shape
+    /// (the message names the file).
+    pub fn load_snapshot(&mut self) -> Result<(), String> {
+        let path = self.snapshot_path();
+        if !path.is_file() {
+            return Ok(());
+        }
+        let bytes =
+            crate::source::read_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8", path.display()))?;
+        let facts = crate::prometheus::PrometheusFacts::from_json(&text)
+            .map_err(|e| format!("{}: not a Prometheus snapshot: {e}", path.display()))?;
+        self.facts = Some(std::sync::Arc::new(facts));
+        Ok(())
+    }
+
+    /// The snapshot file: `prometheus.snapshot`, else
+    /// [`DEFAULT_SNAPSHOT`], relative to the config file's folder.
+    pub fn snapshot_path(&self) -> PathBuf {
+        let base = self
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new(""));
+        let p = self
+            .snapshot
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_SNAPSHOT));
+        if p.is_relative() { base.join(p) } else { p }
+    }
+
+    /// The facts about the Prometheus of this run, when there are some.
+    pub fn facts(&self) -> Option<&crate::prometheus::PrometheusFacts> {
+        self.facts.as_deref()
     }
 
     /// `prometheus.version`: the Prometheus version whose PromQL the rule
@@ -423,10 +494,114 @@ fn read_prometheus(v: &Node, cfg: &mut Config, at: &At) -> Result<(), ConfigErro
                 cfg.values
                     .insert(PROMETHEUS_FEATURES_KEY, Value::Strings(list));
             }
+            "url" => {
+                let url = val
+                    .as_str()
+                    .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+                    .ok_or_else(|| {
+                        at(
+                            val,
+                            "prometheus.url must be an http:// or https:// URL".into(),
+                        )
+                    })?;
+                prom_settings(cfg).url = url.to_string();
+            }
+            "bearer_token_file" => {
+                let f = file_path(val, "prometheus.bearer_token_file", at)?;
+                prom_settings(cfg).bearer_token_file = Some(f);
+            }
+            "basic_auth" => {
+                let m = val.as_map().ok_or_else(|| {
+                    at(
+                        val,
+                        "prometheus.basic_auth must be a mapping {username: …, password_file: …}"
+                            .into(),
+                    )
+                })?;
+                let (mut user, mut file) = (None, None);
+                for (bk, bv) in m {
+                    match bk.as_str().unwrap_or("") {
+                        "username" => user = bv.as_str().map(String::from),
+                        "password_file" => {
+                            file = Some(file_path(bv, "prometheus.basic_auth.password_file", at)?)
+                        }
+                        "password" => {
+                            return Err(at(bk, "prometheus.basic_auth.password: put the password in a file and name it with password_file (a config file is committed)".into()));
+                        }
+                        other => {
+                            return Err(at(
+                                bk,
+                                format!(
+                                    "unknown key prometheus.basic_auth.{other} (known: username, password_file)"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                let (Some(username), Some(password_file)) = (user, file) else {
+                    return Err(at(
+                        val,
+                        "prometheus.basic_auth needs username and password_file".into(),
+                    ));
+                };
+                prom_settings(cfg).basic_auth = Some(crate::prometheus::BasicAuth {
+                    username,
+                    password_file,
+                });
+            }
+            "tls" => {
+                let m = val.as_map().ok_or_else(|| {
+                    at(val, "prometheus.tls must be a mapping {ca_file: …}".into())
+                })?;
+                for (tk, tv) in m {
+                    match tk.as_str().unwrap_or("") {
+                        "ca_file" => {
+                            prom_settings(cfg).ca_file =
+                                Some(file_path(tv, "prometheus.tls.ca_file", at)?)
+                        }
+                        other => {
+                            return Err(at(
+                                tk,
+                                format!("unknown key prometheus.tls.{other} (known: ca_file)"),
+                            ));
+                        }
+                    }
+                }
+            }
+            "timeout" => prom_settings(cfg).timeout = duration_of(val, "prometheus.timeout", at)?,
+            "lookback" => {
+                prom_settings(cfg).lookback = duration_of(val, "prometheus.lookback", at)?
+            }
+            "concurrency" => {
+                let n = val
+                    .as_str()
+                    .and_then(|t| t.parse::<usize>().ok())
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or_else(|| {
+                        at(
+                            val,
+                            "prometheus.concurrency must be a number from 1 to 64".into(),
+                        )
+                    })?;
+                prom_settings(cfg).concurrency = n;
+            }
+            "snapshot" => cfg.snapshot = Some(file_path(val, "prometheus.snapshot", at)?),
+            "bearer_token" | "password" => {
+                return Err(at(
+                    k,
+                    format!(
+                        "prometheus.{}: put the secret in a file and name it with {}_file (a config file is committed)",
+                        k.as_str().unwrap_or(""),
+                        k.as_str().unwrap_or("")
+                    ),
+                ));
+            }
             other => {
                 return Err(at(
                     k,
-                    format!("unknown key prometheus.{other} (known: version, features)"),
+                    format!(
+                        "unknown key prometheus.{other} (known: version, features, url, bearer_token_file, basic_auth, tls, timeout, concurrency, lookback, snapshot)"
+                    ),
                 ));
             }
         }
@@ -435,6 +610,31 @@ fn read_prometheus(v: &Node, cfg: &mut Config, at: &At) -> Result<(), ConfigErro
 }
 
 type At<'a> = dyn Fn(&Node, String) -> ConfigError + 'a;
+
+/// The Prometheus settings being read, created with the defaults (and no
+/// URL yet) on first use.
+fn prom_settings(cfg: &mut Config) -> &mut crate::prometheus::PrometheusSettings {
+    cfg.prometheus
+        .get_or_insert_with(|| crate::prometheus::PrometheusSettings::new(""))
+}
+
+/// A file path setting: a non-empty string.
+fn file_path(v: &Node, key: &str, at: &At) -> Result<PathBuf, ConfigError> {
+    v.as_str()
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(|| at(v, format!("{key} must be a file path")))
+}
+
+/// A Prometheus duration setting (`10s`), not zero.
+fn duration_of(v: &Node, key: &str, at: &At) -> Result<std::time::Duration, ConfigError> {
+    v.as_str()
+        .and_then(|t| crate::model::duration::parse_duration(t).ok())
+        .map(|d| d.ms)
+        .filter(|ms| *ms > 0)
+        .map(std::time::Duration::from_millis)
+        .ok_or_else(|| at(v, format!("{key} must be a duration such as 10s")))
+}
 
 /// A list of strings under `key`.
 fn string_list(v: &Node, key: &str, at: &At) -> Result<Vec<String>, ConfigError> {
@@ -687,8 +887,21 @@ dialect: auto
 # knows, 3.14); `features` lists its --enable-feature flags
 # (promql-experimental-functions, promql-duration-expr,
 # promql-extended-range-selectors, promql-binop-fill-modifiers).
+#
+# The ML5xx lints, real metric types and scrape intervals read facts about
+# your Prometheus (docs/prometheus.md): from the snapshot `mlalert snapshot`
+# writes (commit it), or live from `url` (also `lint --prometheus URL`).
+# Secrets only from files; relative paths are relative to this file.
 prometheus:
   # version: "3.5"
+  # url: https://prometheus.example:9090
+  # bearer_token_file: /var/run/secrets/prometheus-token
+  # basic_auth: {username: mlalert, password_file: .secrets/prometheus-password}
+  # tls: {ca_file: ca.pem}
+  # timeout: 10s
+  # concurrency: 4
+  # lookback: 7d
+  # snapshot: .mlalert/prometheus.json
 "#,
     );
     match config.inferred.get(PROMETHEUS_FEATURES_KEY) {
@@ -774,6 +987,57 @@ mod tests {
     }
 
     #[test]
+    fn prometheus_connection_settings() {
+        let c = load(
+            "prometheus:\n  url: https://prom.example:9090\n  basic_auth: {username: ml, password_file: secrets/pw}\n  tls: {ca_file: /etc/ca.pem}\n  timeout: 3s\n  concurrency: 2\n  lookback: 2d\n",
+        )
+        .unwrap();
+        let s = c.prometheus.as_ref().unwrap();
+        assert_eq!(s.url, "https://prom.example:9090");
+        assert_eq!(s.timeout, std::time::Duration::from_secs(3));
+        assert_eq!(s.concurrency, 2);
+        assert_eq!(s.lookback, std::time::Duration::from_secs(2 * 86_400));
+        // Relative to the config file's folder.
+        let b = s.basic_auth.as_ref().unwrap();
+        assert_eq!(b.password_file, std::env::temp_dir().join("secrets/pw"));
+        assert_eq!(s.ca_file.as_deref(), Some(Path::new("/etc/ca.pem")));
+        assert_eq!(
+            c.snapshot_path(),
+            std::env::temp_dir().join(DEFAULT_SNAPSHOT)
+        );
+        for (bad, want) in [
+            ("prometheus: {url: prom:9090}\n", "http:// or https://"),
+            ("prometheus: {bearer_token: abc}\n", "in a file"),
+            (
+                "prometheus: {basic_auth: {username: a, password: b}}\n",
+                "password_file",
+            ),
+            ("prometheus: {concurrency: 0}\n", "1 to 64"),
+            ("prometheus: {timeout: soon}\n", "duration"),
+        ] {
+            let e = load(bad).unwrap_err().to_string();
+            assert!(e.contains(want), "{bad}: {e}");
+            assert!(!e.contains("abc"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_snapshot_that_is_not_one_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("snap.json"), "{\"format\": 1}").unwrap();
+        let cfg = dir.path().join(".mlalert.yaml");
+        std::fs::write(&cfg, "prometheus: {snapshot: snap.json}\n").unwrap();
+        let e = Config::load(&cfg).unwrap_err().to_string();
+        assert!(
+            e.contains("snap.json") && e.contains("not a Prometheus snapshot"),
+            "{e}"
+        );
+        // A missing snapshot: no facts, no error.
+        std::fs::remove_file(dir.path().join("snap.json")).unwrap();
+        assert!(Config::load(&cfg).unwrap().facts().is_none());
+    }
+
+    #[test]
     fn prometheus_version_and_features() {
         let features = |c: &Config| c.values.get(PROMETHEUS_FEATURES_KEY).cloned();
         let strings = |v: &[&str]| Some(Value::Strings(v.iter().map(|s| s.to_string()).collect()));
@@ -817,8 +1081,8 @@ mod tests {
                 (1, 25),
             ),
             (
-                "prometheus: {url: http://x}\n",
-                "unknown key prometheus.url",
+                "prometheus: {uri: http://x}\n",
+                "unknown key prometheus.uri",
                 (1, 14),
             ),
             (

@@ -78,7 +78,39 @@ pub fn run(args: &LintArgs) -> u8 {
             help,
         });
     }
-    let report = lint::run_with(inputs, &config, &|| progress.tick());
+    let snapshot_path = config.snapshot_path();
+    let live = live_settings(&config, args.prometheus.as_deref());
+    let fetch = |names: &std::collections::BTreeSet<String>| {
+        let settings = live.as_ref()?;
+        match fetch_facts(settings, names) {
+            Ok(f) => {
+                // `--prometheus` refreshes a committed snapshot.
+                if snapshot_path.is_file() {
+                    match std::fs::write(&snapshot_path, f.to_json()) {
+                        Ok(()) => eprintln!("mlalert: refreshed {}", snapshot_path.display()),
+                        Err(e) => eprintln!(
+                            "mlalert: warning: cannot write {}: {e}",
+                            snapshot_path.display()
+                        ),
+                    }
+                }
+                Some(f)
+            }
+            Err(e) => {
+                let fallback = if config.facts.is_some() {
+                    format!(
+                        "the Prometheus lints use the snapshot {}",
+                        snapshot_path.display()
+                    )
+                } else {
+                    "the Prometheus lints (ML5xx) are skipped; the other lints ran".to_string()
+                };
+                eprintln!("mlalert: warning: {e}; {fallback}");
+                None
+            }
+        }
+    };
+    let report = lint::run_with_facts(inputs, &config, &|| progress.tick(), &fetch);
     progress.finish();
     let alerts: usize = report
         .loaded
@@ -229,7 +261,9 @@ pub fn run(args: &LintArgs) -> u8 {
     }
 }
 
-/// The config given with `--config`, else the discovered `.mlalert.yaml`, else defaults.
+/// The config given with `--config`, else the discovered `.mlalert.yaml`,
+/// else defaults (with the snapshot `.mlalert/prometheus.json` of the
+/// working directory when there is one).
 pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     match explicit {
         Some(p) => Config::load(p).map_err(|e| e.to_string()),
@@ -237,8 +271,91 @@ pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
             let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
             match Config::discover(&cwd) {
                 Some(p) => Config::load(&p).map_err(|e| e.to_string()),
-                None => Ok(Config::default()),
+                None => {
+                    let mut c = Config::default();
+                    c.load_snapshot()?;
+                    Ok(c)
+                }
             }
+        }
+    }
+}
+
+/// The Prometheus to ask: `--prometheus URL` over `prometheus.url`, with
+/// the config's other `prometheus.*` settings; `None` without a URL.
+fn live_settings(
+    config: &Config,
+    flag: Option<&str>,
+) -> Option<crate::prometheus::PrometheusSettings> {
+    let mut s = config
+        .prometheus
+        .clone()
+        .unwrap_or_else(|| crate::prometheus::PrometheusSettings::new(""));
+    if let Some(url) = flag {
+        s.url = url.to_string();
+    }
+    (!s.url.is_empty()).then_some(s)
+}
+
+/// The facts about `names`, fetched from the Prometheus of `settings`.
+fn fetch_facts(
+    settings: &crate::prometheus::PrometheusSettings,
+    names: &std::collections::BTreeSet<String>,
+) -> Result<crate::prometheus::PrometheusFacts, crate::prometheus::Error> {
+    let client = crate::prometheus::Client::new(settings)?;
+    crate::prometheus::gather::gather(&client, settings, names)
+}
+
+/// Runs `mlalert snapshot`; returns the exit code.
+pub fn snapshot(args: &super::SnapshotArgs) -> u8 {
+    let config = match load_config(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mlalert: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let Some(settings) = live_settings(&config, args.prometheus.as_deref()) else {
+        eprintln!("mlalert: snapshot needs --prometheus URL (or prometheus.url in .mlalert.yaml)");
+        return EXIT_ERROR;
+    };
+    let (paths, errors) = walk_paths(&args.paths);
+    for e in &errors {
+        eprintln!("mlalert: {e}");
+    }
+    if !errors.is_empty() {
+        return EXIT_ERROR;
+    }
+    let inputs = paths.iter().map(|p| read_input(p, false)).collect();
+    let (_, names) = lint::conventions_and_names(inputs, &config);
+    let facts = match fetch_facts(&settings, &names) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("mlalert: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let out = args
+        .output
+        .clone()
+        .unwrap_or_else(|| config.snapshot_path());
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match std::fs::write(&out, facts.to_json()) {
+        Ok(()) => {
+            eprintln!(
+                "mlalert: wrote {} ({} metrics with series, {} without, {} jobs)",
+                out.display(),
+                facts.metrics.len(),
+                facts.absent.len(),
+                facts.jobs.len()
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("mlalert: cannot write {}: {e}", out.display());
+            EXIT_ERROR
         }
     }
 }

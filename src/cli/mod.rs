@@ -88,6 +88,9 @@ pub enum Command {
     },
     /// Run promtool-compatible rule unit tests.
     Test(TestArgs),
+    /// Record what the Prometheus lints need from a Prometheus in a
+    /// snapshot file, for CI without network (docs/prometheus.md).
+    Snapshot(SnapshotArgs),
     /// The Alertmanager routing tree: show it, test label sets, route every alert rule.
     Routes {
         /// What to do.
@@ -161,6 +164,29 @@ pub struct LintArgs {
     /// Record the current findings in this baseline file and exit 0.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
+    /// Ask this Prometheus (e.g. `http://127.0.0.1:9090`) about the series
+    /// the rules read (the ML5xx lints, real metric types and scrape
+    /// intervals), instead of the snapshot; refreshes the snapshot file when
+    /// there is one. Default: `prometheus.url` in .mlalert.yaml.
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+}
+
+/// Arguments of `mlalert snapshot`.
+#[derive(Debug, clap::Args)]
+pub struct SnapshotArgs {
+    /// Files and directories whose rules say which metrics to record.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The Prometheus to ask (default: `prometheus.url` in .mlalert.yaml).
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+    /// Where to write it (default: `prometheus.snapshot`, else .mlalert/prometheus.json).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Config file (default: .mlalert.yaml in the current directory or a parent).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// Output formats of `lint`.
@@ -267,6 +293,7 @@ fn dispatch(cli: Cli) -> u8 {
             }
         }
         Command::Test(a) => test::run(&a),
+        Command::Snapshot(a) => lint::snapshot(&a),
         Command::Routes { command } => routes::run(&command),
     }
 }

@@ -6,6 +6,7 @@ pub mod alertmanager;
 pub mod baseline;
 pub mod conventions;
 pub mod project;
+pub mod prometheus;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
@@ -514,8 +515,18 @@ fn load_all(inputs: Vec<Input>, config: &Config) -> Loaded {
 /// states and the conventions it follows filled in where `config` is
 /// silent (see [`conventions::apply`]); `mlalert config init --from`.
 pub fn conventions_of(inputs: Vec<Input>, config: &Config) -> Config {
+    conventions_and_names(inputs, config).0
+}
+
+/// [`conventions_of`] with the metric names the run's rules read
+/// (`mlalert snapshot` asks Prometheus about them).
+pub fn conventions_and_names(
+    inputs: Vec<Input>,
+    config: &Config,
+) -> (Config, std::collections::BTreeSet<String>) {
     let l = load_all(inputs, config);
-    conventions::apply(config, &l.files, &l.loaded)
+    let names = prometheus::metric_names(l.loaded.iter().flatten());
+    (conventions::apply(config, &l.files, &l.loaded), names)
 }
 
 /// The one lint pipeline, used by the CLI and by every test: loads each file
@@ -528,6 +539,23 @@ pub fn conventions_of(inputs: Vec<Input>, config: &Config) -> Config {
 /// `unused-suppression`), then configured severities, then sorts.
 /// `on_file` is called once per file after its per-file pass (progress).
 pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)) -> Report {
+    run_with_facts(inputs, config, on_file, &|_| None)
+}
+
+/// Fetches what Prometheus knows about the metric names a run reads
+/// (`lint --prometheus`): `None` keeps the config's facts (a snapshot's, or none).
+pub type FetchFacts<'a> =
+    dyn Fn(&std::collections::BTreeSet<String>) -> Option<crate::prometheus::PrometheusFacts> + 'a;
+
+/// [`run_with`], asking `fetch` for the facts about the metric names the
+/// loaded rules read ([`prometheus::metric_names`]) before the lints run;
+/// what it returns replaces `config.facts`.
+pub fn run_with_facts(
+    inputs: Vec<Input>,
+    config: &Config,
+    on_file: &(dyn Fn() + Sync),
+    fetch: &FetchFacts,
+) -> Report {
     use rayon::prelude::*;
     // Load every file, then learn what the run states about its Prometheus
     // (intervals, conventions), then run the per-file passes with it.
@@ -537,7 +565,11 @@ pub fn run_with(inputs: Vec<Input>, config: &Config, on_file: &(dyn Fn() + Sync)
         mut diagnostics,
         failed,
     } = load_all(inputs, config);
-    let config = &conventions::apply(config, &files, &loaded);
+    let mut config = conventions::apply(config, &files, &loaded);
+    if let Some(f) = fetch(&prometheus::metric_names(loaded.iter().flatten())) {
+        config.facts = Some(std::sync::Arc::new(f));
+    }
+    let config = &config;
     let checked: Vec<Vec<Diagnostic>> = files
         .par_iter()
         .zip(&loaded)
@@ -677,6 +709,22 @@ pub(crate) fn run_on(lint: &'static LintMeta, yaml: &str) -> Vec<Diagnostic> {
 #[cfg(test)]
 pub(crate) fn run_on_files(lint: &'static LintMeta, yamls: &[&str]) -> Vec<Diagnostic> {
     run_on_with(lint, yamls, Config::default())
+}
+
+/// The default config with the facts of `fixtures/prometheus/snapshot.json`
+/// (the ML5xx lints' inline tests).
+#[cfg(test)]
+pub(crate) fn snapshot_fixture_config() -> Config {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/prometheus/snapshot.json"
+    ))
+    .expect("fixtures/prometheus/snapshot.json");
+    let mut c = Config::default();
+    c.facts = Some(std::sync::Arc::new(
+        crate::prometheus::PrometheusFacts::from_json(&text).expect("a snapshot"),
+    ));
+    c
 }
 
 /// Like [`run_on_files`] with `config` (the lint is enabled on top of it).

@@ -111,8 +111,25 @@ fn bad_examples_give_one_diagnostic_and_good_examples_none() {
             .and_then(|s| s.split(" -->").next())
             .unwrap_or("");
         let cfg_file = tempfile::NamedTempFile::new().expect("temp config");
-        std::fs::write(cfg_file.path(), format!("enable: [{code}]\n{policy}\n"))
-            .expect("write config");
+        // `<!-- docs-test: snapshot PATH -->`: the Prometheus snapshot the
+        // examples are checked against (a path from the repository root).
+        let snapshot = page
+            .text
+            .split("<!-- docs-test: snapshot ")
+            .nth(1)
+            .and_then(|s| s.split(" -->").next())
+            .map(|p| {
+                format!(
+                    "prometheus: {{snapshot: {:?}}}\n",
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+                )
+            })
+            .unwrap_or_default();
+        std::fs::write(
+            cfg_file.path(),
+            format!("enable: [{code}]\n{policy}\n{snapshot}"),
+        )
+        .expect("write config");
         let config = Config::load(cfg_file.path()).expect("page's config loads");
         let count = |yaml: &str, which: &str| {
             let src =

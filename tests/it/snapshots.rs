@@ -75,7 +75,12 @@ fn lint_fixture_pairs_flag_only_their_lint() {
         let dir = e.file_name().to_string_lossy().into_owned();
         let code = dir.split('-').next().unwrap_or("").to_string();
         // Pedantic lints are off by default: run their pair with the lint enabled.
-        let cfg = tempfile::NamedTempFile::new().expect("temp config");
+        // In the fixture's folder, so that its relative paths (a snapshot) resolve.
+        let cfg = tempfile::Builder::new()
+            .prefix(".mlalert-test")
+            .suffix(".yaml")
+            .tempfile_in(root.join(&dir))
+            .expect("temp config");
         // A policy lint's pair carries the policy it is checked against.
         let policy =
             std::fs::read_to_string(root.join(&dir).join(".mlalert.yaml")).unwrap_or_default();

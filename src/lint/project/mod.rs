@@ -257,3 +257,5 @@ pub(crate) fn report_duplicates(
         }
     }
 }
+pub mod recording_rule_missing;
+pub mod selector_matches_no_series;

@@ -2,10 +2,11 @@
 //! `resets` over a gauge. They treat every decrease as a counter reset, so
 //! a gauge that goes down produces huge bogus rates.
 
+use crate::lint::prometheus::metric_kind;
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::dcgm;
 use crate::promql::selectors::{selector_name_span, selector_uses};
-use crate::promql::types::{MetricKind, is_counter_function, metric_kind};
+use crate::promql::types::{MetricKind, is_counter_function};
 
 crate::declare_lint! {
     /// The `counter-function-on-gauge` lint.
@@ -33,12 +34,15 @@ impl Lint for CounterFunctionOnGauge {
                 continue;
             };
             let f = call.func.name;
-            if !is_counter_function(f) || metric_kind(name) != MetricKind::Gauge {
+            if !is_counter_function(f) || metric_kind(cx.config, name) != MetricKind::Gauge {
                 continue;
             }
             // Deprecated aliases describe themselves as such: use the field they alias.
             let what = match dcgm::field(name).map(|f| dcgm::field(f.alias_of).unwrap_or(f)) {
                 Some(field) => format!("a gauge (dcgm-exporter: {})", field.description),
+                None if crate::lint::prometheus::is_declared(cx.config, name) => {
+                    "a gauge (its type in Prometheus' metadata)".to_string()
+                }
                 None => "a gauge".to_string(),
             };
             let span = expr.span_or_whole(selector_name_span(u.expr));

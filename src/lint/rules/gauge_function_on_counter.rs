@@ -4,9 +4,10 @@
 //! negative change, a steep negative slope, a prediction of "empty soon".
 //! The mirror of `counter-function-on-gauge` (ML207).
 
+use crate::lint::prometheus::is_surely_counter;
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::selectors::{selector_name_span, selector_uses};
-use crate::promql::types::{is_gauge_function, is_surely_counter};
+use crate::promql::types::is_gauge_function;
 
 crate::declare_lint! {
     /// `gauge-function-on-counter`: a gauge function over a counter.
@@ -47,7 +48,7 @@ impl Lint for GaugeFunctionOnCounter {
                 continue;
             };
             let f = call.func.name;
-            if !is_gauge_function(f) || !is_surely_counter(name) {
+            if !is_gauge_function(f) || !is_surely_counter(cx.config, name) {
                 continue;
             }
             let span = expr.span_or_whole(selector_name_span(u.expr));

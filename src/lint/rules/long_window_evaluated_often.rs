@@ -71,7 +71,12 @@ impl Lint for LongWindowEvaluatedOften {
             .map(str::to_string)
             .unwrap_or_else(|| format_ms(*window));
         let span = range.map(|r| expr.span_of(r)).unwrap_or(expr.text.span);
-        let scrape = cx.config.get(&SCRAPE_INTERVAL).0.max(1);
+        let scrape = u
+            .vector()
+            .map_or(cx.config.get(&SCRAPE_INTERVAL).0, |vs| {
+                crate::lint::prometheus::scrape_interval(cx.config, u.name, vs).ms
+            })
+            .max(1);
         let what = match u.name {
             Some(n) => format!("`{n}`"),
             None => "the series".to_string(),

@@ -34,6 +34,7 @@ pub mod gauge_function_on_counter;
 pub mod histogram_quantile_misuse;
 pub mod irate_in_alert;
 pub mod label_already_removed;
+pub mod label_never_present;
 pub mod long_window_evaluated_often;
 pub mod rate_of_sum;
 pub mod rate_window_too_short;

@@ -48,7 +48,6 @@ impl Lint for RateWindowTooShort {
         let Some((expr, ast)) = cx.parsed() else {
             return;
         };
-        let min = cx.config.get(&SCRAPE_INTERVAL).0.saturating_mul(2);
         for u in selector_uses(ast) {
             let Expr::MatrixSelector(ms) = u.expr else {
                 continue;
@@ -61,12 +60,14 @@ impl Lint for RateWindowTooShort {
                 continue;
             }
             let window = ms.range.as_millis() as u64;
+            let scrape = crate::lint::prometheus::scrape_interval(cx.config, u.name, &ms.vs);
+            let min = scrape.ms.saturating_mul(2);
             if window >= min {
                 continue;
             }
             let span = expr.span_or_whole(window_span(u.expr));
-            let interval = format_ms(cx.config.get(&SCRAPE_INTERVAL).0);
-            let assumed = match cx.config.origin(&SCRAPE_INTERVAL) {
+            let interval = format_ms(scrape.ms);
+            let assumed = match scrape.origin {
                 Some(origin) => format!("the {interval} scrape interval of {origin}"),
                 None => format!(
                     "an assumed {interval} scrape interval (the common Kubernetes default; set `scrape_interval` in .mlalert.yaml if yours differs)"

@@ -3,6 +3,7 @@
 //! comparison says nothing about now, never resolves until a restart, and
 //! flips back at every restart.
 
+use crate::config::Config;
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::{
     aggregation_preserves_quantity, op_str, preserves_quantity, selector_name, walk,
@@ -41,15 +42,16 @@ impl Lint for RawCounterComparison {
         let Some((expr, ast)) = cx.parsed() else {
             return;
         };
+        let config = cx.config;
         walk(ast, &mut |e| {
             let Expr::Binary(b) = e else { return };
             if !b.op.is_comparison_operator() {
                 return;
             }
             let counter = if is_number(&b.rhs) {
-                raw_counter(&b.lhs)
+                raw_counter(config, &b.lhs)
             } else if is_number(&b.lhs) {
-                raw_counter(&b.rhs)
+                raw_counter(config, &b.rhs)
             } else {
                 None
             };
@@ -65,7 +67,12 @@ impl Lint for RawCounterComparison {
     }
 }
 
-fn is_total_counter(name: &str) -> bool {
+/// A counter as its Prometheus metadata declares (when the run knows it,
+/// `lint::prometheus`), else a `_total` name that counts events.
+fn is_total_counter(config: &Config, name: &str) -> bool {
+    if crate::lint::prometheus::is_declared(config, name) {
+        return crate::lint::prometheus::metric_kind(config, name) == MetricKind::Counter;
+    }
     metric_kind(name) == MetricKind::Counter
         && name.ends_with("_total")
         && !gauge_like(name)
@@ -147,20 +154,22 @@ fn gauge_like(name: &str) -> bool {
 }
 
 /// The counter selector `e` is, unchanged in meaning.
-fn raw_counter(e: &Expr) -> Option<&Expr> {
+fn raw_counter<'e>(config: &Config, e: &'e Expr) -> Option<&'e Expr> {
     match e {
-        Expr::VectorSelector(_) => selector_name(e).is_some_and(is_total_counter).then_some(e),
+        Expr::VectorSelector(_) => selector_name(e)
+            .is_some_and(|n| is_total_counter(config, n))
+            .then_some(e),
         Expr::MatrixSelector(_) => None,
-        Expr::Paren(p) => raw_counter(&p.expr),
+        Expr::Paren(p) => raw_counter(config, &p.expr),
         Expr::Aggregate(a) if aggregation_preserves_quantity(&op_str(&a.op)) => {
-            raw_counter(&a.expr)
+            raw_counter(config, &a.expr)
         }
         Expr::Call(c) if preserves_quantity(c.func.name) => {
             c.args.args.iter().find_map(|a| match a.as_ref() {
-                m @ Expr::MatrixSelector(_) => {
-                    selector_name(m).is_some_and(is_total_counter).then_some(m)
-                }
-                other => raw_counter(other),
+                m @ Expr::MatrixSelector(_) => selector_name(m)
+                    .is_some_and(|n| is_total_counter(config, n))
+                    .then_some(m),
+                other => raw_counter(config, other),
             })
         }
         Expr::Binary(b)
@@ -168,9 +177,9 @@ fn raw_counter(e: &Expr) -> Option<&Expr> {
                 && matches!(op_str(&b.op).as_str(), "*" | "/" | "+" | "-") =>
         {
             if is_number(&b.rhs) {
-                raw_counter(&b.lhs)
+                raw_counter(config, &b.lhs)
             } else if is_number(&b.lhs) {
-                raw_counter(&b.rhs)
+                raw_counter(config, &b.rhs)
             } else {
                 None
             }
