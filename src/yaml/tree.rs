@@ -237,6 +237,36 @@ impl Node {
             .map(|(_, v)| v)
     }
 
+    /// Where the node's content ends in `text` (the outer file the spans
+    /// index): a block mapping's or sequence's [`Node::span`] runs on to the
+    /// next token (blank lines and comments after its last entry included),
+    /// and a block scalar's to the end of its trailing blank lines; this is
+    /// the end of the last scalar or flow collection written in it, so that
+    /// an edit replacing `key: value` keeps what follows. A flow collection
+    /// (`[…]`, `{…}`) ends at its closing bracket.
+    pub fn content_end(&self, text: &str) -> usize {
+        let raw = text.get(self.span.start..self.span.end).unwrap_or("");
+        let flow = (raw.starts_with('[') && raw.ends_with(']'))
+            || (raw.starts_with('{') && raw.ends_with('}'));
+        match &self.kind {
+            _ if flow => self.span.end,
+            Kind::Scalar(s) if matches!(s.style, Style::Literal | Style::Folded) => {
+                self.span.start + raw.trim_end().len()
+            }
+            Kind::Scalar(_) => self.span.end,
+            Kind::Seq(items) => items
+                .iter()
+                .map(|n| n.content_end(text))
+                .max()
+                .unwrap_or(self.span.start),
+            Kind::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| k.content_end(text).max(v.content_end(text)))
+                .max()
+                .unwrap_or(self.span.start),
+        }
+    }
+
     /// The YAML type name used in error messages ("mapping", "sequence", "string", "null").
     pub fn type_name(&self) -> &'static str {
         match &self.kind {

@@ -1,9 +1,12 @@
 //! `regex-needless` (ML212): a regex matcher that is a plain equality
 //! (`model=~"bert"`) or carries anchors PromQL already adds (`=~"^gpu.*$"`).
 
+use crate::diagnostic::{Applicability, Fix};
+use crate::lint::fix::{expr_edit, expr_text};
 use crate::lint::{Lint, Reporter, RuleCtx};
+use crate::model::rules::PromqlExpr;
 use crate::promql::analysis::walk;
-use crate::promql::ast::{Expr, MatchOp};
+use crate::promql::ast::{Expr, MatchOp, Matcher};
 use crate::promql::regex::{literal_value, redundant_anchors};
 
 crate::declare_lint! {
@@ -57,7 +60,8 @@ impl Lint for RegexNeedless {
                             m.name, m.value
                         ),
                     )
-                    .help(format!("write `{}{eq}{lit:?}`", m.name));
+                    .help(format!("write `{}{eq}{lit:?}`", m.name))
+                    .fix(equality_fix(cx, expr, m, eq, &lit));
                     continue;
                 }
                 let anchors = redundant_anchors(&m.value);
@@ -72,11 +76,73 @@ impl Lint for RegexNeedless {
                     };
                     let which: Vec<&str> = anchors.iter().map(|r| &m.value[r.clone()]).collect();
                     r.report(span, format!("`{}` in `{}{op}\"{}\"` is redundant: PromQL regexes are always fully anchored", which.join("` and `"), m.name, m.value))
-                        .help("drop the anchors");
+                        .help("drop the anchors")
+                        .fix(anchors_fix(cx, expr, m, &anchors));
                 }
             }
         });
     }
+}
+
+/// `name=~"lit"` → `name="lit"` (safe: the same series): the operator
+/// replaced, and the quoted value rewritten when the regex escapes
+/// punctuation (`a\\.b` → `a.b`), in the same quotes. No fix when the
+/// literal would need escaping.
+fn equality_fix(cx: &RuleCtx, expr: &PromqlExpr, m: &Matcher, eq: &str, lit: &str) -> Option<Fix> {
+    let head = expr_text(cx.source, expr, m.span.start..m.value_span.start)?;
+    let op_start = m.span.start + head.trim_end().len().checked_sub(2)?;
+    let op = expr_edit(cx.source, expr, op_start..op_start + 2, eq);
+    let raw = expr_text(cx.source, expr, m.value_span.range())?;
+    let q = raw.chars().next()?;
+    let value = if raw.len() >= 2 && raw[1..raw.len() - 1] == *lit {
+        None
+    } else if lit
+        .chars()
+        .any(|c| matches!(c, '\\' | '"' | '\'' | '`') || c.is_control())
+    {
+        return None;
+    } else {
+        Some(expr_edit(
+            cx.source,
+            expr,
+            m.value_span.range(),
+            &format!("{q}{lit}{q}"),
+        ))
+    };
+    Fix::of(
+        format!(
+            "replace `{}` with `{eq}`",
+            &head.trim_end()[head.trim_end().len() - 2..]
+        ),
+        Applicability::Safe,
+        std::iter::once(op).chain(value),
+    )
+}
+
+/// Drops a leading `^` and a trailing `$` (safe: PromQL anchors every
+/// regex) when they are written as-is inside the quotes.
+fn anchors_fix(
+    cx: &RuleCtx,
+    expr: &PromqlExpr,
+    m: &Matcher,
+    anchors: &[std::ops::Range<usize>],
+) -> Option<Fix> {
+    let r = m.value_span.range();
+    let raw = expr_text(cx.source, expr, r.clone())?;
+    if raw.len() < 2 {
+        return None;
+    }
+    let inner = &raw[1..raw.len() - 1];
+    let edits = anchors.iter().map(|a| {
+        if a.start == 0 && inner.starts_with('^') {
+            expr_edit(cx.source, expr, r.start + 1..r.start + 2, "")
+        } else if a.start > 0 && a.end == m.value.len() && inner.ends_with('$') {
+            expr_edit(cx.source, expr, r.end - 2..r.end - 1, "")
+        } else {
+            None
+        }
+    });
+    Fix::of("drop the redundant anchors", Applicability::Safe, edits)
 }
 
 #[cfg(test)]
