@@ -199,4 +199,27 @@ mod tests {
         let y = "route:\n  receiver: a\n  routes:\n  - receiver: a\n    matchers: [team=ml, 'severity=~\"critical|page\"']\nreceivers:\n- name: a\n";
         assert!(run_on(&super::META, y).is_empty());
     }
+
+    fn fix_of(y: &str) -> Option<crate::diagnostic::Fix> {
+        let d = run_on(&super::META, y);
+        assert_eq!(d.len(), 1, "{y}");
+        d[0].fix.clone()
+    }
+
+    #[test]
+    fn no_fix_where_a_comment_or_a_merge_would_be_lost() {
+        let ok = "route:\n  receiver: a\n  routes:\n  - receiver: a\n    match:\n      team: ml\nreceivers:\n- name: a\n";
+        let fix = fix_of(ok).unwrap();
+        assert_eq!(
+            crate::lint::fix::apply(ok, &[&fix]).text,
+            "route:\n  receiver: a\n  routes:\n  - receiver: a\n    matchers: ['team=\"ml\"']\nreceivers:\n- name: a\n"
+        );
+        let comment = "route:\n  receiver: a\n  routes:\n  - receiver: a\n    match:\n      # the ML team\n      team: ml\nreceivers:\n- name: a\n";
+        assert!(fix_of(comment).is_none());
+        // `match` merged from an anchor: its key is not written in this route.
+        let merged = "route:\n  receiver: a\n  routes:\n  - &r\n    receiver: a\n    match:\n      team: ml\n  - <<: *r\n    continue: true\nreceivers:\n- name: a\n";
+        let d = run_on(&super::META, merged);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].fix.is_some() && d[1].fix.is_none());
+    }
 }

@@ -83,4 +83,20 @@ mod tests {
         let y = "route:\n  receiver: pager\n  routes:\n  - matchers: [severity=info]\n    receiver: 'null'\nreceivers:\n- name: pager\n- name: 'null'\n";
         assert!(run_on(&super::META, y).is_empty());
     }
+
+    #[test]
+    fn fix_quotes_null_only_when_the_null_receiver_exists() {
+        let y = "route:\n  receiver: pager\n  routes:\n  - matchers: [severity=info]\n    receiver: null\n  - matchers: [severity=none]\n    receiver: ~\nreceivers:\n- name: pager\n- name: 'null'\n";
+        let d = run_on(&super::META, y);
+        let fix = d[0].fix.as_ref().unwrap();
+        assert_eq!(fix.applicability, crate::diagnostic::Applicability::Unsafe);
+        assert!(
+            crate::lint::fix::apply(y, &[fix])
+                .text
+                .contains("    receiver: 'null'\n")
+        );
+        assert!(d[1].fix.is_none(), "`~` is not read as the receiver's name");
+        let without = "route:\n  receiver: pager\n  routes:\n  - matchers: [severity=info]\n    receiver: null\nreceivers:\n- name: pager\n";
+        assert!(run_on(&super::META, without)[0].fix.is_none());
+    }
 }

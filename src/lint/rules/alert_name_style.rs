@@ -311,4 +311,26 @@ mod tests {
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(d[0].message.contains("Lone-Name"), "{}", d[0].message);
     }
+
+    #[test]
+    fn fix_renames_in_the_names_quotes() {
+        let apply = |n: &str| {
+            let y = alert(n);
+            let d = run_on(&super::META, &y);
+            d[0].fix
+                .as_ref()
+                .map(|f| crate::lint::fix::apply(&y, &[f]).text)
+        };
+        assert!(
+            apply("'GPU memory high'")
+                .unwrap()
+                .contains("alert: 'GPUMemoryHigh'\n")
+        );
+        assert!(
+            apply("gpu_memory_high")
+                .unwrap()
+                .contains("alert: GpuMemoryHigh\n")
+        );
+        assert_eq!(apply("'5xxHigh'"), None, "still not CamelCase");
+    }
 }

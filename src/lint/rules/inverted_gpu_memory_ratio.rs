@@ -212,4 +212,18 @@ mod tests {
             assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
     }
+
+    #[test]
+    fn fix_divides_by_the_sum_on_one_line_only() {
+        let y = rule("DCGM_FI_DEV_FB_USED / DCGM_FI_DEV_FB_FREE > 0.95");
+        let d = run_on(&super::META, &y);
+        let fix = d[0].fix.as_ref().unwrap();
+        assert!(crate::lint::fix::apply(&y, &[fix]).text.contains(
+            "expr: DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE) > 0.95\n"
+        ));
+        let multi = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: |\n      sum(DCGM_FI_DEV_FB_USED\n      ) / DCGM_FI_DEV_FB_FREE > 0.9\n    for: 5m\n";
+        let d = run_on(&super::META, multi);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].fix.is_none(), "a side spanning lines is not copied");
+    }
 }

@@ -175,4 +175,42 @@ mod tests {
             assert!(run_on(&super::META, y).is_empty(), "{y}");
         }
     }
+
+    /// The text after applying the one finding's fix, `None` without one.
+    fn fixed(y: &str) -> Option<String> {
+        let d = run_on(&super::META, y);
+        assert_eq!(d.len(), 1, "{y}");
+        let fix = d[0].fix.as_ref()?;
+        Some(crate::lint::fix::apply(y, &[fix]).text)
+    }
+
+    #[test]
+    fn fix_adds_for_after_expr_in_block_mappings_only() {
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    labels: {severity: warning}\n";
+        assert_eq!(
+            fixed(y).unwrap(),
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 5m\n    labels: {severity: warning}\n"
+        );
+        // `expr` last, on the item's first line: before it, at the keys' column.
+        let y = "groups:\n- name: g\n  rules:\n  - expr: up == 0\n    alert: A\n";
+        assert!(
+            fixed(y)
+                .unwrap()
+                .contains("  - expr: up == 0\n    for: 5m\n    alert: A\n")
+        );
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n";
+        assert!(
+            fixed(y)
+                .unwrap()
+                .ends_with("  - alert: A\n    for: 5m\n    expr: up == 0\n")
+        );
+        // CRLF files get CRLF.
+        let y = "groups:\r\n- name: g\r\n  rules:\r\n  - alert: A\r\n    expr: up == 0\r\n    labels: {}\r\n";
+        assert!(fixed(y).unwrap().contains("    for: 5m\r\n    labels"));
+        // A flow mapping: no fix.
+        assert_eq!(
+            fixed("groups:\n- name: g\n  rules:\n  - {alert: A, expr: up == 0}\n"),
+            None
+        );
+    }
 }

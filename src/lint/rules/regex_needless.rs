@@ -183,4 +183,24 @@ mod tests {
             assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
     }
+
+    #[test]
+    fn fixes_keep_quotes_and_refuse_escaped_yaml() {
+        let apply = |y: &str| {
+            let d = run_on(&super::META, y);
+            d[0].fix
+                .as_ref()
+                .map(|f| crate::lint::fix::apply(y, &[f]).text)
+        };
+        let y = rule("up{job=~\"a\\\\.b\"} == 0");
+        assert!(apply(&y).unwrap().contains("up{job=\"a.b\"} == 0"), "{y}");
+        let y = rule("up{job!~`triton`} == 0");
+        assert!(apply(&y).unwrap().contains("up{job!=`triton`} == 0"));
+        let y = rule("up{model=~\"^llama.*$\"} == 0");
+        assert!(apply(&y).unwrap().contains("up{model=~\"llama.*\"} == 0"));
+        // A YAML double-quoted scalar with escapes: its bytes are not the expression's.
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: \"up{job=~\\\"triton\\\"} == 0\"\n    for: 5m\n";
+        assert_eq!(run_on(&super::META, y).len(), 1);
+        assert_eq!(apply(y), None);
+    }
 }
