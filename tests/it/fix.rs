@@ -461,3 +461,20 @@ fn cli_diff_writes_nothing_and_fix_writes_the_safe_fixes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_fix_that_brings_a_finding_is_refused_and_named() {
+    // With a 10m minimum for warnings, `for: 5m` would be for-below-policy.
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), "min_for: {warning: 10m}\n").unwrap();
+    let cfg = Config::load(f.path()).unwrap();
+    let y = "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        labels:\n          severity: warning\n      - alert: B\n        expr: up{job=~\"x\"} == 0\n        for: 15m\n        labels:\n          severity: warning\n";
+    let out = fix(y, &cfg, &|d| considered(d, true));
+    // The regex fix is kept; the `for` one is refused with its reason.
+    assert!(out.texts[0].contains("up{job=\"x\"}"), "{}", out.texts[0]);
+    assert!(!out.texts[0].contains("for: 5m"), "{}", out.texts[0]);
+    assert_eq!(out.refused.len(), 1);
+    assert_eq!(out.refused[0].0.lint.code, "ML101");
+    assert!(out.refused[0].1.contains("ML114"), "{}", out.refused[0].1);
+    assert_eq!(out.applied.len(), 1);
+}
