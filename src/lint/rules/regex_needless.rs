@@ -90,7 +90,9 @@ impl Lint for RegexNeedless {
 /// literal would need escaping.
 fn equality_fix(cx: &RuleCtx, expr: &PromqlExpr, m: &Matcher, eq: &str, lit: &str) -> Option<Fix> {
     let head = expr_text(cx.source, expr, m.span.start..m.value_span.start)?;
-    let op_start = m.span.start + head.trim_end().len().checked_sub(2)?;
+    let head = head.trim_end();
+    let written = ["=~", "!~"].into_iter().find(|op| head.ends_with(op))?;
+    let op_start = m.span.start + head.len() - 2;
     let op = expr_edit(cx.source, expr, op_start..op_start + 2, eq);
     let raw = expr_text(cx.source, expr, m.value_span.range())?;
     let q = raw.chars().next()?;
@@ -110,10 +112,7 @@ fn equality_fix(cx: &RuleCtx, expr: &PromqlExpr, m: &Matcher, eq: &str, lit: &st
         ))
     };
     Fix::of(
-        format!(
-            "replace `{}` with `{eq}`",
-            &head.trim_end()[head.trim_end().len() - 2..]
-        ),
+        format!("replace `{written}` with `{eq}`"),
         Applicability::Safe,
         std::iter::once(op).chain(value),
     )
