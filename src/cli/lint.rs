@@ -78,40 +78,74 @@ pub fn run(args: &LintArgs) -> u8 {
             help,
         });
     }
-    let snapshot_path = config.snapshot_path();
-    let live = live_settings(&config, args.prometheus.as_deref());
-    let fetch = |names: &std::collections::BTreeSet<String>| {
-        let settings = live.as_ref()?;
-        match fetch_facts(settings, names) {
-            Ok(f) => {
-                // `--prometheus` refreshes a committed snapshot.
-                if snapshot_path.is_file() {
-                    match std::fs::write(&snapshot_path, f.to_json()) {
-                        Ok(()) => eprintln!("mlalert: refreshed {}", snapshot_path.display()),
-                        Err(e) => eprintln!(
-                            "mlalert: warning: cannot write {}: {e}",
-                            snapshot_path.display()
-                        ),
-                    }
-                }
-                Some(f)
-            }
-            Err(e) => {
-                let fallback = if config.facts.is_some() {
-                    format!(
-                        "the Prometheus lints use the snapshot {}",
-                        snapshot_path.display()
-                    )
-                } else {
-                    "the Prometheus lints (ML5xx) are skipped; the other lints ran".to_string()
-                };
-                eprintln!("mlalert: warning: {e}; {fallback}");
-                None
-            }
+    let mut fixed = None;
+    let report = if args.fix || args.diff {
+        if from_stdin == 1 && args.fix {
+            progress.finish();
+            eprintln!("mlalert: --fix cannot write standard input; use --diff");
+            return EXIT_ERROR;
         }
+        if args.prometheus.is_some() {
+            eprintln!(
+                "mlalert: note: --fix and --diff do not ask Prometheus; the Prometheus lints use the committed snapshot, if any"
+            );
+        }
+        let unsafe_fixes = args.unsafe_fixes;
+        let mut outcome =
+            lint::fix::fix_run(inputs, &config, &|d| lint::fix::considered(d, unsafe_fixes));
+        progress.finish();
+        for (r, why) in &outcome.refused {
+            eprintln!(
+                "mlalert: {}: fix of {} {} not applied ({}): {why}",
+                outcome.report.files[r.file].path, r.lint.code, r.lint.name, r.title
+            );
+        }
+        if args.diff {
+            return print_diff(&outcome, unsafe_fixes, args.quiet);
+        }
+        if let Err(code) = write_fixed(&outcome) {
+            return code;
+        }
+        let report = std::mem::replace(&mut outcome.report, empty_report());
+        fixed = Some(outcome);
+        report
+    } else {
+        let snapshot_path = config.snapshot_path();
+        let live = live_settings(&config, args.prometheus.as_deref());
+        let fetch = |names: &std::collections::BTreeSet<String>| {
+            let settings = live.as_ref()?;
+            match fetch_facts(settings, names) {
+                Ok(f) => {
+                    // `--prometheus` refreshes a committed snapshot.
+                    if snapshot_path.is_file() {
+                        match std::fs::write(&snapshot_path, f.to_json()) {
+                            Ok(()) => eprintln!("mlalert: refreshed {}", snapshot_path.display()),
+                            Err(e) => eprintln!(
+                                "mlalert: warning: cannot write {}: {e}",
+                                snapshot_path.display()
+                            ),
+                        }
+                    }
+                    Some(f)
+                }
+                Err(e) => {
+                    let fallback = if config.facts.is_some() {
+                        format!(
+                            "the Prometheus lints use the snapshot {}",
+                            snapshot_path.display()
+                        )
+                    } else {
+                        "the Prometheus lints (ML5xx) are skipped; the other lints ran".to_string()
+                    };
+                    eprintln!("mlalert: warning: {e}; {fallback}");
+                    None
+                }
+            }
+        };
+        let report = lint::run_with_facts(inputs, &config, &|| progress.tick(), &fetch);
+        progress.finish();
+        report
     };
-    let report = lint::run_with_facts(inputs, &config, &|| progress.tick(), &fetch);
-    progress.finish();
     let alerts: usize = report
         .loaded
         .iter()
@@ -234,6 +268,11 @@ pub fn run(args: &LintArgs) -> u8 {
                 .as_bytes(),
         ),
     };
+    if let Some(outcome) = &fixed
+        && !args.quiet
+    {
+        eprintln!("{}", fix_summary(outcome, &diags, args.unsafe_fixes));
+    }
     // Machine formats keep stdout to the format; the counts go to stderr.
     if args.statistics && args.format != Format::Human {
         eprint!("{}", render::statistics(&diags).trim_start_matches('\n'));
@@ -259,6 +298,118 @@ pub fn run(args: &LintArgs) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+fn empty_report() -> lint::Report {
+    lint::Report {
+        files: Vec::new(),
+        loaded: Vec::new(),
+        diagnostics: Vec::new(),
+        failed: false,
+    }
+}
+
+/// `--diff`: every changed file's unified diff on stdout, a count on
+/// stderr; exit 1 when something would change, 2 when an input could not
+/// be read or is not YAML, else 0. Writes nothing.
+fn print_diff(outcome: &lint::fix::Outcome, unsafe_fixes: bool, quiet: bool) -> u8 {
+    let mut out = String::new();
+    let mut changed = 0;
+    for (i, f) in outcome.report.files.iter().enumerate() {
+        if outcome.changed(i) {
+            changed += 1;
+            out.push_str(&lint::fix::unified_diff(
+                &f.path,
+                &outcome.original[i],
+                &outcome.texts[i],
+            ));
+        }
+    }
+    super::write_stdout(out.as_bytes());
+    if !quiet {
+        let n = outcome.applied.len();
+        let mut line = format!(
+            "mlalert: {n} fix{} would be applied to {changed} file{}",
+            if n == 1 { "" } else { "es" },
+            if changed == 1 { "" } else { "s" }
+        );
+        let unsafe_left = unsafe_available(&outcome.report.diagnostics, unsafe_fixes);
+        if unsafe_left > 0 {
+            line.push_str(&format!(
+                "; {unsafe_left} unsafe fix{} available with --unsafe-fixes",
+                if unsafe_left == 1 { "" } else { "es" }
+            ));
+        }
+        eprintln!("{line}");
+    }
+    if outcome.report.failed {
+        EXIT_ERROR
+    } else if changed > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Unsafe fixes the findings offer that this run did not consider.
+fn unsafe_available(diags: &[lint::Diagnostic], unsafe_fixes: bool) -> usize {
+    if unsafe_fixes {
+        return 0;
+    }
+    diags
+        .iter()
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == crate::diagnostic::Applicability::Unsafe)
+        })
+        .count()
+}
+
+/// `--fix`: writes every changed file (its BOM kept); `Err(exit code)`
+/// after reporting a file that cannot be written.
+fn write_fixed(outcome: &lint::fix::Outcome) -> Result<(), u8> {
+    for (i, f) in outcome.report.files.iter().enumerate() {
+        if !outcome.changed(i) {
+            continue;
+        }
+        let mut bytes = if f.bom_len == 3 {
+            b"\xEF\xBB\xBF".to_vec()
+        } else {
+            Vec::new()
+        };
+        bytes.extend_from_slice(outcome.texts[i].as_bytes());
+        if let Err(e) = std::fs::write(&f.path, bytes) {
+            eprintln!("mlalert: cannot write {}: {e}", f.path);
+            return Err(EXIT_ERROR);
+        }
+    }
+    Ok(())
+}
+
+/// The line after `--fix`: fixes applied, files written, unsafe fixes left.
+fn fix_summary(
+    outcome: &lint::fix::Outcome,
+    left: &[lint::Diagnostic],
+    unsafe_fixes: bool,
+) -> String {
+    let n = outcome.applied.len();
+    let files = (0..outcome.texts.len())
+        .filter(|&i| outcome.changed(i))
+        .count();
+    let mut line = format!(
+        "mlalert: applied {n} fix{} in {files} file{}",
+        if n == 1 { "" } else { "es" },
+        if files == 1 { "" } else { "s" }
+    );
+    let unsafe_left = unsafe_available(left, unsafe_fixes);
+    if unsafe_left > 0 {
+        line.push_str(&format!(
+            "; {unsafe_left} unsafe fix{} available with --unsafe-fixes",
+            if unsafe_left == 1 { "" } else { "es" }
+        ));
+    }
+    line
 }
 
 /// The config given with `--config`, else the discovered `.mlalert.yaml`,

@@ -170,6 +170,18 @@ pub struct LintArgs {
     /// there is one. Default: `prometheus.url` in .mlalert.yaml.
     #[arg(long, value_name = "URL")]
     pub prometheus: Option<String>,
+    /// Apply the fixes findings offer (safe ones: the meaning is unchanged),
+    /// write the changed files, then report the findings left.
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline", "baseline", "diff_base"])]
+    pub fix: bool,
+    /// Print the fixes `--fix` would apply as a unified diff and write
+    /// nothing (exit 1 when there is a change).
+    #[arg(long, conflicts_with_all = ["write_baseline", "baseline", "diff_base"])]
+    pub diff: bool,
+    /// With `--fix` or `--diff`: also the fixes that change behaviour
+    /// (an alert's name, when it fires, where it routes).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
 }
 
 /// Arguments of `mlalert snapshot`.

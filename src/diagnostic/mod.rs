@@ -227,6 +227,24 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+impl Fix {
+    /// A fix titled `title` of `edits`; `None` when there is no edit or one
+    /// of them is `None` (a lint offers no fix where it cannot write every
+    /// edit exactly).
+    pub fn of(
+        title: impl Into<String>,
+        applicability: Applicability,
+        edits: impl IntoIterator<Item = Option<Edit>>,
+    ) -> Option<Fix> {
+        let edits: Vec<Edit> = edits.into_iter().collect::<Option<_>>()?;
+        (!edits.is_empty()).then(|| Fix {
+            title: title.into(),
+            applicability,
+            edits,
+        })
+    }
+}
+
 impl Diagnostic {
     /// A diagnostic of `lint` at `span` of `file`, at the lint's default severity.
     pub fn new(

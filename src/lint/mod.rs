@@ -5,6 +5,7 @@
 pub mod alertmanager;
 pub mod baseline;
 pub mod conventions;
+pub mod fix;
 pub mod project;
 pub mod prometheus;
 pub mod registry;
@@ -266,6 +267,15 @@ impl Finding<'_> {
                 span,
                 message: message.into(),
             });
+        }
+        self
+    }
+
+    /// The fix the finding offers, if any (`lint --fix`, the server's code
+    /// actions); build its edits with [`fix`]'s helpers.
+    pub fn fix(mut self, fix: Option<crate::diagnostic::Fix>) -> Self {
+        if let Some(d) = &mut self.diagnostic {
+            d.fix = fix;
         }
         self
     }

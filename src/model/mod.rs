@@ -25,6 +25,21 @@ pub struct Spanned<T> {
     pub span: Span,
 }
 
+/// One `key: value` entry of a mapping as written: the key and where its
+/// value's content is (from the value's first byte to the end of its last
+/// scalar or flow collection, [`crate::yaml::Node::content_end`]; empty
+/// for an empty value). Where `lint --fix` inserts, rewrites or removes a
+/// field; in source order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The key as decoded, with the key scalar's span.
+    pub key: Spanned<String>,
+    /// The value's content.
+    pub value: Span,
+    /// True when the value is a null scalar (`~`, `null` or nothing).
+    pub null: bool,
+}
+
 /// A string value from YAML with the map from its bytes to the file's.
 #[derive(Debug, Clone)]
 pub struct Text {

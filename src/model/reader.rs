@@ -34,6 +34,26 @@ impl Errors<'_> {
     }
 }
 
+/// The [`Field`](super::Field)s of entries read by [`fields`], in source order.
+pub(crate) fn field_spans(entries: &[(&str, &Node, &Node)], errs: &Errors) -> Vec<super::Field> {
+    let text = &errs.source.text;
+    entries
+        .iter()
+        .map(|(key, k, v)| super::Field {
+            key: Spanned {
+                value: key.to_string(),
+                span: k.span,
+            },
+            value: match v.as_scalar() {
+                // An empty value has no place of its own: just after the key.
+                Some(s) if s.value.is_empty() && s.style == Style::Plain => Span::point(k.span.end),
+                _ => Span::new(v.span.start, v.content_end(text).max(v.span.start)),
+            },
+            null: v.is_null(),
+        })
+        .collect()
+}
+
 /// The first entry of each key of a mapping, after reporting unknown keys
 /// (`field x not found in type T`) and duplicate keys (`mapping key "x"
 /// already defined at line N`). Returns `None` (and reports) when `node` is

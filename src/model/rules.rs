@@ -195,6 +195,9 @@ pub struct Rule {
     pub span: Span,
     /// 1-based index in the group (as Prometheus' messages count).
     pub index: usize,
+    /// The rule mapping's entries as written, in source order (where
+    /// `lint --fix` places a field).
+    pub fields: Vec<super::Field>,
 }
 
 impl Rule {
@@ -462,6 +465,7 @@ fn read_rule(
         annotations: Vec::new(),
         span: node.span,
         index,
+        fields: reader::field_spans(&fields, errs),
     };
     match get("expr")
         .and_then(|(_, v)| reader::text(v, "expr", errs))

@@ -222,12 +222,20 @@ fn finding(
         )
     });
     let url = d.lint.url();
+    // `lint --fix` applies safe fixes; unsafe ones need `--unsafe-fixes`.
+    let fix = match d.fix.as_ref().map(|f| f.applicability) {
+        Some(crate::diagnostic::Applicability::Safe) => "\nfix available (`--fix`)",
+        Some(crate::diagnostic::Applicability::Unsafe) => {
+            "\nunsafe fix available (`--fix --unsafe-fixes`)"
+        }
+        None => "",
+    };
     let report = Report {
         severity: d.severity,
         message: escape_controls(&d.message).into_owned(),
         help: match &d.help {
-            Some(h) => format!("{}\nsee {url}", escape_controls(h)),
-            None => format!("see {url}"),
+            Some(h) => format!("{}{fix}\nsee {url}", escape_controls(h)),
+            None => format!("see {url}{fix}"),
         },
         labels: match &snippet {
             Some((_, mapped)) => labelled

@@ -36,6 +36,25 @@ struct Item<'a> {
     /// Secondary labels: other places that matter to the finding.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     labels: Vec<LabelItem<'a>>,
+    /// The fix `lint --fix` would apply (present only when there is one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct FixItem<'a> {
+    title: &'a str,
+    applicability: crate::diagnostic::Applicability,
+    edits: Vec<EditItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct EditItem<'a> {
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    replacement: &'a str,
 }
 
 #[derive(Serialize)]
@@ -89,6 +108,21 @@ pub fn render(resolved: &[Resolved], diags: &[Diagnostic], files: usize) -> Stri
                         message: l.message,
                     })
                     .collect(),
+                fix: r.diag.fix.as_ref().map(|f| FixItem {
+                    title: &f.title,
+                    applicability: f.applicability,
+                    edits: r
+                        .edits
+                        .iter()
+                        .map(|e| EditItem {
+                            line: e.start.line,
+                            column: e.start.column,
+                            end_line: e.end.line,
+                            end_column: e.end.column,
+                            replacement: e.replacement,
+                        })
+                        .collect(),
+                }),
             })
             .collect(),
         summary: Summary {

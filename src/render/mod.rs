@@ -28,6 +28,22 @@ pub struct Resolved<'a> {
     pub end: LineCol,
     /// The secondary labels, resolved the same way (possibly in other files).
     pub labels: Vec<ResolvedLabel<'a>>,
+    /// The fix's edits (in the finding's file), resolved the same way; empty
+    /// without a fix.
+    pub edits: Vec<ResolvedEdit<'a>>,
+}
+
+/// One edit of a finding's fix with its positions resolved: the text from
+/// `start` to `end` (exclusive; equal for an insertion) is replaced by
+/// `replacement`.
+#[derive(Debug, Clone)]
+pub struct ResolvedEdit<'a> {
+    /// Start position.
+    pub start: LineCol,
+    /// End position (exclusive).
+    pub end: LineCol,
+    /// The new text.
+    pub replacement: &'a str,
 }
 
 /// A secondary label with its positions resolved.
@@ -65,12 +81,23 @@ pub fn resolve<'a>(diags: &'a [Diagnostic], files: &'a [SourceFile]) -> Vec<Reso
                     })
                 })
                 .collect();
+            let edits = d
+                .fix
+                .iter()
+                .flat_map(|fix| &fix.edits)
+                .map(|e| ResolvedEdit {
+                    start: f.line_col(e.span.start),
+                    end: f.line_col(e.span.end),
+                    replacement: &e.replacement,
+                })
+                .collect();
             Some(Resolved {
                 diag: d,
                 path: &f.path,
                 start: f.line_col(d.span.start),
                 end: f.line_col(d.span.end),
                 labels,
+                edits,
             })
         })
         .collect()

@@ -79,6 +79,35 @@ struct SarifResult<'a> {
     locations: Vec<Location<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Related<'a>>,
+    /// SARIF 2.1.0 §3.27.30: the finding's fix, as one artifact change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix<'a> {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange<'a> {
+    artifact_location: Artifact<'a>,
+    replacements: Vec<Replacement<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement<'a> {
+    deleted_region: Region,
+    inserted_content: Content<'a>,
+}
+
+#[derive(Serialize)]
+struct Content<'a> {
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -228,6 +257,44 @@ pub fn render(resolved: &[Resolved]) -> String {
                             message: Text {
                                 text: l.message.to_string(),
                             },
+                        }
+                    })
+                    .collect(),
+                fixes: r
+                    .diag
+                    .fix
+                    .iter()
+                    .map(|f| {
+                        let (uri, base) = artifact(r.path);
+                        let kind = match f.applicability {
+                            crate::diagnostic::Applicability::Safe => "safe",
+                            crate::diagnostic::Applicability::Unsafe => "unsafe",
+                        };
+                        SarifFix {
+                            description: Text {
+                                text: format!("{} ({kind} fix)", f.title),
+                            },
+                            artifact_changes: vec![ArtifactChange {
+                                artifact_location: Artifact {
+                                    uri,
+                                    uri_base_id: base,
+                                },
+                                replacements: r
+                                    .edits
+                                    .iter()
+                                    .map(|e| Replacement {
+                                        deleted_region: Region {
+                                            start_line: e.start.line,
+                                            start_column: e.start.column,
+                                            end_line: e.end.line,
+                                            end_column: e.end.column,
+                                        },
+                                        inserted_content: Content {
+                                            text: e.replacement,
+                                        },
+                                    })
+                                    .collect(),
+                            }],
                         }
                     })
                     .collect(),

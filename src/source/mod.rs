@@ -53,6 +53,11 @@ impl Span {
     pub fn is_empty(&self) -> bool {
         self.end == self.start
     }
+
+    /// The span as a range, to slice the text it indexes.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
 }
 
 /// A 1-based line and column; columns count characters, not bytes.

@@ -237,6 +237,48 @@ impl Node {
             .map(|(_, v)| v)
     }
 
+    /// Where the node's content ends in `text` (the outer file the spans
+    /// index): a block mapping's or sequence's [`Node::span`] runs on to the
+    /// next token (blank lines and comments after its last entry included),
+    /// and a block scalar's to the end of its trailing blank lines; this is
+    /// the end of the last scalar or flow collection written in it, so that
+    /// an edit replacing `key: value` keeps what follows. A flow collection
+    /// (`[…]`, `{…}`) ends at its closing bracket. Only the last entry is
+    /// followed down (entries are in source order), so the cost is the
+    /// node's depth, not its size.
+    pub fn content_end(&self, text: &str) -> usize {
+        let mut node = self;
+        loop {
+            let raw = text.get(node.span.start..node.span.end).unwrap_or("");
+            let flow = (raw.starts_with('[') && raw.ends_with(']'))
+                || (raw.starts_with('{') && raw.ends_with('}'));
+            if flow {
+                return node.span.end;
+            }
+            match &node.kind {
+                Kind::Scalar(s) if matches!(s.style, Style::Literal | Style::Folded) => {
+                    return node.span.start + raw.trim_end().len();
+                }
+                Kind::Scalar(_) => return node.span.end,
+                Kind::Seq(items) => match items.last() {
+                    Some(last) => node = last,
+                    None => return node.span.start,
+                },
+                Kind::Map(entries) => match entries.last() {
+                    // An empty value has no place of its own: the key ends it.
+                    Some((k, v))
+                        if v.as_scalar()
+                            .is_some_and(|s| s.value.is_empty() && s.style == Style::Plain) =>
+                    {
+                        return k.content_end(text);
+                    }
+                    Some((_, v)) => node = v,
+                    None => return node.span.start,
+                },
+            }
+        }
+    }
+
     /// The YAML type name used in error messages ("mapping", "sequence", "string", "null").
     pub fn type_name(&self) -> &'static str {
         match &self.kind {
@@ -747,6 +789,23 @@ fn is_merge_key(k: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_ends_before_what_follows_a_block_collection() {
+        let t = "a:\n  match:\n    team: ml   # c\n    x: 'y'\n\n  # comment\n  f: {a: b}\n  r: |\n    abc\n\n  s:\n  - p\n  - q\n  e:\nz: 1\n";
+        let (docs, _) = parse_stream(t, &TextMap::Shift(0));
+        let a = docs[0].root.get("a").unwrap();
+        let end = |k: &str| {
+            let n = a.get(k).unwrap();
+            &t[n.span.start..n.content_end(t)]
+        };
+        assert_eq!(end("match"), "team: ml   # c\n    x: 'y'");
+        assert_eq!(end("f"), "{a: b}");
+        assert_eq!(end("r"), "abc");
+        assert_eq!(end("s"), "p\n  - q");
+        // The whole mapping ends at its last key when that key's value is empty.
+        assert!(t[..a.content_end(t)].ends_with("  e"));
+    }
 
     fn parse(text: &str) -> Vec<Document> {
         let (docs, err) = parse_stream(text, &TextMap::Shift(0));

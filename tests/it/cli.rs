@@ -100,6 +100,8 @@ fn json_has_the_documented_shape() {
         "end_column",
         "help",
         "url",
+        // missing-for offers a fix.
+        "fix",
     ];
     expected.sort();
     let mut keys = keys;
@@ -110,6 +112,14 @@ fn json_has_the_documented_shape() {
         serde_json::json!({"files": 1, "errors": 0, "warnings": 4, "infos": 0})
     );
     assert_eq!(diags(&json)[0]["path"], f.to_str().unwrap());
+    assert_eq!(
+        diags(&json)[0]["fix"],
+        serde_json::json!({
+            "title": "add `for: 5m`",
+            "applicability": "unsafe",
+            "edits": [{"line": 5, "column": 5, "end_line": 5, "end_column": 5, "replacement": "for: 5m\n    "}]
+        })
+    );
 }
 
 #[test]

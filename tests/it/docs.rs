@@ -131,13 +131,17 @@ fn bad_examples_give_one_diagnostic_and_good_examples_none() {
         )
         .expect("write config");
         let config = Config::load(cfg_file.path()).expect("page's config loads");
-        let count = |yaml: &str, which: &str| {
+        let findings = |yaml: &str, which: &str| {
             let src =
                 SourceFile::from_text(format!("lints/{}#{which}", page.file), yaml.to_string(), 0);
             // The whole pipeline of a one-file run, project-wide passes included.
             let diags = run_sources(vec![src], &config).diagnostics;
-            diags.iter().filter(|d| d.lint.code == code).count()
+            diags
+                .into_iter()
+                .filter(|d| d.lint.code == code)
+                .collect::<Vec<_>>()
         };
+        let count = |yaml: &str, which: &str| findings(yaml, which).len();
         let bad = section(&page.text, "## Bad");
         if !bad.contains("<!-- docs-test: skip -->") {
             let y =
@@ -149,6 +153,22 @@ fn bad_examples_give_one_diagnostic_and_good_examples_none() {
                 page.file
             );
             checked += 1;
+            // The page's "Fix" says which kind of fix the lint offers; its Bad
+            // example's finding offers that kind, and a page without one none.
+            let fix = findings(y, "bad").remove(0).fix;
+            match fix_kind(&page.text) {
+                Some(kind) => assert_eq!(
+                    fix.as_ref().map(|f| f.applicability),
+                    Some(kind),
+                    "{}: Bad's finding must offer the fix \"## Fix\" describes",
+                    page.file
+                ),
+                None => assert!(
+                    fix.is_none(),
+                    "{}: the lint offers a fix: add a \"## Fix\" section",
+                    page.file
+                ),
+            }
         }
         let good = yaml_block(section(&page.text, "## Good"))
             .unwrap_or_else(|| panic!("{}: no yaml in Good", page.file));
@@ -160,6 +180,52 @@ fn bad_examples_give_one_diagnostic_and_good_examples_none() {
         );
     }
     assert!(checked >= 11, "only {checked} Bad examples checked");
+}
+
+/// The kind a page's `## Fix` section names (its first word, `**Safe**`
+/// or `**Unsafe**`); `None` without the section. The section sits between
+/// Good and Configuration.
+fn fix_kind(text: &str) -> Option<mlalert::diagnostic::Applicability> {
+    use mlalert::diagnostic::Applicability;
+    let at = text.find("\n## Fix\n")?;
+    let good = text.find("\n## Good\n").expect("Good");
+    let config = text.find("\n## Configuration\n").expect("Configuration");
+    assert!(
+        good < at && at < config,
+        "\"## Fix\" goes between Good and Configuration"
+    );
+    let body = section(text, "## Fix").trim_start();
+    if body.starts_with("**Safe**") {
+        Some(Applicability::Safe)
+    } else if body.starts_with("**Unsafe**") {
+        Some(Applicability::Unsafe)
+    } else {
+        panic!("\"## Fix\" must start with **Safe** or **Unsafe**");
+    }
+}
+
+/// Every lint with a fixture pair under `fixtures/fix/` has a page saying
+/// which kind of fix it offers.
+#[test]
+fn lints_with_fixes_have_a_fix_section() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fix");
+    let pages = pages();
+    for e in std::fs::read_dir(dir)
+        .expect("fixtures/fix")
+        .filter_map(Result::ok)
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let code = name.split('-').next().unwrap_or("");
+        let page = pages
+            .iter()
+            .find(|p| p.file.starts_with(&format!("{code}-")))
+            .unwrap_or_else(|| panic!("{name}: no page"));
+        assert!(
+            fix_kind(&page.text).is_some(),
+            "{}: no \"## Fix\" section",
+            page.file
+        );
+    }
 }
 
 #[test]

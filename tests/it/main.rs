@@ -7,6 +7,7 @@ mod bad_input;
 mod cli;
 mod corpus_real;
 mod docs;
+mod fix;
 mod formats;
 mod hostile;
 mod layers;

@@ -2,6 +2,8 @@
 //! `_`, `-`, punctuation) has to be quoted in every matcher, silence and URL,
 //! and does not look like the other alerts it is routed with.
 
+use crate::diagnostic::{Applicability, Fix};
+use crate::lint::conventions::{NameStyle, name_style};
 use crate::lint::{Lint, Reporter, RuleCtx};
 
 crate::declare_lint! {
@@ -62,7 +64,8 @@ impl Lint for AlertNameStyle {
                     "alert name {name:?} is not snake_case, the style of this repository{of_run}"
                 ),
             )
-            .help("write it as lowercase words joined by `_`, like the other alerts");
+            .help("write it as lowercase words joined by `_`, like the other alerts")
+            .fix(rename(cx, &snake_case(name), NameStyle::SnakeCase));
             return;
         }
         if style != "CamelCase" {
@@ -104,8 +107,71 @@ impl Lint for AlertNameStyle {
             rule.name.span,
             format!("alert name {name:?} {why}: it is not CamelCase{of_run}"),
         )
-        .help(help);
+        .help(help)
+        .fix(rename(cx, &fixed, NameStyle::CamelCase));
     }
+}
+
+/// Renames the alert to `fixed` when that name follows `style` (unsafe:
+/// routes, inhibit rules, silences and unit tests that name the alert no
+/// longer match it), in the name's own quotes.
+fn rename(cx: &RuleCtx, fixed: &str, style: NameStyle) -> Option<Fix> {
+    let name = &cx.rule.name;
+    if fixed == name.value || name_style(fixed) != style {
+        return None;
+    }
+    let raw = cx.source.text.get(name.span.range())?;
+    let quoted = |q: char| {
+        raw.strip_prefix(q)
+            .and_then(|r| r.strip_suffix(q))
+            .is_some_and(|inner| inner == name.value)
+    };
+    let replacement = if raw == name.value {
+        fixed.to_string()
+    } else if let Some(q) = ['\'', '"'].into_iter().find(|&q| quoted(q)) {
+        format!("{q}{fixed}{q}")
+    } else {
+        return None;
+    };
+    Fix::of(
+        format!("rename the alert to `{fixed}`"),
+        Applicability::Unsafe,
+        [crate::lint::fix::replace(
+            cx.source,
+            name.span,
+            raw,
+            replacement,
+        )],
+    )
+}
+
+/// `GPUMemoryHigh`, `gpu-memory high` → `gpu_memory_high`: words split at
+/// separators and where the case turns upper (the end of an acronym
+/// included), lowercased, joined by `_`.
+fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let boundary = c.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            });
+        if boundary && !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out.trim_end_matches('_').to_string()
 }
 
 /// `gpu memory_high-now` → `GpuMemoryHighNow`: pieces between separators
@@ -143,6 +209,8 @@ mod tests {
         }
         let d = run_on(&super::META, &alert("gpu_memory_high"));
         assert!(d[0].help.as_deref().unwrap().contains("GpuMemoryHigh"));
+        assert_eq!(super::snake_case("GPUMemoryHigh"), "gpu_memory_high");
+        assert_eq!(super::snake_case("Model-Drift 2"), "model_drift_2");
         let d = run_on(&super::META, &alert("GPU_Temp"));
         assert!(d[0].help.as_deref().unwrap().contains("GPUTemp"));
     }
@@ -242,5 +310,27 @@ mod tests {
         let d = run_on(&super::META, &y);
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(d[0].message.contains("Lone-Name"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn fix_renames_in_the_names_quotes() {
+        let apply = |n: &str| {
+            let y = alert(n);
+            let d = run_on(&super::META, &y);
+            d[0].fix
+                .as_ref()
+                .map(|f| crate::lint::fix::apply(&y, &[f]).text)
+        };
+        assert!(
+            apply("'GPU memory high'")
+                .unwrap()
+                .contains("alert: 'GPUMemoryHigh'\n")
+        );
+        assert!(
+            apply("gpu_memory_high")
+                .unwrap()
+                .contains("alert: GpuMemoryHigh\n")
+        );
+        assert_eq!(apply("'5xxHigh'"), None, "still not CamelCase");
     }
 }

@@ -3,11 +3,14 @@
 //! `DCGM_FI_DEV_FB_USED / DCGM_FI_DEV_FB_FREE` is 1 at half full and grows
 //! without bound, so `> 0.95` fires at 49% usage.
 
+use crate::diagnostic::{Applicability, Fix};
+use crate::lint::fix::{expr_edit, expr_text};
 use crate::lint::{Lint, Reporter, RuleCtx};
+use crate::model::rules::PromqlExpr;
 use crate::promql::analysis::{
     aggregation_preserves_quantity, op_str, preserves_quantity, selector_name, walk,
 };
-use crate::promql::ast::Expr;
+use crate::promql::ast::{BinaryExpr, Expr};
 use crate::promql::dcgm::{MemoryRole, memory_role};
 
 crate::declare_lint! {
@@ -58,9 +61,32 @@ impl Lint for InvertedGpuMemoryRatio {
                     ))
                 .label(side(&b.lhs), format!("{} memory", name_of(lr)))
                 .label(side(&b.rhs), format!("{} memory", name_of(rr)))
-                .help(format!("divide by the capacity: `{used} / ({used} + {free})`"));
+                .help(format!("divide by the capacity: `{used} / ({used} + {free})`"))
+                .fix(capacity_fix(cx, expr, b));
         });
     }
+}
+
+/// `U / F` → `U / (U + F)` (unsafe: the threshold now compares a fraction
+/// of capacity, so the alert fires at other values): the divisor becomes
+/// the sum of both sides, with the division's vector matching (`on(gpu)`)
+/// repeated on the `+`. One-line sides written as-is only.
+fn capacity_fix(cx: &RuleCtx, expr: &PromqlExpr, b: &BinaryExpr) -> Option<Fix> {
+    let (l, r) = (b.lhs.span().range(), b.rhs.span().range());
+    let lhs = expr_text(cx.source, expr, l)?;
+    let rhs = expr_text(cx.source, expr, r.clone())?;
+    let between = expr_text(cx.source, expr, b.op_span.end..r.start)?.trim();
+    let matching = if between.is_empty() {
+        String::new()
+    } else {
+        format!("{between} ")
+    };
+    let sum = format!("({lhs} + {matching}{rhs})");
+    Fix::of(
+        format!("divide by the capacity: `{lhs} / {sum}`"),
+        Applicability::Unsafe,
+        [expr_edit(cx.source, expr, r, &sum)],
+    )
 }
 
 fn name_of(r: MemoryRole) -> &'static str {
@@ -185,5 +211,19 @@ mod tests {
         ] {
             assert!(run_on(&super::META, &rule(e)).is_empty(), "{e}");
         }
+    }
+
+    #[test]
+    fn fix_divides_by_the_sum_on_one_line_only() {
+        let y = rule("DCGM_FI_DEV_FB_USED / DCGM_FI_DEV_FB_FREE > 0.95");
+        let d = run_on(&super::META, &y);
+        let fix = d[0].fix.as_ref().unwrap();
+        assert!(crate::lint::fix::apply(&y, &[fix]).text.contains(
+            "expr: DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE) > 0.95\n"
+        ));
+        let multi = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: |\n      sum(DCGM_FI_DEV_FB_USED\n      ) / DCGM_FI_DEV_FB_FREE > 0.9\n    for: 5m\n";
+        let d = run_on(&super::META, multi);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].fix.is_none(), "a side spanning lines is not copied");
     }
 }

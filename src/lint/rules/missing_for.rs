@@ -1,9 +1,12 @@
 //! `missing-for` (ML101): an alerting rule without `for` fires on a single
 //! evaluation, so one slow or failed scrape pages someone.
 
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::lint::fix::{key_indent, key_written, line_break};
 use crate::lint::{Lint, Reporter, RuleCtx};
 use crate::promql::analysis::is_constant;
 use crate::promql::persistence::persistence;
+use crate::source::Span;
 
 /// The shortest `*_over_time` window that makes `for` unnecessary: the
 /// `for: 5m` the help suggests, in milliseconds.
@@ -51,8 +54,54 @@ impl Lint for MissingFor {
             return;
         }
         r.report(rule.name.span, format!("alert {:?} has no `for`: it fires on the first evaluation that matches", rule.name.value))
-            .help("add `for: 5m` (or longer) so that one bad scrape or a brief spike does not page; write `for: 0s` if firing at once is intended");
+            .help("add `for: 5m` (or longer) so that one bad scrape or a brief spike does not page; write `for: 0s` if firing at once is intended")
+            .fix(add_for(cx));
     }
+}
+
+/// Adds `for: 5m` (unsafe: the alert fires 5 minutes later): an empty
+/// `for:` gets the value; otherwise a `for: 5m` line goes right after the
+/// `expr` entry, where rule files write it, indented as the rule's keys:
+/// before the key that follows `expr`, or before `expr` when it is the
+/// rule's last key. Block mappings only (no fix in a flow mapping).
+fn add_for(cx: &RuleCtx) -> Option<Fix> {
+    let text = cx.source.text.as_str();
+    let fields = &cx.rule.fields;
+    let title = "add `for: 5m`";
+    if let Some(f) = fields.iter().find(|f| f.key.value == "for") {
+        // `for:` with nothing after it.
+        if !f.null || !key_written(cx.source, f) || !f.value.is_empty() {
+            return None;
+        }
+        let colon = f.key.span.end;
+        (text.get(colon..colon + 1) == Some(":")).then_some(())?;
+        return Fix::of(
+            title,
+            Applicability::Unsafe,
+            [Some(Edit {
+                span: Span::point(colon + 1),
+                replacement: " 5m".into(),
+            })],
+        );
+    }
+    let at = fields.iter().position(|f| f.key.value == "expr")?;
+    let before = fields.get(at + 1).or(fields.get(at))?;
+    if !key_written(cx.source, before) {
+        return None;
+    }
+    // Spaces only before the key (the `- ` of the rule's first key is not
+    // repeated: the new line goes before the key, after the indicator).
+    let start = before.key.span.start;
+    let indent = key_indent(text, start)?;
+    let brk = line_break(text, start);
+    Fix::of(
+        title,
+        Applicability::Unsafe,
+        [Some(Edit {
+            span: Span::point(start),
+            replacement: format!("for: 5m{brk}{indent}"),
+        })],
+    )
 }
 
 #[cfg(test)]
@@ -125,5 +174,43 @@ mod tests {
         for y in ok {
             assert!(run_on(&super::META, y).is_empty(), "{y}");
         }
+    }
+
+    /// The text after applying the one finding's fix, `None` without one.
+    fn fixed(y: &str) -> Option<String> {
+        let d = run_on(&super::META, y);
+        assert_eq!(d.len(), 1, "{y}");
+        let fix = d[0].fix.as_ref()?;
+        Some(crate::lint::fix::apply(y, &[fix]).text)
+    }
+
+    #[test]
+    fn fix_adds_for_after_expr_in_block_mappings_only() {
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    labels: {severity: warning}\n";
+        assert_eq!(
+            fixed(y).unwrap(),
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 5m\n    labels: {severity: warning}\n"
+        );
+        // `expr` last, on the item's first line: before it, at the keys' column.
+        let y = "groups:\n- name: g\n  rules:\n  - expr: up == 0\n    alert: A\n";
+        assert!(
+            fixed(y)
+                .unwrap()
+                .contains("  - expr: up == 0\n    for: 5m\n    alert: A\n")
+        );
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n";
+        assert!(
+            fixed(y)
+                .unwrap()
+                .ends_with("  - alert: A\n    for: 5m\n    expr: up == 0\n")
+        );
+        // CRLF files get CRLF.
+        let y = "groups:\r\n- name: g\r\n  rules:\r\n  - alert: A\r\n    expr: up == 0\r\n    labels: {}\r\n";
+        assert!(fixed(y).unwrap().contains("    for: 5m\r\n    labels"));
+        // A flow mapping: no fix.
+        assert_eq!(
+            fixed("groups:\n- name: g\n  rules:\n  - {alert: A, expr: up == 0}\n"),
+            None
+        );
     }
 }

@@ -119,6 +119,9 @@ pub struct Route {
     pub routes: Vec<Route>,
     /// The route mapping's span.
     pub span: Span,
+    /// The route mapping's entries as written, in source order (where
+    /// `lint --fix` rewrites `match:` as `matchers:`).
+    pub fields: Vec<super::Field>,
 }
 
 impl Route {
@@ -154,6 +157,9 @@ pub struct InhibitRule {
     pub complete: bool,
     /// The rule's span.
     pub span: Span,
+    /// The rule mapping's entries as written, in source order (where
+    /// `lint --fix` rewrites `source_match:` as `source_matchers:`).
+    pub fields: Vec<super::Field>,
 }
 
 const TOP_FIELDS: &[&str] = &[
@@ -424,6 +430,7 @@ fn read_route(node: &Node, errs: &mut Errors) -> Option<Route> {
         active_time_intervals: Vec::new(),
         routes: Vec::new(),
         span: node.span,
+        fields: reader::field_spans(&fields, errs),
     };
     for (key, _, v) in &fields {
         match *key {
@@ -667,6 +674,7 @@ fn read_inhibit(node: &Node, errs: &mut Errors) -> Option<InhibitRule> {
         equal_span: None,
         span: node.span,
         complete: true,
+        fields: reader::field_spans(&fields, errs),
     };
     for (key, k, v) in &fields {
         match *key {
