@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(points, week / step + 1);
         assert!(
             c.iter()
-                .all(|(s, e)| (e - s) / step + 1 <= PROMETHEUS_MAX_POINTS as i64)
+                .all(|(s, e)| (e - s) / step < PROMETHEUS_MAX_POINTS as i64)
         );
         assert_eq!(chunks(0, 0, step, 10), vec![(0, 0)]);
         assert!(chunks(10, 0, step, 10).is_empty());

@@ -70,6 +70,9 @@ pub struct Notifications {
     pub incomplete: bool,
 }
 
+/// An aggregation group: its route and the values of its `group_by` labels.
+type GroupKey = (usize, Vec<(String, String)>);
+
 struct AmAlert<'a> {
     rule: usize,
     labels: Labels,
@@ -202,7 +205,7 @@ pub fn simulate(
         a.muters.dedup();
     }
     // Aggregation groups: (route, group labels) → members.
-    let mut groups: BTreeMap<(usize, Vec<(String, String)>), Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, Vec<usize>> = BTreeMap::new();
     for (i, a) in alerts.iter().enumerate() {
         let get = |k: &str| a.labels.get(k).map(String::as_str);
         for route in tree.match_labels(&get) {
