@@ -15,6 +15,7 @@ pub mod go;
 pub mod guard;
 pub mod lint;
 pub mod model;
+pub mod prometheus;
 pub mod promql;
 pub mod render;
 pub mod routing;

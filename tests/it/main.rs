@@ -10,6 +10,7 @@ mod docs;
 mod formats;
 mod hostile;
 mod layers;
+mod live;
 mod loading;
 mod matchers_conformance;
 mod precommit;

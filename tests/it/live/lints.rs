@@ -1,0 +1,1 @@
+//! Live lints tests (filled in below).
