@@ -86,6 +86,38 @@ impl RangeSource for EngineSource<'_> {
     }
 }
 
+/// A Prometheus server's `/api/v1/query_range` ([`crate::prometheus::Client`]).
+impl RangeSource for crate::prometheus::Client {
+    fn query_range(
+        &self,
+        expr: &str,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+    ) -> Result<Matrix, String> {
+        let secs = |ms: i64| ms as f64 / 1000.0;
+        let step = std::time::Duration::from_millis(u64::try_from(step_ms).unwrap_or(1).max(1));
+        let m =
+            crate::prometheus::Client::query_range(self, expr, secs(start_ms), secs(end_ms), step)
+                .map_err(|e| e.to_string())?;
+        Ok(m.into_iter()
+            .map(|s| crate::engine::Series {
+                labels: crate::engine::Labels::from_pairs(s.labels),
+                points: s
+                    .values
+                    .into_iter()
+                    .map(|(t, v)| crate::engine::Point {
+                        t: (t * 1000.0).round() as i64,
+                        v,
+                    })
+                    .collect(),
+                hpoints: Vec::new(),
+                drop_name: false,
+            })
+            .collect())
+    }
+}
+
 /// The time range replayed: evaluations at every multiple of a group's
 /// interval in `start_ms..=end_ms`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,8 +14,10 @@ pub struct Stats {
     pub firing_ms: i64,
     /// The longest episode.
     pub longest_ms: i64,
-    /// Episodes that started within the flap window after the same alert's
-    /// previous episode was resolved.
+    /// Episodes whose condition came back (the alert went pending or
+    /// firing again) within the flap window after the same alert's previous
+    /// episode was resolved: a `keep_firing_for` of that window would have
+    /// merged the two.
     pub flaps: u64,
     /// Times an alert went pending and was dropped without firing (what
     /// `for` held back).
@@ -24,14 +26,16 @@ pub struct Stats {
 
 /// The flap window of a rule: its `for`, and at least one evaluation
 /// interval (with `for: 0` an alert that resolves and fires again at the
-/// next evaluation is the flap).
+/// next evaluation is the flap). With `for: 10m`, a condition that comes
+/// back within 10 minutes of a resolution and then fires again is a flap.
 pub fn flap_window(run: &RuleRun) -> i64 {
     run.for_ms.max(run.interval_ms)
 }
 
 impl Stats {
     /// The numbers of `run`, episodes open at the end counting up to `end_ms`;
-    /// a re-fire within `flap_ms` of a resolution is a flap.
+    /// an episode that went active within `flap_ms` of the previous
+    /// resolution is a flap.
     pub fn of(run: &RuleRun, end_ms: i64, flap_ms: i64) -> Stats {
         let mut s = Stats::default();
         for t in &run.timelines {
@@ -55,7 +59,7 @@ impl Stats {
                 .max(0);
             self.firing_ms = self.firing_ms.saturating_add(d);
             self.longest_ms = self.longest_ms.max(d);
-            if prev_end.is_some_and(|r| e.fired_at.saturating_sub(r) <= flap_ms) {
+            if prev_end.is_some_and(|r| e.active_at.saturating_sub(r) <= flap_ms) {
                 self.flaps += 1;
             }
             prev_end = e.resolved_at;

@@ -306,7 +306,10 @@ fn side(run: &RuleRun, range: Range, notifications: Option<&Notifications>, i: u
 
 /// Connects to the Prometheus at `url`.
 fn connect(url: &str) -> Result<(Box<dyn RangeSource>, String), String> {
-    Err(format!("{url}: PROM-CLIENT-PENDING"))
+    let settings = crate::prometheus::PrometheusSettings::new(url);
+    let client = crate::prometheus::Client::new(&settings).map_err(|e| e.to_string())?;
+    let shown = client.url();
+    Ok((Box::new(client), shown))
 }
 
 /// Runs `mlalert backtest`; returns the exit code.
