@@ -22,7 +22,7 @@ fn pattern(seed: u64, steps: usize) -> Vec<bool> {
         1 + (x >> 33) % n
     };
     let mut out = Vec::with_capacity(steps);
-    let mut above = seed % 2 == 0;
+    let mut above = seed.is_multiple_of(2);
     while out.len() < steps {
         let len = next(if above { 12 } else { 15 }) as usize;
         out.extend(std::iter::repeat_n(above, len));
