@@ -335,7 +335,9 @@ pub fn run_with(args: &BacktestArgs, source: &dyn RangeSource, shown: &str) -> u
         let range_ms = duration_ms("range", &args.range)?;
         let end_ms = match &args.end {
             Some(t) => parse_time(t)?,
-            None => chrono::Utc::now().timestamp_millis(),
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
         };
         let step = args
             .step
