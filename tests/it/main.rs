@@ -35,6 +35,25 @@ pub fn mlalert() -> assert_cmd::Command {
     c
 }
 
+/// Runs git in `dir` with a throwaway identity; panics when it fails.
+pub fn git(dir: &std::path::Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
 /// `$MLALERT_CORPUS`, or `None` (and a "skipped" line) when unset.
 /// Panics when it is set but `sub` is missing: conformance must not pass on no data.
 pub fn corpus(sub: &str) -> Option<PathBuf> {

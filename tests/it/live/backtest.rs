@@ -4,10 +4,8 @@
 //! documented behaviour: pending for `for`, firing, kept firing for
 //! `keep_firing_for` after the result goes, resolved).
 
-use std::path::Path;
-use std::process::Command;
-
 use super::{Config, OpenMetrics, Prometheus, now};
+use crate::git;
 
 const STEP: i64 = 30;
 
@@ -100,27 +98,6 @@ fn expect(series: &[Vec<bool>], f: usize, k: usize) -> Expected {
         }
     }
     e
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn rules(for_hot: &str) -> String {
