@@ -3,6 +3,7 @@
 mod action;
 mod adoption;
 mod alertmanager_conformance;
+mod backtest_cli;
 mod bad_input;
 mod cli;
 mod corpus_real;
