@@ -75,6 +75,17 @@ fn dur(ms: i64) -> String {
     format_prometheus(u64::try_from(ms.max(0)).unwrap_or(0))
 }
 
+/// A total of alert-time: Prometheus' notation up to two days, hours beyond
+/// (`17w10h` reads worse than `2866h`).
+fn total(ms: i64) -> String {
+    const H: i64 = 3_600_000;
+    if ms >= 48 * H {
+        format!("{}h", (ms + H / 2) / H)
+    } else {
+        dur(ms)
+    }
+}
+
 /// `then → now`, or `now` when both are equal or there is no `then`.
 fn pair<T: PartialEq>(then: Option<T>, now: T, f: impl Fn(&T) -> String) -> String {
     match then {
@@ -447,6 +458,8 @@ mod tests {
         let plain = report(false).human();
         assert!(!plain.contains('→'), "{plain}");
         assert!(plain.contains("2h5m"), "{plain}");
+        assert_eq!(total(2 * 24 * 3_600_000 + 1_800_000), "49h");
+        assert_eq!(total(90 * 60_000), "1h30m");
     }
 
     #[test]
