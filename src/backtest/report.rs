@@ -129,7 +129,7 @@ impl Report {
                     u64::to_string,
                 ),
                 pair(b.map(n).map(|s| s.firing_ms), n(&r.now).firing_ms, |v| {
-                    dur(*v)
+                    total(*v)
                 }),
                 pair(b.map(n).map(|s| s.longest_ms), n(&r.now).longest_ms, |v| {
                     dur(*v)
