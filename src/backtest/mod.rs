@@ -17,7 +17,9 @@
 //!
 //! Bounds: a query asks for at most [`Limits::max_points`] steps (long
 //! ranges are split into chunks, each fed to the state machine before the
-//! next is asked for, so memory holds one chunk of one rule per worker); a
+//! next is asked for, so memory holds one chunk of one rule per worker;
+//! fewer steps when the result has many series, [`MAX_CHUNK_POINTS`], and
+//! half as many after a failed query, [`MAX_SPLITS`] times); a
 //! rule whose result has more than [`Limits::max_series`] series is stopped
 //! with an error; the whole run stops at [`Limits::deadline`].
 
@@ -187,6 +189,23 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// Points one query's answer should hold at most (series × steps): after
+/// a chunk, the next asks for fewer steps when its result had many series,
+/// so that an answer stays well below the client's 64 MiB body limit and
+/// Prometheus' `query.max-samples` (≈ 25 bytes of JSON a point).
+pub const MAX_CHUNK_POINTS: usize = 1_000_000;
+
+/// How many times a failed chunk is retried with half the steps (a
+/// timeout, too many samples, too large an answer) before the rule fails.
+pub const MAX_SPLITS: u32 = 6;
+
+/// The last step of the chunk that starts at `start` with at most `points`
+/// steps of `step` and does not pass `last`.
+pub fn chunk_end(start: i64, last: i64, step: i64, points: usize) -> i64 {
+    let per = i64::try_from(points.max(1)).unwrap_or(i64::MAX);
+    start.saturating_add(step.saturating_mul(per - 1)).min(last)
+}
+
 /// The chunks a range query over `first..=last` every `step` is split into
 /// so that none has more than `max_points` steps: `(start, end)` pairs, both
 /// on the step grid, in order, covering every step once.
@@ -195,10 +214,9 @@ pub fn chunks(first: i64, last: i64, step: i64, max_points: usize) -> Vec<(i64, 
     if step <= 0 || last < first {
         return out;
     }
-    let per = i64::try_from(max_points.max(1)).unwrap_or(i64::MAX);
     let mut s = first;
     while s <= last {
-        let e = s.saturating_add(step.saturating_mul(per - 1)).min(last);
+        let e = chunk_end(s, last, step, max_points);
         out.push((s, e));
         match e.checked_add(step) {
             Some(n) => s = n,

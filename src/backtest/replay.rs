@@ -24,7 +24,9 @@ use crate::unittest::compare::labels_pairs;
 use crate::unittest::eval::alert_labels;
 use crate::unittest::rules::{GroupDef, RuleDef};
 
-use super::{BacktestError, Limits, Range, RangeSource, chunks, rfc3339};
+use super::{
+    BacktestError, Limits, MAX_CHUNK_POINTS, MAX_SPLITS, Range, RangeSource, chunk_end, rfc3339,
+};
 
 /// One firing episode of an alert: from the evaluation that made it firing
 /// to the one that resolved it.
@@ -248,11 +250,15 @@ pub fn replay(
         pending: HashSet::new(),
     };
     let offset = group.query_offset_ms;
-    for (cs, ce) in chunks(first, last, interval_ms, limits.max_points) {
+    let mut points = limits.max_points.max(1);
+    let mut splits = 0;
+    let mut cs = first;
+    while cs <= last {
         if limits.deadline.is_some_and(|d| Instant::now() >= d) {
             run.error = Some(BacktestError::Deadline { at: rfc3339(cs) });
             break;
         }
+        let ce = chunk_end(cs, last, interval_ms, points);
         let matrix = match source.query_range(
             &rule.expr_text,
             cs.saturating_sub(offset),
@@ -260,6 +266,13 @@ pub fn replay(
             interval_ms,
         ) {
             Ok(m) => m,
+            Err(_) if splits < MAX_SPLITS && points > 1 => {
+                // A timeout, too many samples, too large an answer: ask for less.
+                splits += 1;
+                let steps = usize::try_from((ce - cs) / interval_ms).unwrap_or(usize::MAX);
+                points = steps.saturating_add(1).div_ceil(2);
+                continue;
+            }
             Err(message) => {
                 run.error = Some(BacktestError::Query {
                     start: rfc3339(cs.saturating_sub(offset)),
@@ -269,6 +282,7 @@ pub fn replay(
                 break;
             }
         };
+        points = points.min((MAX_CHUNK_POINTS / matrix.len().max(1)).max(1));
         if matrix.len() > limits.max_series {
             run.error = Some(BacktestError::TooManySeries {
                 series: matrix.len(),
@@ -320,6 +334,10 @@ pub fn replay(
             }
         }
         progress(run.evaluations);
+        match ce.checked_add(interval_ms) {
+            Some(n) => cs = n,
+            None => break,
+        }
     }
     run.timelines = r.timelines;
     run
@@ -431,6 +449,105 @@ mod tests {
         assert!(whole.timelines[0].episodes.len() > 5);
         assert_eq!(whole.timelines, small.timelines);
         assert_eq!(whole.evaluations, small.evaluations);
+    }
+
+    /// Refuses queries of more than 10 steps, as a server's sample limit would.
+    struct Picky<'a>(
+        super::super::EngineSource<'a>,
+        std::sync::atomic::AtomicUsize,
+    );
+
+    impl RangeSource for Picky<'_> {
+        fn query_range(
+            &self,
+            e: &str,
+            s: i64,
+            end: i64,
+            step: i64,
+        ) -> Result<crate::engine::Matrix, String> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if (end - s) / step + 1 > 10 {
+                return Err("query processing would load too many samples into memory".into());
+            }
+            self.0.query_range(e, s, end, step)
+        }
+    }
+
+    /// Refuses every query.
+    struct Failing<'a>(&'a std::sync::atomic::AtomicUsize);
+
+    impl RangeSource for Failing<'_> {
+        fn query_range(
+            &self,
+            _: &str,
+            _: i64,
+            _: i64,
+            _: i64,
+        ) -> Result<crate::engine::Matrix, String> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Err("timeout".into())
+        }
+    }
+
+    #[test]
+    fn a_failed_chunk_is_retried_with_fewer_steps() {
+        let v: Vec<f64> = (0..100)
+            .map(|i| if (i / 5) % 2 == 0 { 90.0 } else { 0.0 })
+            .collect();
+        let st = storage(&[("0", &v)]);
+        let g = group("temp > 80", 0, 0);
+        let engine = Engine::default();
+        let src = Picky(
+            super::super::EngineSource {
+                engine: &engine,
+                storage: &st,
+            },
+            Default::default(),
+        );
+        let range = Range {
+            start_ms: 0,
+            end_ms: 99 * M,
+        };
+        let r = replay(&g, &g.rules[0], M, range, &src, &Limits::default(), &|_| {});
+        assert_eq!(r.error, None);
+        assert_eq!(r.evaluations, 100);
+        assert_eq!(
+            r.timelines,
+            run(&st, &g, 99 * M, Limits::default()).timelines
+        );
+        // 40 and 20 steps fail, then ten chunks of 10.
+        let few = Limits {
+            max_points: 40,
+            ..Limits::default()
+        };
+        let src2 = Picky(
+            super::super::EngineSource {
+                engine: &engine,
+                storage: &st,
+            },
+            Default::default(),
+        );
+        let r2 = replay(&g, &g.rules[0], M, range, &src2, &few, &|_| {});
+        assert_eq!(r2.error, None);
+        assert_eq!(src2.1.load(std::sync::atomic::Ordering::Relaxed), 2 + 10);
+        // A source that always fails: the first query and MAX_SPLITS retries.
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let r3 = replay(
+            &g,
+            &g.rules[0],
+            M,
+            range,
+            &Failing(&calls),
+            &Limits::default(),
+            &|_| {},
+        );
+        assert!(
+            matches!(r3.error, Some(BacktestError::Query { .. })),
+            "{:?}",
+            r3.error
+        );
+        assert_eq!(r3.evaluations, 0);
+        assert_eq!(calls.into_inner(), MAX_SPLITS as usize + 1);
     }
 
     #[test]
