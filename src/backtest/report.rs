@@ -148,8 +148,9 @@ impl Report {
                 let c = |s: &Side| s.notifications.unwrap_or_default().firing;
                 row.push(pair(b.map(c), c(&r.now), u64::to_string));
             }
-            if let Some(e) = &r.now.error {
-                row[0] = format!("{} (incomplete: {e})", row[0]);
+            if r.now.error.is_some() || b.is_some_and(|b| b.error.is_some()) {
+                // Why is on stderr and in JSON's `error`.
+                row[0] = format!("{} (incomplete)", row[0]);
             }
             cells.push(row);
         }
@@ -157,9 +158,10 @@ impl Report {
     }
 
     fn header_lines(&self) -> Vec<String> {
+        let n = self.rows.len();
         let mut out = vec![format!(
-            "{} rules replayed from {} to {} against {}",
-            self.rows.len(),
+            "{n} {} replayed from {} to {} against {}",
+            if n == 1 { "rule" } else { "rules" },
             rfc3339(self.range.start_ms),
             rfc3339(self.range.end_ms),
             self.prometheus

@@ -65,7 +65,8 @@ fn an_unreachable_server_fails_each_rule_and_still_prints_the_table() {
     assert_eq!(out.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stdout.contains("A (incomplete: query_range"), "{stdout}");
+    assert!(stdout.contains("1 rule replayed"), "{stdout}");
+    assert!(stdout.contains("A (incomplete)"), "{stdout}");
     assert!(
         stderr.contains("r.yaml:4: alert \"A\": query_range from"),
         "{stderr}"
