@@ -36,9 +36,10 @@ pub fn mlalert() -> assert_cmd::Command {
     c
 }
 
-/// Runs git in `dir` with a throwaway identity; panics when it fails.
+/// Runs git in `dir` with a throwaway identity (and local-file submodules
+/// allowed); panics with git's stderr when it fails.
 pub fn git(dir: &std::path::Path, args: &[&str]) {
-    let ok = std::process::Command::new("git")
+    let out = std::process::Command::new("git")
         .current_dir(dir)
         .args([
             "-c",
@@ -47,12 +48,17 @@ pub fn git(dir: &std::path::Path, args: &[&str]) {
             "user.email=t@t",
             "-c",
             "commit.gpgsign=false",
+            "-c",
+            "protocol.file.allow=always",
         ])
         .args(args)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `$MLALERT_CORPUS`, or `None` (and a "skipped" line) when unset.
