@@ -434,7 +434,7 @@ pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
 
 /// The Prometheus to ask: `--prometheus URL` over `prometheus.url`, with
 /// the config's other `prometheus.*` settings; `None` without a URL.
-fn live_settings(
+pub(crate) fn live_settings(
     config: &Config,
     flag: Option<&str>,
 ) -> Option<crate::prometheus::PrometheusSettings> {

@@ -26,6 +26,7 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::cli::write_stdout((format!($($arg)*) + "\n").as_bytes()) };
 }
 
+mod backtest;
 mod explain;
 mod lint;
 mod lints;
@@ -39,6 +40,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::lint::Severity;
 
+pub use backtest::BacktestArgs;
 pub use test::TestArgs;
 
 /// Exit code: nothing at or above `--fail-on`.
@@ -91,6 +93,9 @@ pub enum Command {
     /// Record what the Prometheus lints need from a Prometheus in a
     /// snapshot file, for CI without network (docs/prometheus.md).
     Snapshot(SnapshotArgs),
+    /// Replay alerting rules over a Prometheus server's history: firing
+    /// episodes, flaps and the notifications they would have sent.
+    Backtest(BacktestArgs),
     /// The Alertmanager routing tree: show it, test label sets, route every alert rule.
     Routes {
         /// What to do.
@@ -307,6 +312,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Test(a) => test::run(&a),
         Command::Snapshot(a) => lint::snapshot(&a),
         Command::Routes { command } => routes::run(&command),
+        Command::Backtest(a) => backtest::run(&a),
     }
 }
 

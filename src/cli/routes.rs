@@ -141,7 +141,8 @@ pub fn run(cmd: &RoutesCommand) -> u8 {
     }
 }
 
-fn read_source(path: &Path) -> Result<SourceFile, String> {
+/// Reads `path` with the one reader and its byte limit, as a [`SourceFile`].
+pub(crate) fn read_source(path: &Path) -> Result<SourceFile, String> {
     // The one reader, with its byte limit (`routes --config`, `routes coverage` paths).
     let bytes = crate::source::read_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
     // `path:line: file is not valid UTF-8 (invalid byte 0xNN)`, as `lint` says it.

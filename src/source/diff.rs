@@ -99,9 +99,7 @@ impl Changes {
             let root = match roots.get(&dir) {
                 Some(r) => r.clone(),
                 None => {
-                    let r = git(&dir, &["rev-parse", "--show-toplevel"])
-                        .ok()
-                        .map(|t| PathBuf::from(t.trim_end_matches(['\n', '\r'])));
+                    let r = repo_root(&dir);
                     roots.insert(dir.clone(), r.clone());
                     r
                 }
@@ -121,25 +119,8 @@ impl Changes {
     }
 
     fn add_repo(&mut self, root: &Path, base: &str) -> Result<(), String> {
-        let spec = format!("{base}^{{commit}}");
-        let commit = git(
-            root,
-            &[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                "--end-of-options",
-                &spec,
-            ],
-        )
-        .map_err(|_| format!("unknown revision in the repository {}", root.display()))?;
-        let commit = commit.trim();
-        if commit.is_empty() || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!(
-                "unknown revision in the repository {}",
-                root.display()
-            ));
-        }
+        let commit = resolve_commit(root, base)?;
+        let commit = commit.as_str();
         let diff = git(
             root,
             &[
@@ -179,6 +160,93 @@ impl Changes {
             .get(&p)
             .is_some_and(|ranges| ranges.iter().any(|r| r.contains(&line)))
     }
+}
+
+/// The commit id `base` names in the repository at `root` (`rev-parse
+/// --verify REF^{commit}`): only this id is passed on to other git calls.
+fn resolve_commit(root: &Path, base: &str) -> Result<String, String> {
+    let unknown = || format!("unknown revision in the repository {}", root.display());
+    let spec = format!("{base}^{{commit}}");
+    let commit = git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ],
+    )
+    .map_err(|_| unknown())?;
+    let commit = commit.trim();
+    if commit.is_empty() || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(unknown());
+    }
+    Ok(commit.to_string())
+}
+
+/// The repository that holds `dir` (`rev-parse --show-toplevel`), if any.
+fn repo_root(dir: &Path) -> Option<PathBuf> {
+    git(dir, &["rev-parse", "--show-toplevel"])
+        .ok()
+        .map(|t| PathBuf::from(t.trim_end_matches(['\n', '\r'])))
+}
+
+/// The content of file `path` at revision `base` of the repository that
+/// holds it (`git cat-file blob COMMIT:PATH`), for `backtest --compare REF`
+/// and `--diff-base REF`. `Ok(None)` when the file did not exist at `base`.
+///
+/// # Errors
+/// A revision [`check_ref`] refuses, `path` outside a git repository, a
+/// revision the repository does not know, or a file at `base` larger than
+/// [`super::MAX_FILE_BYTES`].
+pub fn file_at(path: &Path, base: &str) -> Result<Option<Vec<u8>>, String> {
+    check_ref(base)?;
+    let full = path
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let dir = full.parent().unwrap_or(&full);
+    let root =
+        repo_root(dir).ok_or_else(|| format!("{} is not in a git repository", path.display()))?;
+    let root = root.canonicalize().unwrap_or(root);
+    let commit = resolve_commit(&root, base)?;
+    let rel = full.strip_prefix(&root).map_err(|_| {
+        format!(
+            "{} is outside the repository {}",
+            path.display(),
+            root.display()
+        )
+    })?;
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    let spec = format!("{commit}:{rel}");
+    if git(&root, &["cat-file", "-e", &spec]).is_err() {
+        return Ok(None);
+    }
+    let size: u64 = git(&root, &["cat-file", "-s", &spec])?
+        .trim()
+        .parse()
+        .map_err(|_| format!("git cat-file -s {spec}: not a size"))?;
+    if size > super::MAX_FILE_BYTES {
+        return Err(format!(
+            "{} at {base} is larger than {} bytes",
+            path.display(),
+            super::MAX_FILE_BYTES
+        ));
+    }
+    let out = Command::new("git")
+        .arg("--no-optional-locks")
+        .arg("-C")
+        .arg(&root)
+        .args(["cat-file", "blob", &spec])
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git cat-file blob {spec}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(Some(out.stdout))
 }
 
 /// Parses `git diff --unified=0` output: `+++ b/path` then `@@ -a,b +c,d @@` hunks.

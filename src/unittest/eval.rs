@@ -265,14 +265,7 @@ fn eval_alerting(
             external_url: env.external_url.to_string(),
             value,
         };
-        let mut labels = sample_labels.without_name();
-        for (k, raw) in &rule.labels {
-            labels.set(
-                k.as_str(),
-                template::expand_alert_or_error(raw, &data, &ctx),
-            );
-        }
-        labels.set("alertname", rule.name.as_str());
+        let labels = alert_labels(rule, &sample_labels, &data, &ctx);
         let annotations = match &deferred {
             None => {
                 Annotations::Expanded(sorted_pairs(rule.annotations.iter().map(|(k, raw)| {
@@ -321,6 +314,29 @@ fn eval_alerting(
         });
     }
     Ok(out)
+}
+
+/// An alert's labels from one result sample, as Prometheus'
+/// `AlertingRule.Eval` builds them: the sample's labels minus `__name__`,
+/// the rule's labels expanded as templates with the sample (`$labels`,
+/// `$value`), then `alertname`. A label without a template action is used
+/// as written, without expanding it.
+pub fn alert_labels(
+    rule: &RuleDef,
+    sample_labels: &Labels,
+    data: &AlertData,
+    ctx: &Context,
+) -> Labels {
+    let mut labels = sample_labels.without_name();
+    for (k, raw) in &rule.labels {
+        if raw.contains("{{") {
+            labels.set(k.as_str(), template::expand_alert_or_error(raw, data, ctx));
+        } else {
+            labels.set(k.as_str(), raw.as_str());
+        }
+    }
+    labels.set("alertname", rule.name.as_str());
+    labels
 }
 
 /// `ALERTS{…, alertstate="…"}` or `ALERTS_FOR_STATE{…}`: the rule's raw

@@ -19,6 +19,8 @@ pub struct RuleDef {
     pub name: String,
     /// The parsed expression.
     pub expr: Arc<Expr>,
+    /// The expression as written in the file (what a Prometheus server is asked).
+    pub expr_text: String,
     /// `for`, ms.
     pub for_ms: i64,
     /// `keep_firing_for`, ms.
@@ -38,6 +40,8 @@ pub struct GroupDef {
     pub file: String,
     /// Group name.
     pub name: String,
+    /// `interval`, ms (`None`: the global evaluation interval).
+    pub interval_ms: Option<i64>,
     /// `query_offset`, ms.
     pub query_offset_ms: i64,
     /// `limit` (0 = none).
@@ -133,6 +137,10 @@ pub fn load_rule_file(
             let mut def = GroupDef {
                 file: source.path.clone(),
                 name: g.name.value.clone(),
+                interval_ms: g
+                    .interval
+                    .as_ref()
+                    .map(|d| i64::try_from(d.value.ms).unwrap_or(i64::MAX)),
                 query_offset_ms: g
                     .query_offset
                     .as_ref()
@@ -146,7 +154,11 @@ pub fn load_rule_file(
                 rules: Vec::new(),
             };
             for r in &g.rules {
-                let Some(ast) = r.expr.as_ref().and_then(|e| e.ast.clone()) else {
+                let Some((ast, expr_text)) = r
+                    .expr
+                    .as_ref()
+                    .and_then(|e| Some((e.ast.clone()?, e.text.value.clone())))
+                else {
                     continue;
                 };
                 let mut labels = group_labels.clone();
@@ -188,6 +200,7 @@ pub fn load_rule_file(
                     kind: r.kind,
                     name: r.name.value.clone(),
                     expr: ast,
+                    expr_text,
                     for_ms: ms(&r.for_),
                     keep_firing_for_ms: ms(&r.keep_firing_for),
                     labels: sorted_pairs(labels),

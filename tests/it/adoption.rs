@@ -2,9 +2,8 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-use crate::{diags, mlalert};
+use crate::{diags, git, mlalert};
 
 const ONE: &str = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 5m\n    labels: {severity: info}\n    annotations: {runbook_url: x, summary: s}\n";
 
@@ -100,24 +99,6 @@ fn a_baseline_written_at_the_root_works_from_a_subdirectory() {
             .all(|x| x["path"].as_str().unwrap().ends_with("b.yaml")),
         "{v}"
     );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod action;
 mod adoption;
 mod alertmanager_conformance;
+mod backtest_cli;
 mod bad_input;
 mod cli;
 mod corpus_real;
@@ -34,6 +35,31 @@ pub fn mlalert() -> assert_cmd::Command {
     // Human output wraps at `COLUMNS` when set: tests see the default width.
     c.env_remove("NO_COLOR").env_remove("COLUMNS");
     c
+}
+
+/// Runs git in `dir` with a throwaway identity (and local-file submodules
+/// allowed); panics with git's stderr when it fails.
+pub fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `$MLALERT_CORPUS`, or `None` (and a "skipped" line) when unset.

@@ -5,10 +5,10 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use super::run;
+use crate::git;
 
 /// `n` alerting rules: every third critical (`Alert0`, `Alert3`, …), the
 /// others warning or info, spread over 20 teams, grouped by `node`.
@@ -294,29 +294,6 @@ fn routes_config_with_a_yaml_error_says_where() {
             r.stderr
         );
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "protocol.file.allow=always",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
 }
 
 fn repo(d: &Path) {

@@ -19,6 +19,7 @@
 //! let url = p.url(); // http://127.0.0.1:PORT
 //! ```
 
+pub mod backtest;
 pub mod lints;
 
 use std::collections::BTreeMap;
