@@ -30,6 +30,7 @@ mod explain;
 mod lint;
 mod lints;
 pub mod routes;
+pub mod server;
 mod test;
 
 use std::ffi::OsString;
@@ -88,6 +89,8 @@ pub enum Command {
     },
     /// Run promtool-compatible rule unit tests.
     Test(TestArgs),
+    /// Run the Language Server (LSP over standard input and output) for editors.
+    Server,
     /// The Alertmanager routing tree: show it, test label sets, route every alert rule.
     Routes {
         /// What to do.
@@ -267,6 +270,7 @@ fn dispatch(cli: Cli) -> u8 {
             }
         }
         Command::Test(a) => test::run(&a),
+        Command::Server => server::run(),
         Command::Routes { command } => routes::run(&command),
     }
 }
