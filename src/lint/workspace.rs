@@ -207,3 +207,96 @@ impl Workspace {
 fn holds_checked(l: Option<&LoadedFile>) -> bool {
     l.is_some_and(|l| !l.rule_files.is_empty() || !l.am_configs.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each finding as `path code line:col-end message`, sorted as the run sorts.
+    fn keys(files: &[SourceFile], diags: &[Diagnostic]) -> Vec<String> {
+        diags
+            .iter()
+            .map(|d| {
+                let f = &files[d.file];
+                format!(
+                    "{} {} {}-{} {}",
+                    f.path, d.lint.code, d.span.start, d.span.end, d.message
+                )
+            })
+            .collect()
+    }
+
+    fn fixture(name: &str) -> (String, String) {
+        let path = format!("fixtures/ml-platform/{name}");
+        let text =
+            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&path))
+                .expect(name);
+        (path, text)
+    }
+
+    /// The workspace gives what `lint::run` gives on the same texts, after each change.
+    fn assert_same_as_run(w: &Workspace, texts: &[(String, String)]) {
+        let sources = texts
+            .iter()
+            .map(|(p, t)| SourceFile::from_text(p.clone(), t.clone(), 0))
+            .collect();
+        let report = super::super::run_sources(sources, &Config::default());
+        assert_eq!(
+            keys(w.files(), w.diagnostics()),
+            keys(&report.files, &report.diagnostics)
+        );
+    }
+
+    #[test]
+    fn updates_give_what_a_full_run_gives() {
+        let mut texts: Vec<(String, String)> = [
+            "alertmanager.yaml",
+            "gpu-rules-crd.yaml",
+            "inference-alerts.yaml",
+            "monitoring-stack.yaml",
+        ]
+        .iter()
+        .map(|n| fixture(n))
+        .collect();
+        let input = |(p, t): &(String, String)| {
+            Input::Source(SourceFile::from_text(p.clone(), t.clone(), 0))
+        };
+        let mut w = Workspace::new(texts.iter().map(input).collect(), Config::default());
+        assert!(!w.diagnostics().is_empty());
+        assert_same_as_run(&w, &texts);
+
+        // A rule file loses its `for:` lines and gains a duplicate of an
+        // alert of another file: per-file and project findings change.
+        let (path, text) = &texts[2];
+        let dup =
+            "\n  - name: dup\n    rules:\n      - alert: GpuTooHot\n        expr: vector(1)\n";
+        let changed = text.replace("for: ", "for_removed: ") + dup;
+        assert_ne!(&changed, text);
+        texts[2] = (path.clone(), changed);
+        w.update(input(&texts[2]));
+        assert_same_as_run(&w, &texts);
+
+        // The Alertmanager config routes nothing below the root any more.
+        let (path, text) = &texts[0];
+        texts[0] = (path.clone(), text.replace("matchers:", "matchers_gone:"));
+        w.update(input(&texts[0]));
+        assert_same_as_run(&w, &texts);
+
+        // A new prometheus.yml states the intervals: every file is checked with them.
+        texts.push((
+            "prometheus.yml".to_string(),
+            "global:\n  scrape_interval: 2m\n  evaluation_interval: 10m\nrule_files: [x]\n"
+                .to_string(),
+        ));
+        w.update(input(&texts[4]));
+        assert_same_as_run(&w, &texts);
+
+        // YAML that does not parse, then the file removed.
+        texts[1].1 = "groups: [\n".to_string();
+        w.update(input(&texts[1]));
+        assert_same_as_run(&w, &texts);
+        w.remove(&texts[4].0);
+        texts.pop();
+        assert_same_as_run(&w, &texts);
+    }
+}

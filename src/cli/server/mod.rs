@@ -278,10 +278,13 @@ impl<'c> Server<'c> {
     }
 
     /// Runs `f` on the workspace; a panic inside it is logged and the
-    /// server goes on.
-    fn guarded(&mut self, what: &str, f: impl FnOnce(&mut Workspace)) {
+    /// server goes on. False when `f` panicked.
+    fn guarded(&mut self, what: &str, f: impl FnOnce(&mut Workspace)) -> bool {
         let w = &mut self.workspace;
-        if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(w))) {
+        let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(w))) else {
+            return true;
+        };
+        {
             let why = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_string())
@@ -294,17 +297,22 @@ impl<'c> Server<'c> {
                 ),
             );
         }
+        false
     }
 
-    /// Sets the text of `path` (an open document's buffer) and publishes.
+    /// Sets the text of `path` (an open document's buffer) and publishes;
+    /// after a panic nothing is published (the findings would be those of
+    /// the text before).
     fn set_text(&mut self, path: &str, text: String) {
         let input = Input::Source(SourceFile::from_text(path, text, 0));
-        self.guarded(&format!("checking {path}"), |w| {
+        let checked = self.guarded(&format!("checking {path}"), |w| {
             #[cfg(debug_assertions)]
             test_panic(&input);
             w.update(input);
         });
-        self.publish(Some(path));
+        if checked {
+            self.publish(Some(path));
+        }
     }
 
     /// Reads `path` from disk again (a change reported by the client, or
