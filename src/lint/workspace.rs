@@ -75,6 +75,11 @@ impl Workspace {
         &self.files
     }
 
+    /// Each file's models, by file id; `None` for an unreadable file.
+    pub fn loaded(&self) -> &[Option<LoadedFile>] {
+        &self.loaded
+    }
+
     /// The file at `path` (as its [`SourceFile::path`]): its id, source and
     /// models (`None` when unreadable).
     pub fn file(&self, path: &str) -> Option<(FileId, &SourceFile, Option<&LoadedFile>)> {

@@ -588,10 +588,11 @@ impl<'c> Server<'c> {
     /// `path:line` of every recording rule of the workspace that records `name`.
     fn recorded_by(&self, name: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for (source, loaded) in self.workspace.files().iter().filter_map(|f| {
-            let (_, s, l) = self.workspace.file(&f.path)?;
-            Some((s, l?))
-        }) {
+        let files = self.workspace.files().iter();
+        for (source, loaded) in files
+            .zip(self.workspace.loaded())
+            .filter_map(|(s, l)| Some((s, l.as_ref()?)))
+        {
             for rf in &loaded.rule_files {
                 for g in &rf.groups {
                     for r in g
