@@ -485,6 +485,7 @@ vim.api.nvim_create_autocmd("VimEnter", {{
         .env("XDG_CONFIG_HOME", root.join("xdg-config"))
         .env("XDG_DATA_HOME", root.join("xdg-data"))
         .env("XDG_STATE_HOME", root.join("xdg-state"))
+        .env("XDG_CACHE_HOME", root.join("xdg-cache"))
         .arg("rules.yaml")
         .current_dir(root)
         .stdin(Stdio::null())

@@ -153,6 +153,8 @@ fn watches_files(params: &lsp::InitializeParams) -> bool {
 struct Open {
     uri: lsp::Uri,
     version: i32,
+    /// The buffer's text (what incremental changes apply to).
+    text: String,
 }
 
 /// The server's state.
@@ -386,6 +388,7 @@ impl<'c> Server<'c> {
                         Open {
                             uri: p.text_document.uri,
                             version: p.text_document.version,
+                            text: p.text_document.text.clone(),
                         },
                     );
                     if is_config(Path::new(&path)) {
@@ -398,19 +401,16 @@ impl<'c> Server<'c> {
             N::DidChangeTextDocument::METHOD => {
                 if let Some(p) = params::<N::DidChangeTextDocument>(n) {
                     let path = convert::uri_to_path(p.text_document.uri.as_str());
-                    if let Some(open) = self.open.get_mut(&path) {
-                        open.version = p.text_document.version;
+                    let Some(open) = self.open.get_mut(&path) else {
+                        return;
+                    };
+                    open.version = p.text_document.version;
+                    for c in p.content_changes {
+                        apply_change(&mut open.text, c);
                     }
+                    let text = open.text.clone();
                     if is_config(Path::new(&path)) {
                         return;
-                    }
-                    let mut text = self
-                        .workspace
-                        .file(&path)
-                        .map(|(_, s, _)| s.text.clone())
-                        .unwrap_or_default();
-                    for c in p.content_changes {
-                        apply_change(&mut text, c);
                     }
                     self.set_text(&path, text);
                 }
@@ -660,5 +660,39 @@ fn test_panic(input: &Input) {
         && s.text.contains(&marker)
     {
         panic!("test panic: the document holds {marker:?}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incremental_changes_apply_at_utf16_positions() {
+        let mut text = "a: 🔥x\nb: 1\n".to_string();
+        let change = |l0, c0, l1, c1, t: &str| lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range::new(
+                lsp::Position::new(l0, c0),
+                lsp::Position::new(l1, c1),
+            )),
+            range_length: None,
+            text: t.to_string(),
+        };
+        // After "a: 🔥" (5 UTF-16 units): replace "x".
+        apply_change(&mut text, change(0, 5, 0, 6, "y"));
+        assert_eq!(text, "a: 🔥y\nb: 1\n");
+        // Across the line break.
+        apply_change(&mut text, change(0, 6, 1, 1, "\nc"));
+        assert_eq!(text, "a: 🔥y\nc: 1\n");
+        // The whole text.
+        apply_change(
+            &mut text,
+            lsp::TextDocumentContentChangeEvent {
+                range: None,
+                range_length: None,
+                text: "z: 2\n".to_string(),
+            },
+        );
+        assert_eq!(text, "z: 2\n");
     }
 }
