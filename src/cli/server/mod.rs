@@ -348,13 +348,18 @@ impl<'c> Server<'c> {
     /// Publishes the findings of every open document whose findings changed,
     /// and of `changed` (the document just edited) in any case.
     fn publish(&mut self, changed: Option<&str>) {
-        let mut by_file: HashMap<usize, Vec<lsp::Diagnostic>> = HashMap::new();
+        // Only open documents' findings are converted (the workspace may hold
+        // thousands of findings in files nobody looks at).
         let files = self.workspace.files();
+        let mut by_file: HashMap<usize, Vec<lsp::Diagnostic>> = self
+            .open
+            .keys()
+            .filter_map(|p| Some((self.workspace.file(p)?.0, Vec::new())))
+            .collect();
         for d in self.workspace.diagnostics() {
-            by_file
-                .entry(d.file)
-                .or_default()
-                .push(convert::diagnostic(d, files));
+            if let Some(v) = by_file.get_mut(&d.file) {
+                v.push(convert::diagnostic(d, files));
+            }
         }
         let mut out = Vec::new();
         for (path, open) in &self.open {
