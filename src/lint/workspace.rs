@@ -44,6 +44,9 @@ pub struct Workspace {
     /// True while `project` is not the project passes' findings over the
     /// files as they are (a project pass panicked).
     project_stale: bool,
+    /// True while `checked` is not every file's per-file findings (a check
+    /// panicked while every file was being checked again).
+    checked_stale: bool,
     /// Every finding after the whole pipeline, sorted.
     diagnostics: Vec<Diagnostic>,
 }
@@ -64,6 +67,7 @@ impl Workspace {
             checked,
             project,
             project_stale: false,
+            checked_stale: false,
             diagnostics: Vec::new(),
         };
         w.finish();
@@ -112,8 +116,9 @@ impl Workspace {
     /// change affects (see the module's docs).
     ///
     /// A panic in a check leaves the workspace consistent: the file has its
-    /// new text and no per-file findings until the next update, and the
-    /// project passes run again on the next update.
+    /// new text and no per-file findings until the next update, and what
+    /// the panic interrupted (every file's per-file passes, the project
+    /// passes) runs again on the next update.
     pub fn update(&mut self, input: Input) {
         let path = match &input {
             Input::Source(s) | Input::Named(s) | Input::Unreadable { source: s, .. } => {
@@ -136,7 +141,7 @@ impl Workspace {
             self.checked[id].clear();
         }
         let config = conventions::apply(&self.base, &self.files, &self.loaded);
-        if config.same_inferred(&self.config) {
+        if config.same_inferred(&self.config) && !self.checked_stale {
             if let Some(l) = &self.loaded[id] {
                 self.checked[id] = check_file(id, &self.files[id], l, &self.config);
             }
@@ -144,7 +149,9 @@ impl Workspace {
             // The run's settings changed: every file is checked with them.
             self.checked.iter_mut().for_each(Vec::clear);
             self.config = config;
+            self.checked_stale = true;
             self.checked = check_files(&self.files, &self.loaded, &self.config, &|| {});
+            self.checked_stale = false;
             affects_project = true;
         }
         if affects_project || self.project_stale {
