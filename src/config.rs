@@ -222,6 +222,13 @@ impl Config {
         self.inferred.get(setting.decl.key).map(|(_, o)| o.clone())
     }
 
+    /// Whether `self` and `other` have the same values inferred from the
+    /// run ([`Config::set_inferred`]): a language server checks every file
+    /// again when a change to one file changes them.
+    pub fn same_inferred(&self, other: &Config) -> bool {
+        self.inferred == other.inferred
+    }
+
     /// `.mlalert.yaml` in `dir` or its nearest parent that has one.
     pub fn discover(dir: &Path) -> Option<PathBuf> {
         dir.ancestors()

@@ -563,7 +563,11 @@ pub(crate) fn read_input(path: &Path, named: bool) -> lint::Input {
 
 /// The pipeline's input for the bytes read as `display` (a path, or the
 /// name standard input stands for), or for why they could not be read.
-fn input_from(display: String, named: bool, bytes: Result<Vec<u8>, String>) -> lint::Input {
+pub(crate) fn input_from(
+    display: String,
+    named: bool,
+    bytes: Result<Vec<u8>, String>,
+) -> lint::Input {
     // Paths print the same in every format: as given, without `./`.
     let mut display = display.as_str();
     while let Some(rest) = display.strip_prefix("./") {

@@ -31,6 +31,7 @@ mod explain;
 mod lint;
 mod lints;
 pub mod routes;
+pub mod server;
 mod test;
 
 use std::ffi::OsString;
@@ -96,6 +97,8 @@ pub enum Command {
     /// Replay alerting rules over a Prometheus server's history: firing
     /// episodes, flaps and the notifications they would have sent.
     Backtest(BacktestArgs),
+    /// Run the Language Server (LSP over standard input and output) for editors.
+    Server,
     /// The Alertmanager routing tree: show it, test label sets, route every alert rule.
     Routes {
         /// What to do.
@@ -311,6 +314,7 @@ fn dispatch(cli: Cli) -> u8 {
         }
         Command::Test(a) => test::run(&a),
         Command::Snapshot(a) => lint::snapshot(&a),
+        Command::Server => server::run(),
         Command::Routes { command } => routes::run(&command),
         Command::Backtest(a) => backtest::run(&a),
     }

@@ -92,6 +92,18 @@ impl LintMeta {
     pub fn url(&self) -> String {
         format!("{DOCS_BASE}/{}-{}.md", self.code, self.name)
     }
+
+    /// The text of the page's "What it does" section (Markdown), or the
+    /// summary when the page has none: SARIF's `fullDescription`, the
+    /// language server's hover on a finding.
+    pub fn what_it_does(&self) -> String {
+        Some(self.page)
+            .and_then(|p| p.split("## What it does\n").nth(1))
+            .and_then(|s| s.split("\n## ").next())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| self.summary.to_string())
+    }
 }
 
 /// Every lint's metadata, input lints (ML9xx) and checks alike, registered

@@ -11,6 +11,7 @@ pub mod prometheus;
 pub mod registry;
 pub mod rules;
 pub mod suppress;
+pub mod workspace;
 
 pub use crate::diagnostic::{Category, DOCS_BASE, Diagnostic, FileId, Label, LintMeta, Severity};
 use crate::source::Span;
@@ -469,12 +470,12 @@ pub struct Report {
 }
 
 /// Every input of a run, loaded: the files in input order, their models
-/// (`None` for an unreadable file), the input findings, and whether some
-/// file could not be read or is not YAML.
+/// (`None` for an unreadable file), each file's input findings (indexed
+/// like `files`), and whether some file could not be read or is not YAML.
 struct Loaded {
     files: Vec<SourceFile>,
     loaded: Vec<Option<LoadedFile>>,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Vec<Vec<Diagnostic>>,
     failed: bool,
 }
 
@@ -483,41 +484,53 @@ fn load_all(inputs: Vec<Input>, config: &Config) -> Loaded {
     let per_file: Vec<(SourceFile, Option<LoadedFile>, Vec<Diagnostic>)> = inputs
         .into_par_iter()
         .enumerate()
-        .map(|(id, input)| match input {
-            Input::Source(source) => load_one(id, source, false, config),
-            Input::Named(source) => load_one(id, source, true, config),
-            Input::Unreadable {
-                source,
-                span,
-                message,
-                help,
-            } => {
-                let mut d = Diagnostic::new(
-                    &crate::diagnostic::input::file_unreadable::META,
-                    id,
-                    span,
-                    message,
-                );
-                d.help = help;
-                (source, None, vec![d])
-            }
-        })
+        .map(|(id, input)| load_input(id, input, config))
         .collect();
     let mut files = Vec::with_capacity(per_file.len());
     let mut loaded = Vec::with_capacity(per_file.len());
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = Vec::with_capacity(per_file.len());
     let mut failed = false;
     for (source, l, d) in per_file {
         failed |= l.as_ref().is_none_or(|l| l.yaml_error);
         files.push(source);
         loaded.push(l);
-        diagnostics.extend(d);
+        diagnostics.push(d);
     }
     Loaded {
         files,
         loaded,
         diagnostics,
         failed,
+    }
+}
+
+/// Loads input `input` as file `id` of the run: its source, its models
+/// (`None` when it could not be read) and its input findings (beyond those
+/// of the models: `file-unreadable`, `file-not-recognised`,
+/// `rules-like-file-skipped`).
+fn load_input(
+    id: FileId,
+    input: Input,
+    config: &Config,
+) -> (SourceFile, Option<LoadedFile>, Vec<Diagnostic>) {
+    match input {
+        Input::Source(source) => load_one(id, source, false, config),
+        Input::Named(source) => load_one(id, source, true, config),
+        Input::Unreadable {
+            source,
+            span,
+            message,
+            help,
+        } => {
+            let mut d = Diagnostic::new(
+                &crate::diagnostic::input::file_unreadable::META,
+                id,
+                span,
+                message,
+            );
+            d.help = help;
+            (source, None, vec![d])
+        }
     }
 }
 
@@ -566,13 +579,12 @@ pub fn run_with_facts(
     on_file: &(dyn Fn() + Sync),
     fetch: &FetchFacts,
 ) -> Report {
-    use rayon::prelude::*;
     // Load every file, then learn what the run states about its Prometheus
     // (intervals, conventions), then run the per-file passes with it.
     let Loaded {
         files,
         loaded,
-        mut diagnostics,
+        diagnostics: input,
         failed,
     } = load_all(inputs, config);
     let mut config = conventions::apply(config, &files, &loaded);
@@ -580,9 +592,32 @@ pub fn run_with_facts(
         config.facts = Some(std::sync::Arc::new(f));
     }
     let config = &config;
-    let checked: Vec<Vec<Diagnostic>> = files
+    let mut per_file = check_files(&files, &loaded, config, on_file);
+    for (d, input) in per_file.iter_mut().zip(input) {
+        d.splice(0..0, input);
+    }
+    let project = check_project_files(&files, &loaded, config);
+    let diagnostics = finish(&files, &loaded, per_file.iter().flatten(), &project, config);
+    Report {
+        files,
+        loaded,
+        diagnostics,
+        failed,
+    }
+}
+
+/// The per-file passes over every loaded file, in parallel: each file's
+/// findings, indexed like `files`. `on_file` is called after each file.
+fn check_files(
+    files: &[SourceFile],
+    loaded: &[Option<LoadedFile>],
+    config: &Config,
+    on_file: &(dyn Fn() + Sync),
+) -> Vec<Vec<Diagnostic>> {
+    use rayon::prelude::*;
+    files
         .par_iter()
-        .zip(&loaded)
+        .zip(loaded)
         .enumerate()
         .map(|(id, (source, l))| {
             let d = l
@@ -592,11 +627,18 @@ pub fn run_with_facts(
             on_file();
             d
         })
-        .collect();
-    diagnostics.extend(checked.into_iter().flatten());
+        .collect()
+}
+
+/// The project passes ([`check_project`]) over every loaded file of the run.
+fn check_project_files(
+    files: &[SourceFile],
+    loaded: &[Option<LoadedFile>],
+    config: &Config,
+) -> Vec<Diagnostic> {
     let project: Vec<ProjectFile> = files
         .iter()
-        .zip(&loaded)
+        .zip(loaded)
         .enumerate()
         .filter_map(|(file, (source, l))| {
             l.as_ref().map(|loaded| ProjectFile {
@@ -606,8 +648,21 @@ pub fn run_with_facts(
             })
         })
         .collect();
-    diagnostics.extend(check_project(&ProjectCtx::new(project, config)));
-    for (id, (source, l)) in files.iter().zip(&loaded).enumerate() {
+    check_project(&ProjectCtx::new(project, config))
+}
+
+/// The end of the pipeline, after the per-file and project passes: the
+/// suppression comments of every file (which see every finding), then
+/// configured severities, then per-path overrides, then the sort.
+fn finish<'d>(
+    files: &[SourceFile],
+    loaded: &[Option<LoadedFile>],
+    per_file: impl Iterator<Item = &'d Diagnostic>,
+    project: &'d [Diagnostic],
+    config: &Config,
+) -> Vec<Diagnostic> {
+    let mut diagnostics: Vec<Diagnostic> = per_file.chain(project).cloned().collect();
+    for (id, (source, l)) in files.iter().zip(loaded).enumerate() {
         if let Some(l) = l {
             suppress::apply(id, source, l, config, &mut diagnostics);
         }
@@ -632,12 +687,7 @@ pub fn run_with_facts(
     }
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     sort(&mut diagnostics, &paths);
-    Report {
-        files,
-        loaded,
-        diagnostics,
-        failed,
-    }
+    diagnostics
 }
 
 /// Loads one read file (file `id` of the run) with its input findings.

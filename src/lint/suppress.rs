@@ -9,6 +9,7 @@
 //! A directive that silences nothing is reported by `unused-suppression`.
 
 use super::{Config, Diagnostic, FileId, registry};
+use crate::diagnostic::Edit;
 use crate::diagnostic::input::unused_suppression;
 use crate::model::LoadedFile;
 use crate::model::alertmanager::Route;
@@ -244,6 +245,84 @@ pub fn apply(
     }
 }
 
+/// The edit that silences `d` (a finding in `source`, whose models are
+/// `loaded`) for the innermost rule, route, receiver or inhibit rule holding
+/// it: `# mlalert: disable=<name>` on a new line above that node, at its
+/// line's indentation (or `,<name>` added to a directive already there),
+/// with the node's span.
+/// `None` when no such node holds the finding, or when a directive above
+/// it could not be told apart from a neighbour's (two nodes start on its
+/// line). Used by the language server's "disable for this rule" action.
+pub fn disable_edit(
+    source: &SourceFile,
+    loaded: &LoadedFile,
+    d: &Diagnostic,
+) -> Option<(Edit, Span)> {
+    let regions = regions(loaded);
+    let lines = source.lines();
+    let at = d.span.start;
+    let holds = |r: &Span| at >= r.start && at < r.end.max(r.start + 1);
+    let node = regions
+        .iter()
+        .filter(|r| holds(r))
+        .max_by_key(|r| r.start)?;
+    let line0 = lines.line_of(node.start);
+    // A directive above a line applies to the node starting first on it.
+    let first_on_line = regions
+        .iter()
+        .filter(|r| lines.line_of(r.start) == line0)
+        .min_by_key(|r| r.start)?;
+    if first_on_line != node {
+        return None;
+    }
+    let existing = directives(source)
+        .into_iter()
+        .find(|x| !x.file_wide && !x.trailing && next_content_line(source, x.line0 + 1) == line0);
+    if let Some(x) = existing {
+        let edit = Edit {
+            span: Span::point(x.span.end),
+            replacement: format!(",{}", d.lint.name),
+        };
+        return Some((edit, *node));
+    }
+    let line = lines.line_text(&source.text, line0);
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let start = lines.line_start(line0);
+    let edit = Edit {
+        span: Span::point(start),
+        replacement: format!(
+            "{indent}# {MARKER} disable={}{}",
+            d.lint.name,
+            line_break(source, line0)
+        ),
+    };
+    Some((edit, *node))
+}
+
+/// The edit that silences `d`'s lint in the whole of `source`:
+/// `# mlalert: disable-file=<name>` on a new first line.
+pub fn disable_file_edit(source: &SourceFile, d: &Diagnostic) -> Edit {
+    Edit {
+        span: Span::point(0),
+        replacement: format!(
+            "# {MARKER} disable-file={}{}",
+            d.lint.name,
+            line_break(source, 0)
+        ),
+    }
+}
+
+/// The line break ending 0-based line `line0` of `source` (`\n` when it is the last).
+fn line_break(source: &SourceFile, line0: usize) -> &'static str {
+    let end = source.lines().line_end(&source.text, line0);
+    match source.text.as_bytes().get(end..end + 2) {
+        Some(b"\r\n") => "\r\n",
+        Some([b'\r', _]) => "\r",
+        _ if source.text.as_bytes().get(end) == Some(&b'\r') => "\r",
+        _ => "\n",
+    }
+}
+
 /// The first line at or after `line0` that is neither blank nor only a comment.
 fn next_content_line(source: &SourceFile, line0: usize) -> usize {
     let lines = source.lines();
@@ -278,6 +357,84 @@ mod tests {
     const RULES: &str = "groups:\n- name: g\n  rules:\n";
     /// Labels and annotations that keep the style lints quiet.
     const META: &str = "    labels: {severity: info}\n    annotations: {summary: s}\n";
+
+    /// Labels and annotations that keep every lint but missing-for quiet.
+    const RUNBOOK: &str =
+        "    labels: {severity: info}\n    annotations: {summary: s, runbook_url: 'https://r/a'}\n";
+
+    /// Applies the edit `make` gives for the first finding of `lint`, and
+    /// the findings of the edited text.
+    fn disable_and_rerun(
+        yaml: &str,
+        lint: &str,
+        make: impl Fn(&SourceFile, &LoadedFile, &Diagnostic) -> Option<Edit>,
+    ) -> (String, Vec<String>) {
+        let config = Config::default();
+        let report = crate::lint::run_sources(
+            vec![SourceFile::from_text("t.yaml", yaml.to_string(), 0)],
+            &config,
+        );
+        let d = report
+            .diagnostics
+            .iter()
+            .find(|d| d.lint.name == lint)
+            .expect(lint);
+        let loaded = report.loaded[0].as_ref().unwrap();
+        let e = make(&report.files[0], loaded, d).expect("an edit");
+        let mut text = yaml.to_string();
+        text.replace_range(e.span.start..e.span.end, &e.replacement);
+        let findings = run(&text);
+        (text, findings)
+    }
+
+    #[test]
+    fn disable_edit_silences_the_finding_for_its_rule_only() {
+        let y = format!(
+            "{RULES}  - alert: A\n    expr: up == 0\n{RUNBOOK}  - alert: B\n    expr: up == 0\n{RUNBOOK}"
+        );
+        assert_eq!(run(&y), ["missing-for@4", "missing-for@8"]);
+        let (text, after) = disable_and_rerun(&y, "missing-for", |s, l, d| {
+            disable_edit(s, l, d).map(|e| e.0)
+        });
+        assert!(
+            text.contains("  # mlalert: disable=missing-for\n  - alert: A\n"),
+            "{text}"
+        );
+        assert_eq!(after, ["missing-for@9"]);
+        // A second lint joins the directive already above the rule.
+        let y = format!(
+            "{RULES}  # mlalert: disable=missing-runbook\n  - alert: A\n    expr: up == 0\n{META}"
+        );
+        assert_eq!(run(&y), ["missing-for@5"]);
+        let (text, after) = disable_and_rerun(&y, "missing-for", |s, l, d| {
+            disable_edit(s, l, d).map(|e| e.0)
+        });
+        assert!(
+            text.contains("  # mlalert: disable=missing-runbook,missing-for\n  - alert: A"),
+            "{text}"
+        );
+        assert!(after.is_empty(), "{after:?}");
+    }
+
+    #[test]
+    fn disable_edit_keeps_crlf_and_file_edit_silences_the_file() {
+        let y = format!("{RULES}  - alert: A\n    expr: up == 0\n{RUNBOOK}").replace('\n', "\r\n");
+        let (text, after) = disable_and_rerun(&y, "missing-for", |s, l, d| {
+            disable_edit(s, l, d).map(|e| e.0)
+        });
+        assert!(
+            text.contains("  # mlalert: disable=missing-for\r\n  - alert: A"),
+            "{text:?}"
+        );
+        assert!(after.is_empty(), "{after:?}");
+        let (text, after) =
+            disable_and_rerun(&y, "missing-for", |s, _, d| Some(disable_file_edit(s, d)));
+        assert!(
+            text.starts_with("# mlalert: disable-file=missing-for\r\ngroups:"),
+            "{text:?}"
+        );
+        assert!(after.is_empty(), "{after:?}");
+    }
 
     #[test]
     fn line_above_and_trailing_silence_one_rule() {

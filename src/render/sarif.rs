@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Resolved;
-use crate::lint::{LintMeta, Severity, registry};
+use crate::lint::{Severity, registry};
 
 /// The `$schema` URI written into every log.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -169,16 +169,6 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// The text of a lint page's "What it does" section, or its summary.
-fn full_description(m: &LintMeta) -> String {
-    Some(m.page)
-        .and_then(|p| p.split("## What it does\n").nth(1))
-        .and_then(|s| s.split("\n## ").next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| m.summary.to_string())
-}
-
 /// Renders a SARIF 2.1.0 log with every lint of the catalogue in
 /// `tool.driver.rules`. Relative paths are URIs relative to `%SRCROOT%`
 /// (the working directory); absolute paths become `file://` URIs.
@@ -193,7 +183,7 @@ pub fn render(resolved: &[Resolved]) -> String {
                 text: m.summary.to_string(),
             },
             full_description: Text {
-                text: full_description(m),
+                text: m.what_it_does(),
             },
             help_uri: m.url(),
             help: Text {

@@ -152,6 +152,41 @@ impl LineIndex {
         }
     }
 
+    /// The 0-based line and 0-based column in UTF-16 code units of byte
+    /// `offset` in `text`: the Language Server Protocol's `Position` (its
+    /// default `utf-16` position encoding). Offsets past the end or inside a
+    /// UTF-8 sequence are clamped as in [`LineIndex::line_col`].
+    pub fn utf16_position(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while offset > 0 && !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line0 = self.line_of(offset);
+        let start = self.starts[line0].min(offset);
+        let column = text[start..offset].chars().map(char::len_utf16).sum();
+        (line0, column)
+    }
+
+    /// Byte offset of 0-based `line0` and 0-based UTF-16 column `col16` in
+    /// `text` (an LSP `Position`); a line past the last is the end of the
+    /// text, a column past the line's content its end, a column inside a
+    /// surrogate pair the character's start.
+    pub fn offset_of_utf16(&self, text: &str, line0: usize, col16: usize) -> usize {
+        if line0 >= self.starts.len() {
+            return text.len();
+        }
+        let start = self.starts[line0];
+        let line_text = self.line_text(text, line0);
+        let mut units = 0;
+        for (i, c) in line_text.char_indices() {
+            if units + c.len_utf16() > col16 {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        start + line_text.len()
+    }
+
     /// Byte offset of 1-based `line` and 0-based character column `col0` in
     /// `text` (YAML parsers' markers: lines by the same breaks as
     /// [`LineIndex::new`], columns in characters); past the line's content,
@@ -340,6 +375,27 @@ impl TextMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_positions_count_surrogate_pairs_and_round_trip() {
+        // "é" is 2 bytes and 1 UTF-16 unit; "🔥" is 4 bytes and 2 units.
+        let text = "a: é🔥x\r\nb: 1\n";
+        let lines = LineIndex::new(text);
+        let x = text.find('x').unwrap();
+        assert_eq!(lines.utf16_position(text, x), (0, 6));
+        assert_eq!(lines.offset_of_utf16(text, 0, 6), x);
+        // Inside the surrogate pair: the emoji's start.
+        let fire = text.find('🔥').unwrap();
+        assert_eq!(lines.offset_of_utf16(text, 0, 5), fire);
+        // Inside a UTF-8 sequence: clamped back to the character.
+        assert_eq!(lines.utf16_position(text, fire + 1), (0, 4));
+        let b = text.find('b').unwrap();
+        assert_eq!(lines.utf16_position(text, b + 3), (1, 3));
+        // Past the line's content: its end, before `\r\n`; past the last line: the end.
+        assert_eq!(lines.offset_of_utf16(text, 0, 99), x + 1);
+        assert_eq!(lines.offset_of_utf16(text, 9, 0), text.len());
+        assert_eq!(lines.utf16_position(text, text.len()), (2, 0));
+    }
 
     #[test]
     fn line_col_counts_characters() {

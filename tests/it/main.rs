@@ -24,6 +24,7 @@ mod release;
 mod routes_cli;
 mod routing_conformance;
 mod rulefmt_conformance;
+mod server;
 mod snapshots;
 mod unittest_cli;
 
