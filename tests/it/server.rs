@@ -315,6 +315,39 @@ fn diagnostics_code_actions_hover_and_cross_file_changes() {
     assert_eq!(edit["newText"], "      # mlalert: disable=missing-for\n");
     assert_eq!(edit["range"]["start"], json!({"line": 3, "character": 0}));
 
+    // The lint's own fix (missing-for: unsafe, adds `for: 5m` after `expr`
+    // at the rule's key column) is offered too, not preferred, and its edit
+    // gives the text `mlalert lint --fix --unsafe-fixes` writes.
+    let fix = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().is_some_and(|t| t.ends_with("(unsafe)")))
+        .unwrap_or_else(|| panic!("{actions:#}"));
+    assert_eq!(fix["kind"], "quickfix", "{fix:#}");
+    assert_ne!(fix["isPreferred"], true, "{fix:#}");
+    let edits = fix["edit"]["changes"][rules_uri.as_str()]
+        .as_array()
+        .unwrap();
+    assert_eq!(edits.len(), 1, "{fix:#}");
+    assert_eq!(edits[0]["newText"], "for: 5m\n        ", "{fix:#}");
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 5, "character": 8})
+    );
+    assert_eq!(edits[0]["range"]["start"], edits[0]["range"]["end"]);
+    let fixed_dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(fixed_dir.path().join("rules.yaml"), RULES).unwrap();
+    let out = super::mlalert()
+        .current_dir(fixed_dir.path())
+        .args(["lint", "--fix", "--unsafe-fixes", "rules.yaml"])
+        .output()
+        .unwrap();
+    let written = std::fs::read_to_string(fixed_dir.path().join("rules.yaml")).unwrap();
+    let mut lines: Vec<&str> = RULES.lines().collect();
+    lines.insert(5, "        for: 5m");
+    assert_eq!(written, lines.join("\n") + "\n", "{out:?}");
+
     // Hover on a DCGM field: its unit and dcgm-exporter's default export.
     let col = RULES.lines().nth(4).unwrap().find("DCGM").unwrap() + 2;
     let hover = c.request(
