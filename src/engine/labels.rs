@@ -2,8 +2,8 @@
 
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::{Arc, OnceLock};
 
 /// The label holding the metric name.
 pub const METRIC_NAME: &str = "__name__";
@@ -20,18 +20,24 @@ pub const METRIC_NAME: &str = "__name__";
 #[derive(Debug, Clone, Default)]
 pub struct Labels(Arc<Pairs>);
 
-/// The pairs of a [`Labels`] and their cached hash (0: not computed yet).
+/// The pairs of a [`Labels`], their cached hash (0: not computed yet) and,
+/// for a set with reserved labels, the cached
+/// [`without_metric_name`](Labels::without_metric_name) (which has none,
+/// so no set refers to itself).
 #[derive(Default)]
 struct Pairs {
     pairs: Vec<(String, String)>,
     hash: AtomicU64,
+    unnamed: OnceLock<Labels>,
 }
 
 impl Clone for Pairs {
+    /// A copy to change ([`Labels::pairs_mut`]): the caches are not kept.
     fn clone(&self) -> Self {
         Pairs {
             pairs: self.pairs.clone(),
-            hash: AtomicU64::new(self.hash.load(AtomicOrdering::Relaxed)),
+            hash: AtomicU64::new(0),
+            unnamed: OnceLock::new(),
         }
     }
 }
@@ -97,6 +103,7 @@ impl Labels {
     fn pairs_mut(&mut self) -> &mut Vec<(String, String)> {
         let p = Arc::make_mut(&mut self.0);
         *p.hash.get_mut() = 0;
+        p.unnamed.take();
         &mut p.pairs
     }
 
@@ -114,7 +121,7 @@ impl Labels {
     fn from_vec(pairs: Vec<(String, String)>) -> Self {
         Labels(Arc::new(Pairs {
             pairs,
-            hash: AtomicU64::new(0),
+            ..Pairs::default()
         }))
     }
 
@@ -185,13 +192,16 @@ impl Labels {
     /// Removes the metric name and the metadata labels `__type__` and
     /// `__unit__` that travel with it (Prometheus' `DropReserved`).
     pub fn drop_metric_name(&mut self) {
+        if !self.0.pairs.iter().any(|(k, _)| k.starts_with("__")) {
+            return;
+        }
         self.remove(METRIC_NAME);
         self.remove("__type__");
         self.remove("__unit__");
     }
 
     /// A copy without the labels [`drop_metric_name`](Self::drop_metric_name)
-    /// removes, built without copying them first.
+    /// removes, built without copying them first, once per shared set.
     pub fn without_metric_name(&self) -> Labels {
         if !self
             .0
@@ -201,14 +211,21 @@ impl Labels {
         {
             return self.clone();
         }
-        Labels::from_vec(
-            self.0
-                .pairs
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), METRIC_NAME | "__type__" | "__unit__"))
-                .cloned()
-                .collect(),
-        )
+        self.0
+            .unnamed
+            .get_or_init(|| {
+                Labels::from_vec(
+                    self.0
+                        .pairs
+                        .iter()
+                        .filter(|(k, _)| {
+                            !matches!(k.as_str(), METRIC_NAME | "__type__" | "__unit__")
+                        })
+                        .cloned()
+                        .collect(),
+                )
+            })
+            .clone()
     }
 
     /// A copy without the metric name.

@@ -849,6 +849,10 @@ fn reduce(b: &[(i32, f64)], origin: i32, target: i32) -> Vec<(i32, f64)> {
 /// index, so the dropped buckets are a prefix.
 fn reduced_outside(b: &[(i32, f64)], origin: i32, target: i32, zt: f64) -> Cow<'_, [(i32, f64)]> {
     let inside = |side: &[(i32, f64)]| {
+        // Bucket 0's upper bound is 1 at every schema, higher ones more.
+        if side.first().is_none_or(|&(i, _)| i >= 0 && zt < 1.0) {
+            return 0;
+        }
         side.iter()
             .take_while(|&&(i, _)| exp_bound(i, target).partial_cmp(&zt) != Some(Ordering::Greater))
             .count()
