@@ -101,6 +101,16 @@ impl Labels {
 
     /// The pairs for changing them: copied when shared, hash forgotten.
     fn pairs_mut(&mut self) -> &mut Vec<(String, String)> {
+        if Arc::get_mut(&mut self.0).is_none() {
+            // Shared: copy, with room for one label added (`set`).
+            let mut pairs = Vec::with_capacity(self.0.pairs.len() + 1);
+            pairs.extend(self.0.pairs.iter().cloned());
+            self.0 = Arc::new(Pairs {
+                pairs,
+                ..Pairs::default()
+            });
+        }
+        // Unique now: no copy.
         let p = Arc::make_mut(&mut self.0);
         *p.hash.get_mut() = 0;
         p.unnamed.take();
