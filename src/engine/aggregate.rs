@@ -69,6 +69,61 @@ fn group_labels(labels: &Labels, modifier: &Option<LabelModifier>) -> Labels {
     }
 }
 
+/// Whether label `name` is part of the group key under `modifier` (the
+/// labels [`group_labels`] keeps).
+fn in_group_key(name: &str, modifier: &Option<LabelModifier>) -> bool {
+    match modifier {
+        None => false,
+        Some(LabelModifier::Include(l)) => l.labels.iter().any(|n| n == name),
+        Some(LabelModifier::Exclude(l)) => {
+            name != super::labels::METRIC_NAME && !l.labels.iter().any(|n| n == name)
+        }
+    }
+}
+
+/// Groups of an aggregation found by a hash of the grouping labels read
+/// from each sample's labels (as Prometheus' `HashForLabels`), so the key
+/// label set is built once per group rather than once per sample; samples
+/// whose hashes collide are told apart by comparing the labels.
+#[derive(Default)]
+struct GroupIndex {
+    /// Hash to the newest group with it.
+    first: HashMap<u64, usize>,
+    /// Per group: the previous group with the same hash (`usize::MAX`: none).
+    next: Vec<usize>,
+    /// Per group, in order of first appearance: its key labels.
+    keys: Vec<Labels>,
+}
+
+impl GroupIndex {
+    /// The group of a sample with `labels` and whether it is new (then its
+    /// key is the last of `keys`).
+    fn slot(&mut self, labels: &Labels, modifier: &Option<LabelModifier>) -> (usize, bool) {
+        use std::hash::{BuildHasher, Hasher};
+        let key_pairs = || labels.iter().filter(|(k, _)| in_group_key(k, modifier));
+        let mut hasher = foldhash::fast::FixedState::with_seed(0x67_726f_7570).build_hasher();
+        for (k, v) in key_pairs() {
+            hasher.write(k.as_bytes());
+            hasher.write_u8(0xff);
+            hasher.write(v.as_bytes());
+            hasher.write_u8(0xff);
+        }
+        let h = hasher.finish();
+        let mut at = self.first.get(&h).copied().unwrap_or(usize::MAX);
+        while at != usize::MAX {
+            if key_pairs().eq(self.keys[at].iter()) {
+                return (at, false);
+            }
+            at = self.next[at];
+        }
+        let i = self.keys.len();
+        self.keys.push(group_labels(labels, modifier));
+        self.next
+            .push(self.first.insert(h, i).unwrap_or(usize::MAX));
+        (i, true)
+    }
+}
+
 #[derive(Default)]
 struct Group {
     labels: Labels,
@@ -117,8 +172,8 @@ pub(crate) fn eval_aggregate(
         return count_values(a, param_s.unwrap_or_default(), input, t);
     }
 
-    let mut order: Vec<Labels> = Vec::new();
-    let mut groups: HashMap<Labels, Group> = HashMap::new();
+    let mut index = GroupIndex::default();
+    let mut groups: Vec<Group> = Vec::new();
 
     match op {
         T_TOPK | T_BOTTOMK | T_LIMITK => {
@@ -143,18 +198,14 @@ pub(crate) fn eval_aggregate(
             }
             let k = k.min(input.len() as i64) as usize;
             for s in input {
-                let key = group_labels(&s.labels, &a.modifier);
-                let g = groups.entry(key.clone()).or_insert_with(|| {
-                    order.push(key);
-                    Group::default()
-                });
-                g.members.push(s);
+                let (i, new) = index.slot(&s.labels, &a.modifier);
+                if new {
+                    groups.push(Group::default());
+                }
+                groups[i].members.push(s);
             }
             let mut out = Vec::new();
-            for key in &order {
-                let Some(g) = groups.remove(key) else {
-                    continue;
-                };
+            for g in groups {
                 let mut members = g.members;
                 match op {
                     T_TOPK => {
@@ -212,17 +263,17 @@ pub(crate) fn eval_aggregate(
             ev.annotate(ignored_histogram(a));
             continue;
         }
-        let key = group_labels(&s.labels, &a.modifier);
-        let g = groups.entry(key.clone()).or_insert_with(|| {
-            order.push(key.clone());
-            Group {
-                labels: key,
+        let (i, new) = index.slot(&s.labels, &a.modifier);
+        if new {
+            groups.push(Group {
+                labels: index.keys[i].clone(),
                 sum: 0.0,
                 value: s.v,
                 mean: 0.0,
                 ..Group::default()
-            }
-        });
+            });
+        }
+        let g = &mut groups[i];
         g.count += 1;
         g.drop_name |= s.drop_name;
         if let Some(h) = &s.h {
@@ -310,11 +361,8 @@ pub(crate) fn eval_aggregate(
         }
     }
 
-    let mut out = Vec::with_capacity(order.len());
-    for key in order {
-        let Some(mut g) = groups.remove(&key) else {
-            continue;
-        };
+    let mut out = Vec::with_capacity(groups.len());
+    for mut g in groups {
         if matches!(op, T_SUM | T_AVG) && g.has_hist {
             if g.has_float {
                 ev.annotate(Annotation::warning(

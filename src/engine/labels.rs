@@ -1,7 +1,9 @@
 //! Label sets: sorted `(name, value)` pairs, `__name__` included.
 
 use std::fmt;
-use std::sync::Arc;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::{Arc, OnceLock};
 
 /// The label holding the metric name.
 pub const METRIC_NAME: &str = "__name__";
@@ -11,11 +13,110 @@ pub const METRIC_NAME: &str = "__name__";
 ///
 /// Shared: a clone is a reference-count increment (the engine hands one
 /// series' labels to every sample of every step), and a change copies the
-/// pairs only when another clone still holds them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Labels(Arc<Vec<(String, String)>>);
+/// pairs only when another clone still holds them. The hash (`Hash`, for
+/// maps and sets keyed by label sets) is computed once per shared set and
+/// kept with it, so clones of one series' labels hash in O(1); equality
+/// checks the shared pointer first.
+#[derive(Debug, Clone, Default)]
+pub struct Labels(Arc<Pairs>);
+
+/// The pairs of a [`Labels`], their cached hash (0: not computed yet) and,
+/// for a set with reserved labels, the cached
+/// [`without_metric_name`](Labels::without_metric_name) (which has none,
+/// so no set refers to itself).
+#[derive(Default)]
+struct Pairs {
+    pairs: Vec<(String, String)>,
+    hash: AtomicU64,
+    unnamed: OnceLock<Labels>,
+}
+
+impl Clone for Pairs {
+    /// A copy to change ([`Labels::pairs_mut`]): the caches are not kept.
+    fn clone(&self) -> Self {
+        Pairs {
+            pairs: self.pairs.clone(),
+            hash: AtomicU64::new(0),
+            unnamed: OnceLock::new(),
+        }
+    }
+}
+
+impl fmt::Debug for Pairs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.pairs.fmt(f)
+    }
+}
+
+impl PartialEq for Labels {
+    fn eq(&self, other: &Labels) -> bool {
+        if self.ptr_eq(other) {
+            return true;
+        }
+        let (a, b) = (
+            self.0.hash.load(AtomicOrdering::Relaxed),
+            other.0.hash.load(AtomicOrdering::Relaxed),
+        );
+        if a != 0 && b != 0 && a != b {
+            return false;
+        }
+        self.0.pairs == other.0.pairs
+    }
+}
+
+impl Eq for Labels {}
+
+impl PartialOrd for Labels {
+    fn partial_cmp(&self, other: &Labels) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Labels {
+    fn cmp(&self, other: &Labels) -> std::cmp::Ordering {
+        self.0.pairs.cmp(&other.0.pairs)
+    }
+}
+
+impl Hash for Labels {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.set_hash());
+    }
+}
 
 impl Labels {
+    /// A hash of the pairs, fixed for the process (not Prometheus'
+    /// [`prom_hash`](Self::prom_hash)), computed once per shared set.
+    fn set_hash(&self) -> u64 {
+        let h = self.0.hash.load(AtomicOrdering::Relaxed);
+        if h != 0 {
+            return h;
+        }
+        let h = foldhash::fast::FixedState::with_seed(0x006d_6c61_6c65_7274)
+            .hash_one(&self.0.pairs)
+            .max(1);
+        self.0.hash.store(h, AtomicOrdering::Relaxed);
+        h
+    }
+
+    /// The pairs for changing them: copied when shared, hash forgotten.
+    fn pairs_mut(&mut self) -> &mut Vec<(String, String)> {
+        if Arc::get_mut(&mut self.0).is_none() {
+            // Shared: copy, with room for one label added (`set`).
+            let mut pairs = Vec::with_capacity(self.0.pairs.len() + 1);
+            pairs.extend(self.0.pairs.iter().cloned());
+            self.0 = Arc::new(Pairs {
+                pairs,
+                ..Pairs::default()
+            });
+        }
+        // Unique now: no copy.
+        let p = Arc::make_mut(&mut self.0);
+        *p.hash.get_mut() = 0;
+        p.unnamed.take();
+        &mut p.pairs
+    }
+
     /// The empty label set.
     pub fn empty() -> Self {
         Labels::default()
@@ -28,7 +129,10 @@ impl Labels {
     }
 
     fn from_vec(pairs: Vec<(String, String)>) -> Self {
-        Labels(Arc::new(pairs))
+        Labels(Arc::new(Pairs {
+            pairs,
+            ..Pairs::default()
+        }))
     }
 
     /// Builds a label set from pairs; later duplicates win, empty values are dropped.
@@ -48,9 +152,10 @@ impl Labels {
     /// The value of `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
+            .pairs
             .binary_search_by(|(k, _)| k.as_str().cmp(name))
             .ok()
-            .map(|i| self.0[i].1.as_str())
+            .map(|i| self.0.pairs[i].1.as_str())
     }
 
     /// The value of `name`, or `""` when absent (Prometheus' `Get`).
@@ -71,17 +176,17 @@ impl Labels {
         V: AsRef<str> + Into<String>,
     {
         let (n, v) = (name.as_ref(), value.as_ref());
-        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(n)) {
+        match self.0.pairs.binary_search_by(|(k, _)| k.as_str().cmp(n)) {
             Ok(i) => {
                 if v.is_empty() {
-                    Arc::make_mut(&mut self.0).remove(i);
-                } else if self.0[i].1 != v {
-                    Arc::make_mut(&mut self.0)[i].1 = value.into();
+                    self.pairs_mut().remove(i);
+                } else if self.0.pairs[i].1 != v {
+                    self.pairs_mut()[i].1 = value.into();
                 }
             }
             Err(i) => {
                 if !v.is_empty() {
-                    Arc::make_mut(&mut self.0).insert(i, (name.into(), value.into()));
+                    self.pairs_mut().insert(i, (name.into(), value.into()));
                 }
             }
         }
@@ -89,36 +194,48 @@ impl Labels {
 
     /// Removes `name` if present.
     pub fn remove(&mut self, name: &str) {
-        if let Ok(i) = self.0.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
-            Arc::make_mut(&mut self.0).remove(i);
+        if let Ok(i) = self.0.pairs.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
+            self.pairs_mut().remove(i);
         }
     }
 
     /// Removes the metric name and the metadata labels `__type__` and
     /// `__unit__` that travel with it (Prometheus' `DropReserved`).
     pub fn drop_metric_name(&mut self) {
+        if !self.0.pairs.iter().any(|(k, _)| k.starts_with("__")) {
+            return;
+        }
         self.remove(METRIC_NAME);
         self.remove("__type__");
         self.remove("__unit__");
     }
 
     /// A copy without the labels [`drop_metric_name`](Self::drop_metric_name)
-    /// removes, built without copying them first.
+    /// removes, built without copying them first, once per shared set.
     pub fn without_metric_name(&self) -> Labels {
         if !self
             .0
+            .pairs
             .iter()
             .any(|(k, _)| matches!(k.as_str(), METRIC_NAME | "__type__" | "__unit__"))
         {
             return self.clone();
         }
-        Labels::from_vec(
-            self.0
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), METRIC_NAME | "__type__" | "__unit__"))
-                .cloned()
-                .collect(),
-        )
+        self.0
+            .unnamed
+            .get_or_init(|| {
+                Labels::from_vec(
+                    self.0
+                        .pairs
+                        .iter()
+                        .filter(|(k, _)| {
+                            !matches!(k.as_str(), METRIC_NAME | "__type__" | "__unit__")
+                        })
+                        .cloned()
+                        .collect(),
+                )
+            })
+            .clone()
     }
 
     /// A copy without the metric name.
@@ -132,6 +249,7 @@ impl Labels {
     pub fn keep_only(&self, names: &[String]) -> Labels {
         Labels::from_vec(
             self.0
+                .pairs
                 .iter()
                 .filter(|(k, _)| names.iter().any(|n| n == k))
                 .cloned()
@@ -143,6 +261,7 @@ impl Labels {
     pub fn drop_all(&self, names: &[String]) -> Labels {
         Labels::from_vec(
             self.0
+                .pairs
                 .iter()
                 .filter(|(k, _)| !names.iter().any(|n| n == k))
                 .cloned()
@@ -152,23 +271,23 @@ impl Labels {
 
     /// Iterates `(name, value)` pairs in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.0.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// Number of labels.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.0.pairs.len()
     }
 
     /// True when there are no labels.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.pairs.is_empty()
     }
 
     /// Prometheus' `labels.Hash()`: xxhash64 over `name 0xff value 0xff ...`.
     pub fn prom_hash(&self) -> u64 {
         let mut buf = Vec::with_capacity(64);
-        for (k, v) in self.0.iter() {
+        for (k, v) in self.0.pairs.iter() {
             buf.extend_from_slice(k.as_bytes());
             buf.push(0xff);
             buf.extend_from_slice(v.as_bytes());
@@ -182,7 +301,7 @@ impl fmt::Display for Labels {
     /// Prometheus' `labels.String()`: `{a="b", c="d"}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("{")?;
-        for (i, (k, v)) in self.0.iter().enumerate() {
+        for (i, (k, v)) in self.0.pairs.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }

@@ -12,6 +12,7 @@
 //! An index present with count 0 is an explicit empty bucket, as inside a
 //! Prometheus span.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 
@@ -76,10 +77,11 @@ pub struct FloatHistogram {
 
 /// Another histogram's zero count and buckets in the layout of the one it
 /// is added to (see `FloatHistogram::align`).
-struct Aligned {
+/// Borrowed when the layouts already agree (no copy of the buckets).
+struct Aligned<'a> {
     zero_count: f64,
-    positive: Vec<(i32, f64)>,
-    negative: Vec<(i32, f64)>,
+    positive: Cow<'a, [(i32, f64)]>,
+    negative: Cow<'a, [(i32, f64)]>,
 }
 
 /// A running sum or mean of histograms with Kahan-Babuska compensation of
@@ -205,11 +207,29 @@ fn kahan_add(
     // The compensation follows the sum into its (never finer) layout.
     let mut layout = acc.layout();
     let (comp, _) = layout.align(c)?;
+    let comp_zero = comp.zero_count;
+    // `None`: the compensation's buckets are already in that layout.
+    let owned = |side: Cow<'_, [(i32, f64)]>, had: usize| match side {
+        Cow::Borrowed(b) if b.len() == had => None,
+        side => Some(side.into_owned()),
+    };
+    let comp_pos = owned(comp.positive, c.positive.len());
+    let comp_neg = owned(comp.negative, c.negative.len());
     (acc.count, c.count) = kahan_inc(h.count, acc.count, c.count);
     (acc.sum, c.sum) = kahan_inc(h.sum, acc.sum, c.sum);
-    (acc.zero_count, c.zero_count) = kahan_inc(theirs.zero_count, acc.zero_count, comp.zero_count);
-    (acc.positive, c.positive) = kahan_merge(&acc.positive, &comp.positive, &theirs.positive);
-    (acc.negative, c.negative) = kahan_merge(&acc.negative, &comp.negative, &theirs.negative);
+    (acc.zero_count, c.zero_count) = kahan_inc(theirs.zero_count, acc.zero_count, comp_zero);
+    kahan_side(
+        &mut acc.positive,
+        &mut c.positive,
+        comp_pos,
+        &theirs.positive,
+    );
+    kahan_side(
+        &mut acc.negative,
+        &mut c.negative,
+        comp_neg,
+        &theirs.negative,
+    );
     c.schema = acc.schema;
     c.zero_threshold = acc.zero_threshold;
     c.custom_values.clone_from(&acc.custom_values);
@@ -218,6 +238,34 @@ fn kahan_add(
 
 /// Sparse buckets: `(index, count)` sorted by index.
 type Buckets = Vec<(i32, f64)>;
+
+/// Same indexes in the same order.
+fn same_indexes(a: &[(i32, f64)], b: &[(i32, f64)]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0)
+}
+
+/// One side of [`kahan_add`]: adds `inc` to `sum` with compensation
+/// `comp` (`None`: the current `c`, already in `sum`'s layout), leaving
+/// the new sums in `sum` and compensations in `c`. In place when the
+/// indexes agree (or the compensation is still empty); otherwise as
+/// [`kahan_merge`]. Same results either way.
+fn kahan_side(sum: &mut Buckets, c: &mut Buckets, comp: Option<Buckets>, inc: &[(i32, f64)]) {
+    if let Some(comp) = comp {
+        *c = comp;
+    }
+    if same_indexes(sum, inc) {
+        if c.is_empty() {
+            c.extend(sum.iter().map(|&(i, _)| (i, 0.0)));
+        }
+        if same_indexes(sum, c) {
+            for ((s, k), &(_, x)) in sum.iter_mut().zip(c.iter_mut()).zip(inc) {
+                (s.1, k.1) = kahan_inc(x, s.1, k.1);
+            }
+            return;
+        }
+    }
+    (*sum, *c) = kahan_merge(sum, c, inc);
+}
 
 /// Bucket-wise compensated addition of `inc` to `sum` (compensation
 /// `comp`), all sorted by index and in one layout: new sums and
@@ -395,8 +443,8 @@ impl FloatHistogram {
         self.count += sign * other.count;
         self.sum += sign * other.sum;
         self.zero_count += sign * theirs.zero_count;
-        self.positive = merge(&self.positive, &theirs.positive, sign);
-        self.negative = merge(&self.negative, &theirs.negative, sign);
+        merge_into(&mut self.positive, &theirs.positive, sign);
+        merge_into(&mut self.negative, &theirs.negative, sign);
         Ok(reconciled)
     }
 
@@ -405,24 +453,27 @@ impl FloatHistogram {
     /// `other`'s zero count and buckets in that layout, as the first half
     /// of Prometheus' `Add`; the flag is set when custom buckets with other
     /// bounds were reconciled.
-    fn align(&mut self, other: &FloatHistogram) -> Result<(Aligned, bool), Incompatible> {
+    fn align<'a>(
+        &mut self,
+        other: &'a FloatHistogram,
+    ) -> Result<(Aligned<'a>, bool), Incompatible> {
         if self.uses_custom_buckets() != other.uses_custom_buckets() {
             return Err(Incompatible::Schema);
         }
         if self.uses_custom_buckets() {
-            let mut theirs = other.positive.clone();
+            let mut theirs = Cow::Borrowed(other.positive.as_slice());
             let mut reconciled = false;
             if !bounds_match(&self.custom_values, &other.custom_values) {
                 let common = common_bounds(&self.custom_values, &other.custom_values);
                 self.positive = rebucket(&self.positive, &self.custom_values, &common);
-                theirs = rebucket(&theirs, &other.custom_values, &common);
+                theirs = Cow::Owned(rebucket(&theirs, &other.custom_values, &common));
                 self.custom_values = common;
                 reconciled = true;
             }
             let aligned = Aligned {
                 zero_count: 0.0,
                 positive: theirs,
-                negative: Vec::new(),
+                negative: Cow::Borrowed(&[]),
             };
             return Ok((aligned, reconciled));
         }
@@ -434,16 +485,10 @@ impl FloatHistogram {
             self.schema = target;
         }
         let zt = self.zero_threshold;
-        let outside = |side: &[(i32, f64)]| -> Vec<(i32, f64)> {
-            side.iter()
-                .copied()
-                .filter(|&(i, _)| exp_bound(i, target) > zt)
-                .collect()
-        };
         let aligned = Aligned {
             zero_count,
-            positive: outside(&reduce(&other.positive, other.schema, target)),
-            negative: outside(&reduce(&other.negative, other.schema, target)),
+            positive: reduced_outside(&other.positive, other.schema, target, zt),
+            negative: reduced_outside(&other.negative, other.schema, target, zt),
         };
         Ok((aligned, false))
     }
@@ -559,15 +604,10 @@ impl FloatHistogram {
         }
         let zt = self.zero_threshold;
         let schema = self.schema;
-        let outside = |side: Vec<(i32, f64)>| -> Vec<(i32, f64)> {
-            side.into_iter()
-                .filter(|&(i, _)| exp_bound(i, schema) > zt)
-                .collect()
-        };
-        let pp = outside(reduce(&previous.positive, previous.schema, schema));
-        let pn = outside(reduce(&previous.negative, previous.schema, schema));
-        let cp = outside(self.positive.clone());
-        let cn = outside(self.negative.clone());
+        let pp = reduced_outside(&previous.positive, previous.schema, schema, zt);
+        let pn = reduced_outside(&previous.negative, previous.schema, schema, zt);
+        let cp = reduced_outside(&self.positive, schema, schema, zt);
+        let cn = reduced_outside(&self.negative, schema, schema, zt);
         bucket_decreased(&cp, &pp) || bucket_decreased(&cn, &pn)
     }
 
@@ -801,6 +841,40 @@ fn reduce(b: &[(i32, f64)], origin: i32, target: i32) -> Vec<(i32, f64)> {
         }
     }
     out
+}
+
+/// Buckets `b` of schema `origin` reduced to schema `target` (see
+/// [`reduce`]) without those whose upper bound is not above the zero
+/// threshold `zt`; borrowed when nothing changes. Bounds grow with the
+/// index, so the dropped buckets are a prefix.
+fn reduced_outside(b: &[(i32, f64)], origin: i32, target: i32, zt: f64) -> Cow<'_, [(i32, f64)]> {
+    let inside = |side: &[(i32, f64)]| {
+        // Bucket 0's upper bound is 1 at every schema, higher ones more.
+        if side.first().is_none_or(|&(i, _)| i >= 0 && zt < 1.0) {
+            return 0;
+        }
+        side.iter()
+            .take_while(|&&(i, _)| exp_bound(i, target).partial_cmp(&zt) != Some(Ordering::Greater))
+            .count()
+    };
+    if target >= origin {
+        return Cow::Borrowed(&b[inside(b)..]);
+    }
+    let mut r = reduce(b, origin, target);
+    r.drain(..inside(&r));
+    Cow::Owned(r)
+}
+
+/// `a = a + sign·b` for sorted bucket lists, in place when both have the
+/// same indexes (as [`merge`]).
+fn merge_into(a: &mut Vec<(i32, f64)>, b: &[(i32, f64)], sign: f64) {
+    if same_indexes(a, b) {
+        for (x, y) in a.iter_mut().zip(b) {
+            x.1 += sign * y.1;
+        }
+    } else {
+        *a = merge(a, b, sign);
+    }
 }
 
 /// Merges two sorted bucket lists, `a + sign·b`.

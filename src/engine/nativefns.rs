@@ -8,8 +8,6 @@
 //! texts without the `PromQL warning: ` / `PromQL info: ` prefix); callers
 //! hand the annotations to the evaluator.
 
-use std::sync::Arc;
-
 use super::aggregate::kahan_inc;
 use super::error::Annotation;
 use super::native::{FloatHistogram, HistAccumulator, ResetHint};
@@ -286,20 +284,23 @@ pub fn rate(
     if is_counter && (first.hint == ResetHint::Gauge || last.hint == ResetHint::Gauge) {
         annos.push(not_counter());
     }
-    let mut prev: Arc<FloatHistogram> = first.clone();
+    // After a reset between the first two points: an empty histogram.
+    let reset_base: FloatHistogram;
+    let mut prev: &FloatHistogram = first;
     let mut custom = prev.uses_custom_buckets();
     let st_reset = |i: usize| {
         sts.get(i).zip(sts.get(i + 1)).is_some_and(|(&p, &c)| {
             super::rangefns::is_start_timestamp_reset(p, points[i].t, c, points[i + 1].t)
         })
     };
-    if is_counter && points.len() > 1 && (st_reset(0) || points[1].h.detect_reset(&prev)) {
+    if is_counter && points.len() > 1 && (st_reset(0) || points[1].h.detect_reset(prev)) {
         let second = &points[1].h;
-        prev = Arc::new(FloatHistogram {
+        reset_base = FloatHistogram {
             schema: second.schema,
             custom_values: second.custom_values.clone(),
             ..FloatHistogram::default()
-        });
+        };
+        prev = &reset_base;
         custom = second.uses_custom_buckets();
     }
     if last.uses_custom_buckets() != custom {
@@ -324,7 +325,7 @@ pub fn rate(
         }
     }
     let mut h = last.to_schema(min_schema);
-    match h.sub(&prev) {
+    match h.sub(prev) {
         Err(_) => {
             annos.push(mixed_schemas(metric));
             return None;
@@ -342,8 +343,8 @@ pub fn rate(
                 annos.push(super::rangefns::start_time_overlap_warning(metric));
                 overlap = true;
             }
-            if st_reset(i) || p.h.detect_reset(&prev) {
-                match h.add(&prev) {
+            if st_reset(i) || p.h.detect_reset(prev) {
+                match h.add(prev) {
                     Err(_) => {
                         annos.push(mixed_schemas(metric));
                         return None;
@@ -352,7 +353,7 @@ pub fn rate(
                     Ok(false) => {}
                 }
             }
-            prev = p.h.clone();
+            prev = &p.h;
         }
     } else if first.hint != ResetHint::Gauge || last.hint != ResetHint::Gauge {
         annos.push(Annotation::warning(format!(
@@ -458,6 +459,7 @@ fn accumulate(
 mod tests {
     use super::*;
     use crate::engine::native::parse_notation;
+    use std::sync::Arc;
 
     fn h(s: &str) -> FloatHistogram {
         parse_notation(s).expect("valid notation")
