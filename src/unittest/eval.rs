@@ -3,7 +3,7 @@
 //! step; recording-rule output, `ALERTS` and `ALERTS_FOR_STATE` appended to
 //! storage; staleness markers for series a rule stopped returning.
 
-use foldhash::{HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::engine::native::FloatHistogram;
@@ -84,7 +84,19 @@ pub struct RuleState {
     pub last_error: Option<String>,
     /// True once an evaluation returned at least one sample.
     pub nonempty: bool,
+    /// The series the rule writes, by what they are built from: for a
+    /// recording rule a result sample's labels (tag `""`: `__name__` and the
+    /// rule's labels set), for an alerting rule an alert's labels (tags
+    /// `ALERTS/firing`, `ALERTS/pending`, `ALERTS_FOR_STATE`). Each is a
+    /// function of its key alone, so the same key gives the same shared
+    /// label set at every step, whose hash is kept: storage and the
+    /// stale-series bookkeeping find it without hashing its pairs again.
+    /// Cleared when it outgrows [`MAX_OUTPUT_CACHE`].
+    outputs: HashMap<(Labels, &'static str), Labels>,
 }
+
+/// Entries [`RuleState`] keeps in its output-series cache.
+const MAX_OUTPUT_CACHE: usize = 10_000;
 
 /// A group with its rules' state.
 #[derive(Debug, Clone)]
@@ -194,10 +206,12 @@ fn eval_recording(
         state.nonempty = true;
     }
     for GotSample { labels, .. } in v.iter_mut() {
-        labels.set(crate::engine::labels::METRIC_NAME, rule.name.as_str());
-        for (k, val) in &rule.labels {
-            labels.set(k.as_str(), val.as_str());
-        }
+        *labels = output_series(&mut state.outputs, labels.clone(), "", |l| {
+            l.set(crate::engine::labels::METRIC_NAME, rule.name.as_str());
+            for (k, val) in &rule.labels {
+                l.set(k.as_str(), val.as_str());
+            }
+        });
     }
     if has_same_labelset(&v) {
         return Err(
@@ -302,13 +316,27 @@ fn eval_alerting(
     }
     let mut out = Vec::with_capacity(alerts.len() * 2);
     for a in &alerts {
+        let tag = match a.state {
+            super::alerts::AlertState::Firing => "ALERTS/firing",
+            super::alerts::AlertState::Pending => "ALERTS/pending",
+            super::alerts::AlertState::Inactive => "ALERTS/inactive",
+        };
         out.push(GotSample {
-            labels: alert_series(rule, a, "ALERTS", true),
+            labels: output_series(&mut state.outputs, a.labels.clone(), tag, |l| {
+                *l = alert_series(rule, a, "ALERTS", true);
+            }),
             value: 1.0,
             histogram: None,
         });
         out.push(GotSample {
-            labels: alert_series(rule, a, "ALERTS_FOR_STATE", false),
+            labels: output_series(
+                &mut state.outputs,
+                a.labels.clone(),
+                "ALERTS_FOR_STATE",
+                |l| {
+                    *l = alert_series(rule, a, "ALERTS_FOR_STATE", false);
+                },
+            ),
             value: a.active_at.div_euclid(1000) as f64,
             histogram: None,
         });
@@ -339,6 +367,28 @@ pub fn alert_labels(
     labels
 }
 
+/// The series built from `key` by `build` (which changes a copy of the
+/// key's labels), from `cache` when it was built before (see
+/// `RuleState::outputs`).
+fn output_series(
+    cache: &mut HashMap<(Labels, &'static str), Labels>,
+    labels: Labels,
+    tag: &'static str,
+    build: impl FnOnce(&mut Labels),
+) -> Labels {
+    let key = (labels, tag);
+    if let Some(out) = cache.get(&key) {
+        return out.clone();
+    }
+    if cache.len() >= MAX_OUTPUT_CACHE {
+        cache.clear();
+    }
+    let mut out = key.0.clone();
+    build(&mut out);
+    cache.insert(key, out.clone());
+    out
+}
+
 /// `ALERTS{…, alertstate="…"}` or `ALERTS_FOR_STATE{…}`: the rule's raw
 /// labels overridden by the alert's labels, as Prometheus builds them.
 fn alert_series(rule: &RuleDef, a: &Alert, name: &str, with_state: bool) -> Labels {
@@ -351,4 +401,35 @@ fn alert_series(rule: &RuleDef, a: &Alert, name: &str, with_state: bool) -> Labe
         l.set("alertstate", a.state.as_str());
     }
     l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_series_are_built_once_per_key_and_the_cache_stays_bounded() {
+        let mut cache = HashMap::default();
+        let build = |l: &mut Labels| l.set("__name__", "job:up:sum");
+        let input = Labels::from_pairs([("job", "a")]);
+        let first = output_series(&mut cache, input.clone(), "", build);
+        assert_eq!(
+            first,
+            Labels::from_pairs([("__name__", "job:up:sum"), ("job", "a")])
+        );
+        // The same labels (another copy) give the very same shared set.
+        let again = output_series(&mut cache, Labels::from_pairs([("job", "a")]), "", build);
+        assert!(again.ptr_eq(&first));
+        // Another tag is another series.
+        let other = output_series(&mut cache, input, "ALERTS_FOR_STATE", |l| {
+            l.set("__name__", "ALERTS_FOR_STATE")
+        });
+        assert_eq!(other.metric_name(), "ALERTS_FOR_STATE");
+        for i in 0..MAX_OUTPUT_CACHE + 10 {
+            let l = Labels::from_pairs([("job", i.to_string())]);
+            let out = output_series(&mut cache, l, "", build);
+            assert_eq!(out.get("job"), Some(i.to_string().as_str()));
+            assert!(cache.len() <= MAX_OUTPUT_CACHE);
+        }
+    }
 }
