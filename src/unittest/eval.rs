@@ -206,11 +206,13 @@ fn eval_recording(
         state.nonempty = true;
     }
     for GotSample { labels, .. } in v.iter_mut() {
-        *labels = output_series(&mut state.outputs, labels.clone(), "", |l| {
+        *labels = output_series(&mut state.outputs, labels.clone(), "", |input| {
+            let mut l = input.clone();
             l.set(crate::engine::labels::METRIC_NAME, rule.name.as_str());
             for (k, val) in &rule.labels {
                 l.set(k.as_str(), val.as_str());
             }
+            l
         });
     }
     if has_same_labelset(&v) {
@@ -322,8 +324,8 @@ fn eval_alerting(
             super::alerts::AlertState::Inactive => "ALERTS/inactive",
         };
         out.push(GotSample {
-            labels: output_series(&mut state.outputs, a.labels.clone(), tag, |l| {
-                *l = alert_series(rule, a, "ALERTS", true);
+            labels: output_series(&mut state.outputs, a.labels.clone(), tag, |_| {
+                alert_series(rule, a, "ALERTS", true)
             }),
             value: 1.0,
             histogram: None,
@@ -333,9 +335,7 @@ fn eval_alerting(
                 &mut state.outputs,
                 a.labels.clone(),
                 "ALERTS_FOR_STATE",
-                |l| {
-                    *l = alert_series(rule, a, "ALERTS_FOR_STATE", false);
-                },
+                |_| alert_series(rule, a, "ALERTS_FOR_STATE", false),
             ),
             value: a.active_at.div_euclid(1000) as f64,
             histogram: None,
@@ -367,14 +367,13 @@ pub fn alert_labels(
     labels
 }
 
-/// The series built from `key` by `build` (which changes a copy of the
-/// key's labels), from `cache` when it was built before (see
-/// `RuleState::outputs`).
+/// The series `build` makes from `labels`, from `cache` when it was built
+/// before under the same tag (see `RuleState::outputs`).
 fn output_series(
     cache: &mut HashMap<(Labels, &'static str), Labels>,
     labels: Labels,
     tag: &'static str,
-    build: impl FnOnce(&mut Labels),
+    build: impl FnOnce(&Labels) -> Labels,
 ) -> Labels {
     let key = (labels, tag);
     if let Some(out) = cache.get(&key) {
@@ -383,8 +382,7 @@ fn output_series(
     if cache.len() >= MAX_OUTPUT_CACHE {
         cache.clear();
     }
-    let mut out = key.0.clone();
-    build(&mut out);
+    let out = build(&key.0);
     cache.insert(key, out.clone());
     out
 }
@@ -410,7 +408,11 @@ mod tests {
     #[test]
     fn output_series_are_built_once_per_key_and_the_cache_stays_bounded() {
         let mut cache = HashMap::default();
-        let build = |l: &mut Labels| l.set("__name__", "job:up:sum");
+        let build = |l: &Labels| {
+            let mut out = l.clone();
+            out.set("__name__", "job:up:sum");
+            out
+        };
         let input = Labels::from_pairs([("job", "a")]);
         let first = output_series(&mut cache, input.clone(), "", build);
         assert_eq!(
@@ -422,7 +424,9 @@ mod tests {
         assert!(again.ptr_eq(&first));
         // Another tag is another series.
         let other = output_series(&mut cache, input, "ALERTS_FOR_STATE", |l| {
-            l.set("__name__", "ALERTS_FOR_STATE")
+            let mut out = l.clone();
+            out.set("__name__", "ALERTS_FOR_STATE");
+            out
         });
         assert_eq!(other.metric_name(), "ALERTS_FOR_STATE");
         for i in 0..MAX_OUTPUT_CACHE + 10 {
