@@ -14,7 +14,9 @@ use super::error::{Annotation, EvalError};
 use super::eval::Evaluator;
 use super::labels::Labels;
 use super::native::{FloatHistogram, HistAccumulator};
+use super::storage::{GroupKeyMemo, Storage};
 use super::value::{Sample, Value};
+use std::sync::MutexGuard;
 
 /// Kahan-Babuska summation step (Prometheus' `kahansum.Inc`).
 pub fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
@@ -84,40 +86,77 @@ fn in_group_key(name: &str, modifier: &Option<LabelModifier>) -> bool {
 /// Groups of an aggregation found by a hash of the grouping labels read
 /// from each sample's labels (as Prometheus' `HashForLabels`), so the key
 /// label set is built once per group rather than once per sample; samples
-/// whose hashes collide are told apart by comparing the labels.
-#[derive(Default)]
-struct GroupIndex {
+/// whose hashes collide are told apart by comparing the labels. With the
+/// storage's [`GroupKeyMemo`], hash and key come from earlier evaluations.
+struct GroupIndex<'s> {
     /// Hash to the newest group with it.
     first: HashMap<u64, usize>,
     /// Per group: the previous group with the same hash (`usize::MAX`: none).
     next: Vec<usize>,
     /// Per group, in order of first appearance: its key labels.
     keys: Vec<Labels>,
+    /// The memo and this aggregation's grouping in it.
+    memo: Option<(MutexGuard<'s, GroupKeyMemo>, u32)>,
 }
 
-impl GroupIndex {
+impl<'s> GroupIndex<'s> {
+    /// An empty index; keys are remembered in `storage` for a grouping.
+    fn new(storage: &'s Storage, modifier: &Option<LabelModifier>) -> Self {
+        let memo = modifier.as_ref().and_then(|m| {
+            let mut memo = storage.group_keys()?;
+            let text = match m {
+                LabelModifier::Include(l) => format!("by{:?}", l.labels),
+                LabelModifier::Exclude(l) => format!("without{:?}", l.labels),
+            };
+            let id = memo.grouping(&text);
+            Some((memo, id))
+        });
+        GroupIndex {
+            first: HashMap::new(),
+            next: Vec::new(),
+            keys: Vec::new(),
+            memo,
+        }
+    }
+
     /// The group of a sample with `labels` and whether it is new (then its
     /// key is the last of `keys`).
     fn slot(&mut self, labels: &Labels, modifier: &Option<LabelModifier>) -> (usize, bool) {
-        use std::hash::{BuildHasher, Hasher};
         let key_pairs = || labels.iter().filter(|(k, _)| in_group_key(k, modifier));
-        let mut hasher = foldhash::fast::FixedState::with_seed(0x67_726f_7570).build_hasher();
-        for (k, v) in key_pairs() {
-            hasher.write(k.as_bytes());
-            hasher.write_u8(0xff);
-            hasher.write(v.as_bytes());
-            hasher.write_u8(0xff);
-        }
-        let h = hasher.finish();
+        let hash = || {
+            use std::hash::{BuildHasher, Hasher};
+            let mut hasher = foldhash::fast::FixedState::with_seed(0x67_726f_7570).build_hasher();
+            for (k, v) in key_pairs() {
+                hasher.write(k.as_bytes());
+                hasher.write_u8(0xff);
+                hasher.write(v.as_bytes());
+                hasher.write_u8(0xff);
+            }
+            hasher.finish()
+        };
+        let (h, key) = match &mut self.memo {
+            Some((memo, grouping)) => {
+                let (h, key) = memo.key(*grouping, labels, || {
+                    (hash(), group_labels(labels, modifier))
+                });
+                (h, Some(key))
+            }
+            None => (hash(), None),
+        };
         let mut at = self.first.get(&h).copied().unwrap_or(usize::MAX);
         while at != usize::MAX {
-            if key_pairs().eq(self.keys[at].iter()) {
+            let same = match &key {
+                Some(k) => *k == self.keys[at],
+                None => key_pairs().eq(self.keys[at].iter()),
+            };
+            if same {
                 return (at, false);
             }
             at = self.next[at];
         }
         let i = self.keys.len();
-        self.keys.push(group_labels(labels, modifier));
+        self.keys
+            .push(key.unwrap_or_else(|| group_labels(labels, modifier)));
         self.next
             .push(self.first.insert(h, i).unwrap_or(usize::MAX));
         (i, true)
@@ -172,7 +211,7 @@ pub(crate) fn eval_aggregate(
         return count_values(a, param_s.unwrap_or_default(), input, t);
     }
 
-    let mut index = GroupIndex::default();
+    let mut index = GroupIndex::new(ev.storage, &a.modifier);
     let mut groups: Vec<Group> = Vec::new();
 
     match op {
@@ -557,5 +596,51 @@ pub fn go_g(v: f64) -> String {
         s
     } else {
         format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Engine, Labels, Storage, Value};
+
+    fn sum_at(st: &Storage, q: &str, t: i64) -> Vec<(Labels, f64)> {
+        match Engine::default().instant_query(st, q, t) {
+            Ok(Value::Vector(v)) => v.into_iter().map(|s| (s.labels, s.v)).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn group_keys_are_shared_across_evaluations_and_groupings_kept_apart() {
+        let mut st = Storage::new();
+        for (pod, job) in [("p0", "a"), ("p1", "a"), ("p2", "b")] {
+            let l = Labels::from_pairs([("__name__", "up"), ("job", job), ("pod", pod)]);
+            st.append(&l, 0, 1.0);
+            st.append(&l, 60_000, 2.0);
+        }
+        let first = sum_at(&st, "sum by (job) (up)", 0);
+        let again = sum_at(&st, "sum by (job) (up)", 60_000);
+        assert_eq!(
+            first
+                .iter()
+                .map(|(l, v)| (l.to_string(), *v))
+                .collect::<Vec<_>>(),
+            [
+                (r#"{job="a"}"#.to_string(), 2.0),
+                (r#"{job="b"}"#.to_string(), 1.0)
+            ]
+        );
+        assert_eq!(again[0].1, 4.0);
+        assert!(first[0].0.ptr_eq(&again[0].0), "one shared key per group");
+        // Other groupings of the same series get their own keys.
+        let by_pod = sum_at(&st, "sum by (pod) (up)", 0);
+        assert_eq!(by_pod.len(), 3);
+        assert_eq!(by_pod[0].0.to_string(), r#"{pod="p0"}"#);
+        let without = sum_at(&st, "sum without (pod) (up)", 0);
+        assert_eq!(without[0].0.to_string(), r#"{job="a"}"#);
+        assert!(!without[0].0.ptr_eq(&first[0].0));
+        // A nested aggregation (the memo held by the outer one) still works.
+        let nested = sum_at(&st, "count by (job) (sum by (job, pod) (up))", 0);
+        assert_eq!(nested[0].1, 2.0);
     }
 }

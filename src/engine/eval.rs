@@ -945,11 +945,8 @@ pub(crate) fn check_dups(v: &InstantVector) -> Result<(), EvalError> {
     if v.len() < 2 {
         return Ok(());
     }
-    let mut seen = HashSet::with_capacity(v.len());
-    for s in v {
-        if !seen.insert(&s.labels) {
-            return Err(dup_labelset());
-        }
+    if !super::labels::all_distinct(v, |s| &s.labels) {
+        return Err(dup_labelset());
     }
     Ok(())
 }

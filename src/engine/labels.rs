@@ -74,6 +74,9 @@ impl PartialOrd for Labels {
 
 impl Ord for Labels {
     fn cmp(&self, other: &Labels) -> std::cmp::Ordering {
+        if self.ptr_eq(other) {
+            return std::cmp::Ordering::Equal;
+        }
         self.0.pairs.cmp(&other.0.pairs)
     }
 }
@@ -97,6 +100,12 @@ impl Labels {
             .max(1);
         self.0.hash.store(h, AtomicOrdering::Relaxed);
         h
+    }
+
+    /// The hash of the pairs that `Hash` writes: fixed for the process,
+    /// computed once per shared set (equal sets hash alike).
+    pub fn cached_hash(&self) -> u64 {
+        self.set_hash()
     }
 
     /// The pairs for changing them: copied when shared, hash forgotten.
@@ -126,6 +135,12 @@ impl Labels {
     /// comparing them).
     pub fn ptr_eq(&self, other: &Labels) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The address of the shared pairs: equal for clones of one set, and
+    /// not reused by another set while a clone is alive.
+    pub fn addr(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
     }
 
     fn from_vec(pairs: Vec<(String, String)>) -> Self {
@@ -165,7 +180,16 @@ impl Labels {
 
     /// The metric name, or `""`.
     pub fn metric_name(&self) -> &str {
-        self.get_or_empty(METRIC_NAME)
+        // Pairs are sorted, and `__name__` sorts before every lowercase
+        // name: a scan from the start usually stops at the first pair.
+        for (k, v) in self.0.pairs.iter() {
+            match k.as_str().cmp(METRIC_NAME) {
+                std::cmp::Ordering::Equal => return v,
+                std::cmp::Ordering::Greater => break,
+                std::cmp::Ordering::Less => {}
+            }
+        }
+        ""
     }
 
     /// Sets `name` to `value`; an empty value deletes the label. Allocates
@@ -201,8 +225,15 @@ impl Labels {
 
     /// Removes the metric name and the metadata labels `__type__` and
     /// `__unit__` that travel with it (Prometheus' `DropReserved`).
+    ///
+    /// A shared set takes the copy [`without_metric_name`](Self::without_metric_name)
+    /// keeps with it; one held only here is changed in place.
     pub fn drop_metric_name(&mut self) {
         if !self.0.pairs.iter().any(|(k, _)| k.starts_with("__")) {
+            return;
+        }
+        if Arc::get_mut(&mut self.0).is_none() {
+            *self = self.without_metric_name();
             return;
         }
         self.remove(METRIC_NAME);
@@ -238,8 +269,18 @@ impl Labels {
             .clone()
     }
 
-    /// A copy without the metric name.
+    /// A copy without the metric name (`__type__` and `__unit__` kept).
+    /// For a set without those two it is the copy
+    /// [`without_metric_name`](Self::without_metric_name) keeps.
     pub fn without_name(&self) -> Labels {
+        if !self
+            .0
+            .pairs
+            .iter()
+            .any(|(k, _)| matches!(k.as_str(), "__type__" | "__unit__"))
+        {
+            return self.without_metric_name();
+        }
         let mut l = self.clone();
         l.remove(METRIC_NAME);
         l
@@ -295,6 +336,55 @@ impl Labels {
         }
         xxhash64(&buf)
     }
+}
+
+/// True when no two of the label sets of `items` (`labels` reads one)
+/// are equal. Sets are told apart by their
+/// [`cached_hash`](Labels::cached_hash)es, in a map kept per thread (no
+/// allocation once it has grown); only sets whose hashes agree are
+/// compared.
+pub fn all_distinct<T>(items: &[T], labels: impl Fn(&T) -> &Labels) -> bool {
+    use std::cell::RefCell;
+    use std::collections::hash_map::Entry;
+    thread_local! {
+        static SEEN: RefCell<foldhash::HashMap<u64, usize>> = RefCell::default();
+    }
+    if items.len() < 2 {
+        return true;
+    }
+    SEEN.with(|seen| {
+        let Ok(mut seen) = seen.try_borrow_mut() else {
+            return distinct_by_comparison(items, &labels);
+        };
+        seen.clear();
+        if seen.capacity() > 1 << 16 && items.len() < 1 << 12 {
+            // Do not keep a huge map for small vectors.
+            seen.shrink_to(items.len());
+        }
+        let mut collided = false;
+        for (i, item) in items.iter().enumerate() {
+            let l = labels(item);
+            match seen.entry(l.cached_hash()) {
+                Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+                Entry::Occupied(e) => {
+                    if labels(&items[*e.get()]) == l {
+                        return false;
+                    }
+                    collided = true;
+                }
+            }
+        }
+        // Two different sets with one hash: compare them all.
+        !collided || distinct_by_comparison(items, &labels)
+    })
+}
+
+/// [`all_distinct`] by a set of the label sets themselves.
+fn distinct_by_comparison<T>(items: &[T], labels: &impl Fn(&T) -> &Labels) -> bool {
+    let mut seen = foldhash::HashSet::default();
+    items.iter().all(|i| seen.insert(labels(i)))
 }
 
 impl fmt::Display for Labels {
@@ -428,5 +518,59 @@ mod tests {
         assert_eq!(l.to_string(), r#"{a="1", b="2"}"#);
         l.set("a", "");
         assert_eq!(l.to_string(), r#"{b="2"}"#);
+    }
+
+    #[test]
+    fn dropping_the_name_of_a_shared_set_gives_its_kept_copy() {
+        let l = Labels::from_pairs([(METRIC_NAME, "x"), ("__type__", "gauge"), ("job", "a")]);
+        let (mut a, mut b) = (l.clone(), l.clone());
+        a.drop_metric_name();
+        b.drop_metric_name();
+        assert_eq!(a.to_string(), r#"{job="a"}"#);
+        assert!(a.ptr_eq(&b), "both take the copy kept with `l`");
+        // A set held once is changed in place.
+        let mut only = Labels::from_pairs([(METRIC_NAME, "x"), ("job", "a")]);
+        let before = only.addr();
+        only.drop_metric_name();
+        assert_eq!(only.to_string(), r#"{job="a"}"#);
+        assert_eq!(only.addr(), before);
+        // `without_name` keeps `__type__`, and otherwise is the kept copy.
+        assert_eq!(
+            l.without_name().to_string(),
+            r#"{__type__="gauge", job="a"}"#
+        );
+        let plain = Labels::from_pairs([(METRIC_NAME, "x"), ("job", "a")]);
+        assert!(plain.without_name().ptr_eq(&plain.without_metric_name()));
+    }
+
+    #[test]
+    fn metric_name_and_order_of_clones() {
+        let l = Labels::from_pairs([("Zone", "z"), (METRIC_NAME, "x"), ("a", "1")]);
+        assert_eq!(l.metric_name(), "x");
+        assert_eq!(Labels::from_pairs([("a", "1")]).metric_name(), "");
+        assert_eq!(Labels::from_pairs([("A", "1")]).metric_name(), "");
+        assert_eq!(l.cmp(&l.clone()), std::cmp::Ordering::Equal);
+        let other = Labels::from_pairs([("Zone", "z"), (METRIC_NAME, "x"), ("a", "2")]);
+        assert_eq!(l.cmp(&other), std::cmp::Ordering::Less);
+    }
+
+    #[test]
+    fn distinct_sets_are_told_from_repeated_ones() {
+        let a = Labels::from_pairs([("job", "a")]);
+        let b = Labels::from_pairs([("job", "b")]);
+        let a2 = Labels::from_pairs([("job", "a")]);
+        fn id(l: &Labels) -> &Labels {
+            l
+        }
+        assert!(all_distinct(&[a.clone(), b.clone()], id));
+        assert!(all_distinct(&[] as &[Labels], id));
+        let repeated = [a.clone(), b.clone(), a2];
+        assert!(
+            !all_distinct(&repeated, id),
+            "equal sets, other allocations"
+        );
+        assert!(!all_distinct(&[b.clone(), a.clone(), a.clone()], id));
+        assert!(distinct_by_comparison(&[a.clone(), b.clone()], &id));
+        assert!(!distinct_by_comparison(&repeated, &id));
     }
 }

@@ -595,6 +595,44 @@ impl FloatHistogram {
             }
             return bucket_decreased(&self.positive, &previous.positive);
         }
+        // The common case, a counter's next sample in the same layout with
+        // no bucket inside the zero bucket: bucket by bucket, no copies.
+        if let Some(reset) = self.same_layout_reset(previous) {
+            return reset;
+        }
+        self.layout_reset(previous)
+    }
+
+    /// [`counts_reset`](Self::counts_reset) of two exponential histograms
+    /// with the same schema, zero threshold (below 1) and bucket indexes,
+    /// none of them inside the zero bucket; `None` for any other pair.
+    fn same_layout_reset(&self, previous: &FloatHistogram) -> Option<bool> {
+        let outside = |b: &[(i32, f64)]| b.first().is_none_or(|&(i, _)| i >= 0);
+        if self.uses_custom_buckets()
+            || self.schema != previous.schema
+            || self.zero_threshold != previous.zero_threshold
+            || self.zero_threshold >= 1.0
+            || !same_indexes(&self.positive, &previous.positive)
+            || !same_indexes(&self.negative, &previous.negative)
+            || !outside(&self.positive)
+            || !outside(&self.negative)
+        {
+            return None;
+        }
+        let decreased = |cur: &[(i32, f64)], prev: &[(i32, f64)]| {
+            cur.iter().zip(prev).any(|(c, p)| p.1 != 0.0 && c.1 < p.1)
+        };
+        Some(
+            self.zero_count < previous.zero_count
+                || decreased(&self.positive, &previous.positive)
+                || decreased(&self.negative, &previous.negative),
+        )
+    }
+
+    /// The rest of [`counts_reset`](Self::counts_reset) for exponential
+    /// histograms, past its count and custom-bucket checks: schema and zero
+    /// threshold changes, then the buckets in the current layout.
+    fn layout_reset(&self, previous: &FloatHistogram) -> bool {
         if self.schema > previous.schema || self.zero_threshold < previous.zero_threshold {
             return true;
         }
@@ -1146,5 +1184,67 @@ mod tests {
             h("count:4 sum:5 buckets:[1 2 1]").display(),
             "{count:4, sum:5, (0.5,1]:1, (1,2]:2, (2,4]:1}"
         );
+    }
+
+    /// The same-layout shortcut of `counts_reset` agrees with the general
+    /// comparison on every pair it answers (seeded pseudo-random pairs).
+    #[test]
+    fn same_layout_resets_agree_with_the_general_comparison() {
+        struct Lcg(u64);
+        impl Lcg {
+            fn next(&mut self, n: u64) -> u64 {
+                self.0 = self
+                    .0
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (self.0 >> 33) % n
+            }
+            fn count(&mut self) -> f64 {
+                [0.0, 1.0, 2.0, 3.0][self.next(4) as usize]
+            }
+            fn side(&mut self, len: usize, offset: i32) -> Vec<(i32, f64)> {
+                (0..len)
+                    .map(|i| (offset + i as i32, self.count()))
+                    .collect()
+            }
+        }
+        let mut r = Lcg(0x5eed);
+        let mut answered = 0;
+        for _ in 0..20_000 {
+            let schema = r.next(3) as i32 - 1;
+            let zero_threshold = [0.0, 1e-128, 0.5, 1.0][r.next(4) as usize];
+            let (len, offset) = (r.next(4) as usize, r.next(4) as i32 - 2);
+            let negative = r.next(3) as usize;
+            let mut a = FloatHistogram {
+                schema,
+                zero_threshold,
+                zero_count: r.count(),
+                count: 100.0,
+                positive: r.side(len, offset),
+                negative: r.side(negative, 0),
+                ..FloatHistogram::default()
+            };
+            let mut b = a.clone();
+            b.zero_count = r.count();
+            for x in b.positive.iter_mut().chain(b.negative.iter_mut()) {
+                x.1 = r.count();
+            }
+            if r.next(4) == 0 {
+                let (len, offset) = (r.next(4) as usize, r.next(4) as i32 - 2);
+                b.positive = r.side(len, offset);
+            }
+            if r.next(8) == 0 {
+                a.zero_threshold = 0.25;
+            }
+            let general = b.layout_reset(&a);
+            match b.same_layout_reset(&a) {
+                Some(fast) => {
+                    answered += 1;
+                    assert_eq!(fast, general, "{a:?} -> {b:?}");
+                }
+                None => assert_eq!(b.counts_reset(&a), general),
+            }
+        }
+        assert!(answered > 3_000, "the shortcut answered {answered} pairs");
     }
 }

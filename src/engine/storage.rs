@@ -112,12 +112,82 @@ pub struct Storage {
     next_uid: u64,
     /// Results of range functions over unchanged windows.
     windows: WindowMemo,
-    /// The series [`series_mut`](Self::series_mut) found last, by the
-    /// shared label set it was asked with (kept alive here, so the pointer
-    /// is never reused): input series append sample after sample with the
-    /// same labels, and skip hashing them each time.
-    last: Option<(Labels, usize, usize)>,
+    /// The series [`series_mut`](Self::series_mut) found, by the shared
+    /// label set it was asked with (its address, the set kept alive here so
+    /// that the address is never reused while remembered): input series
+    /// and rule outputs append step after step with the same shared labels,
+    /// and skip the name and label lookups each time. Emptied past
+    /// [`MAX_PINNED`] entries.
+    pinned: foldhash::HashMap<usize, (Labels, usize, usize)>,
+    /// Group keys of aggregations ([`Storage::group_keys`]).
+    group_keys: GroupKeyCache,
 }
+
+/// Most group keys [`GroupKeyMemo`] keeps (it is emptied past it).
+const MAX_GROUP_KEYS: usize = 1 << 16;
+
+/// The group keys aggregations computed, across evaluations: per grouping
+/// (`by`/`without` and the label names, as text) and input label set (by
+/// its address, the set pinned here so that the address is not reused),
+/// the key's hash and the key label set. A rule aggregating the same
+/// series at every step builds each group's key once, and hands the same
+/// shared key (so the same output label set) to every step.
+#[derive(Debug, Default)]
+pub struct GroupKeyMemo {
+    groupings: foldhash::HashMap<String, u32>,
+    keys: foldhash::HashMap<(u32, usize), (Labels, u64, Labels)>,
+}
+
+impl GroupKeyMemo {
+    /// The id of a grouping, by its text.
+    pub fn grouping(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.groupings.get(text) {
+            return id;
+        }
+        if self.groupings.len() >= MAX_GROUP_KEYS {
+            self.groupings.clear();
+            self.keys.clear();
+        }
+        let id = u32::try_from(self.groupings.len()).unwrap_or(u32::MAX);
+        self.groupings.insert(text.to_string(), id);
+        id
+    }
+
+    /// The hash and key of `labels` under `grouping`: remembered, else
+    /// `compute()`d and remembered.
+    pub fn key(
+        &mut self,
+        grouping: u32,
+        labels: &Labels,
+        compute: impl FnOnce() -> (u64, Labels),
+    ) -> (u64, Labels) {
+        if let Some((l, h, k)) = self.keys.get(&(grouping, labels.addr()))
+            && l.ptr_eq(labels)
+        {
+            return (*h, k.clone());
+        }
+        let (h, k) = compute();
+        if self.keys.len() >= MAX_GROUP_KEYS {
+            self.keys.clear();
+        }
+        self.keys
+            .insert((grouping, labels.addr()), (labels.clone(), h, k.clone()));
+        (h, k)
+    }
+}
+
+/// [`GroupKeyMemo`] behind a lock; a clone starts empty.
+#[derive(Debug, Default)]
+struct GroupKeyCache(std::sync::Mutex<GroupKeyMemo>);
+
+impl Clone for GroupKeyCache {
+    fn clone(&self) -> Self {
+        GroupKeyCache::default()
+    }
+}
+
+/// Most label sets [`Storage`] remembers the series of.
+const MAX_PINNED: usize = 1 << 16;
 
 /// The series of one metric name: stored in the order they were added (an
 /// index stays valid), found by a hash of their labels, and listed in
@@ -227,6 +297,17 @@ impl Storage {
         v
     }
 
+    /// The group-key memo of aggregations, unless another aggregation
+    /// holds it (a nested one, or another thread): then `None`, and the
+    /// caller computes keys itself.
+    pub fn group_keys(&self) -> Option<std::sync::MutexGuard<'_, GroupKeyMemo>> {
+        match self.group_keys.0.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
     /// A fresh series uid.
     fn fresh_uid(&mut self) -> u64 {
         self.next_uid += 1;
@@ -245,19 +326,20 @@ impl Storage {
         self.len = 0;
         self.selections = SelectionCache::default();
         self.windows = WindowMemo::default();
-        self.last = None;
+        self.pinned.clear();
+        self.group_keys = GroupKeyCache::default();
     }
 
     /// The series with these labels, created (empty) when missing.
     fn series_mut(&mut self, labels: &Labels) -> &mut StoredSeries {
         let uid = self.fresh_uid();
-        if let Some((l, n, i)) = &self.last
+        if let Some((l, n, i)) = self.pinned.get(&labels.addr())
             && l.ptr_eq(labels)
         {
             let (n, i) = (*n, *i);
             return &mut self.names[n].series[i];
         }
-        let name = labels.get_or_empty(METRIC_NAME);
+        let name = labels.metric_name();
         let n = match self.by_name.get(name) {
             Some(&n) => n,
             None => {
@@ -274,8 +356,11 @@ impl Storage {
                 named.add(labels, uid)
             }
         };
-        self.last = Some((labels.clone(), n, i));
-        &mut named.series[i]
+        if self.pinned.len() >= MAX_PINNED {
+            self.pinned.clear();
+        }
+        self.pinned.insert(labels.addr(), (labels.clone(), n, i));
+        &mut self.names[n].series[i]
     }
 
     /// Appends a sample at `t_ms`. A sample at an existing timestamp replaces
@@ -751,5 +836,63 @@ mod tests {
         assert_eq!(q(&st, r#"up{job="c"}"#).len(), 1);
         st.clear();
         assert!(q(&st, r#"up{job="c"}"#).is_empty());
+    }
+
+    #[test]
+    fn label_sets_find_their_series_by_address_and_stay_bounded() {
+        let mut st = Storage::new();
+        let a = labels();
+        let b = labels(); // equal, another allocation
+        st.append(&a, 1000, 1.0);
+        st.append(&b, 2000, 2.0);
+        st.append(&a, 3000, 3.0);
+        assert_eq!(st.all().count(), 1);
+        assert_eq!(st.get(&a).unwrap().points.len(), 3);
+        for i in 0..MAX_PINNED + 10 {
+            let l = Labels::from_pairs([
+                (METRIC_NAME.to_string(), "y".to_string()),
+                ("i".into(), i.to_string()),
+            ]);
+            st.append(&l, 0, 1.0);
+            assert!(st.pinned.len() <= MAX_PINNED);
+        }
+        st.append(&a, 4000, 4.0);
+        assert_eq!(st.get(&b).unwrap().points.len(), 4);
+    }
+
+    #[test]
+    fn group_keys_are_computed_once_per_grouping_and_label_set() {
+        let st = Storage::new();
+        let l = labels();
+        let mut memo = st.group_keys().unwrap();
+        assert!(st.group_keys().is_none(), "held: the caller computes keys");
+        let by_job = memo.grouping("by[\"job\"]");
+        assert_eq!(memo.grouping("by[\"job\"]"), by_job);
+        let other = memo.grouping("without[\"job\"]");
+        assert_ne!(other, by_job);
+        let key = Labels::from_pairs([("job", "a")]);
+        let (h, k) = memo.key(by_job, &l, || (7, key.clone()));
+        assert_eq!(h, 7);
+        let (h2, k2) = memo.key(by_job, &l.clone(), || unreachable!("remembered"));
+        assert_eq!(h2, 7);
+        assert!(k2.ptr_eq(&k));
+        // Another grouping, or an equal set in another allocation, computes.
+        let mut computed = 0;
+        memo.key(other, &l, || {
+            computed += 1;
+            (8, Labels::empty())
+        });
+        memo.key(by_job, &labels(), || {
+            computed += 1;
+            (7, key.clone())
+        });
+        assert_eq!(computed, 2);
+        for i in 0..MAX_GROUP_KEYS + 10 {
+            let l = Labels::from_pairs([("i", i.to_string())]);
+            memo.key(by_job, &l, || (1, Labels::empty()));
+            assert!(memo.keys.len() <= MAX_GROUP_KEYS);
+        }
+        drop(memo);
+        assert!(st.group_keys().is_some());
     }
 }

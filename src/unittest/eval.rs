@@ -3,7 +3,7 @@
 //! step; recording-rule output, `ALERTS` and `ALERTS_FOR_STATE` appended to
 //! storage; staleness markers for series a rule stopped returning.
 
-use foldhash::{HashMap, HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::engine::native::FloatHistogram;
@@ -86,8 +86,10 @@ pub struct RuleState {
     pub nonempty: bool,
     /// The series the rule writes, by what they are built from: for a
     /// recording rule a result sample's labels (tag `""`: `__name__` and the
-    /// rule's labels set), for an alerting rule an alert's labels (tags
-    /// `ALERTS/firing`, `ALERTS/pending`, `ALERTS_FOR_STATE`). Each is a
+    /// rule's labels set), for an alerting rule a result sample's labels
+    /// (tag `alert`: the alert's labels, when no rule label is a template)
+    /// and an alert's labels (tags `ALERTS/firing`, `ALERTS/pending`,
+    /// `ALERTS_FOR_STATE`). Each is a
     /// function of its key alone, so the same key gives the same shared
     /// label set at every step, whose hash is kept: storage and the
     /// stale-series bookkeeping find it without hashing its pairs again.
@@ -154,15 +156,22 @@ pub fn eval_group(g: &mut GroupRun, ts: i64, env: &EvalEnv) {
         };
         state.last_error = None;
         let mut st = write(env.storage);
-        let mut returned = HashSet::with_capacity(samples.len());
+        let mut returned = Vec::with_capacity(samples.len());
         for smp in samples {
             match append_checked(&mut st, &smp.labels, t, smp.value, smp.histogram) {
-                Ok(()) => {
-                    returned.insert(smp.labels);
-                }
+                Ok(()) => returned.push(smp.labels),
                 Err(e) => state.last_error = Some(e),
             }
         }
+        // The usual step writes the series of the last one again: then
+        // nothing went stale, and the set stays as it is.
+        let unchanged = returned.len() == state.prev_series.len()
+            && returned.iter().all(|l| state.prev_series.contains(l))
+            && crate::engine::labels::all_distinct(&returned, |l| l);
+        if unchanged {
+            continue;
+        }
+        let returned: HashSet<Labels> = returned.into_iter().collect();
         for old in &state.prev_series {
             if !returned.contains(old) {
                 // Errors (the series was written by another rule) are ignored.
@@ -190,8 +199,7 @@ fn append_checked(
 }
 
 fn has_same_labelset(v: &[GotSample]) -> bool {
-    let mut seen = HashSet::with_capacity(v.len());
-    v.iter().any(|s| !seen.insert(&s.labels))
+    !crate::engine::labels::all_distinct(v, |s| &s.labels)
 }
 
 fn eval_recording(
@@ -267,8 +275,8 @@ fn eval_alerting(
     // Without `query`, annotations are expanded only when a test reads them.
     let deferred =
         (!uses_query).then(|| (Arc::new(rule.annotations.clone()), Arc::new(ctx.clone())));
+    let templated_labels = rule.labels.iter().any(|(_, v)| v.contains("{{"));
     let mut results = Vec::with_capacity(res.len());
-    let mut seen = HashSet::with_capacity(res.len());
     for GotSample {
         labels: sample_labels,
         value,
@@ -281,7 +289,14 @@ fn eval_alerting(
             external_url: env.external_url.to_string(),
             value,
         };
-        let labels = alert_labels(rule, &sample_labels, &data, &ctx);
+        let labels = if templated_labels {
+            alert_labels(rule, &sample_labels, &data, &ctx)
+        } else {
+            // Without templates the labels depend on the sample's alone.
+            output_series(&mut state.outputs, sample_labels.clone(), "alert", |l| {
+                alert_labels(rule, l, &data, &ctx)
+            })
+        };
         let annotations = match &deferred {
             None => {
                 Annotations::Expanded(sorted_pairs(rule.annotations.iter().map(|(k, raw)| {
@@ -297,16 +312,16 @@ fn eval_alerting(
                 }))
             }
         };
-        if !seen.insert(labels.clone()) {
-            return Err(
-                "vector contains metrics with the same labelset after applying alert labels".into(),
-            );
-        }
         results.push(AlertResult {
             labels,
             annotations,
             value,
         });
+    }
+    if !crate::engine::labels::all_distinct(&results, |r| &r.labels) {
+        return Err(
+            "vector contains metrics with the same labelset after applying alert labels".into(),
+        );
     }
     let alerts = state.alerting.update(ts, results);
     if limit > 0 && alerts.len() > limit {

@@ -356,3 +356,55 @@ fn a_file_without_rules_is_an_error_but_an_empty_one_is_not() {
     assert!(run(test, "# nothing yet\n").passed());
     assert!(run(test, "groups: []\n").passed());
 }
+
+#[test]
+fn series_a_rule_stops_writing_are_marked_stale() {
+    // `gpu:hot` is written while a GPU is above 80; when one cools down its
+    // series ends at once (a staleness marker), not 5 minutes later.
+    let rules = r#"
+groups:
+  - name: g
+    rules:
+      - record: gpu:hot
+        expr: gpu_util > 80
+      - alert: GpuHot
+        expr: gpu_util > 80
+"#;
+    let test = r#"
+rule_files: [rules.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'gpu_util{gpu="0"}'
+        values: '90 90 90 10 10 90'
+      - series: 'gpu_util{gpu="1"}'
+        values: '90 90 90 90 90 90'
+    promql_expr_test:
+      - expr: gpu:hot
+        eval_time: 2m
+        exp_samples:
+          - labels: 'gpu:hot{gpu="0"}'
+            value: 90
+          - labels: 'gpu:hot{gpu="1"}'
+            value: 90
+      - expr: gpu:hot
+        eval_time: 3m
+        exp_samples:
+          - labels: 'gpu:hot{gpu="1"}'
+            value: 90
+      - expr: count(ALERTS)
+        eval_time: 4m
+        exp_samples:
+          - value: 1
+      - expr: gpu:hot
+        eval_time: 5m
+        exp_samples:
+          - labels: 'gpu:hot{gpu="0"}'
+            value: 90
+          - labels: 'gpu:hot{gpu="1"}'
+            value: 90
+"#;
+    let r = run(test, rules);
+    assert!(r.passed(), "{}", messages(&r));
+}
