@@ -439,6 +439,25 @@ impl FloatHistogram {
     }
 
     fn combine(&mut self, other: &FloatHistogram, sign: f64) -> Result<bool, Incompatible> {
+        if self.same_plain_layout(other) {
+            // What the general path does for this layout, without aligning.
+            self.count += sign * other.count;
+            self.sum += sign * other.sum;
+            self.zero_count += sign * other.zero_count;
+            for (x, y) in self.positive.iter_mut().zip(&other.positive) {
+                x.1 += sign * y.1;
+            }
+            for (x, y) in self.negative.iter_mut().zip(&other.negative) {
+                x.1 += sign * y.1;
+            }
+            return Ok(false);
+        }
+        self.combine_aligned(other, sign)
+    }
+
+    /// [`combine`](Self::combine) through [`align`](Self::align), for any
+    /// layouts.
+    fn combine_aligned(&mut self, other: &FloatHistogram, sign: f64) -> Result<bool, Incompatible> {
         let (theirs, reconciled) = self.align(other)?;
         self.count += sign * other.count;
         self.sum += sign * other.sum;
@@ -603,20 +622,29 @@ impl FloatHistogram {
         self.layout_reset(previous)
     }
 
+    /// True when both are exponential histograms with the same schema,
+    /// zero threshold (below 1) and bucket indexes, none of the buckets
+    /// inside the zero bucket (all indexes at least 0): the layout in which
+    /// adding, subtracting and comparing go bucket by bucket, with nothing
+    /// to reconcile.
+    fn same_plain_layout(&self, other: &FloatHistogram) -> bool {
+        let outside = |b: &[(i32, f64)]| b.first().is_none_or(|&(i, _)| i >= 0);
+        !self.uses_custom_buckets()
+            && !other.uses_custom_buckets()
+            && self.schema == other.schema
+            && self.zero_threshold == other.zero_threshold
+            && self.zero_threshold < 1.0
+            && same_indexes(&self.positive, &other.positive)
+            && same_indexes(&self.negative, &other.negative)
+            && outside(&self.positive)
+            && outside(&self.negative)
+    }
+
     /// [`counts_reset`](Self::counts_reset) of two exponential histograms
     /// with the same schema, zero threshold (below 1) and bucket indexes,
     /// none of them inside the zero bucket; `None` for any other pair.
     fn same_layout_reset(&self, previous: &FloatHistogram) -> Option<bool> {
-        let outside = |b: &[(i32, f64)]| b.first().is_none_or(|&(i, _)| i >= 0);
-        if self.uses_custom_buckets()
-            || self.schema != previous.schema
-            || self.zero_threshold != previous.zero_threshold
-            || self.zero_threshold >= 1.0
-            || !same_indexes(&self.positive, &previous.positive)
-            || !same_indexes(&self.negative, &previous.negative)
-            || !outside(&self.positive)
-            || !outside(&self.negative)
-        {
+        if !self.same_plain_layout(previous) {
             return None;
         }
         let decreased = |cur: &[(i32, f64)], prev: &[(i32, f64)]| {
@@ -1246,5 +1274,36 @@ mod tests {
             }
         }
         assert!(answered > 3_000, "the shortcut answered {answered} pairs");
+    }
+
+    /// Adding or subtracting in the same plain layout gives bit for bit
+    /// what the general path gives.
+    #[test]
+    fn same_layout_arithmetic_agrees_with_the_general_path() {
+        let cases = [
+            (
+                "schema:0 count:5 sum:7 z_bucket:1 buckets:[1 2 1]",
+                "schema:0 count:3 sum:0.1 z_bucket:2 buckets:[0.5 0.25 0.3]",
+            ),
+            (
+                "schema:3 count:9 sum:-2 offset:2 buckets:[1 2] n_buckets:[3 3]",
+                "schema:3 count:1e10 sum:1e-9 offset:2 buckets:[7 1e-3] n_buckets:[0.1 9]",
+            ),
+            ("schema:-2 count:0 sum:0", "schema:-2 count:1 sum:NaN"),
+        ];
+        for (a, b) in cases {
+            let (a, b) = (h(a), h(b));
+            assert!(a.same_plain_layout(&b), "{a:?} {b:?}");
+            for sign in [1.0, -1.0] {
+                let (mut fast, mut general) = (a.clone(), a.clone());
+                fast.combine(&b, sign).unwrap();
+                general.combine_aligned(&b, sign).unwrap();
+                assert_eq!(format!("{fast:?}"), format!("{general:?}"));
+            }
+        }
+        // Not the same layout: another schema, or a bucket below index 0.
+        assert!(!h("schema:0 buckets:[1]").same_plain_layout(&h("schema:1 buckets:[1]")));
+        let low = h("schema:0 offset:-1 buckets:[1]");
+        assert!(!low.same_plain_layout(&low.clone()));
     }
 }

@@ -527,6 +527,15 @@ impl Storage {
         self.len
     }
 
+    /// Number of samples stored (floats, staleness markers and histograms).
+    pub fn sample_count(&self) -> usize {
+        self.names
+            .iter()
+            .flat_map(|n| &n.series)
+            .map(|s| s.points.len() + s.hpoints.len())
+            .sum()
+    }
+
     /// True when no series are stored.
     pub fn is_empty(&self) -> bool {
         self.len == 0

@@ -3,10 +3,9 @@
 //! `keep_firing_for`, resolution, and the 15-minute retention of resolved
 //! alerts. Times are ms since the epoch; durations ms.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use foldhash::{HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use crate::engine::Labels;
 
@@ -119,7 +118,10 @@ pub struct AlertingState {
     /// `keep_firing_for`, ms.
     pub keep_firing_for_ms: i64,
     /// Alerts by their labels, including resolved ones still retained.
-    pub active: BTreeMap<Labels, Alert>,
+    active: HashMap<Labels, Alert>,
+    /// The labels of `active`, sorted: alerts are listed in label order,
+    /// and keys change far less often than alerts are looked up.
+    order: Vec<Labels>,
 }
 
 impl AlertingState {
@@ -128,7 +130,8 @@ impl AlertingState {
         AlertingState {
             hold_ms,
             keep_firing_for_ms,
-            active: BTreeMap::new(),
+            active: HashMap::default(),
+            order: Vec::new(),
         }
     }
 
@@ -145,7 +148,11 @@ impl AlertingState {
                     a.value = r.value;
                     a.annotations = r.annotations;
                 }
-                _ => {
+                found => {
+                    if found.is_none() {
+                        let at = self.order.partition_point(|l| *l < r.labels);
+                        self.order.insert(at, r.labels.clone());
+                    }
                     self.active.insert(
                         r.labels.clone(),
                         Alert {
@@ -164,7 +171,10 @@ impl AlertingState {
         }
         let mut out = Vec::new();
         let mut remove = Vec::new();
-        for (key, a) in self.active.iter_mut() {
+        for key in &self.order {
+            let Some(a) = self.active.get_mut(key) else {
+                continue;
+            };
             if !present.contains(key) {
                 let mut keep_firing = false;
                 if a.state == AlertState::Firing && self.keep_firing_for_ms > 0 {
@@ -195,8 +205,12 @@ impl AlertingState {
             }
             out.push(a.clone());
         }
-        for k in remove {
-            self.active.remove(&k);
+        if !remove.is_empty() {
+            for k in &remove {
+                self.active.remove(k);
+            }
+            let active = &self.active;
+            self.order.retain(|l| active.contains_key(l));
         }
         out
     }
@@ -204,13 +218,23 @@ impl AlertingState {
     /// Clears every alert (after a `limit` violation).
     pub fn reset(&mut self) {
         self.active.clear();
+        self.order.clear();
     }
 
-    /// The alerts currently firing.
+    /// Every alert kept (pending, firing, and resolved ones still
+    /// retained), in label order.
+    pub fn alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.order.iter().filter_map(|l| self.active.get(l))
+    }
+
+    /// True when no alert is kept.
+    pub fn is_empty(&self) -> bool {
+        self.active.is_empty()
+    }
+
+    /// The alerts currently firing, in label order.
     pub fn firing(&self) -> impl Iterator<Item = &Alert> {
-        self.active
-            .values()
-            .filter(|a| a.state == AlertState::Firing)
+        self.alerts().filter(|a| a.state == AlertState::Firing)
     }
 }
 
@@ -227,7 +251,7 @@ mod tests {
     }
 
     fn states(s: &AlertingState) -> Vec<AlertState> {
-        s.active.values().map(|a| a.state).collect()
+        s.alerts().map(|a| a.state).collect()
     }
 
     const M: i64 = 60_000;
@@ -250,7 +274,7 @@ mod tests {
         let mut p = AlertingState::new(5 * M, 0);
         p.update(0, vec![res("a")]);
         assert!(p.update(M, vec![]).is_empty());
-        assert!(p.active.is_empty(), "pending alerts are forgotten");
+        assert!(p.is_empty(), "pending alerts are forgotten");
     }
 
     #[test]
@@ -263,7 +287,7 @@ mod tests {
         s.update(M + RESOLVED_RETENTION_MS, vec![]);
         assert_eq!(states(&s), vec![AlertState::Inactive]);
         s.update(M + RESOLVED_RETENTION_MS + 1, vec![]);
-        assert!(s.active.is_empty());
+        assert!(s.is_empty());
         // A new result starts a fresh pending alert.
         let mut t = AlertingState::new(M, 0);
         t.update(0, vec![res("a")]);
@@ -301,5 +325,32 @@ mod tests {
         let mut s = AlertingState::new(5 * M, 10 * M);
         s.update(0, vec![res("a")]);
         assert!(s.update(M, vec![]).is_empty());
+    }
+
+    #[test]
+    fn alerts_are_listed_in_label_order_as_they_come_and_go() {
+        let mut s = AlertingState::new(0, 0);
+        let names = |v: &[Alert]| -> Vec<String> {
+            v.iter()
+                .map(|a| a.labels.get_or_empty("instance").to_string())
+                .collect()
+        };
+        let out = s.update(0, vec![res("c"), res("a")]);
+        assert_eq!(names(&out), ["a", "c"]);
+        let out = s.update(M, vec![res("b"), res("c"), res("a")]);
+        assert_eq!(names(&out), ["a", "b", "c"]);
+        // "b" resolves (kept while retained), then is dropped.
+        let out = s.update(2 * M, vec![res("a"), res("c")]);
+        assert_eq!(names(&out), ["a", "c"]);
+        assert_eq!(s.alerts().count(), 3);
+        s.update(3 * M + RESOLVED_RETENTION_MS, vec![res("c"), res("a")]);
+        let kept: Vec<&str> = s
+            .alerts()
+            .map(|a| a.labels.get_or_empty("instance"))
+            .collect();
+        assert_eq!(kept, ["a", "c"]);
+        assert_eq!(s.firing().count(), 2);
+        s.reset();
+        assert!(s.is_empty() && s.alerts().next().is_none());
     }
 }

@@ -604,7 +604,25 @@ fn run_group_inner(
             failures.push(f);
         }
     }
+    drop_aside(storage);
     failures
+}
+
+/// Samples above which a test group's storage is freed on another thread.
+const DROP_ASIDE_SAMPLES: usize = 100_000;
+
+/// Frees a large storage on a thread of its own, so that the run goes on
+/// (or the process exits, which frees it all at once) while hundreds of
+/// thousands of samples are released; a small one is freed here.
+fn drop_aside(storage: SharedStorage) {
+    if read(&storage).sample_count() < DROP_ASIDE_SAMPLES {
+        return;
+    }
+    // When no thread can be started, the closure (and the storage) is
+    // dropped here.
+    let _ = std::thread::Builder::new()
+        .name("mlalert-free".into())
+        .spawn(move || drop(storage));
 }
 
 fn check_alerts(
@@ -720,7 +738,7 @@ fn alert_notes(
     let rel = |ms: i64| eval_time_string(u64::try_from(ms.saturating_sub(mint)).unwrap_or(0));
     let pending: Vec<(&alerts::AlertingState, &alerts::Alert)> = states
         .iter()
-        .flat_map(|s| s.active.values().map(move |a| (*s, a)))
+        .flat_map(|s| s.alerts().map(move |a| (*s, a)))
         .filter(|(_, a)| a.state == alerts::AlertState::Pending)
         .collect();
     let several = pending.len() > 1;
@@ -748,7 +766,7 @@ fn alert_notes(
             pending.len() - MAX_PENDING_NOTES
         ));
     }
-    if states.iter().all(|s| s.active.is_empty()) {
+    if states.iter().all(|s| s.is_empty()) {
         notes.push(format!(
             "no alert of {alertname} is pending or firing at {}: its expression returned no series at the last evaluation",
             eval_time_string(eval_time)
