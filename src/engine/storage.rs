@@ -48,15 +48,48 @@ pub struct StoredSeries {
     sts: Vec<StartTs>,
 }
 
+/// Index of the first of `items` (sorted by `t`, ms) with `t > after`: as
+/// `partition_point`, but starting from where `after` falls if the
+/// timestamps were evenly spaced (so a series scraped at a fixed interval
+/// is answered in one or two reads), then searching the side it missed.
+pub fn first_after_by<T>(items: &[T], t: impl Fn(&T) -> i64, after: i64) -> usize {
+    let (Some(first), Some(last)) = (items.first(), items.last()) else {
+        return 0;
+    };
+    let (t0, tn) = (t(first), t(last));
+    if after < t0 {
+        return 0;
+    }
+    if after >= tn {
+        return items.len();
+    }
+    // t0 <= after < tn, so at least two items and the guess is below the
+    // last index.
+    let span = i128::from(tn) - i128::from(t0);
+    let off = i128::from(after) - i128::from(t0);
+    let guess = usize::try_from(off * (items.len() as i128 - 1) / span)
+        .unwrap_or(0)
+        .min(items.len() - 2);
+    if t(&items[guess]) <= after {
+        let next = guess + 1;
+        if t(&items[next]) > after {
+            return next;
+        }
+        next + items[next..].partition_point(|x| t(x) <= after)
+    } else {
+        items[..guess].partition_point(|x| t(x) <= after)
+    }
+}
+
 impl StoredSeries {
     /// Index of the first point with `t > after`.
     pub fn first_after(&self, after: i64) -> usize {
-        self.points.partition_point(|p| p.t <= after)
+        first_after_by(&self.points, |p| p.t, after)
     }
 
     /// Index of the first histogram point with `t > after`.
     pub fn first_hist_after(&self, after: i64) -> usize {
-        self.hpoints.partition_point(|p| p.t <= after)
+        first_after_by(&self.hpoints, |p| p.t, after)
     }
 
     /// True when some sample is a staleness marker.
@@ -903,5 +936,45 @@ mod tests {
         }
         drop(memo);
         assert!(st.group_keys().is_some());
+    }
+
+    #[test]
+    fn first_after_agrees_with_a_binary_search() {
+        let mut seed: u64 = 42;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..2_000 {
+            let len = next(40) as usize;
+            let mut t = next(100) as i64 - 50;
+            let mut ts = Vec::with_capacity(len);
+            for _ in 0..len {
+                ts.push(t);
+                // Mostly even steps, some gaps.
+                t += if next(5) == 0 {
+                    1 + next(1000) as i64
+                } else {
+                    15
+                };
+            }
+            for _ in 0..20 {
+                let after = next(2000) as i64 - 100;
+                let want = ts.partition_point(|&x| x <= after);
+                assert_eq!(first_after_by(&ts, |&x| x, after), want, "{ts:?} {after}");
+            }
+            let extremes = [i64::MIN, i64::MAX];
+            for after in extremes {
+                let want = ts.partition_point(|&x| x <= after);
+                assert_eq!(first_after_by(&ts, |&x| x, after), want);
+            }
+        }
+        let wide = [i64::MIN + 1, 0, i64::MAX - 1];
+        for after in [i64::MIN, -1, 0, 1, i64::MAX - 2, i64::MAX] {
+            let want = wide.partition_point(|&x| x <= after);
+            assert_eq!(first_after_by(&wide, |&x| x, after), want);
+        }
     }
 }

@@ -13,7 +13,7 @@ use crate::engine::Labels;
 pub const RESOLVED_RETENTION_MS: i64 = 15 * 60 * 1000;
 
 /// An alert's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AlertState {
     /// Resolved (kept for a while, never reported).
     Inactive,

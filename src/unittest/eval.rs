@@ -85,16 +85,30 @@ pub struct RuleState {
     /// True once an evaluation returned at least one sample.
     pub nonempty: bool,
     /// The series the rule writes, by what they are built from: for a
-    /// recording rule a result sample's labels (tag `""`: `__name__` and the
-    /// rule's labels set), for an alerting rule a result sample's labels
-    /// (tag `alert`: the alert's labels, when no rule label is a template)
-    /// and an alert's labels (tags `ALERTS/firing`, `ALERTS/pending`,
-    /// `ALERTS_FOR_STATE`). Each is a
+    /// recording rule a result sample's labels ([`Output::Recorded`]:
+    /// `__name__` and the rule's labels set), for an alerting rule a result
+    /// sample's labels ([`Output::AlertLabels`], when no rule label is a
+    /// template) and an alert's labels ([`Output::Alerts`] per state,
+    /// [`Output::ForState`]). Each is a
     /// function of its key alone, so the same key gives the same shared
     /// label set at every step, whose hash is kept: storage and the
     /// stale-series bookkeeping find it without hashing its pairs again.
     /// Cleared when it outgrows [`MAX_OUTPUT_CACHE`].
-    outputs: HashMap<(Labels, &'static str), Labels>,
+    outputs: HashMap<(Labels, Output), Labels>,
+}
+
+/// What an entry of a rule's output-series cache builds from its labels
+/// (see `RuleState::outputs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Output {
+    /// A recording rule's series from a result sample's labels.
+    Recorded,
+    /// An alert's labels from a result sample's labels.
+    AlertLabels,
+    /// `ALERTS{alertstate="…"}` of an alert in this state.
+    Alerts(super::alerts::AlertState),
+    /// `ALERTS_FOR_STATE` of an alert.
+    ForState,
 }
 
 /// Entries [`RuleState`] keeps in its output-series cache.
@@ -214,14 +228,19 @@ fn eval_recording(
         state.nonempty = true;
     }
     for GotSample { labels, .. } in v.iter_mut() {
-        *labels = output_series(&mut state.outputs, labels.clone(), "", |input| {
-            let mut l = input.clone();
-            l.set(crate::engine::labels::METRIC_NAME, rule.name.as_str());
-            for (k, val) in &rule.labels {
-                l.set(k.as_str(), val.as_str());
-            }
-            l
-        });
+        *labels = output_series(
+            &mut state.outputs,
+            labels.clone(),
+            Output::Recorded,
+            |input| {
+                let mut l = input.clone();
+                l.set(crate::engine::labels::METRIC_NAME, rule.name.as_str());
+                for (k, val) in &rule.labels {
+                    l.set(k.as_str(), val.as_str());
+                }
+                l
+            },
+        );
     }
     if has_same_labelset(&v) {
         return Err(
@@ -293,9 +312,12 @@ fn eval_alerting(
             alert_labels(rule, &sample_labels, &data, &ctx)
         } else {
             // Without templates the labels depend on the sample's alone.
-            output_series(&mut state.outputs, sample_labels.clone(), "alert", |l| {
-                alert_labels(rule, l, &data, &ctx)
-            })
+            output_series(
+                &mut state.outputs,
+                sample_labels.clone(),
+                Output::AlertLabels,
+                |l| alert_labels(rule, l, &data, &ctx),
+            )
         };
         let annotations = match &deferred {
             None => {
@@ -333,11 +355,7 @@ fn eval_alerting(
     }
     let mut out = Vec::with_capacity(alerts.len() * 2);
     for a in &alerts {
-        let tag = match a.state {
-            super::alerts::AlertState::Firing => "ALERTS/firing",
-            super::alerts::AlertState::Pending => "ALERTS/pending",
-            super::alerts::AlertState::Inactive => "ALERTS/inactive",
-        };
+        let tag = Output::Alerts(a.state);
         out.push(GotSample {
             labels: output_series(&mut state.outputs, a.labels.clone(), tag, |_| {
                 alert_series(rule, a, "ALERTS", true)
@@ -349,7 +367,7 @@ fn eval_alerting(
             labels: output_series(
                 &mut state.outputs,
                 a.labels.clone(),
-                "ALERTS_FOR_STATE",
+                Output::ForState,
                 |_| alert_series(rule, a, "ALERTS_FOR_STATE", false),
             ),
             value: a.active_at.div_euclid(1000) as f64,
@@ -385,9 +403,9 @@ pub fn alert_labels(
 /// The series `build` makes from `labels`, from `cache` when it was built
 /// before under the same tag (see `RuleState::outputs`).
 fn output_series(
-    cache: &mut HashMap<(Labels, &'static str), Labels>,
+    cache: &mut HashMap<(Labels, Output), Labels>,
     labels: Labels,
-    tag: &'static str,
+    tag: Output,
     build: impl FnOnce(&Labels) -> Labels,
 ) -> Labels {
     let key = (labels, tag);
@@ -429,16 +447,21 @@ mod tests {
             out
         };
         let input = Labels::from_pairs([("job", "a")]);
-        let first = output_series(&mut cache, input.clone(), "", build);
+        let first = output_series(&mut cache, input.clone(), Output::Recorded, build);
         assert_eq!(
             first,
             Labels::from_pairs([("__name__", "job:up:sum"), ("job", "a")])
         );
         // The same labels (another copy) give the very same shared set.
-        let again = output_series(&mut cache, Labels::from_pairs([("job", "a")]), "", build);
+        let again = output_series(
+            &mut cache,
+            Labels::from_pairs([("job", "a")]),
+            Output::Recorded,
+            build,
+        );
         assert!(again.ptr_eq(&first));
         // Another tag is another series.
-        let other = output_series(&mut cache, input, "ALERTS_FOR_STATE", |l| {
+        let other = output_series(&mut cache, input, Output::ForState, |l| {
             let mut out = l.clone();
             out.set("__name__", "ALERTS_FOR_STATE");
             out
@@ -446,7 +469,7 @@ mod tests {
         assert_eq!(other.metric_name(), "ALERTS_FOR_STATE");
         for i in 0..MAX_OUTPUT_CACHE + 10 {
             let l = Labels::from_pairs([("job", i.to_string())]);
-            let out = output_series(&mut cache, l, "", build);
+            let out = output_series(&mut cache, l, Output::Recorded, build);
             assert_eq!(out.get("job"), Some(i.to_string().as_str()));
             assert!(cache.len() <= MAX_OUTPUT_CACHE);
         }
