@@ -604,7 +604,7 @@ fn run_group_inner(
             failures.push(f);
         }
     }
-    drop_aside(storage);
+    drop_aside(storage, input);
     failures
 }
 
@@ -613,16 +613,23 @@ const DROP_ASIDE_SAMPLES: usize = 100_000;
 
 /// Frees a large storage on a thread of its own, so that the run goes on
 /// (or the process exits, which frees it all at once) while hundreds of
-/// thousands of samples are released; a small one is freed here.
-fn drop_aside(storage: SharedStorage) {
+/// thousands of samples are released; a small one is freed here. The
+/// group's input goes with it: its share of the run's sample budget
+/// ([`input::MAX_INPUT_SAMPLES`]) is given back only once the samples are
+/// freed, so groups waiting for room never run beside memory not yet
+/// released.
+fn drop_aside(storage: SharedStorage, input: input::LazyInput) {
     if read(&storage).sample_count() < DROP_ASIDE_SAMPLES {
         return;
     }
-    // When no thread can be started, the closure (and the storage) is
+    // When no thread can be started, the closure (storage and input) is
     // dropped here.
     let _ = std::thread::Builder::new()
         .name("mlalert-free".into())
-        .spawn(move || drop(storage));
+        .spawn(move || {
+            drop(storage);
+            drop(input);
+        });
 }
 
 fn check_alerts(
