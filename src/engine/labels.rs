@@ -338,6 +338,56 @@ impl Labels {
     }
 }
 
+/// A bounded map from shared label sets, by identity, to values: keyed by
+/// `(tag, address of the set)`, with a clone of the set kept in the entry so
+/// that the address is not reused by another set while it is remembered.
+/// For caches that see the same shared sets again and again (a series'
+/// labels at every step) and must not hash or compare their pairs. Emptied
+/// when it would hold more than `MAX` entries.
+#[derive(Debug, Clone)]
+pub struct ByIdentity<K, V, const MAX: usize> {
+    map: foldhash::HashMap<(K, usize), (Labels, V)>,
+}
+
+impl<K, V, const MAX: usize> Default for ByIdentity<K, V, MAX> {
+    fn default() -> Self {
+        ByIdentity {
+            map: foldhash::HashMap::default(),
+        }
+    }
+}
+
+impl<K: Copy + Eq + Hash, V, const MAX: usize> ByIdentity<K, V, MAX> {
+    /// The value remembered for this very set (not an equal one elsewhere).
+    pub fn get(&self, tag: K, labels: &Labels) -> Option<&V> {
+        self.map.get(&(tag, labels.addr())).map(|(_, v)| v)
+    }
+
+    /// Remembers `value` for this very set.
+    pub fn insert(&mut self, tag: K, labels: &Labels, value: V) {
+        if self.map.len() >= MAX {
+            self.map.clear();
+        }
+        self.map
+            .insert((tag, labels.addr()), (labels.clone(), value));
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.map.clear();
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
 /// True when no two of the label sets of `items` (`labels` reads one)
 /// are equal. Sets are told apart by their
 /// [`cached_hash`](Labels::cached_hash)es, in a map kept per thread (no
@@ -572,5 +622,21 @@ mod tests {
         assert!(!all_distinct(&[b.clone(), a.clone(), a.clone()], id));
         assert!(distinct_by_comparison(&[a.clone(), b.clone()], &id));
         assert!(!distinct_by_comparison(&repeated, &id));
+    }
+
+    #[test]
+    fn by_identity_finds_the_very_set_only_and_stays_bounded() {
+        let a = Labels::from_pairs([("job", "a")]);
+        let mut m: ByIdentity<u8, i32, 4> = ByIdentity::default();
+        m.insert(0, &a, 1);
+        assert_eq!(m.get(0, &a.clone()), Some(&1));
+        assert_eq!(m.get(1, &a), None, "another tag");
+        assert_eq!(m.get(0, &Labels::from_pairs([("job", "a")])), None);
+        for i in 0..10 {
+            m.insert(0, &Labels::from_pairs([("i", i.to_string())]), i);
+            assert!(m.len() <= 4);
+        }
+        m.clear();
+        assert!(m.is_empty());
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::promql::ast::{MatchOp, Matcher, Matchers};
 
-use super::labels::{Labels, METRIC_NAME};
+use super::labels::{ByIdentity, Labels, METRIC_NAME};
 use std::sync::Arc;
 
 use super::native::{FloatHistogram, ResetHint};
@@ -151,7 +151,7 @@ pub struct Storage {
     /// and rule outputs append step after step with the same shared labels,
     /// and skip the name and label lookups each time. Emptied past
     /// [`MAX_PINNED`] entries.
-    pinned: foldhash::HashMap<usize, (Labels, usize, usize)>,
+    pinned: ByIdentity<(), (usize, usize), MAX_PINNED>,
     /// Group keys of aggregations ([`Storage::group_keys`]).
     group_keys: GroupKeyCache,
 }
@@ -168,7 +168,7 @@ const MAX_GROUP_KEYS: usize = 1 << 16;
 #[derive(Debug, Default)]
 pub struct GroupKeyMemo {
     groupings: foldhash::HashMap<String, u32>,
-    keys: foldhash::HashMap<(u32, usize), (Labels, u64, Labels)>,
+    keys: ByIdentity<u32, (u64, Labels), MAX_GROUP_KEYS>,
 }
 
 impl GroupKeyMemo {
@@ -194,17 +194,11 @@ impl GroupKeyMemo {
         labels: &Labels,
         compute: impl FnOnce() -> (u64, Labels),
     ) -> (u64, Labels) {
-        if let Some((l, h, k)) = self.keys.get(&(grouping, labels.addr()))
-            && l.ptr_eq(labels)
-        {
+        if let Some((h, k)) = self.keys.get(grouping, labels) {
             return (*h, k.clone());
         }
         let (h, k) = compute();
-        if self.keys.len() >= MAX_GROUP_KEYS {
-            self.keys.clear();
-        }
-        self.keys
-            .insert((grouping, labels.addr()), (labels.clone(), h, k.clone()));
+        self.keys.insert(grouping, labels, (h, k.clone()));
         (h, k)
     }
 }
@@ -366,10 +360,7 @@ impl Storage {
     /// The series with these labels, created (empty) when missing.
     fn series_mut(&mut self, labels: &Labels) -> &mut StoredSeries {
         let uid = self.fresh_uid();
-        if let Some((l, n, i)) = self.pinned.get(&labels.addr())
-            && l.ptr_eq(labels)
-        {
-            let (n, i) = (*n, *i);
+        if let Some(&(n, i)) = self.pinned.get((), labels) {
             return &mut self.names[n].series[i];
         }
         let name = labels.metric_name();
@@ -389,10 +380,7 @@ impl Storage {
                 named.add(labels, uid)
             }
         };
-        if self.pinned.len() >= MAX_PINNED {
-            self.pinned.clear();
-        }
-        self.pinned.insert(labels.addr(), (labels.clone(), n, i));
+        self.pinned.insert((), labels, (n, i));
         &mut self.names[n].series[i]
     }
 
